@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the project. Hardhat 3 needs Node >= 22.13, and npm must itself run on Node 22 while it
+# installs, or npm silently skips Hardhat's native EDR package. On an older system Node this fetches
+# a private Node 22 from the npm registry into .tools/ and installs with it. After that every
+# `npm run …` uses Node 22 on its own, because the `node` devDependency comes first on scripts' PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NODE22_VERSION=22.23.3
+major=$(node -p 'process.versions.node.split(".")[0]')
+minor=$(node -p 'process.versions.node.split(".")[1]')
+if [ "$major" -lt 22 ] || { [ "$major" -eq 22 ] && [ "$minor" -lt 13 ]; }; then
+  if [ ! -x .tools/node22/node_modules/.bin/node ]; then
+    echo "setup: system Node $(node --version) is too old for Hardhat 3; installing Node $NODE22_VERSION into .tools/node22"
+    npm install --prefix .tools/node22 --no-audit --no-fund --loglevel=error "node@$NODE22_VERSION"
+  fi
+  export PATH="$PWD/.tools/node22/node_modules/.bin:$PATH"
+fi
+echo "setup: installing with Node $(node --version)"
+npm ci --no-audit --no-fund --loglevel=error
+node -e 'import("@nomicfoundation/edr").then(() => console.log("setup: Hardhat EDR loaded"))'
