@@ -17,5 +17,7 @@ if [ "$major" -lt 22 ] || { [ "$major" -eq 22 ] && [ "$minor" -lt 13 ]; }; then
   export PATH="$PWD/.tools/node22/node_modules/.bin:$PATH"
 fi
 echo "setup: installing with Node $(node --version)"
-npm ci --no-audit --no-fund --loglevel=error
+# `npm install`, not `npm ci`: the lockfile omits the other platforms' optional EDR builds that this
+# registry lacks, and `npm ci` refuses such a lockfile. With the committed lock it installs exactly it.
+npm install --no-audit --no-fund --loglevel=error
 node -e 'import("@nomicfoundation/edr").then(() => console.log("setup: Hardhat EDR loaded"))'
