@@ -1,0 +1,37 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+/**
+ * The whole protocol with every role and link wired: MusicNFT, the creator economy (distributor,
+ * DEX, factory with its coin implementation) and the streaming vault, all on one USDC.
+ *
+ * The deploying account is the admin (it must be, to wire the roles); hand DEFAULT_ADMIN_ROLE to
+ * governance afterwards. Parameters (module "BeatStreamProtocol"): `relayer`
+ * (commits plays and creator metrics, default account 1), `verifier` (sets badges, default admin),
+ * `treasury` (protocol fees, default admin), `withdrawalDelay` (vault, seconds, default 1 day),
+ * `usdc` is deployed as MockUSDC here; networks with real USDC use their own parameters file.
+ */
+export default buildModule("BeatStreamProtocol", (m) => {
+  const admin = m.getAccount(0);
+  const relayer = m.getParameter("relayer", m.getAccount(1));
+  const verifier = m.getParameter("verifier", m.getAccount(0));
+  const treasury = m.getParameter("treasury", m.getAccount(0));
+  const withdrawalDelay = m.getParameter("withdrawalDelay", 86_400n);
+
+  const usdc = m.contract("MockUSDC");
+  const musicNFT = m.contract("MusicNFT", [admin]);
+  const distributor = m.contract("RevenueDistributor", [usdc, admin]);
+  const dex = m.contract("MusicDEX", [usdc, distributor, treasury, admin]);
+  const factory = m.contract("CreatorCoinFactory", [musicNFT, dex, distributor, admin]);
+  const vault = m.contract("BeatStreamVault", [usdc, withdrawalDelay, admin]);
+
+  const grant = (contract: typeof musicNFT, role: string, account: typeof admin | typeof factory, id: string) =>
+    m.call(contract, "grantRole", [m.staticCall(contract, role, [], 0, { id: `${id}_role` }), account], { id });
+
+  grant(musicNFT, "RELAYER_ROLE", relayer, "MusicNFT_grantRelayer");
+  grant(factory, "RELAYER_ROLE", relayer, "Factory_grantRelayer");
+  grant(factory, "VERIFIER_ROLE", verifier, "Factory_grantVerifier");
+  grant(distributor, "REGISTRAR_ROLE", factory, "Distributor_grantFactory");
+  grant(dex, "MARKET_OPENER_ROLE", factory, "DEX_grantFactory");
+
+  return { usdc, musicNFT, distributor, dex, factory, vault };
+});
