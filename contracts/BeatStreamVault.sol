@@ -5,7 +5,6 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -37,6 +36,8 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     /// @dev r (32) + s (32) + v (1): the signatures travel packed, without per-item ABI offsets.
     uint256 private constant SIGNATURE_LENGTH = 65;
+    /// @dev secp256k1n / 2: the largest `s` of a non-malleable signature (EIP-2, OpenZeppelin ECDSA).
+    uint256 private constant MAX_LOW_S = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     /// @inheritdoc IBeatStreamVault
     /// @dev Immutable: the balances are denominated in this token, swapping it would strand them.
@@ -129,17 +130,18 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
         address runArtist;
         uint256 runAmount;
         for (uint256 i; i < count; ++i) {
-            StreamVoucher calldata voucher = vouchers[i];
-            address artist = voucher.artist;
-            if (artist != runArtist) {
+            (address artist, uint256 paid) = _settleOne(vouchers[i], domainSeparator, signatures, i);
+            if (artist == runArtist) {
+                // Σ paid ≤ Σ listener balances ≤ USDC supply, so the running sum cannot overflow.
+                unchecked {
+                    runAmount += paid;
+                }
+            } else {
+                // Checked once per run: runArtist starts as address(0), so a zero artist always lands here.
                 if (artist == address(0)) revert BeatStreamVaultZeroArtist(i);
                 _credit(runArtist, runAmount);
                 runArtist = artist;
-                runAmount = 0;
-            }
-            // Σ paid ≤ Σ listener balances ≤ USDC supply, so the running sum cannot overflow.
-            unchecked {
-                runAmount += _settleOne(voucher, domainSeparator, signatures, i);
+                runAmount = paid;
             }
         }
         _credit(runArtist, runAmount);
@@ -206,49 +208,64 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     }
 
     /// @dev Verifies one voucher and pays what it adds over the session's settled amount, capped by the
-    /// listener's balance. Returns the amount paid (the caller credits it to the artist).
+    /// listener's balance. Returns the voucher's artist and the amount paid (the caller credits it).
     function _settleOne(
         StreamVoucher calldata voucher,
         bytes32 domainSeparator,
         bytes calldata signatures,
         uint256 index
-    ) private returns (uint256) {
-        uint64 deadline = voucher.deadline;
+    ) private returns (address artist, uint256 paid) {
+        address listener;
+        uint64 deadline;
+        bytes32 digest;
+        bytes32 sessionKey;
+        (listener, artist, deadline, digest, sessionKey) = _load(voucher, domainSeparator);
         if (block.timestamp > deadline) revert BeatStreamVaultVoucherExpired(index, deadline);
-        bytes32 digest = MessageHashUtils.toTypedDataHash(domainSeparator, _structHash(voucher));
         address signer = _recover(digest, signatures, index);
         // address(0) is what a failed recovery returns, so it never authorises a voucher.
-        if (signer != voucher.listener || signer == address(0)) revert BeatStreamVaultInvalidSignature(index);
-
-        bytes32 sessionKey = _sessionKey(voucher);
-        uint256 settled = _settled[sessionKey];
-        uint256 cumulative = voucher.cumulativeAmount;
-        if (cumulative > settled) return _pay(voucher, sessionKey, settled, cumulative);
-        // An old or repeated voucher adds nothing: skipping it makes a retried settle harmless.
-        return 0;
+        if (signer != listener || signer == address(0)) revert BeatStreamVaultInvalidSignature(index);
+        paid = _pay(voucher, listener, artist, sessionKey);
     }
 
-    /// @dev Moves `min(cumulative - settled, balance)` from the listener to the session; requires
-    /// `cumulative > settled`.
-    function _pay(StreamVoucher calldata voucher, bytes32 sessionKey, uint256 settled, uint256 cumulative)
+    /// @dev Pays `min(cumulative - settled, balance)` from `listener` into the session and returns it;
+    /// pays nothing when `cumulative <= settled` (an old or repeated voucher: skipping it makes a retried
+    /// settle harmless) or when the balance is empty. Written in assembly because it runs once per voucher
+    /// in the hottest loop; it is `_settled[sessionKey]` and `_balances[listener]` arithmetic, nothing more.
+    function _pay(StreamVoucher calldata voucher, address listener, address artist, bytes32 sessionKey)
         private
         returns (uint256 paid)
     {
-        address listener = voucher.listener;
-        uint256 balance = _balances[listener];
-        // The caller checked cumulative > settled.
-        unchecked {
-            paid = cumulative - settled;
+        bytes32 settledEvent = StreamSettled.selector;
+        assembly ("memory-safe") {
+            let cumulative := calldataload(add(voucher, 0x60))
+            // Mapping slots as Solidity lays them out: keccak256(key ‖ mapping slot).
+            mstore(0x00, sessionKey)
+            mstore(0x20, _settled.slot)
+            let settledSlot := keccak256(0x00, 0x40)
+            let settled := sload(settledSlot)
+            if gt(cumulative, settled) {
+                mstore(0x00, listener)
+                mstore(0x20, _balances.slot)
+                let balanceSlot := keccak256(0x00, 0x40)
+                let funds := sload(balanceSlot)
+                // No underflow: cumulative > settled. Capped by the balance, so the balance cannot underflow,
+                // and settled + paid ≤ cumulative cannot overflow.
+                paid := sub(cumulative, settled)
+                if gt(paid, funds) { paid := funds }
+                if paid {
+                    sstore(balanceSlot, sub(funds, paid))
+                    settled := add(settled, paid)
+                    sstore(settledSlot, settled)
+                    // emit StreamSettled(sessionKey, listener, artist, sessionId, paid, settled), data in
+                    // the unallocated memory past the free pointer.
+                    let m := mload(0x40)
+                    mstore(m, calldataload(add(voucher, 0x40))) // sessionId
+                    mstore(add(m, 0x20), paid)
+                    mstore(add(m, 0x40), settled)
+                    log4(m, 0x60, settledEvent, sessionKey, listener, artist)
+                }
+            }
         }
-        if (paid > balance) paid = balance;
-        if (paid == 0) return 0;
-        // paid ≤ balance, and settled + paid ≤ cumulative, so neither line can wrap.
-        unchecked {
-            _balances[listener] = balance - paid;
-            settled += paid;
-        }
-        _settled[sessionKey] = settled;
-        emit StreamSettled(sessionKey, listener, voucher.artist, voucher.sessionId, paid, settled);
     }
 
     function _credit(address artist, uint256 amount) private {
@@ -260,21 +277,29 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
         if (request.availableAt == 0) revert BeatStreamVaultNoWithdrawalRequest(listener);
     }
 
-    /// @dev Returns the signer of the `index`-th 65-byte signature, or address(0) when the signature is
-    /// invalid (ECDSA also rejects malleable high-s signatures).
-    function _recover(bytes32 digest, bytes calldata signatures, uint256 index) private pure returns (address) {
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
-        // Reads r, s, v straight from calldata; settle checked that the bytes span every index.
+    /// @dev Returns the signer of the `index`-th 65-byte signature (r ‖ s ‖ v), or address(0) when it is
+    /// invalid. The rule is OpenZeppelin's `ECDSA.tryRecover(hash, v, r, s)`: an `s` in the upper half of
+    /// the curve order (the malleable twin of a valid signature) is refused before `ecrecover`, and a bad
+    /// `v` or point makes the precompile return nothing, read here as address(0). It is inlined because
+    /// the library's generic path costs ~240 gas more per voucher, which the settle budget cannot spare;
+    /// `BeatStreamVault.settle.t.sol` fuzzes this against `ECDSA.tryRecover`.
+    function _recover(bytes32 digest, bytes calldata signatures, uint256 index) private view returns (address signer) {
         assembly ("memory-safe") {
+            // settle checked that `signatures` holds 65 bytes for every index.
             let p := add(signatures.offset, mul(index, SIGNATURE_LENGTH))
-            r := calldataload(p)
-            s := calldataload(add(p, 32))
-            v := byte(0, calldataload(add(p, 64)))
+            let s := calldataload(add(p, 0x20))
+            if iszero(gt(s, MAX_LOW_S)) {
+                // ecrecover(digest, v, r, s) with its input in the unallocated memory past the free pointer.
+                let m := mload(0x40)
+                mstore(m, digest)
+                mstore(add(m, 0x20), byte(0, calldataload(add(p, 0x40))))
+                mstore(add(m, 0x40), calldataload(p))
+                mstore(add(m, 0x60), s)
+                mstore(0x00, 0)
+                pop(staticcall(gas(), 1, m, 0x80, 0x00, 0x20))
+                signer := mload(0x00)
+            }
         }
-        (address signer,,) = ECDSA.tryRecover(digest, v, r, s);
-        return signer;
     }
 
     /// @dev Re-raises a caught revert with its original data.
@@ -297,7 +322,32 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
         );
     }
 
-    function _sessionKey(StreamVoucher calldata voucher) private pure returns (bytes32) {
-        return keccak256(abi.encode(voucher.listener, voucher.artist, voucher.sessionId));
+    /// @dev Reads the voucher's addresses and deadline, and hashes its EIP-712 digest and session key,
+    /// straight from calldata. The voucher's five words are its ABI encoding, so the struct hash is
+    /// keccak256(TYPEHASH ‖ voucher) and the session key keccak256(first three words); words with dirty
+    /// high bits are rejected as Solidity's decoder would, so every hashed word is canonical.
+    function _load(StreamVoucher calldata voucher, bytes32 domainSeparator)
+        private
+        pure
+        returns (address listener, address artist, uint64 deadline, bytes32 digest, bytes32 sessionKey)
+    {
+        bytes32 typeHash = STREAM_VOUCHER_TYPEHASH;
+        assembly ("memory-safe") {
+            listener := calldataload(voucher)
+            artist := calldataload(add(voucher, 0x20))
+            deadline := calldataload(add(voucher, 0x80))
+            if or(or(shr(160, listener), shr(160, artist)), shr(64, deadline)) { revert(0, 0) }
+            // Temporary use of the memory past the free pointer, never allocated: nothing grows per voucher.
+            let m := mload(0x40)
+            mstore(m, typeHash)
+            calldatacopy(add(m, 0x20), voucher, 0xa0)
+            let structHash := keccak256(m, 0xc0)
+            sessionKey := keccak256(add(m, 0x20), 0x60)
+            // keccak256("\x19\x01" ‖ domainSeparator ‖ structHash), as MessageHashUtils.toTypedDataHash.
+            mstore(m, hex"1901")
+            mstore(add(m, 0x02), domainSeparator)
+            mstore(add(m, 0x22), structHash)
+            digest := keccak256(m, 0x42)
+        }
     }
 }

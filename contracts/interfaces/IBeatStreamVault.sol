@@ -107,8 +107,8 @@ interface IBeatStreamVault {
     /// @notice Settles signed vouchers; permissionless, since each listener's signature is the authority.
     /// For each voucher, pays `min(cumulativeAmount - settled, listener balance)` to the artist and
     /// adds it to the session's settled amount; a voucher at or below the settled amount is skipped,
-    /// so settling again is harmless. Reverts when paused, when a voucher expired or its signature is
-    /// not its listener's, or when `signatures.length != 65 * vouchers.length`.
+    /// so settling again is harmless. Reverts when paused, when a voucher expired, names the zero artist
+    /// or carries a signature that is not its listener's, or when `signatures.length != 65 * vouchers.length`.
     /// @dev Sort vouchers by artist: the artist's earnings are written once per run of equal artists.
     /// @param vouchers The vouchers to settle.
     /// @param signatures The listeners' signatures, 65 bytes each (r, s, v), concatenated in voucher order.
