@@ -25,7 +25,9 @@ function calldataGas(data: string): bigint {
 export async function measureSettleGas(connection: NetworkConnection): Promise<SettleGas> {
   const { ethers, networkHelpers, ignition } = connection;
   const [relayer, artist] = await ethers.getSigners();
-  const { vault, usdc } = await ignition.deploy(BeatStreamVaultModule);
+  const deployed = await ignition.deploy(BeatStreamVaultModule);
+  const vault = await ethers.getContractAt("BeatStreamVault", await deployed.vault.getAddress());
+  const usdc = await ethers.getContractAt("MockUSDC", await deployed.usdc.getAddress());
   const domain = await vaultDomain(vault, (await ethers.provider.getNetwork()).chainId);
   const deadline = BigInt(await networkHelpers.time.latest()) + 86_400n;
 
