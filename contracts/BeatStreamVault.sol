@@ -119,6 +119,7 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     // ---------------------------------------------------------------------------------------- relayer
 
     /// @inheritdoc IBeatStreamVault
+    /// @dev No reentrancy guard needed: settle calls nothing but the ecrecover precompile.
     function settle(StreamVoucher[] calldata vouchers, bytes calldata signatures) external whenNotPaused {
         uint256 count = vouchers.length;
         if (signatures.length != count * SIGNATURE_LENGTH) {
