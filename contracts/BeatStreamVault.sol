@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IBeatStreamVault} from "./interfaces/IBeatStreamVault.sol";
+
+/// @title BeatStreamVault
+/// @notice Listeners' prepaid USDC, paid to artists per second through signed cumulative vouchers
+/// settled in batches.
+/// @dev Invariants:
+///  1. USDC held by the vault ≥ Σ listener balances + Σ artist earnings (equal, absent direct
+///     donations): deposits credit exactly what was pulled, `settle` only moves value from a balance to
+///     an earnings entry, and every payout debits before it transfers.
+///  2. A session (listener, artist, sessionId) never pays more than the highest `cumulativeAmount` its
+///     listener signed: `settle` pays at most `cumulativeAmount - settled` and adds it to `settled`.
+/// No role can move user funds: the admin can only grant roles, and the pauser can only stop deposits
+/// and settlement, never withdrawals.
+contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @inheritdoc IBeatStreamVault
+    // The string is hashed at compile time, so its length costs nothing at run time.
+    // solhint-disable-next-line gas-small-strings
+    bytes32 public constant STREAM_VOUCHER_TYPEHASH = keccak256(
+        "StreamVoucher(address listener,address artist,bytes32 sessionId,uint256 cumulativeAmount,uint64 deadline)"
+    );
+    /// @inheritdoc IBeatStreamVault
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    /// @dev r (32) + s (32) + v (1): the signatures travel packed, without per-item ABI offsets.
+    uint256 private constant SIGNATURE_LENGTH = 65;
+    /// @dev secp256k1n / 2: the largest `s` of a non-malleable signature (EIP-2, OpenZeppelin ECDSA).
+    uint256 private constant MAX_LOW_S = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
+    /// @inheritdoc IBeatStreamVault
+    /// @dev Immutable: the balances are denominated in this token, swapping it would strand them.
+    IERC20 public immutable USDC;
+    /// @inheritdoc IBeatStreamVault
+    /// @dev Immutable so that a listener's exit time can never be lengthened after it deposited.
+    uint64 public immutable WITHDRAWAL_DELAY;
+
+    mapping(address listener => uint256) private _balances;
+    mapping(address artist => uint256) private _earnings;
+    mapping(bytes32 sessionKey => uint256) private _settled;
+    mapping(address listener => WithdrawalRequest) private _withdrawals;
+
+    constructor(IERC20 usdc, uint64 withdrawalDelay, address admin) EIP712("BeatStreamVault", "1") {
+        if (address(usdc) == address(0) || admin == address(0)) revert BeatStreamVaultZeroAddress();
+        USDC = usdc;
+        WITHDRAWAL_DELAY = withdrawalDelay;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
+    }
+
+    // -------------------------------------------------------------------------------------- listeners
+
+    /// @inheritdoc IBeatStreamVault
+    function deposit(uint256 amount) external nonReentrant whenNotPaused {
+        _deposit(amount);
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        nonReentrant
+        whenNotPaused
+    {
+        // A failed permit is fine when the allowance is there anyway (someone front-ran the same permit);
+        // otherwise the permit's own error says best why the deposit cannot happen.
+        // solhint-disable-next-line no-empty-blocks
+        try IERC20Permit(address(USDC)).permit(msg.sender, address(this), amount, deadline, v, r, s) {}
+        catch (bytes memory reason) {
+            if (USDC.allowance(msg.sender, address(this)) < amount) _bubble(reason);
+        }
+        _deposit(amount);
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function requestWithdrawal(uint256 amount) external {
+        if (amount == 0) revert BeatStreamVaultZeroAmount();
+        uint256 balance = _balances[msg.sender];
+        if (amount > balance) revert BeatStreamVaultInsufficientBalance(msg.sender, balance, amount);
+        uint64 availableAt = uint64(block.timestamp) + WITHDRAWAL_DELAY;
+        _withdrawals[msg.sender] = WithdrawalRequest(SafeCast.toUint128(amount), availableAt);
+        emit WithdrawalRequested(msg.sender, amount, availableAt);
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function withdraw() external nonReentrant {
+        WithdrawalRequest memory request = _pendingRequest(msg.sender);
+        if (block.timestamp < request.availableAt) {
+            revert BeatStreamVaultWithdrawalNotReady(request.availableAt, block.timestamp);
+        }
+        uint256 balance = _balances[msg.sender];
+        uint256 amount = request.amount < balance ? request.amount : balance;
+        delete _withdrawals[msg.sender];
+        // amount ≤ balance by the line above.
+        unchecked {
+            _balances[msg.sender] = balance - amount;
+        }
+        emit Withdrawn(msg.sender, amount);
+        if (amount != 0) USDC.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function cancelWithdrawal() external {
+        WithdrawalRequest memory request = _pendingRequest(msg.sender);
+        delete _withdrawals[msg.sender];
+        emit WithdrawalCancelled(msg.sender, request.amount);
+    }
+
+    // ---------------------------------------------------------------------------------------- relayer
+
+    /// @inheritdoc IBeatStreamVault
+    /// @dev No reentrancy guard needed: settle calls nothing but the ecrecover precompile.
+    function settle(StreamVoucher[] calldata vouchers, bytes calldata signatures) external whenNotPaused {
+        uint256 count = vouchers.length;
+        if (signatures.length != count * SIGNATURE_LENGTH) {
+            revert BeatStreamVaultSignaturesLengthMismatch(count, signatures.length);
+        }
+        // Read once: the domain cannot change within a call.
+        bytes32 domainSeparator = _domainSeparatorV4();
+        // Consecutive vouchers of one artist add up here and reach storage once per run.
+        address runArtist;
+        uint256 runAmount;
+        for (uint256 i; i < count; ++i) {
+            (address artist, uint256 paid) = _settleOne(vouchers[i], domainSeparator, signatures, i);
+            if (artist == runArtist) {
+                // Σ paid ≤ Σ listener balances ≤ USDC supply, so the running sum cannot overflow.
+                unchecked {
+                    runAmount += paid;
+                }
+            } else {
+                // Checked once per run: runArtist starts as address(0), so a zero artist always lands here.
+                if (artist == address(0)) revert BeatStreamVaultZeroArtist(i);
+                _credit(runArtist, runAmount);
+                runArtist = artist;
+                runAmount = paid;
+            }
+        }
+        _credit(runArtist, runAmount);
+    }
+
+    // ---------------------------------------------------------------------------------------- artists
+
+    /// @inheritdoc IBeatStreamVault
+    function withdrawEarnings(address to) external nonReentrant {
+        if (to == address(0)) revert BeatStreamVaultZeroAddress();
+        uint256 amount = _earnings[msg.sender];
+        if (amount == 0) revert BeatStreamVaultNoEarnings(msg.sender);
+        delete _earnings[msg.sender];
+        emit EarningsWithdrawn(msg.sender, to, amount);
+        USDC.safeTransfer(to, amount);
+    }
+
+    // ------------------------------------------------------------------------------------------ admin
+
+    /// @inheritdoc IBeatStreamVault
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        _unpause();
+    }
+
+    // ------------------------------------------------------------------------------------------ views
+
+    /// @inheritdoc IBeatStreamVault
+    function hashVoucher(StreamVoucher calldata voucher) external view returns (bytes32) {
+        return MessageHashUtils.toTypedDataHash(_domainSeparatorV4(), _structHash(voucher));
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function balanceOf(address listener) external view returns (uint256) {
+        return _balances[listener];
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function earningsOf(address artist) external view returns (uint256) {
+        return _earnings[artist];
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function settledAmount(address listener, address artist, bytes32 sessionId) external view returns (uint256) {
+        return _settled[keccak256(abi.encode(listener, artist, sessionId))];
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function pendingWithdrawal(address listener) external view returns (WithdrawalRequest memory) {
+        return _withdrawals[listener];
+    }
+
+    // --------------------------------------------------------------------------------------- private
+
+    function _deposit(uint256 amount) private {
+        if (amount == 0) revert BeatStreamVaultZeroAmount();
+        _balances[msg.sender] += amount;
+        emit Deposited(msg.sender, amount);
+        USDC.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @dev Verifies one voucher and pays what it adds over the session's settled amount, capped by the
+    /// listener's balance. Returns the voucher's artist and the amount paid (the caller credits it).
+    function _settleOne(
+        StreamVoucher calldata voucher,
+        bytes32 domainSeparator,
+        bytes calldata signatures,
+        uint256 index
+    ) private returns (address artist, uint256 paid) {
+        address listener;
+        uint64 deadline;
+        bytes32 digest;
+        bytes32 sessionKey;
+        (listener, artist, deadline, digest, sessionKey) = _load(voucher, domainSeparator);
+        if (block.timestamp > deadline) revert BeatStreamVaultVoucherExpired(index, deadline);
+        address signer = _recover(digest, signatures, index);
+        // address(0) is what a failed recovery returns, so it never authorises a voucher.
+        if (signer != listener || signer == address(0)) revert BeatStreamVaultInvalidSignature(index);
+        paid = _pay(voucher, listener, artist, sessionKey);
+    }
+
+    /// @dev Pays `min(cumulative - settled, balance)` from `listener` into the session and returns it;
+    /// pays nothing when `cumulative <= settled` (an old or repeated voucher: skipping it makes a retried
+    /// settle harmless) or when the balance is empty. Written in assembly because it runs once per voucher
+    /// in the hottest loop; it is `_settled[sessionKey]` and `_balances[listener]` arithmetic, nothing more.
+    function _pay(StreamVoucher calldata voucher, address listener, address artist, bytes32 sessionKey)
+        private
+        returns (uint256 paid)
+    {
+        bytes32 settledEvent = StreamSettled.selector;
+        assembly ("memory-safe") {
+            let cumulative := calldataload(add(voucher, 0x60))
+            // Mapping slots as Solidity lays them out: keccak256(key ‖ mapping slot).
+            mstore(0x00, sessionKey)
+            mstore(0x20, _settled.slot)
+            let settledSlot := keccak256(0x00, 0x40)
+            let settled := sload(settledSlot)
+            if gt(cumulative, settled) {
+                mstore(0x00, listener)
+                mstore(0x20, _balances.slot)
+                let balanceSlot := keccak256(0x00, 0x40)
+                let funds := sload(balanceSlot)
+                // No underflow: cumulative > settled. Capped by the balance, so the balance cannot underflow,
+                // and settled + paid ≤ cumulative cannot overflow.
+                paid := sub(cumulative, settled)
+                if gt(paid, funds) { paid := funds }
+                if paid {
+                    sstore(balanceSlot, sub(funds, paid))
+                    settled := add(settled, paid)
+                    sstore(settledSlot, settled)
+                    // emit StreamSettled(sessionKey, listener, artist, sessionId, paid, settled), data in
+                    // the unallocated memory past the free pointer.
+                    let m := mload(0x40)
+                    mstore(m, calldataload(add(voucher, 0x40))) // sessionId
+                    mstore(add(m, 0x20), paid)
+                    mstore(add(m, 0x40), settled)
+                    log4(m, 0x60, settledEvent, sessionKey, listener, artist)
+                }
+            }
+        }
+    }
+
+    function _credit(address artist, uint256 amount) private {
+        if (amount != 0) _earnings[artist] += amount;
+    }
+
+    function _pendingRequest(address listener) private view returns (WithdrawalRequest memory request) {
+        request = _withdrawals[listener];
+        if (request.availableAt == 0) revert BeatStreamVaultNoWithdrawalRequest(listener);
+    }
+
+    /// @dev Returns the signer of the `index`-th 65-byte signature (r ‖ s ‖ v), or address(0) when it is
+    /// invalid. The rule is OpenZeppelin's `ECDSA.tryRecover(hash, v, r, s)`: an `s` in the upper half of
+    /// the curve order (the malleable twin of a valid signature) is refused before `ecrecover`, and a bad
+    /// `v` or point makes the precompile return nothing, read here as address(0). It is inlined because
+    /// the library's generic path costs ~240 gas more per voucher, which the settle budget cannot spare;
+    /// `BeatStreamVault.settle.t.sol` fuzzes this against `ECDSA.tryRecover`.
+    function _recover(bytes32 digest, bytes calldata signatures, uint256 index) private view returns (address signer) {
+        assembly ("memory-safe") {
+            // settle checked that `signatures` holds 65 bytes for every index.
+            let p := add(signatures.offset, mul(index, SIGNATURE_LENGTH))
+            let s := calldataload(add(p, 0x20))
+            if iszero(gt(s, MAX_LOW_S)) {
+                // ecrecover(digest, v, r, s) with its input in the unallocated memory past the free pointer.
+                let m := mload(0x40)
+                mstore(m, digest)
+                mstore(add(m, 0x20), byte(0, calldataload(add(p, 0x40))))
+                mstore(add(m, 0x40), calldataload(p))
+                mstore(add(m, 0x60), s)
+                mstore(0x00, 0)
+                pop(staticcall(gas(), 1, m, 0x80, 0x00, 0x20))
+                signer := mload(0x00)
+            }
+        }
+    }
+
+    /// @dev Re-raises a caught revert with its original data.
+    function _bubble(bytes memory reason) private pure {
+        assembly ("memory-safe") {
+            revert(add(reason, 32), mload(reason))
+        }
+    }
+
+    function _structHash(StreamVoucher calldata voucher) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                STREAM_VOUCHER_TYPEHASH,
+                voucher.listener,
+                voucher.artist,
+                voucher.sessionId,
+                voucher.cumulativeAmount,
+                voucher.deadline
+            )
+        );
+    }
+
+    /// @dev Reads the voucher's addresses and deadline, and hashes its EIP-712 digest and session key,
+    /// straight from calldata. The voucher's five words are its ABI encoding, so the struct hash is
+    /// keccak256(TYPEHASH ‖ voucher) and the session key keccak256(first three words); words with dirty
+    /// high bits are rejected as Solidity's decoder would, so every hashed word is canonical.
+    function _load(StreamVoucher calldata voucher, bytes32 domainSeparator)
+        private
+        pure
+        returns (address listener, address artist, uint64 deadline, bytes32 digest, bytes32 sessionKey)
+    {
+        bytes32 typeHash = STREAM_VOUCHER_TYPEHASH;
+        assembly ("memory-safe") {
+            listener := calldataload(voucher)
+            artist := calldataload(add(voucher, 0x20))
+            deadline := calldataload(add(voucher, 0x80))
+            if or(or(shr(160, listener), shr(160, artist)), shr(64, deadline)) { revert(0, 0) }
+            // Temporary use of the memory past the free pointer, never allocated: nothing grows per voucher.
+            let m := mload(0x40)
+            mstore(m, typeHash)
+            calldatacopy(add(m, 0x20), voucher, 0xa0)
+            let structHash := keccak256(m, 0xc0)
+            sessionKey := keccak256(add(m, 0x20), 0x60)
+            // keccak256("\x19\x01" ‖ domainSeparator ‖ structHash), as MessageHashUtils.toTypedDataHash.
+            mstore(m, hex"1901")
+            mstore(add(m, 0x02), domainSeparator)
+            mstore(add(m, 0x22), structHash)
+            digest := keccak256(m, 0x42)
+        }
+    }
+}

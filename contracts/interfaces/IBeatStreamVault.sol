@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// Amounts are event data on purpose: nobody filters logs by an amount, and a topic costs more than data.
+// solhint-disable gas-indexed-events
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+/// @title IBeatStreamVault
+/// @notice Pay-per-second streaming settled in batches. Listeners deposit USDC and sign cumulative
+/// EIP-712 `StreamVoucher`s while they listen; anyone (normally the relayer) submits the latest
+/// vouchers through `settle`, which moves only the increase over what each session already paid from
+/// the listener's balance to the artist's earnings. Listeners leave through a delayed withdrawal that
+/// gives the last vouchers time to settle; artists withdraw their earnings at any time.
+interface IBeatStreamVault {
+    /// @notice What a listener signs: "for session `sessionId` with `artist`, I owe `cumulativeAmount`
+    /// in total so far", valid until `deadline`. A later voucher of the same session carries a larger
+    /// `cumulativeAmount`; only the highest one ever matters.
+    /// @dev Field order is the signed EIP-712 type and the struct only ever lives in calldata, so
+    /// storage packing does not apply.
+    // solhint-disable-next-line gas-struct-packing
+    struct StreamVoucher {
+        address listener;
+        address artist;
+        bytes32 sessionId;
+        uint256 cumulativeAmount;
+        uint64 deadline;
+    }
+
+    /// @notice A listener's pending withdrawal: `amount` becomes payable at `availableAt`.
+    struct WithdrawalRequest {
+        uint128 amount;
+        uint64 availableAt;
+    }
+
+    // ----------------------------------------------------------------------------------------- errors
+
+    /// @notice A constructor argument or a payout recipient is the zero address.
+    error BeatStreamVaultZeroAddress();
+    /// @notice A deposit or a withdrawal request of zero.
+    error BeatStreamVaultZeroAmount();
+    /// @notice `listener` asked to withdraw `requested` but holds only `balance`.
+    error BeatStreamVaultInsufficientBalance(address listener, uint256 balance, uint256 requested);
+    /// @notice `listener` has no pending withdrawal to execute or cancel.
+    error BeatStreamVaultNoWithdrawalRequest(address listener);
+    /// @notice The pending withdrawal becomes payable at `availableAt`; it is only `currentTime`.
+    error BeatStreamVaultWithdrawalNotReady(uint64 availableAt, uint256 currentTime);
+    /// @notice `artist` has no earnings to withdraw.
+    error BeatStreamVaultNoEarnings(address artist);
+    /// @notice `signatures` must hold 65 bytes per voucher: `voucherCount` vouchers, `signaturesLength` bytes.
+    error BeatStreamVaultSignaturesLengthMismatch(uint256 voucherCount, uint256 signaturesLength);
+    /// @notice The voucher at `index` expired at `deadline`.
+    error BeatStreamVaultVoucherExpired(uint256 index, uint64 deadline);
+    /// @notice The signature at `index` is malformed or was not made by the voucher's listener.
+    error BeatStreamVaultInvalidSignature(uint256 index);
+    /// @notice The voucher at `index` pays the zero address, whose earnings nobody could withdraw.
+    error BeatStreamVaultZeroArtist(uint256 index);
+
+    // ----------------------------------------------------------------------------------------- events
+
+    /// @notice `listener` deposited `amount` USDC into its balance.
+    event Deposited(address indexed listener, uint256 amount);
+    /// @notice `listener` asked to withdraw `amount`, payable from `availableAt` (replaces any earlier request).
+    event WithdrawalRequested(address indexed listener, uint256 amount, uint64 availableAt);
+    /// @notice `listener` cancelled its pending withdrawal of `amount`.
+    event WithdrawalCancelled(address indexed listener, uint256 amount);
+    /// @notice `listener` withdrew `amount` USDC (the request capped at what vouchers left of the balance).
+    event Withdrawn(address indexed listener, uint256 amount);
+    /// @notice `artist` withdrew `amount` USDC of earnings to `to`.
+    event EarningsWithdrawn(address indexed artist, address indexed to, uint256 amount);
+    /// @notice A voucher moved `amount` from `listener` to `artist`; the session has now paid `totalSettled`.
+    /// @param sessionKey keccak256(abi.encode(listener, artist, sessionId)).
+    event StreamSettled(
+        bytes32 indexed sessionKey,
+        address indexed listener,
+        address indexed artist,
+        bytes32 sessionId,
+        uint256 amount,
+        uint256 totalSettled
+    );
+
+    // -------------------------------------------------------------------------------------- listeners
+
+    /// @notice Pulls `amount` USDC from the caller (approved beforehand) into the caller's balance.
+    /// @dev Reverts when paused or when `amount` is zero.
+    function deposit(uint256 amount) external;
+
+    /// @notice Like `deposit`, with an EIP-2612 permit for the vault instead of a prior approval.
+    /// @dev The permit runs inside try/catch: if someone already submitted it (front-running), the
+    /// allowance exists and the deposit still goes through; without an allowance the transfer reverts.
+    function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
+
+    /// @notice Starts a withdrawal of `amount` from the caller's balance, payable after `WITHDRAWAL_DELAY`.
+    /// @dev Replaces any pending request and restarts its delay. The balance stays spendable by
+    /// vouchers until the withdrawal executes. Open while paused, so users can always exit.
+    function requestWithdrawal(uint256 amount) external;
+
+    /// @notice Executes the caller's pending withdrawal once it is available, paying
+    /// `min(requested, balance)` (vouchers may have settled meanwhile). Open while paused.
+    function withdraw() external;
+
+    /// @notice Cancels the caller's pending withdrawal.
+    function cancelWithdrawal() external;
+
+    // ---------------------------------------------------------------------------------------- relayer
+
+    /// @notice Settles signed vouchers; permissionless, since each listener's signature is the authority.
+    /// For each voucher, pays `min(cumulativeAmount - settled, listener balance)` to the artist and
+    /// adds it to the session's settled amount; a voucher at or below the settled amount is skipped,
+    /// so settling again is harmless. Reverts when paused, when a voucher expired, names the zero artist
+    /// or carries a signature that is not its listener's, or when `signatures.length != 65 * vouchers.length`.
+    /// @dev Sort vouchers by artist: the artist's earnings are written once per run of equal artists.
+    /// @param vouchers The vouchers to settle.
+    /// @param signatures The listeners' signatures, 65 bytes each (r, s, v), concatenated in voucher order.
+    function settle(StreamVoucher[] calldata vouchers, bytes calldata signatures) external;
+
+    // ---------------------------------------------------------------------------------------- artists
+
+    /// @notice Pays all of the caller's earnings to `to`. Open while paused.
+    function withdrawEarnings(address to) external;
+
+    // ------------------------------------------------------------------------------------------ admin
+
+    /// @notice Stops deposits and settlement; only PAUSER_ROLE. Withdrawals stay open.
+    function pause() external;
+
+    /// @notice Resumes deposits and settlement; only PAUSER_ROLE.
+    function unpause() external;
+
+    // ------------------------------------------------------------------------------------------ views
+
+    /// @notice The USDC token the vault holds.
+    function USDC() external view returns (IERC20);
+
+    /// @notice Seconds between a withdrawal request and the moment it can execute.
+    function WITHDRAWAL_DELAY() external view returns (uint64);
+
+    /// @notice The EIP-712 type hash of `StreamVoucher`.
+    function STREAM_VOUCHER_TYPEHASH() external view returns (bytes32);
+
+    /// @notice The role allowed to pause and unpause.
+    function PAUSER_ROLE() external view returns (bytes32);
+
+    /// @notice The EIP-712 digest a listener signs for `voucher` on this vault and chain.
+    function hashVoucher(StreamVoucher calldata voucher) external view returns (bytes32);
+
+    /// @notice Unspent USDC of `listener` (including any amount it has asked to withdraw).
+    function balanceOf(address listener) external view returns (uint256);
+
+    /// @notice USDC `artist` has earned and not yet withdrawn.
+    function earningsOf(address artist) external view returns (uint256);
+
+    /// @notice What the session (`listener`, `artist`, `sessionId`) has paid so far.
+    function settledAmount(address listener, address artist, bytes32 sessionId) external view returns (uint256);
+
+    /// @notice The pending withdrawal of `listener` (zero amount when none).
+    function pendingWithdrawal(address listener) external view returns (WithdrawalRequest memory);
+}

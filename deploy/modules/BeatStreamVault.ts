@@ -1,0 +1,28 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+/**
+ * The local stand-in for USDC. On a live network, replace it in the protocol module with
+ * `m.contractAt("IERC20", m.getParameter("usdc"))`.
+ */
+export const BeatStreamVaultUSDCModule = buildModule("BeatStreamVaultUSDC", (m) => {
+  const usdc = m.contract("MockUSDC");
+  return { usdc };
+});
+
+/**
+ * BeatStreamVault: listeners' prepaid USDC settled to artists through signed vouchers.
+ *
+ * Parameters (module "BeatStreamVault"):
+ * - `withdrawalDelay` seconds between a withdrawal request and its payout (default one day, time
+ *   enough for the relayer to settle a listener's last vouchers);
+ * - `admin` holder of DEFAULT_ADMIN_ROLE and PAUSER_ROLE (default: the first account).
+ */
+const BeatStreamVaultModule = buildModule("BeatStreamVault", (m) => {
+  const { usdc } = m.useModule(BeatStreamVaultUSDCModule);
+  const withdrawalDelay = m.getParameter("withdrawalDelay", 86_400n);
+  const admin = m.getParameter("admin", m.getAccount(0));
+  const vault = m.contract("BeatStreamVault", [usdc, withdrawalDelay, admin]);
+  return { vault, usdc };
+});
+
+export default BeatStreamVaultModule;
