@@ -382,8 +382,12 @@ describe("MusicDEX", function () {
       }
       const m = await dex.market(stranger.address);
       expect([...m]).to.deep.equal([0n, 0n, ethers.ZeroAddress, 0n, 0n, 0n]);
-      await expect(dex.quoteBuy(stranger.address, 0n)).to.be.revertedWithCustomError(dex, "MusicDEXInvalidAmount");
-      await expect(dex.quoteSell(stranger.address, 0n)).to.be.revertedWithCustomError(dex, "MusicDEXInvalidAmount");
+      await expect(dex.quoteBuy(stranger.address, 0n))
+        .to.be.revertedWithCustomError(dex, "MusicDEXInvalidAmount")
+        .withArgs(0n);
+      await expect(dex.quoteSell(stranger.address, MAX_U128 + 1n))
+        .to.be.revertedWithCustomError(dex, "MusicDEXInvalidAmount")
+        .withArgs(MAX_U128 + 1n);
     });
 
     it("quotes equal swaps over a sequence of trades", async function () {
