@@ -3,11 +3,11 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IRevenueDistributor} from "../../../contracts/interfaces/IRevenueDistributor.sol";
 
 /// @notice Stand-in for RevenueDistributor in MusicDEX tests: pulls each deposit like the real one does
-/// and records it per coin, so tests can check exactly what the DEX handed over.
-contract RecordingDistributor is IRevenueDistributor {
+/// and records it per coin, so tests can check exactly what the DEX handed over. It carries only the
+/// two calls the DEX makes (`registerCoin`, `deposit`), not the whole IRevenueDistributor.
+contract RecordingDistributor {
     using SafeERC20 for IERC20;
 
     IERC20 public immutable USDC;
