@@ -216,31 +216,38 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
         _setTokenRoyalty(trackId, royaltyReceiver, royaltyBps);
     }
 
-    /// @dev Adds every delta to its track and its creator; returns the batch's total plays. Creator totals are
+    /// @dev Adds every delta to its track and its creator; returns the batch's total plays, or reverts naming the
+    /// first bad entry (no state change survives a revert, so entries applied before it do not count).
+    function _applyDeltas(bytes calldata deltas) private returns (uint256 plays) {
+        uint256 failure;
+        uint256 failedTrackId;
+        (plays, failure, failedTrackId) = _addDeltas(deltas);
+        if (failure == _FAILED_ZERO_DELTA) revert MusicNFTZeroDelta(failedTrackId);
+        if (failure == _FAILED_UNKNOWN_TRACK) revert MusicNFTUnknownTrack(failedTrackId);
+        if (failure == _FAILED_PLAYS_OVERFLOW) revert MusicNFTTrackPlaysOverflow(failedTrackId);
+    }
+
+    /// @dev The loop behind `_applyDeltas`; stops at the first bad entry with a `_FAILED_*` code. Creator totals are
     /// summed over a run of entries with the same creator and written once per run, so a relayer that sorts
     /// entries by creator pays one creator write per creator; unsorted input is counted the same, at more gas.
-    /// The loop is assembly because it runs once per track under a ~6,000-gas budget of which the track slot's
-    /// SLOAD + SSTORE take 5,000: per entry it does one calldataload, one SLOAD and one SSTORE, and no hashing.
-    function _applyDeltas(bytes calldata deltas) private returns (uint256 plays) {
-        uint256 creatorsSlot;
-        uint256 firstTrackSlot;
-        assembly ("memory-safe") {
-            creatorsSlot := _creatorPlays.slot
-            mstore(0x00, _tracks.slot)
-            firstTrackSlot := keccak256(0x00, 0x20)
-        }
-        uint256 failedTrackId;
-        uint256 failure;
+    /// Assembly because it runs once per track under a ~6,000-gas budget of which the track slot's SLOAD + SSTORE
+    /// take 5,000: per entry it does one calldataload, one SLOAD and one SSTORE, and no hashing.
+    function _addDeltas(bytes calldata deltas)
+        private
+        returns (uint256 plays, uint256 failure, uint256 failedTrackId)
+    {
         assembly ("memory-safe") {
             // Adds `amount` to creator `c`'s total. Unchecked: a creator's total is at most the sum of its
             // tracks' uint96 counts, fewer than 2^64 of them, so it stays below 2^160.
-            function addCreatorPlays(c, amount, slot) {
+            function addCreatorPlays(c, amount, mappingSlot) {
                 mstore(0x00, c)
-                mstore(0x20, slot)
+                mstore(0x20, mappingSlot)
                 let s := keccak256(0x00, 0x40)
                 sstore(s, add(sload(s), amount))
             }
 
+            mstore(0x00, _tracks.slot)
+            let firstTrackSlot := keccak256(0x00, 0x20)
             let runCreator := 0
             let runPlays := 0
             // Callers checked that the length is a positive multiple of 12, so every entry lies inside `deltas`.
@@ -248,33 +255,21 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
             for { let p := deltas.offset } lt(p, end) { p := add(p, 12) } {
                 // Entry = 8-byte trackId, 4-byte delta, big-endian; the 20 bytes read after them are shifted out.
                 let word := calldataload(p)
-                let trackId := shr(192, word)
+                failedTrackId := shr(192, word)
                 let delta := shr(224, shl(64, word))
-                if iszero(delta) {
-                    failure := _FAILED_ZERO_DELTA
-                    failedTrackId := trackId
-                    break
-                }
+                if iszero(delta) { failure := _FAILED_ZERO_DELTA break }
                 // No overflow: trackId < 2^64. Ids past the array's end read zero, so they fail as unknown.
-                let slot := add(firstTrackSlot, trackId)
+                let slot := add(firstTrackSlot, failedTrackId)
                 let packed := sload(slot)
                 // Slot layout of `Track`: creator in the low 160 bits, plays in the top 96.
                 let creator := and(packed, 0xffffffffffffffffffffffffffffffffffffffff)
-                if iszero(creator) {
-                    failure := _FAILED_UNKNOWN_TRACK
-                    failedTrackId := trackId
-                    break
-                }
+                if iszero(creator) { failure := _FAILED_UNKNOWN_TRACK break }
                 // Adding `delta << 160` adds to `plays`; it overflows uint96 exactly when the 256-bit sum wraps.
                 let updated := add(packed, shl(160, delta))
-                if lt(updated, packed) {
-                    failure := _FAILED_PLAYS_OVERFLOW
-                    failedTrackId := trackId
-                    break
-                }
+                if lt(updated, packed) { failure := _FAILED_PLAYS_OVERFLOW break }
                 sstore(slot, updated)
                 if iszero(eq(creator, runCreator)) {
-                    if runCreator { addCreatorPlays(runCreator, runPlays, creatorsSlot) }
+                    if runCreator { addCreatorPlays(runCreator, runPlays, _creatorPlays.slot) }
                     runCreator := creator
                     runPlays := 0
                 }
@@ -282,10 +277,7 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
                 runPlays := add(runPlays, delta)
                 plays := add(plays, delta)
             }
-            if iszero(failure) { addCreatorPlays(runCreator, runPlays, creatorsSlot) }
+            if iszero(failure) { addCreatorPlays(runCreator, runPlays, _creatorPlays.slot) }
         }
-        if (failure == _FAILED_ZERO_DELTA) revert MusicNFTZeroDelta(failedTrackId);
-        if (failure == _FAILED_UNKNOWN_TRACK) revert MusicNFTUnknownTrack(failedTrackId);
-        if (failure == _FAILED_PLAYS_OVERFLOW) revert MusicNFTTrackPlaysOverflow(failedTrackId);
     }
 }
