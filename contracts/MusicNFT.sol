@@ -50,8 +50,8 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
     /// batch instead of once per entry. Elements are only ever pushed, so every slot past the end reads zero.
     Track[] private _tracks;
     mapping(address creator => uint256 plays) private _creatorPlays;
-    /// @dev Only the root is stored: the snapshot CID travels in `PlaysCommitted`, because a second (and third)
-    /// 32-byte slot per batch would cost 22,100 gas each and break the fixed-cost budget of a commit.
+    /// @dev Only the root is stored (one new slot per batch): the snapshot CID travels in `PlaysCommitted`, because
+    /// storing it too (a 59-byte CIDv1 takes three more slots, 22,100 gas each) would break a commit's fixed-cost budget.
     mapping(uint256 batchId => bytes32 root) private _batchRoots;
     mapping(uint256 trackId => string uri) private _trackUris;
 
@@ -106,7 +106,7 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
         // Safe cast: a batch adds fewer than 2^64 entries of under 2^32 plays each, so `plays` < 2^96.
         head.totalPlays += uint192(plays);
         _head = head;
-        emit PlaysCommitted(batchId, root, snapshotCid, plays, deltas.length / PlayDeltas.ENTRY_SIZE, deltas);
+        emit PlaysCommitted(batchId, root, snapshotCid, plays, PlayDeltas.count(deltas.length), deltas);
     }
 
     /// @inheritdoc ICreatorPlays
@@ -252,7 +252,7 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
             let runPlays := 0
             // Callers checked that the length is a positive multiple of 12, so every entry lies inside `deltas`.
             let end := add(deltas.offset, deltas.length)
-            for { let p := deltas.offset } lt(p, end) { p := add(p, 12) } {
+            for { let p := deltas.offset } lt(p, end) { p := add(p, 12) } { // 12 = PlayDeltas.ENTRY_SIZE
                 // Entry = 8-byte trackId, 4-byte delta, big-endian; the 20 bytes read after them are shifted out.
                 let word := calldataload(p)
                 failedTrackId := shr(192, word)

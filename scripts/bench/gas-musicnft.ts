@@ -10,6 +10,7 @@
 import { network } from "hardhat";
 import MusicNFTModule from "../../deploy/modules/MusicNFT.js";
 import { packDeltas, type PlayDelta } from "../../test/helpers/nft/deltas.js";
+import type { MusicNFT } from "../../types/ethers-contracts/index.js";
 
 const TRACKS_PER_CREATOR = 10;
 const SIZES = [1, 100, 1_000] as const;
@@ -19,9 +20,10 @@ const TARGETS = { fixed: 60_000, perTrackExisting: 6_000, perTrackNew: 25_000 };
 
 const { ethers, ignition, networkHelpers } = await network.create();
 const [admin, relayer] = await ethers.getSigners();
-const { musicNFT } = await ignition.deploy(MusicNFTModule, {
+const deployed = await ignition.deploy(MusicNFTModule, {
   parameters: { MusicNFT: { admin: admin.address, relayer: relayer.address } },
 });
+const musicNFT = deployed.musicNFT as unknown as MusicNFT;
 
 let creatorSeq = 0;
 async function newCreator() {
@@ -120,6 +122,9 @@ console.log(
         perTrackExisting: again.perTrack,
         fixed: again.fixed,
         fixedNew: fresh.fixed,
+        existingTrackWithoutCreatorWrite: trackOnly,
+        existingCreatorWrite: 10 * (again.perTrack - trackOnly),
+        fixedWithoutCreatorWrite: Number(gasExisting.get(1)!) - trackOnly - 10 * (again.perTrack - trackOnly),
       },
     }),
 );

@@ -45,10 +45,10 @@ library Batches {
     }
 }
 
-/// @dev Exposes PlayDeltas on calldata, which internal library functions need.
+/// @dev Exposes PlayDeltas' internal functions.
 contract PlayDeltasHarness {
-    function at(bytes calldata deltas, uint256 offset) external pure returns (uint256 trackId, uint256 delta) {
-        return PlayDeltas.at(deltas, offset);
+    function count(uint256 length) external pure returns (uint256) {
+        return PlayDeltas.count(length);
     }
 
     function isValidLength(uint256 length) external pure returns (bool) {
