@@ -1,0 +1,55 @@
+/**
+ * Receipt gasUsed (including the 21,000 base) of the creator-economy hot paths, on the Hardhat network:
+ * `npx hardhat run scripts/bench/gas-coin.ts`. Targets: transfer ≤ 60k, deposit ≤ 50k, claim ≤ 50k,
+ * launchCoin ≤ 350k with a realistic DEX.
+ */
+import { network } from "hardhat";
+import { MaxUint256 } from "ethers";
+import { COINS, USDC, LAUNCH_THRESHOLD, deployWithCoin } from "../../test/helpers/coin/fixtures.js";
+
+const connection = await network.create();
+const { ethers } = connection;
+const f = await deployWithCoin(connection);
+const { coin, dex, usdc, distributor, factory, plays, admin, alice, bob, carol } = f;
+const coinAddress = await coin.getAddress();
+const gas = async (tx: Promise<{ wait: () => Promise<{ gasUsed: bigint } | null> }>) =>
+  (await (await tx).wait())!.gasUsed;
+
+// Holders with coins, a depositor with USDC and approval, and the distributor already holding USDC.
+await dex.sendCoins(coinAddress, alice.address, COINS(1_000_000));
+await dex.sendCoins(coinAddress, bob.address, COINS(500_000));
+await usdc.mint(admin.address, USDC(1_000_000));
+await usdc.connect(admin).approve(await distributor.getAddress(), MaxUint256);
+await distributor.connect(admin).deposit(coinAddress, USDC(100));
+await coin.connect(alice).transfer(bob.address, COINS(1)); // both settled once
+await distributor.connect(admin).deposit(coinAddress, USDC(100)); // a deposit since their last settlement
+
+const results: Record<string, bigint> = {};
+results["coin.transfer (holders, deposit since last settlement)"] = await gas(
+  coin.connect(alice).transfer(bob.address, COINS(10)),
+);
+results["coin.transfer (same holders, no deposit since)"] = await gas(
+  coin.connect(alice).transfer(bob.address, COINS(10)),
+);
+results["coin.transfer (to a new holder)"] = await gas(coin.connect(alice).transfer(carol.address, COINS(10)));
+results["dex buy (excluded DEX -> holder, via stand-in)"] = await gas(
+  dex.sendCoins(coinAddress, alice.address, COINS(10)),
+);
+results["revenue.deposit (max approval)"] = await gas(distributor.connect(admin).deposit(coinAddress, USDC(50)));
+await usdc.connect(admin).approve(await distributor.getAddress(), USDC(1_000));
+results["revenue.deposit (finite approval)"] = await gas(distributor.connect(admin).deposit(coinAddress, USDC(50)));
+await usdc.mint(alice.address, USDC(1)); // the holder already has a USDC balance
+results["revenue.claim (one coin)"] = await gas(distributor.connect(alice).claim([coinAddress]));
+
+// launchCoin with the stand-in DEX (openMarket writes 2 fresh slots) and without its cost.
+const [, , , , , , , , launcher] = await ethers.getSigners();
+await plays.setCreatorPlays(launcher.address, LAUNCH_THRESHOLD);
+const launchTx = await factory.connect(launcher).launchCoin("Launcher Coin", "LAUNCH");
+const launchReceipt = (await launchTx.wait())!;
+results["factory.launchCoin (stand-in DEX)"] = launchReceipt.gasUsed;
+
+// Cost of the stand-in's openMarket in that launch: replay it on a fresh coin address from the outside.
+const openCost = await dex.openMarket.estimateGas(carol.address, carol.address, COINS(1));
+results["  of which stand-in openMarket (estimate incl. 21k, subtract 21k)"] = openCost;
+
+for (const [name, value] of Object.entries(results)) console.log(`${name.padEnd(60)} ${value.toLocaleString("en-US")}`);
