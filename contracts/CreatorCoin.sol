@@ -3,6 +3,8 @@ pragma solidity 0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ShortString, ShortStrings} from "@openzeppelin/contracts/utils/ShortStrings.sol";
 import {ICreatorCoin} from "./interfaces/ICreatorCoin.sol";
 import {RevenueMath} from "./libraries/RevenueMath.sol";
@@ -11,12 +13,18 @@ import {RevenueMath} from "./libraries/RevenueMath.sol";
 /// @notice A creator's fixed-supply ERC-20 with permit, linear vesting of the creator's allocation, and
 /// O(1) revenue sharing: each deposit raises a per-coin accumulator, and every holder is settled against it
 /// in the same storage slot that holds its balance, so transfers cost little more than plain ERC-20 ones.
+/// The coin is both the revenue accounting and its custody: it holds its own holders' USDC, so each coin's
+/// revenue is segregated from every other coin's, and deposits and claims made on the coin itself touch
+/// no other contract but USDC.
 /// @dev Deployed once by the factory as the implementation; every coin is a clone of it (immutables live in
-/// the implementation's code, so every clone shares FACTORY, DEX and DISTRIBUTOR).
+/// the implementation's code, so every clone shares FACTORY, DEX, DISTRIBUTOR and USDC).
 /// Invariants: Σ balances = totalSupply, fixed at initialize (nothing mints or burns after it);
 /// eligibleSupply = Σ balances of accounts not excluded; Σ (owed + pending) of all holders ≤ revenue accrued
-/// − undistributedRevenue (holder shares round down, see RevenueMath).
+/// − undistributedRevenue (holder shares round down, see RevenueMath); USDC held ≥ Σ (owed + pending) +
+/// undistributedRevenue (every accrual follows the USDC it accounts for, every claim pays exactly what the
+/// holder stopped being owed).
 contract CreatorCoin is ERC20Permit, ICreatorCoin {
+    using SafeERC20 for IERC20;
     using ShortStrings for string;
     using ShortStrings for ShortString;
 
@@ -60,8 +68,10 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
     address public immutable FACTORY;
     /// @notice MusicDEX: receives the market supply, excluded from revenue (its coins are liquidity).
     address public immutable DEX;
-    /// @notice RevenueDistributor: holds the USDC and is the only caller of the revenue hooks.
+    /// @notice RevenueDistributor: the registry and multi-coin router, the only caller of the revenue hooks.
     address public immutable DISTRIBUTOR;
+    /// @notice The token revenue is deposited and paid in; an immutable so that reaching it costs no storage read.
+    IERC20 public immutable USDC;
 
     ShortString private _coinName;
     ShortString private _coinSymbol;
@@ -73,11 +83,16 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
 
     /// @param factory The factory that deploys this implementation and initializes its clones.
     /// @param dex The MusicDEX that receives each coin's market supply.
-    /// @param distributor The RevenueDistributor that holds each coin's revenue.
-    constructor(address factory, address dex, address distributor) ERC20("", "") ERC20Permit("CreatorCoin") {
+    /// @param distributor The RevenueDistributor that registers the coins and routes deposits and claims.
+    /// @param usdc The token revenue is paid in (the distributor's).
+    constructor(address factory, address dex, address distributor, IERC20 usdc)
+        ERC20("", "")
+        ERC20Permit("CreatorCoin")
+    {
         FACTORY = factory;
         DEX = dex;
         DISTRIBUTOR = distributor;
+        USDC = usdc;
     }
 
     /// @inheritdoc ICreatorCoin
@@ -105,31 +120,29 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
     }
 
     /// @inheritdoc ICreatorCoin
-    function accrueRevenue(uint256 amount) external {
+    function depositRevenue(uint256 amount) external {
+        if (amount == 0) revert CreatorCoinZeroAmount();
+        // USDC is trusted (fixed at deployment), and the accrual only accounts for what was received.
+        USDC.safeTransferFrom(msg.sender, address(this), amount);
+        _accrue(msg.sender, amount);
+    }
+
+    /// @inheritdoc ICreatorCoin
+    function claimRevenue() external returns (uint256 amount) {
+        amount = _claim(msg.sender);
+        if (amount == 0) revert CreatorCoinNothingToClaim(msg.sender);
+    }
+
+    /// @inheritdoc ICreatorCoin
+    function accrueRevenue(address from, uint256 amount) external {
         _onlyDistributor();
-        RevenueState memory state = _revenue;
-        uint256 pending = _toUint64(state.carry + amount);
-        if (state.eligibleSupply < MIN_ELIGIBLE_SUPPLY) {
-            state.carry = uint64(pending);
-        } else {
-            uint256 increase = RevenueMath.perTokenIncrease(pending, state.eligibleSupply);
-            uint256 accumulator = state.revenuePerToken + increase;
-            if (accumulator > MAX_ACCUMULATOR) revert CreatorCoinValueOverflow(accumulator);
-            state.revenuePerToken = uint96(accumulator);
-            // distributed ≤ pending (RevenueMath), and pending fits 64 bits.
-            state.carry = uint64(pending - RevenueMath.distributed(increase, state.eligibleSupply));
-        }
-        _revenue = state;
+        _accrue(from, amount);
     }
 
     /// @inheritdoc ICreatorCoin
     function claimRevenueFor(address holder) external returns (uint256 amount) {
         _onlyDistributor();
-        Account memory account = _accounts[holder];
-        _settle(account, _revenue.revenuePerToken);
-        amount = account.owed;
-        account.owed = 0;
-        _accounts[holder] = account;
+        amount = _claim(holder);
     }
 
     /// @inheritdoc ICreatorCoin
@@ -277,6 +290,59 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
             _accounts[to] = recipient;
         }
         emit Transfer(from, to, value);
+    }
+
+    /// @dev Spreads `amount` (already received) plus the carry over the eligible supply, or carries it all
+    /// while less than MIN_ELIGIBLE_SUPPLY is eligible. One read and one write of the packed slot.
+    function _accrue(address from, uint256 amount) private {
+        RevenueState storage state = _revenue;
+        // Read together, before any jump, so that the optimizer loads the slot once.
+        uint256 carry = state.carry;
+        uint256 eligible = state.eligibleSupply;
+        uint256 accumulator = state.revenuePerToken;
+        uint256 pending = _toUint64(carry + amount);
+        if (eligible < MIN_ELIGIBLE_SUPPLY) {
+            carry = pending;
+        } else {
+            uint256 increase = RevenueMath.perTokenIncrease(pending, eligible);
+            // accumulator < 2^96 and increase < 2^154 / 1e18 (pending < 2^64, eligible ≥ 1e18): no overflow.
+            unchecked {
+                accumulator += increase;
+            }
+            if (accumulator > MAX_ACCUMULATOR) revert CreatorCoinValueOverflow(accumulator);
+            // distributed ≤ pending (RevenueMath), and pending fits 64 bits.
+            unchecked {
+                carry = pending - RevenueMath.distributed(increase, eligible);
+            }
+        }
+        // Written together, so that the optimizer stores the slot once.
+        state.revenuePerToken = uint96(accumulator);
+        state.carry = uint64(carry);
+        emit RevenueDeposited(from, amount);
+    }
+
+    /// @dev Settles `holder`, zeroes what it is owed and pays it from the coin's USDC (effects before the
+    /// transfer). Nothing owed: no write, no transfer, no event.
+    function _claim(address holder) private returns (uint256 amount) {
+        Account storage account = _accounts[holder];
+        // Read together, before any jump, so that the optimizer loads the slot once.
+        uint256 balance = account.balance;
+        uint256 snapshot = account.revenueSnapshot;
+        amount = account.owed;
+        if (snapshot != EXCLUDED) {
+            uint256 accumulator = _revenue.revenuePerToken;
+            // The sum is paid out and zeroed below, so it need not fit the 64-bit owed field.
+            amount += RevenueMath.accrued(balance, accumulator, snapshot);
+            // accumulator < EXCLUDED (accrueRevenue keeps it so), so it fits 96 bits.
+            snapshot = accumulator;
+        }
+        if (amount != 0) {
+            // Written together, so that the optimizer stores the slot once.
+            account.revenueSnapshot = uint96(snapshot);
+            account.owed = 0;
+            USDC.safeTransfer(holder, amount);
+            emit RevenueClaimed(holder, amount);
+        }
     }
 
     /// @dev Reverts unless the caller is the distributor.

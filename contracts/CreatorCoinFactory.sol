@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {CreatorCoin} from "./CreatorCoin.sol";
 import {ICreatorCoin} from "./interfaces/ICreatorCoin.sol";
 import {ICreatorCoinFactory} from "./interfaces/ICreatorCoinFactory.sol";
@@ -46,7 +47,7 @@ contract CreatorCoinFactory is AccessControl, ICreatorCoinFactory {
     ICreatorPlays public immutable MUSIC_NFT;
     /// @notice MusicDEX: receives each coin's market supply and opens its market.
     address public immutable DEX;
-    /// @notice RevenueDistributor: registers each coin and holds its revenue.
+    /// @notice RevenueDistributor: registers each coin and routes its revenue; its USDC is the coins' USDC.
     IRevenueDistributor public immutable DISTRIBUTOR;
     /// @dev The CreatorCoin every coin clones; deployed here so its FACTORY is this contract.
     address private immutable IMPLEMENTATION;
@@ -58,7 +59,8 @@ contract CreatorCoinFactory is AccessControl, ICreatorCoinFactory {
 
     /// @param musicNFT Source of committed plays per creator.
     /// @param dex The MusicDEX (must grant this factory its market-opener role).
-    /// @param distributor The RevenueDistributor (must grant this factory REGISTRAR_ROLE).
+    /// @param distributor The RevenueDistributor (must grant this factory REGISTRAR_ROLE); its usdc() becomes
+    /// the revenue token of every coin.
     /// @param admin Receives DEFAULT_ADMIN_ROLE (governance).
     constructor(ICreatorPlays musicNFT, address dex, IRevenueDistributor distributor, address admin) {
         if (
@@ -68,7 +70,8 @@ contract CreatorCoinFactory is AccessControl, ICreatorCoinFactory {
         MUSIC_NFT = musicNFT;
         DEX = dex;
         DISTRIBUTOR = distributor;
-        IMPLEMENTATION = address(new CreatorCoin(address(this), dex, address(distributor)));
+        IMPLEMENTATION =
+            address(new CreatorCoin(address(this), dex, address(distributor), IERC20(distributor.usdc())));
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _params = LaunchParameters({
             launchThreshold: 50_000,

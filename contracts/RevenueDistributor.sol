@@ -8,19 +8,19 @@ import {ICreatorCoin} from "./interfaces/ICreatorCoin.sol";
 import {IRevenueDistributor} from "./interfaces/IRevenueDistributor.sol";
 
 /// @title RevenueDistributor
-/// @notice Holds the USDC revenue of every creator coin; the coins keep the per-holder accounting.
-/// @dev Invariant: USDC held ≥ Σ over registered coins of (Σ claimable + undistributed): each deposit is
-/// received before the coin accounts for it, and a claim pays exactly what the coin stopped owing.
-/// Only registered coins (clones deployed by the factory, trusted code) are ever called, so claims follow
-/// checks-effects-interactions without a reentrancy guard. Not pausable on purpose: a pause would cost every
-/// deposit and claim a storage read, and holders must always be able to take out what they earned.
+/// @notice The registry of creator coins and the multi-coin router of their revenue. Each coin holds its
+/// own revenue and keeps the per-holder accounting; this contract holds no USDC.
+/// @dev Invariant: holds no funds; only registered coins (clones deployed by the factory, trusted code) are
+/// ever called, so a deposit moves USDC straight from the caller into a registered coin before the coin
+/// accounts for it, and a claim is paid by the coin itself. Not pausable on purpose: a pause would cost
+/// every deposit and claim a storage read, and holders must always be able to take out what they earned.
 contract RevenueDistributor is AccessControl, IRevenueDistributor {
     using SafeERC20 for IERC20;
 
     /// @notice Role of the factory: registers the coins it launches.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
 
-    /// @notice USDC, fixed for ever: every coin's revenue is paid in it.
+    /// @notice USDC, fixed for ever: every coin's revenue is paid in it (the factory hands it to the coins).
     IERC20 private immutable USDC;
 
     mapping(address coin => bool) private _isCoin;
@@ -44,9 +44,8 @@ contract RevenueDistributor is AccessControl, IRevenueDistributor {
     function deposit(address coin, uint256 amount) external {
         _requireCoin(coin);
         if (amount == 0) revert RevenueDistributorZeroAmount(coin);
-        USDC.safeTransferFrom(msg.sender, address(this), amount);
-        ICreatorCoin(coin).accrueRevenue(amount);
-        emit RevenueDeposited(coin, msg.sender, amount);
+        USDC.safeTransferFrom(msg.sender, coin, amount);
+        ICreatorCoin(coin).accrueRevenue(msg.sender, amount);
     }
 
     /// @inheritdoc IRevenueDistributor
@@ -54,13 +53,8 @@ contract RevenueDistributor is AccessControl, IRevenueDistributor {
         for (uint256 i; i < coins.length; ++i) {
             address coin = coins[i];
             _requireCoin(coin);
-            uint256 amount = ICreatorCoin(coin).claimRevenueFor(msg.sender);
-            if (amount != 0) {
-                total += amount;
-                emit RevenueClaimed(coin, msg.sender, amount);
-            }
+            total += ICreatorCoin(coin).claimRevenueFor(msg.sender);
         }
-        if (total != 0) USDC.safeTransfer(msg.sender, total);
     }
 
     /// @inheritdoc IRevenueDistributor

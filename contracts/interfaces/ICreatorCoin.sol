@@ -9,9 +9,14 @@ pragma solidity 0.8.28;
 /// @notice A creator's coin: an ERC-20 with EIP-2612 permit (name and symbol per creator, EIP-712 domain
 /// name "CreatorCoin", version "1", verifying contract = the coin), deployed by the factory as a clone.
 /// Its supply is minted once at launch: the market share to the DEX, the creator's allocation to the coin
-/// itself, from where it vests linearly to the creator. The coin also keeps each holder's share of the
-/// revenue deposited through the RevenueDistributor, packed beside the holder's balance.
+/// itself, from where it vests linearly to the creator. The coin is also the accounting and the custody of
+/// its holders' revenue: it holds the USDC deposited for them and keeps each holder's share in an accumulator
+/// per coin, settled on transfer beside the holder's balance. Deposits and claims are made on the coin
+/// directly (cheapest), or through the RevenueDistributor, the registry and multi-coin router, which calls
+/// the DISTRIBUTOR-only hooks below.
 /// @dev The ERC-20 and permit functions are the standard ones (IERC20Metadata, IERC20Permit, IERC5267).
+/// Periodic ("quarterly") distributions are ordinary deposits made on a schedule; there is no separate
+/// mechanism. USDC sent to the coin by a plain transfer instead of a deposit is not accounted for.
 interface ICreatorCoin {
     /// @notice `caller` is not the contract allowed to call this function (the factory or the distributor).
     error CreatorCoinUnauthorized(address caller);
@@ -24,9 +29,19 @@ interface ICreatorCoin {
     error CreatorCoinFixedExclusion(address account);
     /// @notice Nothing has vested since the last release.
     error CreatorCoinNothingToRelease();
+    /// @notice A revenue deposit of zero.
+    error CreatorCoinZeroAmount();
+    /// @notice `holder` has no revenue to claim.
+    error CreatorCoinNothingToClaim(address holder);
 
     /// @notice `amount` vested coins were paid to `creator`.
     event VestingReleased(address indexed creator, uint256 amount);
+    /// @notice `from` deposited `amount` USDC of revenue (routed deposits name the original depositor).
+    /// The resulting state is read from revenuePerToken() and undistributedRevenue() at that block; the event
+    /// carries no more on purpose (each data word costs every deposit 256 gas).
+    event RevenueDeposited(address indexed from, uint256 amount);
+    /// @notice `holder` was paid `amount` USDC of revenue (directly or through the distributor).
+    event RevenueClaimed(address indexed holder, uint256 amount);
 
     /// @notice Sets the coin's per-clone values and mints its fixed supply: `marketAmount` to the DEX and
     /// `creatorAmount` to the coin itself, vesting to `creator` linearly over `vestingDuration` from now.
@@ -40,13 +55,22 @@ interface ICreatorCoin {
         uint64 vestingDuration
     ) external;
 
-    /// @notice Spreads `amount` USDC (already received by the distributor) over the eligible supply, adding
-    /// any carried revenue; if less than MIN_ELIGIBLE_SUPPLY is eligible, carries it instead. Only the distributor.
-    function accrueRevenue(uint256 amount) external;
+    /// @notice Pulls `amount` USDC from the caller (who approved this coin) and spreads it, plus any carried
+    /// revenue, over the eligible supply pro rata to balances; while less than MIN_ELIGIBLE_SUPPLY is
+    /// eligible, carries it to the next deposit instead. Anyone may deposit. Reverts on zero.
+    function depositRevenue(uint256 amount) external;
 
-    /// @notice Settles `holder` and zeroes what it is owed; returns the USDC the distributor must pay it.
-    /// Only the distributor.
-    /// @return amount USDC (6 decimals) owed to `holder`.
+    /// @notice Settles the caller, zeroes what it is owed and pays it in USDC. Reverts if nothing is owed.
+    /// @return amount USDC (6 decimals) paid.
+    function claimRevenue() external returns (uint256 amount);
+
+    /// @notice Accounts for `amount` USDC that the distributor has just moved from `from` into this coin,
+    /// exactly as depositRevenue does. Only the distributor.
+    function accrueRevenue(address from, uint256 amount) external;
+
+    /// @notice Settles `holder`, zeroes what it is owed and pays it in USDC; pays and emits nothing when
+    /// nothing is owed (so a multi-coin claim does not fail on one empty coin). Only the distributor.
+    /// @return amount USDC (6 decimals) paid to `holder`.
     function claimRevenueFor(address holder) external returns (uint256 amount);
 
     /// @notice Excludes `account` from (or includes it back in) future revenue; what it earned so far stays

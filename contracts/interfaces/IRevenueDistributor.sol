@@ -6,13 +6,16 @@ pragma solidity 0.8.28;
 /* solhint-disable gas-indexed-events */
 
 /// @title IRevenueDistributor
-/// @notice Holds the USDC revenue of every creator coin and pays it to the coins' holders pro rata
-/// to their balance at each deposit. Per-holder accounting lives in each CreatorCoin (packed beside
-/// the balance, so a transfer costs little more than a plain ERC-20 transfer); this contract holds
-/// the money, registers coins, and pays claims for many coins in one call.
+/// @notice The registry of creator coins and the router of their revenue: deposits for any coin (the
+/// DEX's holder-fee share among them) and claims across many coins in one call. Revenue is paid to a
+/// coin's holders pro rata to their balance at each deposit. Each CreatorCoin is both the accounting
+/// (an accumulator per coin, updated on transfer, packed beside each balance) and the custody (it holds
+/// its own holders' USDC, segregated per coin); this contract holds no USDC. Deposits and claims may
+/// also be made on a coin directly, which is cheaper.
 /// @dev Periodic ("quarterly") distributions are ordinary deposits made on a schedule by the creator or
 /// the platform; there is no separate mechanism. A deposit made while a coin has less than one whole coin
-/// held by eligible holders is carried by the coin and paid out with its next deposit.
+/// held by eligible holders is carried by the coin and paid out with its next deposit. The coins emit the
+/// revenue events (RevenueDeposited, RevenueClaimed in ICreatorCoin), whichever way they were reached.
 interface IRevenueDistributor {
     /// @notice `coin` was not registered by the factory.
     error RevenueDistributorUnknownCoin(address coin);
@@ -25,21 +28,19 @@ interface IRevenueDistributor {
 
     /// @notice `coin` was registered and may now receive deposits.
     event CoinRegistered(address indexed coin);
-    /// @notice `from` deposited `amount` USDC of revenue for the holders of `coin`.
-    event RevenueDeposited(address indexed coin, address indexed from, uint256 amount);
-    /// @notice `holder` claimed `amount` USDC of `coin`'s revenue.
-    event RevenueClaimed(address indexed coin, address indexed holder, uint256 amount);
     /// @notice `account` was excluded from (or included back in) the revenue of `coin`.
     event RevenueExclusionSet(address indexed coin, address indexed account, bool excluded);
 
     /// @notice Records `coin` as a coin launched by the factory; only REGISTRAR_ROLE (the factory).
     function registerCoin(address coin) external;
 
-    /// @notice Pulls `amount` USDC from the caller as revenue for the holders of `coin`.
+    /// @notice Moves `amount` USDC from the caller (who approved this contract) straight into `coin` as
+    /// revenue for its holders; the coin emits RevenueDeposited naming the caller. `coin` must be registered,
+    /// `amount` non-zero.
     function deposit(address coin, uint256 amount) external;
 
-    /// @notice Claims the caller's revenue of every coin in `coins` and pays the total in one transfer.
-    /// O(1) per coin. Emits RevenueClaimed for each coin with a non-zero amount.
+    /// @notice Claims the caller's revenue of every coin in `coins`; each coin pays the caller what it owes
+    /// and emits RevenueClaimed (coins owing nothing are skipped silently). O(1) per coin.
     /// @return total USDC paid to the caller.
     function claim(address[] calldata coins) external returns (uint256 total);
 

@@ -20,22 +20,33 @@ library RevenueMath {
     /// most 10 USDC units over the whole eligible supply, so a deposit of a few units still moves it.
     uint256 internal constant PRECISION = 1e27;
 
-    /// @notice USDC accrued by `balance` while the accumulator moved from `snapshot` to `accumulator`.
+    /// @notice USDC accrued by `balance` (< 2^96) while the accumulator (< 2^96) moved from `snapshot` to
+    /// `accumulator`.
     function accrued(uint256 balance, uint256 accumulator, uint256 snapshot) internal pure returns (uint256) {
-        return (balance * (accumulator - snapshot)) / PRECISION;
+        uint256 increase = accumulator - snapshot;
+        // balance < 2^96 and increase < 2^96, so the product is below 2^192.
+        unchecked {
+            return (balance * increase) / PRECISION;
+        }
     }
 
-    /// @notice Accumulator increase that spreads `amount` over `eligibleSupply` (rounded down).
+    /// @notice Accumulator increase that spreads `amount` (< 2^64) over `eligibleSupply` (rounded down).
     function perTokenIncrease(uint256 amount, uint256 eligibleSupply) internal pure returns (uint256) {
-        return (amount * PRECISION) / eligibleSupply;
+        // amount < 2^64 and PRECISION < 2^90: the product is below 2^154.
+        unchecked {
+            return (amount * PRECISION) / eligibleSupply;
+        }
     }
 
-    /// @notice USDC that an accumulator `increase` hands out over `eligibleSupply`, rounded UP so that what
-    /// stays undistributed (carried to the next deposit) is never overstated.
+    /// @notice USDC that an accumulator `increase` (a perTokenIncrease of an amount < 2^64) hands out over
+    /// `eligibleSupply`, rounded UP so that what stays undistributed (carried) is never overstated.
     function distributed(uint256 increase, uint256 eligibleSupply) internal pure returns (uint256) {
-        uint256 product = increase * eligibleSupply;
-        // Ceil division. increase·E ≤ amount·PRECISION by construction and amount is an integer, so this is ≤ amount.
-        return product / PRECISION + (product % PRECISION == 0 ? 0 : 1);
+        // increase·E ≤ amount·PRECISION < 2^154 by construction, and the ceil adds at most 1.
+        unchecked {
+            uint256 product = increase * eligibleSupply;
+            // Ceil division. amount is an integer and increase·E ≤ amount·PRECISION, so this is ≤ amount.
+            return product / PRECISION + (product % PRECISION == 0 ? 0 : 1);
+        }
     }
 
     /// @notice Part of `allocation` vested at `timestamp` when vesting runs linearly from `start` for `duration`.
