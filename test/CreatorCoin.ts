@@ -62,12 +62,13 @@ describe("CreatorCoin", function () {
       expect(await coin.MIN_ELIGIBLE_SUPPLY()).to.equal(COINS(1));
     });
 
-    it("shares FACTORY, DEX and DISTRIBUTOR with its implementation", async function () {
-      const { coin, implementation, factory, dex, distributor } = await loadFixture(fixture);
+    it("shares FACTORY, DEX, DISTRIBUTOR and USDC with its implementation", async function () {
+      const { coin, implementation, factory, dex, distributor, usdc } = await loadFixture(fixture);
       for (const c of [coin, implementation]) {
         expect(await c.FACTORY()).to.equal(await factory.getAddress());
         expect(await c.DEX()).to.equal(await dex.getAddress());
         expect(await c.DISTRIBUTOR()).to.equal(await distributor.getAddress());
+        expect(await c.USDC()).to.equal(await usdc.getAddress());
       }
     });
   });
@@ -251,10 +252,125 @@ describe("CreatorCoin", function () {
     });
   });
 
+  describe("direct revenue (depositRevenue, claimRevenue)", function () {
+    /** A coin with alice 300 and bob 100 eligible coins, and a depositor (admin) with USDC and max approval. */
+    async function revenueFixture() {
+      const fx = await deployWithCoin(connection);
+      const coinAddress = await fx.coin.getAddress();
+      await fx.dex.sendCoins(coinAddress, fx.alice.address, COINS(300));
+      await fx.dex.sendCoins(coinAddress, fx.bob.address, COINS(100));
+      await fx.usdc.mint(fx.admin.address, USDC(1_000_000));
+      await fx.usdc.connect(fx.admin).approve(coinAddress, MaxUint256);
+      return { ...fx, coinAddress };
+    }
+
+    /** A coin nobody eligible holds yet, and the same depositor. */
+    async function depositorOnlyFixture() {
+      const fx = await deployWithCoin(connection);
+      const coinAddress = await fx.coin.getAddress();
+      await fx.usdc.mint(fx.admin.address, USDC(100));
+      await fx.usdc.connect(fx.admin).approve(coinAddress, MaxUint256);
+      return { ...fx, coinAddress };
+    }
+
+    it("depositRevenue pulls USDC into the coin, emits one event and spreads it pro rata", async function () {
+      const { coin, usdc, admin, alice, bob, coinAddress } = await loadFixture(revenueFixture);
+      const tx = coin.connect(admin).depositRevenue(USDC(400));
+      await expect(tx).to.emit(coin, "RevenueDeposited").withArgs(admin.address, USDC(400));
+      await expect(tx).to.emit(usdc, "Transfer").withArgs(admin.address, coinAddress, USDC(400));
+      expect(await usdc.balanceOf(coinAddress)).to.equal(USDC(400));
+      expect(await coin.revenuePerToken()).to.equal((USDC(400) * 10n ** 27n) / COINS(400));
+      expect(await coin.claimableRevenue(alice.address)).to.equal(USDC(300));
+      expect(await coin.claimableRevenue(bob.address)).to.equal(USDC(100));
+    });
+
+    it("depositRevenue carries while nothing is eligible and pays the carry with the next deposit", async function () {
+      const { coin, usdc, dex, admin, alice, coinAddress } = await loadFixture(depositorOnlyFixture);
+      await expect(coin.connect(admin).depositRevenue(USDC(30)))
+        .to.emit(coin, "RevenueDeposited")
+        .withArgs(admin.address, USDC(30));
+      expect(await coin.undistributedRevenue()).to.equal(USDC(30));
+      expect(await usdc.balanceOf(coinAddress)).to.equal(USDC(30));
+      await dex.sendCoins(coinAddress, alice.address, COINS(2));
+      await coin.connect(admin).depositRevenue(USDC(10));
+      expect(await coin.undistributedRevenue()).to.equal(0n);
+      expect(await coin.claimableRevenue(alice.address)).to.equal(USDC(40));
+    });
+
+    it("depositRevenue rejects zero, a missing approval and an amount beyond 64 bits", async function () {
+      const { coin, usdc, admin, other, coinAddress } = await loadFixture(revenueFixture);
+      await expect(coin.connect(admin).depositRevenue(0n)).to.be.revertedWithCustomError(coin, "CreatorCoinZeroAmount");
+      await usdc.mint(other.address, USDC(1));
+      await expect(coin.connect(other).depositRevenue(USDC(1)))
+        .to.be.revertedWithCustomError(usdc, "ERC20InsufficientAllowance")
+        .withArgs(coinAddress, 0n, USDC(1));
+      const tooMuch = 2n ** 64n;
+      await usdc.mint(admin.address, tooMuch);
+      await expect(coin.connect(admin).depositRevenue(tooMuch))
+        .to.be.revertedWithCustomError(coin, "CreatorCoinValueOverflow")
+        .withArgs(tooMuch);
+    });
+
+    it("claimRevenue pays the caller from the coin's USDC, emits, returns the amount and zeroes it", async function () {
+      const { coin, usdc, admin, alice, bob, coinAddress } = await loadFixture(revenueFixture);
+      await coin.connect(admin).depositRevenue(USDC(400));
+      await coin.connect(alice).transfer(bob.address, COINS(100)); // settles alice: 300 owed, 200 coins left
+      await coin.connect(admin).depositRevenue(USDC(400)); // alice 200, bob 200
+      expect(await coin.connect(alice).claimRevenue.staticCall()).to.equal(USDC(500));
+      const tx = coin.connect(alice).claimRevenue();
+      await expect(tx).to.emit(coin, "RevenueClaimed").withArgs(alice.address, USDC(500));
+      await expect(tx).to.emit(usdc, "Transfer").withArgs(coinAddress, alice.address, USDC(500));
+      expect(await usdc.balanceOf(alice.address)).to.equal(USDC(500));
+      expect(await coin.claimableRevenue(alice.address)).to.equal(0n);
+      expect(await usdc.balanceOf(coinAddress)).to.equal(USDC(300));
+      // Earnings after the claim start from zero.
+      await coin.connect(admin).depositRevenue(USDC(40)); // alice 20, bob 20
+      expect(await coin.claimableRevenue(alice.address)).to.equal(USDC(20));
+      await coin.connect(bob).claimRevenue();
+      expect(await usdc.balanceOf(bob.address)).to.equal(USDC(320));
+    });
+
+    it("claimRevenue reverts with CreatorCoinNothingToClaim when nothing is owed", async function () {
+      const { coin, admin, alice, other } = await loadFixture(revenueFixture);
+      await expect(coin.connect(other).claimRevenue())
+        .to.be.revertedWithCustomError(coin, "CreatorCoinNothingToClaim")
+        .withArgs(other.address);
+      await coin.connect(admin).depositRevenue(USDC(4));
+      await coin.connect(alice).claimRevenue();
+      await expect(coin.connect(alice).claimRevenue())
+        .to.be.revertedWithCustomError(coin, "CreatorCoinNothingToClaim")
+        .withArgs(alice.address);
+    });
+
+    it("claimRevenue pays an excluded account what it earned before its exclusion", async function () {
+      const { coin, usdc, distributor, admin, bob, coinAddress } = await loadFixture(revenueFixture);
+      await coin.connect(admin).depositRevenue(USDC(400)); // bob 100
+      await distributor.connect(admin).setExcluded(coinAddress, bob.address, true);
+      await coin.connect(admin).depositRevenue(USDC(400)); // all to alice
+      await expect(coin.connect(bob).claimRevenue()).to.emit(coin, "RevenueClaimed").withArgs(bob.address, USDC(100));
+      expect(await usdc.balanceOf(bob.address)).to.equal(USDC(100));
+      await expect(coin.connect(bob).claimRevenue())
+        .to.be.revertedWithCustomError(coin, "CreatorCoinNothingToClaim")
+        .withArgs(bob.address);
+    });
+
+    it("mixes with the router: a routed deposit is claimable directly and vice versa", async function () {
+      const { coin, usdc, distributor, admin, alice, bob, coinAddress } = await loadFixture(revenueFixture);
+      await usdc.connect(admin).approve(await distributor.getAddress(), MaxUint256);
+      await distributor.connect(admin).deposit(coinAddress, USDC(40)); // alice 30, bob 10
+      await coin.connect(admin).depositRevenue(USDC(40)); // alice 30, bob 10
+      await expect(coin.connect(alice).claimRevenue()).to.emit(coin, "RevenueClaimed").withArgs(alice.address, USDC(60));
+      await expect(distributor.connect(bob).claim([coinAddress]))
+        .to.emit(coin, "RevenueClaimed")
+        .withArgs(bob.address, USDC(20));
+      expect(await usdc.balanceOf(coinAddress)).to.equal(0n);
+    });
+  });
+
   describe("revenue hooks", function () {
     it("reject every caller but the distributor", async function () {
       const { coin, other } = await loadFixture(fixture);
-      await expect(coin.connect(other).accrueRevenue(1n))
+      await expect(coin.connect(other).accrueRevenue(other.address, 1n))
         .to.be.revertedWithCustomError(coin, "CreatorCoinUnauthorized")
         .withArgs(other.address);
       await expect(coin.connect(other).claimRevenueFor(other.address))

@@ -56,13 +56,15 @@ describe("RevenueDistributor", function () {
   });
 
   describe("deposit", function () {
-    it("pulls USDC and raises the coin's accumulator", async function () {
+    it("moves USDC from the caller straight into the coin and raises its accumulator", async function () {
       const { distributor, usdc, coin, dex, admin, alice, coinAddress } = await loadFixture(fixture);
       await dex.sendCoins(coinAddress, alice.address, COINS(1_000));
-      await expect(distributor.connect(admin).deposit(coinAddress, USDC(100)))
-        .to.emit(distributor, "RevenueDeposited")
-        .withArgs(coinAddress, admin.address, USDC(100));
-      expect(await usdc.balanceOf(await distributor.getAddress())).to.equal(USDC(100));
+      const tx = distributor.connect(admin).deposit(coinAddress, USDC(100));
+      // The coin names the original depositor, not the router.
+      await expect(tx).to.emit(coin, "RevenueDeposited").withArgs(admin.address, USDC(100));
+      await expect(tx).to.emit(usdc, "Transfer").withArgs(admin.address, coinAddress, USDC(100));
+      expect(await usdc.balanceOf(await distributor.getAddress())).to.equal(0n);
+      expect(await usdc.balanceOf(coinAddress)).to.equal(USDC(100));
       expect(await coin.revenuePerToken()).to.equal((USDC(100) * 10n ** 27n) / COINS(1_000));
       expect(await distributor.claimable(coinAddress, alice.address)).to.equal(USDC(100));
     });
@@ -108,18 +110,18 @@ describe("RevenueDistributor", function () {
       expect(await distributor.claimable(coinAddress, bob.address)).to.equal(USDC(180));
 
       await expect(distributor.connect(alice).claim([coinAddress]))
-        .to.emit(distributor, "RevenueClaimed")
-        .withArgs(coinAddress, alice.address, USDC(300));
+        .to.emit(coin, "RevenueClaimed")
+        .withArgs(alice.address, USDC(300));
       expect(await usdc.balanceOf(alice.address)).to.equal(USDC(300));
       expect(await distributor.claimable(coinAddress, alice.address)).to.equal(0n);
       await expect(distributor.connect(bob).claim([coinAddress]))
         .to.emit(usdc, "Transfer")
-        .withArgs(await distributor.getAddress(), bob.address, USDC(180));
-      expect(await usdc.balanceOf(await distributor.getAddress())).to.equal(0n);
+        .withArgs(coinAddress, bob.address, USDC(180));
+      expect(await usdc.balanceOf(coinAddress)).to.equal(0n);
     });
 
-    it("claims several coins in one call with one USDC transfer", async function () {
-      const { distributor, usdc, factory, plays, dex, admin, other, alice, coinAddress } = await loadFixture(fixture);
+    it("claims several coins in one call, each coin paying from its own USDC", async function () {
+      const { distributor, usdc, coin, factory, plays, dex, admin, other, alice, coinAddress } = await loadFixture(fixture);
       await plays.setCreatorPlays(other.address, LAUNCH_THRESHOLD);
       await factory.connect(other).launchCoin("Other", "OTH");
       const second = await factory.coinOf(other.address);
@@ -128,22 +130,36 @@ describe("RevenueDistributor", function () {
       await distributor.connect(admin).deposit(coinAddress, USDC(5));
       await distributor.connect(admin).deposit(second, USDC(7));
 
+      // Custody is per coin: each coin holds exactly its own deposits.
+      expect(await usdc.balanceOf(coinAddress)).to.equal(USDC(5));
+      expect(await usdc.balanceOf(second)).to.equal(USDC(7));
+      const secondCoin = await ethers.getContractAt("CreatorCoin", second);
+
       expect(await distributor.connect(alice).claim.staticCall([coinAddress, second])).to.equal(USDC(12));
       const tx = distributor.connect(alice).claim([coinAddress, second]);
-      await expect(tx).to.emit(distributor, "RevenueClaimed").withArgs(coinAddress, alice.address, USDC(5));
-      await expect(tx).to.emit(distributor, "RevenueClaimed").withArgs(second, alice.address, USDC(7));
-      const receipt = await (await tx).wait();
-      const transfers = receipt!.logs.filter((l) => l.address === (ethers.getAddress(usdc.target as string)));
-      expect(transfers.length).to.equal(1);
+      await expect(tx).to.emit(coin, "RevenueClaimed").withArgs(alice.address, USDC(5));
+      await expect(tx).to.emit(secondCoin, "RevenueClaimed").withArgs(alice.address, USDC(7));
+      await expect(tx).to.emit(usdc, "Transfer").withArgs(coinAddress, alice.address, USDC(5));
+      await expect(tx).to.emit(usdc, "Transfer").withArgs(second, alice.address, USDC(7));
       expect(await usdc.balanceOf(alice.address)).to.equal(USDC(12));
+      expect(await usdc.balanceOf(coinAddress)).to.equal(0n);
+      expect(await usdc.balanceOf(second)).to.equal(0n);
     });
 
-    it("pays nothing and emits nothing when nothing is owed", async function () {
-      const { distributor, usdc, other, coinAddress } = await loadFixture(fixture);
+    it("skips coins that owe nothing: no payment, no event, no revert", async function () {
+      const { distributor, usdc, coin, other, coinAddress } = await loadFixture(fixture);
       expect(await distributor.connect(other).claim.staticCall([coinAddress])).to.equal(0n);
       await expect(distributor.connect(other).claim([coinAddress]))
-        .to.not.emit(distributor, "RevenueClaimed")
+        .to.not.emit(coin, "RevenueClaimed")
         .and.to.not.emit(usdc, "Transfer");
+    });
+
+    it("only lets the distributor claim on a holder's behalf", async function () {
+      const { coin, distributor, other } = await loadFixture(fixture);
+      await expect(coin.connect(other).claimRevenueFor(other.address))
+        .to.be.revertedWithCustomError(coin, "CreatorCoinUnauthorized")
+        .withArgs(other.address);
+      expect(await coin.DISTRIBUTOR()).to.equal(await distributor.getAddress());
     });
 
     it("rejects an unregistered coin", async function () {
