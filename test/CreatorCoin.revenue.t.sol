@@ -35,6 +35,38 @@ contract CreatorCoinRevenueTest is CoinTestBase {
         if (coin.eligibleSupply() < coin.MIN_ELIGIBLE_SUPPLY()) assertEq(carried, deposited, "all carried");
     }
 
+    /// Direct and routed deposits, then every holder claims directly: each holder is paid exactly what was
+    /// claimable, the total never exceeds deposits, and the coin keeps exactly deposits − payments.
+    function testFuzz_DirectClaimsPayFromCoinCustody(uint256[4] memory balances, uint256[4] memory amounts) public {
+        for (uint256 i; i < HOLDERS; ++i) {
+            balances[i] = bound(balances[i], 1e18, coin.balanceOf(address(dex)) / HOLDERS);
+            dex.sendCoins(address(coin), _holder(i), balances[i]);
+        }
+        uint256 deposited;
+        for (uint256 d; d < amounts.length; ++d) {
+            amounts[d] = bound(amounts[d], 1, 1e15);
+            if (d % 2 == 0) _depositDirect(amounts[d]);
+            else _deposit(amounts[d]);
+            deposited += amounts[d];
+        }
+        uint256 paid;
+        for (uint256 i; i < HOLDERS; ++i) {
+            address holder = _holder(i);
+            uint256 expected = coin.claimableRevenue(holder);
+            if (expected == 0) continue;
+            vm.prank(holder);
+            uint256 amount = coin.claimRevenue();
+            assertEq(amount, expected, "pays what was claimable");
+            assertEq(usdc.balanceOf(holder), amount, "holder received it");
+            assertEq(coin.claimableRevenue(holder), 0, "nothing left to claim");
+            paid += amount;
+        }
+        assertLe(paid + coin.undistributedRevenue(), deposited, "payments + carry never exceed deposits");
+        assertLe(deposited - paid - coin.undistributedRevenue(), amounts.length + HOLDERS, "rounding dust bound");
+        assertEq(usdc.balanceOf(address(coin)), deposited - paid, "coin keeps deposits minus payments");
+        assertEq(usdc.balanceOf(address(distributor)), 0, "the router holds nothing");
+    }
+
     /// A transfer settles both sides: what each holder earned before it stays theirs, and later deposits
     /// follow the new balances.
     function testFuzz_TransferKeepsEarnings(uint256 aliceCoins, uint256 moved, uint256 first, uint256 second)

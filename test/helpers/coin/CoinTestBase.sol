@@ -27,15 +27,27 @@ abstract contract CoinTestBase is Test {
         distributor = new RevenueDistributor(usdc, address(this));
         factory = new CreatorCoinFactory(plays, address(dex), IRevenueDistributor(address(distributor)), address(this));
         distributor.grantRole(distributor.REGISTRAR_ROLE(), address(factory));
-        plays.setCreatorPlays(creator, factory.launchThreshold());
-        vm.prank(creator);
-        coin = CreatorCoin(factory.launchCoin("Creator Coin", "CC"));
+        coin = _launch(creator, "Creator Coin", "CC");
     }
 
-    /// @dev Deposits `amount` USDC for `coin`, minted to and paid by this contract.
+    /// @dev Launches `creator_`'s coin (gives it the plays it needs).
+    function _launch(address creator_, string memory name, string memory symbol) internal returns (CreatorCoin) {
+        plays.setCreatorPlays(creator_, factory.launchThreshold());
+        vm.prank(creator_);
+        return CreatorCoin(factory.launchCoin(name, symbol));
+    }
+
+    /// @dev Deposits `amount` USDC for `coin` through the distributor, minted to and paid by this contract.
     function _deposit(uint256 amount) internal {
         usdc.mint(address(this), amount);
         usdc.approve(address(distributor), amount);
         distributor.deposit(address(coin), amount);
+    }
+
+    /// @dev Deposits `amount` USDC on `coin` directly, minted to and paid by this contract.
+    function _depositDirect(uint256 amount) internal {
+        usdc.mint(address(this), amount);
+        usdc.approve(address(coin), amount);
+        coin.depositRevenue(amount);
     }
 }
