@@ -24,7 +24,8 @@ export default buildModule("BeatStreamProtocol", (m) => {
   const factory = m.contract("CreatorCoinFactory", [musicNFT, dex, distributor, admin]);
   const vault = m.contract("BeatStreamVault", [usdc, withdrawalDelay, admin]);
 
-  const grant = (contract: typeof musicNFT, role: string, account: typeof admin | typeof factory, id: string) =>
+  type Grantee = typeof relayer | typeof factory;
+  const grant = (contract: typeof musicNFT | typeof factory | typeof distributor | typeof dex, role: string, account: Grantee, id: string) =>
     m.call(contract, "grantRole", [m.staticCall(contract, role, [], 0, { id: `${id}_role` }), account], { id });
 
   grant(musicNFT, "RELAYER_ROLE", relayer, "MusicNFT_grantRelayer");
