@@ -16,7 +16,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { network } from "hardhat";
-import { Wallet, type ContractTransactionResponse, type HDNodeWallet } from "ethers";
+import { Wallet, type ContractTransactionResponse } from "ethers";
 import { deployProtocol } from "../../test/helpers/protocol.js";
 import { packDeltas } from "../../test/helpers/nft/deltas.js";
 import { packSignatures, signVoucher, vaultDomain, type StreamVoucher } from "../../test/helpers/vault/vouchers.js";
@@ -105,9 +105,10 @@ const coinTransfer = await gasOf(coin.connect(trader).transfer(holder.address, 1
 
 // ── Vault settlement ────────────────────────────────────────────────────────────────────────────
 const artist = await freshAccount();
-const listeners: HDNodeWallet[] = [];
+const listeners: Wallet[] = [];
 for (let i = 0; i < 101; i++) {
-  const listener = Wallet.createRandom().connect(ethers.provider);
+  // Fixed keys: addresses and (RFC 6979) signatures, and so calldata gas, are the same every run.
+  const listener = new Wallet(ethers.id(`bench-listener-${i}`), ethers.provider);
   await networkHelpers.setBalance(listener.address, ethers.parseEther("1"));
   await usdc.mint(listener.address, USDC(100));
   await usdc.connect(listener).approve(await vault.getAddress(), ethers.MaxUint256);
