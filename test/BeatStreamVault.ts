@@ -11,6 +11,7 @@ import {
   type StreamVoucher,
   vaultDomain,
 } from "./helpers/vault/vouchers.js";
+import { signPermit } from "./helpers/permit.js";
 
 const { ethers, networkHelpers, ignition } = await network.create();
 const { time, loadFixture } = networkHelpers;
@@ -136,24 +137,15 @@ describe("BeatStreamVault", function () {
 
   describe("depositWithPermit", function () {
     async function permitFor(f: Fixture, owner: Fixture["alice"], value: bigint, deadline: bigint) {
-      const domain = { name: "USD Coin", version: "1", chainId: f.chainId, verifyingContract: await f.usdc.getAddress() };
-      const types = {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      };
-      const message = {
-        owner: owner.address,
+      return signPermit(owner, {
+        name: "USD Coin",
+        token: await f.usdc.getAddress(),
+        chainId: f.chainId,
+        nonce: await f.usdc.nonces(owner.address),
         spender: await f.vault.getAddress(),
         value,
-        nonce: await f.usdc.nonces(owner.address),
         deadline,
-      };
-      return ethers.Signature.from(await owner.signTypedData(domain, types, message));
+      });
     }
 
     async function freshListener(f: Fixture) {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { MaxUint256, Signature, ZeroAddress, parseEther } from "ethers";
+import { MaxUint256, ZeroAddress, parseEther } from "ethers";
 import {
   COINS,
   COIN_SUPPLY,
@@ -11,6 +11,7 @@ import {
   VESTING_DURATION,
   deployWithCoin,
 } from "./helpers/coin/fixtures.js";
+import { signPermit } from "./helpers/permit.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -145,29 +146,12 @@ describe("CreatorCoin", function () {
   });
 
   describe("permit (EIP-2612 on a clone)", function () {
-    async function signPermit(fx: Awaited<ReturnType<typeof fixture>>, coinAddress: string, value: bigint, deadline: bigint) {
+    async function permitFromAlice(fx: Awaited<ReturnType<typeof fixture>>, coinAddress: string, value: bigint, deadline: bigint) {
       const { alice, bob } = fx;
       const coin = await ethers.getContractAt("CreatorCoin", coinAddress);
       const { chainId } = await ethers.provider.getNetwork();
-      const domain = { name: "CreatorCoin", version: "1", chainId, verifyingContract: coinAddress };
-      const types = {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      };
       const nonce = await coin.nonces(alice.address);
-      const signature = await alice.signTypedData(domain, types, {
-        owner: alice.address,
-        spender: bob.address,
-        value,
-        nonce,
-        deadline,
-      });
-      return Signature.from(signature);
+      return signPermit(alice, { name: "CreatorCoin", token: coinAddress, chainId, nonce, spender: bob.address, value, deadline });
     }
 
     it("answers EIP-5267 with the domain name CreatorCoin and the clone as verifying contract", async function () {
@@ -182,7 +166,7 @@ describe("CreatorCoin", function () {
       const fx = await loadFixture(fixture);
       const { coin, alice, bob } = fx;
       const deadline = BigInt(await time.latest()) + 3600n;
-      const sig = await signPermit(fx, await coin.getAddress(), COINS(7), deadline);
+      const sig = await permitFromAlice(fx, await coin.getAddress(), COINS(7), deadline);
       await expect(coin.permit(alice.address, bob.address, COINS(7), deadline, sig.v, sig.r, sig.s))
         .to.emit(coin, "Approval")
         .withArgs(alice.address, bob.address, COINS(7));
@@ -197,7 +181,7 @@ describe("CreatorCoin", function () {
       await factory.connect(other).launchCoin("Other", "OTH");
       const otherCoin = await factory.coinOf(other.address);
       const deadline = BigInt(await time.latest()) + 3600n;
-      const sig = await signPermit(fx, otherCoin, COINS(7), deadline);
+      const sig = await permitFromAlice(fx, otherCoin, COINS(7), deadline);
       await expect(coin.permit(alice.address, bob.address, COINS(7), deadline, sig.v, sig.r, sig.s)).to.be.revertedWithCustomError(
         coin,
         "ERC2612InvalidSigner",
