@@ -62,7 +62,8 @@ export class LighthouseStore implements SnapshotStore {
     const stored = { cid, pieceCid: pieceCidOf(bytes), size: bytes.length };
     if (this.uploaded.has(cid)) return stored;
     await retry({
-      operation: `lighthouse upload of ${cid}`,
+      // The SDK's errors drop the URL (and the cause); naming the node here keeps the final error actionable.
+      operation: `lighthouse upload of ${cid} to ${this.nodeUrl ?? lighthouseConfig.lighthouseNode}`,
       attempts: this.attempts,
       backoffMs: this.backoffMs,
       run: async (attempt) => {
@@ -87,7 +88,7 @@ export class LighthouseStore implements SnapshotStore {
   async get(cid: string): Promise<Uint8Array> {
     const canonical = parseCid(cid);
     const bytes = await retry({
-      operation: `gateway read of ${canonical}`,
+      operation: `gateway read of ${canonical} from ${this.gatewayUrl}`,
       attempts: this.attempts,
       backoffMs: this.backoffMs,
       run: () =>
@@ -110,7 +111,7 @@ export class LighthouseStore implements SnapshotStore {
   async has(cid: string): Promise<boolean> {
     const canonical = parseCid(cid);
     return retry({
-      operation: `gateway lookup of ${canonical}`,
+      operation: `gateway lookup of ${canonical} on ${this.gatewayUrl}`,
       attempts: this.attempts,
       backoffMs: this.backoffMs,
       run: () => this.head(canonical),
