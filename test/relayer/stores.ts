@@ -10,7 +10,9 @@ import {
   LocalCasStore,
   SnapshotCorruptError,
   SnapshotNotFoundError,
+  StoreBadResponseError,
   StoreCidMismatchError,
+  StoreConfigError,
   StoreUnavailableError,
   type SnapshotStore,
 } from "../../relayer/src/stores/index.js";
@@ -150,6 +152,15 @@ describe("relayer snapshot stores", () => {
       expect(server.reads).to.deep.equal([{ method: "HEAD", cid, status: 200 }]);
     });
 
+    it("retries an upload answered with something that is not Lighthouse's answer", async () => {
+      const server = await standIn({ garbledUploads: 1 });
+      await lighthouse(server).put(SNAPSHOT);
+      expect(server.uploads.map(({ outcome }) => outcome)).to.deep.equal(["garbled", "stored"]);
+      const always = await standIn({ garbledUploads: 9 });
+      const error = await rejection(lighthouse(always, { retries: 1 }).put(BIG), StoreUnavailableError, "store_unavailable");
+      expect(error.cause).to.be.instanceOf(StoreBadResponseError);
+    });
+
     it("refuses an upload answered with another CID, without retrying", async () => {
       const server = await standIn({ wrongCid: true });
       const mismatch = await rejection(lighthouse(server).put(SNAPSHOT), StoreCidMismatchError, "store_cid_mismatch");
@@ -188,8 +199,29 @@ describe("relayer snapshot stores", () => {
       expect([...two.blobs.keys()]).to.deep.equal([b.cid]);
     });
 
-    it("needs an API key", () => {
-      expect(() => new LighthouseStore({ apiKey: "" })).to.throw(TypeError, /API key/);
+    it("refuses settings that cannot work, naming the setting", () => {
+      const bad: [string, ConstructorParameters<typeof LighthouseStore>[0]][] = [
+        ["apiKey", { apiKey: " " }],
+        ["timeoutMs", { apiKey: "k", timeoutMs: 0 }],
+        ["retries", { apiKey: "k", retries: -1 }],
+        ["retries", { apiKey: "k", retries: 1.5 }],
+        ["backoffMs", { apiKey: "k", backoffMs: -5 }],
+        ["gatewayUrl", { apiKey: "k", gatewayUrl: "gateway" }],
+        ["nodeUrl", { apiKey: "k", nodeUrl: "::" }],
+      ];
+      for (const [setting, parameters] of bad) {
+        let thrown: unknown;
+        try {
+          new LighthouseStore(parameters);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown, setting).to.be.instanceOf(StoreConfigError);
+        if (thrown instanceof StoreConfigError) {
+          expect(thrown.code).to.equal("store_config_invalid");
+          expect(thrown.setting).to.equal(setting);
+        }
+      }
     });
   });
 });

@@ -21,7 +21,8 @@ export type EvidenceErrorCode =
   | "store_cid_mismatch"
   | "store_bad_response"
   | "store_timeout"
-  | "store_unavailable";
+  | "store_unavailable"
+  | "store_config_invalid";
 
 export class EvidenceError extends Error {
   readonly code: EvidenceErrorCode;

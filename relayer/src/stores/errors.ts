@@ -55,3 +55,13 @@ export class StoreUnavailableError extends EvidenceError {
     super("store_unavailable", `${operation} failed after ${attempts} attempt(s): ${reason}`, { cause });
   }
 }
+
+/** A store setting that cannot work (no API key, a negative timeout, a URL that does not parse). */
+export class StoreConfigError extends EvidenceError {
+  constructor(
+    readonly setting: string,
+    reason: string,
+  ) {
+    super("store_config_invalid", `store setting ${setting}: ${reason}`);
+  }
+}

@@ -3,7 +3,7 @@ import { lighthouseConfig } from "@lighthouse-web3/sdk/dist/lighthouse.config.js
 import { z } from "zod";
 import { cidOf, parseCid, pieceCidOf } from "../evidence/cid.js";
 import { InvalidCidError } from "../evidence/errors.js";
-import { SnapshotCorruptError, SnapshotNotFoundError, StoreBadResponseError, StoreCidMismatchError } from "./errors.js";
+import { SnapshotCorruptError, SnapshotNotFoundError, StoreBadResponseError, StoreCidMismatchError, StoreConfigError } from "./errors.js";
 import { retry, withTimeout } from "./retry.js";
 import type { SnapshotStore, StoredSnapshot } from "./snapshot-store.js";
 
@@ -47,7 +47,13 @@ export class LighthouseStore implements SnapshotStore {
   private readonly uploaded = new Set<string>();
 
   constructor({ apiKey, timeoutMs = 30_000, retries = 3, backoffMs = 500, gatewayUrl = DEFAULT_LIGHTHOUSE_GATEWAY, nodeUrl, apiUrl }: LighthouseStoreParameters) {
-    if (apiKey === "") throw new TypeError("LighthouseStore needs an API key");
+    if (apiKey.trim() === "") throw new StoreConfigError("apiKey", "LighthouseStore needs a Lighthouse API key");
+    if (!(timeoutMs > 0)) throw new StoreConfigError("timeoutMs", `must be positive, got ${timeoutMs}`);
+    if (!Number.isInteger(retries) || retries < 0) throw new StoreConfigError("retries", `must be a whole number ≥ 0, got ${retries}`);
+    if (!(backoffMs >= 0)) throw new StoreConfigError("backoffMs", `must be ≥ 0, got ${backoffMs}`);
+    for (const [setting, url] of Object.entries({ gatewayUrl, nodeUrl, apiUrl })) {
+      if (url !== undefined && !URL.canParse(url)) throw new StoreConfigError(setting, `not a URL: ${url}`);
+    }
     this.apiKey = apiKey;
     this.timeoutMs = timeoutMs;
     this.attempts = retries + 1;

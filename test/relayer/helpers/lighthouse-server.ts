@@ -8,12 +8,14 @@ import type { CID } from "multiformats/cid";
  * Fault modes, each consumed one request at a time so a test can say "fail twice, then work".
  * `uploadFailures`: answer 500 `{ error }` without storing. `stalledUploads`: never answer and store nothing
  * (a hung server). `slowUploads`: store, then answer only after `slowMs` (a response lost to the client's timeout). `wrongCid`: store, but answer another CID in `Hash`.
+ * `garbledUploads`: answer 200 with JSON that is not `{ Name, Hash, Size }`, storing nothing (a proxy's page).
  * `gatewayFailures`: the gateway answers 500. `corruptReads`: the gateway serves flipped bytes.
  */
 export interface LighthouseFaults {
   uploadFailures: number;
   stalledUploads: number;
   slowUploads: number;
+  garbledUploads: number;
   slowMs: number;
   wrongCid: boolean;
   gatewayFailures: number;
@@ -29,7 +31,7 @@ export interface LighthouseStandIn {
   /** How many times each CID was stored (a write of bytes the server already had counts too). */
   writes: Map<string, number>;
   /** Every upload request, in order, with the outcome the server chose. */
-  uploads: { authorization: string | undefined; outcome: "stored" | "failed" | "stalled" | "slow" | "wrong-cid" | "unauthorized" }[];
+  uploads: { authorization: string | undefined; outcome: "stored" | "failed" | "stalled" | "slow" | "garbled" | "wrong-cid" | "unauthorized" }[];
   /** Gateway requests, in order. */
   reads: { method: string; cid: string; status: number }[];
   close(): Promise<void>;
@@ -44,7 +46,7 @@ export interface LighthouseStandIn {
  */
 export async function startLighthouseServer(faults: Partial<LighthouseFaults> = {}): Promise<LighthouseStandIn> {
   const state: Omit<LighthouseStandIn, "url" | "close"> = {
-    faults: { uploadFailures: 0, stalledUploads: 0, slowUploads: 0, slowMs: 0, wrongCid: false, gatewayFailures: 0, corruptReads: 0, ...faults },
+    faults: { uploadFailures: 0, stalledUploads: 0, slowUploads: 0, garbledUploads: 0, slowMs: 0, wrongCid: false, gatewayFailures: 0, corruptReads: 0, ...faults },
     blobs: new Map(),
     writes: new Map(),
     uploads: [],
@@ -75,6 +77,11 @@ export async function startLighthouseServer(faults: Partial<LighthouseFaults> = 
       state.faults.stalledUploads--;
       state.uploads.push({ authorization, outcome: "stalled" });
       return; // the connection stays open until the client gives up or the stand-in closes
+    }
+    if (state.faults.garbledUploads > 0) {
+      state.faults.garbledUploads--;
+      state.uploads.push({ authorization, outcome: "garbled" });
+      return json(response, 200, { message: "ok" });
     }
     const bytes = new Uint8Array(await file.arrayBuffer());
     const cid = await unixfsCid(bytes);
