@@ -55,8 +55,9 @@ function behavesAsSnapshotStore(name: string, make: () => Promise<SnapshotStore>
       expect(await store.has(UNKNOWN_CID)).to.equal(false);
       const missing = await rejection(store.get(UNKNOWN_CID), SnapshotNotFoundError, "snapshot_not_found");
       expect(missing.cid).to.equal(UNKNOWN_CID);
+      expect([missing.status, missing.name]).to.deep.equal([404, "SnapshotNotFoundError"]);
       for (const bad of ["../../etc/passwd", "QmWATWQ7fVPP2EFGu71UkfnqhYXDYH566qy47CnJDgvs8u", pieceCidOf(SNAPSHOT)]) {
-        await rejection(store.get(bad), InvalidCidError, "invalid_cid");
+        expect((await rejection(store.get(bad), InvalidCidError, "invalid_cid")).status).to.equal(400);
         await rejection(store.has(bad), InvalidCidError, "invalid_cid");
       }
     });
@@ -174,7 +175,7 @@ describe("relayer snapshot stores", () => {
       await server.close();
       const store = lighthouse(server, { retries: 2 });
       const down = await rejection(store.put(SNAPSHOT), StoreUnavailableError, "store_unavailable");
-      expect(down.attempts).to.equal(3);
+      expect([down.attempts, down.status]).to.deep.equal([3, 503]);
       expect(down.message).to.equal(`lighthouse upload of ${await cidOf(SNAPSHOT)} to ${server.url} failed after 3 attempt(s): TypeError: fetch failed`);
       await rejection(store.get(await cidOf(SNAPSHOT)), StoreUnavailableError, "store_unavailable");
       await rejection(store.has(await cidOf(SNAPSHOT)), StoreUnavailableError, "store_unavailable");

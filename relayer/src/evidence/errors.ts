@@ -2,8 +2,8 @@
  * Errors of batch evidence (tree, deltas, snapshot, CIDs) and of the snapshot stores.
  *
  * Every error carries a stable `code` that the API and the CLI can show and match on; messages may change,
- * codes may not. `EvidenceError` is this part's base; it is meant to extend the relayer-wide `RelayerError`
- * (relayer/src/errors.ts) once both parts live on one branch.
+ * codes may not. `EvidenceError` is this part's base, shaped like the relayer-wide `RelayerError`
+ * (relayer/src/errors.ts: `code`, `status`, `cause`) so that on merge it only has to say `extends RelayerError`.
  */
 export type EvidenceErrorCode =
   | "invalid_play"
@@ -24,12 +24,18 @@ export type EvidenceErrorCode =
   | "store_unavailable"
   | "store_config_invalid";
 
+/** HTTP status if one of these reaches the API: a bad CID is the caller's fault, a missing snapshot a 404. */
+const STATUS: Partial<Record<EvidenceErrorCode, number>> = { invalid_cid: 400, snapshot_not_found: 404, store_unavailable: 503 };
+
 export class EvidenceError extends Error {
   readonly code: EvidenceErrorCode;
+  /** HTTP status the API answers with when this error reaches it (500: the relayer's own failure). */
+  readonly status: number;
 
   constructor(code: EvidenceErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
+    this.status = STATUS[code] ?? 500;
     this.name = new.target.name;
   }
 }
