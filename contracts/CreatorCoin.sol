@@ -7,6 +7,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ShortString, ShortStrings} from "@openzeppelin/contracts/utils/ShortStrings.sol";
 import {ICreatorCoin} from "./interfaces/ICreatorCoin.sol";
+import {IMusicDEXHolderFees} from "./interfaces/IMusicDEXHolderFees.sol";
 import {RevenueMath} from "./libraries/RevenueMath.sol";
 
 /// @title CreatorCoin
@@ -20,9 +21,10 @@ import {RevenueMath} from "./libraries/RevenueMath.sol";
 /// the implementation's code, so every clone shares FACTORY, DEX, DISTRIBUTOR and USDC).
 /// Invariants: Σ balances = totalSupply, fixed at initialize (nothing mints or burns after it);
 /// eligibleSupply = Σ balances of accounts not excluded; Σ (owed + pending) of all holders ≤ revenue accrued
-/// − undistributedRevenue (holder shares round down, see RevenueMath); USDC held ≥ Σ (owed + pending) +
-/// undistributedRevenue (every accrual follows the USDC it accounts for, every claim pays exactly what the
-/// holder stopped being owed).
+/// − undistributedRevenue (holder shares round down, see RevenueMath); USDC held + the DEX's holderFees of
+/// this coin ≥ Σ (owed + pending) + undistributedRevenue (every deposit follows the USDC it accounts for,
+/// every trade's holder fee is added to the DEX's holderFees as it is accrued here, a release moves USDC
+/// from there to here, and every claim pays exactly what the holder stopped being owed).
 contract CreatorCoin is ERC20Permit, ICreatorCoin {
     using SafeERC20 for IERC20;
     using ShortStrings for string;
@@ -66,7 +68,8 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
 
     /// @notice The factory: the only caller of initialize.
     address public immutable FACTORY;
-    /// @notice MusicDEX: receives the market supply, excluded from revenue (its coins are liquidity).
+    /// @notice MusicDEX: receives the market supply, excluded from revenue (its coins are liquidity); credits
+    /// each trade's holder fee (accrueMarketFees) and holds that USDC until a claim pulls it.
     address public immutable DEX;
     /// @notice RevenueDistributor: the registry and multi-coin router, the only caller of the revenue hooks.
     address public immutable DISTRIBUTOR;
@@ -137,6 +140,12 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
     function accrueRevenue(address from, uint256 amount) external {
         _onlyDistributor();
         _accrue(from, amount);
+    }
+
+    /// @inheritdoc ICreatorCoin
+    function accrueMarketFees(uint256 amount) external {
+        if (msg.sender != DEX) revert CreatorCoinUnauthorized(msg.sender);
+        _accrue(msg.sender, amount);
     }
 
     /// @inheritdoc ICreatorCoin
@@ -263,8 +272,9 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
     /// Only transfers get here: the supply is written once in initialize and nothing mints or burns, so
     /// `from` and `to` are never zero (ERC20._transfer rejects zero addresses).
     function _update(address from, address to, uint256 value) internal override {
-        // Coins sent to the coin itself would be lost in the vesting escrow.
-        if (to == address(this)) revert ERC20InvalidReceiver(to);
+        // Coins sent to the coin itself would be lost in the vesting escrow; the factory and the distributor
+        // cannot claim, so the revenue coins sent there would earn could never be paid.
+        if (to == address(this) || to == FACTORY || to == DISTRIBUTOR) revert ERC20InvalidReceiver(to);
         Account memory sender = _accounts[from];
         if (sender.balance < value) revert ERC20InsufficientBalance(from, sender.balance, value);
         if (from != to) {
@@ -340,7 +350,12 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
             // Written together, so that the optimizer stores the slot once.
             account.revenueSnapshot = uint96(snapshot);
             account.owed = 0;
-            USDC.safeTransfer(holder, amount);
+            // Trading fees are owed here but held by the DEX until needed: pull them only when the coin's own
+            // USDC falls short, so the common claim pays one transfer.
+            if (!USDC.trySafeTransfer(holder, amount)) {
+                IMusicDEXHolderFees(DEX).releaseHolderFees(address(this));
+                USDC.safeTransfer(holder, amount);
+            }
             emit RevenueClaimed(holder, amount);
         }
     }

@@ -7,18 +7,23 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ICreatorCoin} from "./interfaces/ICreatorCoin.sol";
 import {IMusicDEX} from "./interfaces/IMusicDEX.sol";
+import {IMusicDEXHolderFees} from "./interfaces/IMusicDEXHolderFees.sol";
 import {IMusicDEXMarketOpener} from "./interfaces/IMusicDEXMarketOpener.sol";
 import {IRevenueDistributor} from "./interfaces/IRevenueDistributor.sol";
 import {CurveMath} from "./libraries/CurveMath.sol";
 
 /// @title MusicDEX
 /// @notice The singleton market of every creator coin against USDC, on a virtual-reserve constant-product
-/// curve (see CurveMath), with a 2.5 % fee accrued to creator, holder and treasury balances.
+/// curve (see CurveMath), with a 2.5 % fee accrued to creator, holder and treasury balances. Each trade's
+/// holder fee is credited to the coin's holders within the trade (ICreatorCoin.accrueMarketFees), before the
+/// buyer's coins arrive or after the seller's left; its USDC waits here as `holderFees`, owed to the coin.
 /// @dev Invariants:
 /// 1. USDC.balanceOf(this) >= Σ usdcReserve + Σ creatorFees + Σ holderFees + treasuryFees. Every buy adds
 ///    exactly `usdcIn` to that sum and pulls `usdcIn`; every sell removes `usdcOut` and pays `usdcOut`
-///    (the fee moves from the reserve to the fee balances); every claim removes what it pays.
+///    (the fee moves from the reserve to the fee balances); every claim or release removes what it pays.
+///    With the coin's own USDC, `holderFees` covers what the coin owes its holders (ICreatorCoin invariant).
 /// 2. coin.balanceOf(this) >= coinReserve: the market opens only on coins already received, a buy sends
 ///    what it removes, a sell pulls what it adds.
 /// 3. No sequence of sells takes out more USDC than buyers put in: `usdcReserve` only grows by buyers'
@@ -45,7 +50,8 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
     /// @dev Immutable: every reserve and fee balance is denominated in it.
     IERC20 public immutable USDC;
     /// @inheritdoc IMusicDEX
-    /// @dev Immutable: holders' accounting lives there, so changing it would split their revenue.
+    /// @dev Immutable: the coins' registry; holder fees no longer pass through it (they are credited on the
+    /// coin in each trade), it is kept so that integrators reach the whole protocol from the DEX.
     IRevenueDistributor public immutable DISTRIBUTOR;
 
     /// @dev Declared first so that it shares a slot with Pausable's `_paused`: a trade reads that slot
@@ -110,10 +116,12 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
             coinReserve -= coinsOut;
         }
         _writeReserves(m, usdcReserve, coinReserve);
-        _accrueFees(m, fee);
+        uint256 holderFee = _accrueFees(m, fee);
         emit Swapped(coin, msg.sender, recipient, true, usdcIn, coinsOut, fee, usdcReserve, coinReserve);
 
         USDC.safeTransferFrom(msg.sender, address(this), usdcIn);
+        // Credited before the buyer's coins arrive: he earns nothing of his own fee.
+        ICreatorCoin(coin).accrueMarketFees(holderFee);
         IERC20(coin).safeTransfer(recipient, coinsOut);
     }
 
@@ -127,22 +135,26 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
         _checkTrade(coinsIn, recipient, deadline);
         Market storage m = _markets[coin];
         (uint256 usdcReserve, uint256 coinReserve) = _reserves(m, coin);
-        uint256 grossOut;
         uint256 fee;
-        (grossOut, usdcOut, fee) = _quoteSell(m.virtualUsdc, usdcReserve, coinReserve, coinsIn);
-        if (usdcOut == 0) revert MusicDEXZeroOutput(coinsIn);
-        if (usdcOut < minUsdcOut) revert MusicDEXSlippage(usdcOut, minUsdcOut);
-
-        // grossOut <= usdcReserve was checked by _quoteSell.
-        unchecked {
-            usdcReserve -= grossOut;
+        // Scoped: grossOut is dead once the reserve is updated (keeps the stack shallow).
+        {
+            uint256 grossOut;
+            (grossOut, usdcOut, fee) = _quoteSell(m.virtualUsdc, usdcReserve, coinReserve, coinsIn);
+            if (usdcOut == 0) revert MusicDEXZeroOutput(coinsIn);
+            if (usdcOut < minUsdcOut) revert MusicDEXSlippage(usdcOut, minUsdcOut);
+            // grossOut <= usdcReserve was checked by _quoteSell.
+            unchecked {
+                usdcReserve -= grossOut;
+            }
         }
         coinReserve += coinsIn;
         _writeReserves(m, usdcReserve, coinReserve);
-        _accrueFees(m, fee);
+        uint256 holderFee = _accrueFees(m, fee);
         emit Swapped(coin, msg.sender, recipient, false, usdcOut, coinsIn, fee, usdcReserve, coinReserve);
 
         IERC20(coin).safeTransferFrom(msg.sender, address(this), coinsIn);
+        // Credited after the seller's coins left: he earns nothing of his own fee.
+        ICreatorCoin(coin).accrueMarketFees(holderFee);
         USDC.safeTransfer(recipient, usdcOut);
     }
 
@@ -173,16 +185,15 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
         USDC.safeTransfer(to, amount);
     }
 
-    /// @inheritdoc IMusicDEX
-    function distributeHolderFees(address coin) external nonReentrant returns (uint256 amount) {
+    /// @inheritdoc IMusicDEXHolderFees
+    function releaseHolderFees(address coin) external nonReentrant returns (uint256 amount) {
         Market storage m = _markets[coin];
         amount = m.holderFees;
         if (amount == 0) revert MusicDEXNoFeesToClaim(coin);
         m.holderFees = 0;
-        emit HolderFeesDistributed(coin, msg.sender, amount);
-        // Approve exactly what the distributor pulls, so it never holds a standing allowance on the DEX.
-        USDC.forceApprove(address(DISTRIBUTOR), amount);
-        DISTRIBUTOR.deposit(coin, amount);
+        emit HolderFeesReleased(coin, msg.sender, amount);
+        // Custody only: the coin accrued these to its holders in the trades that charged them.
+        USDC.safeTransfer(coin, amount);
     }
 
     // ------------------------------------------------------------------ governance
@@ -296,9 +307,12 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
         (m.usdcReserve, m.coinReserve) = (usdcReserve.toUint128(), coinReserve.toUint128());
     }
 
-    /// @dev Splits `fee` into the market's creator and holder balances and the global treasury balance.
-    function _accrueFees(Market storage m, uint256 fee) private {
-        (uint256 creatorFee, uint256 holderFee, uint256 treasuryFee) = CurveMath.splitFee(fee);
+    /// @dev Splits `fee` into the market's creator and holder balances and the global treasury balance;
+    /// returns the holder part, which the trade credits on the coin.
+    function _accrueFees(Market storage m, uint256 fee) private returns (uint256 holderFee) {
+        uint256 creatorFee;
+        uint256 treasuryFee;
+        (creatorFee, holderFee, treasuryFee) = CurveMath.splitFee(fee);
         (m.creatorFees, m.holderFees) = ((m.creatorFees + creatorFee).toUint128(), (m.holderFees + holderFee).toUint128());
         _treasuryFees = (_treasuryFees + treasuryFee).toUint128();
     }

@@ -131,6 +131,21 @@ describe("CreatorCoin", function () {
         .withArgs(await coin.getAddress());
     });
 
+    it("reverts a transfer to the factory or the distributor (they could never claim its revenue)", async function () {
+      const { coin, dex, factory, distributor, alice, bob } = await loadFixture(fixture);
+      await dex.sendCoins(await coin.getAddress(), alice.address, COINS(2));
+      await coin.connect(alice).approve(bob.address, COINS(2));
+      for (const receiver of [await factory.getAddress(), await distributor.getAddress()]) {
+        await expect(coin.connect(alice).transfer(receiver, 1n))
+          .to.be.revertedWithCustomError(coin, "ERC20InvalidReceiver")
+          .withArgs(receiver);
+        await expect(coin.connect(bob).transferFrom(alice.address, receiver, 1n))
+          .to.be.revertedWithCustomError(coin, "ERC20InvalidReceiver")
+          .withArgs(receiver);
+      }
+      expect(await coin.balanceOf(alice.address)).to.equal(COINS(2));
+    });
+
     it("keeps balances on a transfer to oneself", async function () {
       const { coin, dex, alice } = await loadFixture(fixture);
       await dex.sendCoins(await coin.getAddress(), alice.address, COINS(5));
@@ -348,6 +363,92 @@ describe("CreatorCoin", function () {
         .to.emit(coin, "RevenueClaimed")
         .withArgs(bob.address, USDC(20));
       expect(await usdc.balanceOf(coinAddress)).to.equal(0n);
+    });
+  });
+
+  describe("market fees (accrueMarketFees, claims pulling from the DEX)", function () {
+    /** alice 300 and bob 100 eligible coins; the DEX stand-in holds 1,000 USDC of holder fees to credit. */
+    async function marketFeesFixture() {
+      const fx = await deployWithCoin(connection);
+      const coinAddress = await fx.coin.getAddress();
+      await fx.dex.sendCoins(coinAddress, fx.alice.address, COINS(300));
+      await fx.dex.sendCoins(coinAddress, fx.bob.address, COINS(100));
+      await fx.usdc.mint(await fx.dex.getAddress(), USDC(1_000));
+      return { ...fx, coinAddress };
+    }
+
+    it("credits holders like a deposit, naming the DEX, and moves no USDC", async function () {
+      const { coin, dex, usdc, alice, bob, coinAddress } = await loadFixture(marketFeesFixture);
+      const dexAddress = await dex.getAddress();
+      const tx = dex.creditHolderFees(coinAddress, USDC(400));
+      await expect(tx).to.emit(coin, "RevenueDeposited").withArgs(dexAddress, USDC(400));
+      await expect(tx).to.not.emit(usdc, "Transfer");
+      expect(await coin.claimableRevenue(alice.address)).to.equal(USDC(300));
+      expect(await coin.claimableRevenue(bob.address)).to.equal(USDC(100));
+      expect(await usdc.balanceOf(coinAddress)).to.equal(0n);
+    });
+
+    it("carries while nothing is eligible, like a deposit", async function () {
+      const { coin, dex, usdc, admin, alice } = await loadFixture(fixture);
+      const coinAddress = await coin.getAddress();
+      await usdc.mint(await dex.getAddress(), USDC(10));
+      await dex.creditHolderFees(coinAddress, USDC(10));
+      expect(await coin.undistributedRevenue()).to.equal(USDC(10));
+      expect(await coin.revenuePerToken()).to.equal(0n);
+      await dex.sendCoins(coinAddress, alice.address, COINS(5));
+      await usdc.mint(admin.address, USDC(5));
+      await usdc.connect(admin).approve(coinAddress, MaxUint256);
+      await coin.connect(admin).depositRevenue(USDC(5));
+      expect(await coin.claimableRevenue(alice.address)).to.equal(USDC(15));
+      await expect(coin.connect(alice).claimRevenue()).to.emit(dex, "HolderFeesReleased").withArgs(coinAddress, coinAddress, USDC(10));
+      expect(await usdc.balanceOf(alice.address)).to.equal(USDC(15));
+    });
+
+    it("only the DEX may credit market fees", async function () {
+      const { coin, distributor, other } = await loadFixture(fixture);
+      await expect(coin.connect(other).accrueMarketFees(1n))
+        .to.be.revertedWithCustomError(coin, "CreatorCoinUnauthorized")
+        .withArgs(other.address);
+      const router = await impersonate(await distributor.getAddress());
+      await expect(coin.connect(router).accrueMarketFees(1n))
+        .to.be.revertedWithCustomError(coin, "CreatorCoinUnauthorized")
+        .withArgs(router.address);
+    });
+
+    it("claimRevenue pulls the fees from the DEX when the coin's USDC falls short, then pays", async function () {
+      const { coin, dex, usdc, alice, bob, coinAddress } = await loadFixture(marketFeesFixture);
+      const dexAddress = await dex.getAddress();
+      await dex.creditHolderFees(coinAddress, USDC(400));
+      const tx = coin.connect(alice).claimRevenue();
+      await expect(tx).to.emit(dex, "HolderFeesReleased").withArgs(coinAddress, coinAddress, USDC(400));
+      await expect(tx).to.emit(coin, "RevenueClaimed").withArgs(alice.address, USDC(300));
+      await expect(tx).to.changeTokenBalances(ethers, usdc, [alice, coinAddress, dexAddress], [USDC(300), USDC(100), -USDC(400)]);
+      expect(await dex.holderFees(coinAddress)).to.equal(0n);
+      // bob is paid from what the coin now holds, without calling the DEX.
+      await expect(coin.connect(bob).claimRevenue()).to.not.emit(dex, "HolderFeesReleased");
+      expect(await usdc.balanceOf(bob.address)).to.equal(USDC(100));
+      expect(await usdc.balanceOf(coinAddress)).to.equal(0n);
+    });
+
+    it("claimRevenue pays from the coin's own USDC while it suffices, leaving the fees in the DEX", async function () {
+      const { coin, dex, usdc, admin, alice, coinAddress } = await loadFixture(marketFeesFixture);
+      await usdc.mint(admin.address, USDC(400));
+      await usdc.connect(admin).approve(coinAddress, MaxUint256);
+      await coin.connect(admin).depositRevenue(USDC(400));
+      await dex.creditHolderFees(coinAddress, USDC(40));
+      const tx = coin.connect(alice).claimRevenue();
+      await expect(tx).to.emit(coin, "RevenueClaimed").withArgs(alice.address, USDC(330));
+      await expect(tx).to.not.emit(dex, "HolderFeesReleased");
+      expect(await dex.holderFees(coinAddress)).to.equal(USDC(40));
+    });
+
+    it("a claim through the distributor pulls the fees too", async function () {
+      const { coin, dex, distributor, alice, bob, coinAddress } = await loadFixture(marketFeesFixture);
+      await dex.creditHolderFees(coinAddress, USDC(400));
+      const tx = distributor.connect(bob).claim([coinAddress]);
+      await expect(tx).to.emit(dex, "HolderFeesReleased").withArgs(coinAddress, coinAddress, USDC(400));
+      await expect(tx).to.emit(coin, "RevenueClaimed").withArgs(bob.address, USDC(100));
+      expect(await coin.claimableRevenue(alice.address)).to.equal(USDC(300));
     });
   });
 

@@ -33,7 +33,8 @@ const sellOut = (x: bigint, y: bigint, coinsIn: bigint) => {
 async function deployFixture() {
   const [admin, treasury, opener, creator, alice, bob, stranger] = await ethers.getSigners();
   const usdc = await ethers.deployContract("MockUSDC");
-  const distributor = await ethers.deployContract("RecordingDistributor", [await usdc.getAddress()]);
+  // The DEX never calls the distributor (holder fees are credited on the coin): any contract address will do.
+  const distributor = await ethers.deployContract("MockUSDC");
   const { musicDEX } = await ignition.deploy(MusicDEXModule, {
     parameters: {
       MusicDEX: {
@@ -188,6 +189,8 @@ describe("MusicDEX", function () {
         );
       await expect(tx).to.changeTokenBalances(ethers, usdc, [alice, dexAddress], [-usdcIn, usdcIn]);
       await expect(tx).to.changeTokenBalances(ethers, coin, [bob, dexAddress], [quoteCoins, -quoteCoins]);
+      // The holder fee is credited on the coin while the DEX still holds the buyer's coins.
+      await expect(tx).to.emit(coin, "MarketFeesAccrued").withArgs(dexAddress, split(quoteFee).holders, MARKET_SUPPLY);
 
       const m = await dex.market(coinAddress);
       const parts = split(quoteFee);
@@ -292,6 +295,10 @@ describe("MusicDEX", function () {
         );
       await expect(tx).to.changeTokenBalances(ethers, usdc, [bob, dexAddress], [quoteUsdc, -quoteUsdc]);
       await expect(tx).to.changeTokenBalances(ethers, coin, [alice, dexAddress], [-coinsIn, coinsIn]);
+      // The holder fee is credited on the coin once the DEX holds the seller's coins.
+      await expect(tx)
+        .to.emit(coin, "MarketFeesAccrued")
+        .withArgs(dexAddress, split(quoteFee).holders, m.coinReserve + coinsIn);
 
       const after = await dex.market(coinAddress);
       const parts = split(quoteFee);
@@ -462,27 +469,35 @@ describe("MusicDEX", function () {
         .withArgs(ethers.ZeroAddress);
     });
 
-    it("anyone distributes holder fees into the RevenueDistributor", async function () {
-      const { dex, dexAddress, usdc, distributor, coinAddress, stranger } = await loadFixture(tradedFixture);
+    it("credits every trade's holder fee on the coin, and holds its USDC for the coin", async function () {
+      const { dex, coin, coinAddress } = await loadFixture(tradedFixture);
+      const held = (await dex.market(coinAddress)).holderFees;
+      expect(held).to.be.greaterThan(0n);
+      expect(await coin.marketFeesAccrued()).to.equal(held);
+    });
+
+    it("anyone releases a coin's holder fees to the coin, without crediting them again", async function () {
+      const { dex, dexAddress, usdc, coin, coinAddress, stranger } = await loadFixture(tradedFixture);
       const amount = (await dex.market(coinAddress)).holderFees;
-      expect(amount).to.be.greaterThan(0n);
-      const tx = dex.connect(stranger).distributeHolderFees(coinAddress);
-      await expect(tx).to.emit(dex, "HolderFeesDistributed").withArgs(coinAddress, stranger.address, amount);
-      await expect(tx).to.emit(distributor, "Deposited").withArgs(coinAddress, dexAddress, amount);
-      await expect(tx).to.changeTokenBalances(ethers, usdc, [distributor, dexAddress], [amount, -amount]);
-      expect(await distributor.deposited(coinAddress)).to.equal(amount);
-      expect(await usdc.allowance(dexAddress, await distributor.getAddress())).to.equal(0n);
+      expect(await dex.connect(stranger).releaseHolderFees.staticCall(coinAddress)).to.equal(amount);
+      const tx = dex.connect(stranger).releaseHolderFees(coinAddress);
+      await expect(tx).to.emit(dex, "HolderFeesReleased").withArgs(coinAddress, stranger.address, amount);
+      await expect(tx).to.changeTokenBalances(ethers, usdc, [coinAddress, dexAddress], [amount, -amount]);
+      await expect(tx).to.not.emit(coin, "MarketFeesAccrued");
       expect((await dex.market(coinAddress)).holderFees).to.equal(0n);
-      await expect(dex.distributeHolderFees(coinAddress))
+      await expect(dex.releaseHolderFees(coinAddress))
         .to.be.revertedWithCustomError(dex, "MusicDEXNoFeesToClaim")
         .withArgs(coinAddress);
+      await expect(dex.releaseHolderFees(stranger.address))
+        .to.be.revertedWithCustomError(dex, "MusicDEXNoFeesToClaim")
+        .withArgs(stranger.address);
     });
 
     it("every fee flow together empties the DEX down to the reserves", async function () {
       const { dex, dexAddress, usdc, coinAddress, creator, treasury } = await loadFixture(tradedFixture);
       await dex.connect(creator).claimCreatorFees(coinAddress, creator.address);
       await dex.connect(treasury).claimTreasuryFees(treasury.address);
-      await dex.distributeHolderFees(coinAddress);
+      await dex.releaseHolderFees(coinAddress);
       expect(await usdc.balanceOf(dexAddress)).to.equal((await dex.market(coinAddress)).usdcReserve);
     });
   });
@@ -550,7 +565,7 @@ describe("MusicDEX", function () {
         "EnforcedPause",
       );
       await expect(dex.connect(creator).claimCreatorFees(coinAddress, creator.address)).to.emit(dex, "CreatorFeesClaimed");
-      await expect(dex.distributeHolderFees(coinAddress)).to.emit(dex, "HolderFeesDistributed");
+      await expect(dex.releaseHolderFees(coinAddress)).to.emit(dex, "HolderFeesReleased");
       await expect(dex.connect(stranger).unpause())
         .to.be.revertedWithCustomError(dex, "AccessControlUnauthorizedAccount")
         .withArgs(stranger.address, await dex.PAUSER_ROLE());

@@ -108,8 +108,10 @@ describe("Protocol (every contract deployed and wired by deploy/modules/Protocol
     await dex.connect(fanB).sell(predicted, half, quotedSell, fanB.address, FAR);
     expect((await usdc.balanceOf(fanB.address)) - before).to.equal(quotedSell);
 
-    // Fees: the creator and the treasury claim theirs; the holders' share goes through the distributor.
+    // Fees: the creator and the treasury claim theirs; the holders' share was credited on the coin in each
+    // trade (its USDC stays in the DEX until a claim pulls it).
     const market = await dex.market(predicted);
+    expect(market.holderFees).to.be.greaterThan(0n);
     expect(market.creatorFees).to.be.greaterThan(0n);
     await expect(dex.connect(creator).claimCreatorFees(predicted, creator.address)).to.changeTokenBalance(
       ethers,
@@ -119,24 +121,82 @@ describe("Protocol (every contract deployed and wired by deploy/modules/Protocol
     );
     const treasuryFees = await dex.treasuryFees();
     await expect(dex.connect(admin).claimTreasuryFees(admin.address)).to.changeTokenBalance(ethers, usdc, admin, treasuryFees);
-    await dex.distributeHolderFees(predicted);
+    const [feesA, feesB] = [await coin.claimableRevenue(fanA.address), await coin.claimableRevenue(fanB.address)];
+    expect(feesA + feesB).to.be.lessThanOrEqual(market.holderFees);
+    expect(feesA + feesB).to.be.greaterThanOrEqual(market.holderFees - 4n); // one unit of dust per accrual at most
     await distributor.connect(platform).deposit(predicted, USDC(500)); // platform revenue for the coin's holders
 
-    // Holders share pro rata to their balances; the DEX and the vesting escrow earn nothing.
+    // A deposit is shared pro rata to balances; the DEX and the vesting escrow earn nothing.
     const [balA, balB] = [await coin.balanceOf(fanA.address), await coin.balanceOf(fanB.address)];
     const [owedA, owedB] = [await coin.claimableRevenue(fanA.address), await coin.claimableRevenue(fanB.address)];
-    expect(owedA + owedB).to.be.lessThanOrEqual(market.holderFees + USDC(500));
-    expect(owedA + owedB).to.be.greaterThanOrEqual(market.holderFees + USDC(500) - 2n);
-    expect(owedA * balB - owedB * balA).to.be.lessThanOrEqual(balA + balB); // pro rata, up to rounding
+    expect(owedA - feesA + owedB - feesB).to.be.closeTo(USDC(500), 2n);
+    expect((owedA - feesA) * balB - (owedB - feesB) * balA).to.be.lessThanOrEqual(balA + balB); // pro rata
     expect(await coin.claimableRevenue(await dex.getAddress())).to.equal(0n);
+    // The coin pays from its own USDC while it suffices, then pulls the holder fees from the DEX.
     await expect(distributor.connect(fanA).claim([predicted])).to.changeTokenBalance(ethers, usdc, fanA, owedA);
     await expect(coin.connect(fanB).claimRevenue()).to.changeTokenBalance(ethers, usdc, fanB, owedB);
+    expect((await dex.market(predicted)).holderFees).to.equal(0n);
+    expect(await usdc.balanceOf(predicted)).to.be.lessThanOrEqual(4n); // rounding dust and carry only
+    expect(await usdc.balanceOf(await dex.getAddress())).to.equal((await dex.market(predicted)).usdcReserve);
 
     // The creator's allocation vests linearly and cannot be dumped at launch.
     await time.increase(365 * 24 * 3600 / 2);
     await coin.releaseVested();
     const vested = await coin.balanceOf(creator.address);
     expect(vested).to.be.closeTo(supply / 20n, supply / 10_000n);
+  });
+
+  it("M-1 regression: a just-in-time holder captures no fees; a long-term holder got those of his holding", async () => {
+    const { musicNFT, factory, dex, usdc, relayer, creator } = await loadFixture(protocolWithTrack);
+    const [, , , , , , , holder, trader, attacker] = await ethers.getSigners();
+    await musicNFT.connect(relayer).commitPlays(1n, E.id("root"), CID, packDeltas([{ trackId: 1n, delta: await factory.launchThreshold() }]));
+    await factory.connect(creator).launchCoin("Nova", "NOVA");
+    const coinAddress = await factory.coinOf(creator.address);
+    const coin = await ethers.getContractAt("CreatorCoin", coinAddress);
+    for (const who of [holder, trader, attacker]) {
+      await usdc.mint(who.address, who === attacker ? USDC(20_000) : USDC(1_000_000));
+      await usdc.connect(who).approve(await dex.getAddress(), E.MaxUint256);
+      await coin.connect(who).approve(await dex.getAddress(), E.MaxUint256);
+    }
+    const holderFeeOf = async (tx: Promise<E.ContractTransactionResponse>) => {
+      const receipt = (await (await tx).wait())!;
+      const swapped = receipt.logs.map((l) => dex.interface.parseLog(l)).find((l) => l?.name === "Swapped")!;
+      const fee: bigint = swapped.args.fee;
+      return fee - (fee * 100n) / 250n - (fee * 50n) / 250n; // CurveMath.splitFee's holder part
+    };
+
+    // A long-term holder buys; then a trader churns the market: ~8,000 USDC of holder fees (the PoC's size).
+    await dex.connect(holder).buy(coinAddress, USDC(1_000), 0n, holder.address, FAR);
+    let duringHolding = 0n;
+    for (let i = 0; i < 4; i++) {
+      duringHolding += await holderFeeOf(dex.connect(trader).buy(coinAddress, USDC(100_000), 0n, trader.address, FAR));
+      const coins = await coin.balanceOf(trader.address);
+      duringHolding += await holderFeeOf(dex.connect(trader).sell(coinAddress, coins, 0n, trader.address, FAR));
+    }
+    expect(duringHolding).to.be.greaterThanOrEqual(USDC(7_900));
+    // The trader earned nothing on his own trades; every fee of them is already the holder's.
+    expect(await coin.claimableRevenue(trader.address)).to.equal(0n);
+    const credited = await coin.claimableRevenue(holder.address);
+    expect(credited).to.be.greaterThanOrEqual(duringHolding);
+
+    // The attack: buy big, release and claim, sell back, in a row.
+    duringHolding += await holderFeeOf(dex.connect(attacker).buy(coinAddress, USDC(20_000), 0n, attacker.address, FAR));
+    await expect(dex.connect(attacker).releaseHolderFees(coinAddress)).to.emit(dex, "HolderFeesReleased");
+    expect(await coin.claimableRevenue(attacker.address)).to.equal(0n);
+    await expect(coin.connect(attacker).claimRevenue())
+      .to.be.revertedWithCustomError(coin, "CreatorCoinNothingToClaim")
+      .withArgs(attacker.address);
+    const bought = await coin.balanceOf(attacker.address);
+    duringHolding += await holderFeeOf(dex.connect(attacker).sell(coinAddress, bought, 0n, attacker.address, FAR));
+    expect(await coin.claimableRevenue(attacker.address)).to.equal(0n);
+    expect(await usdc.balanceOf(attacker.address)).to.be.lessThan(USDC(20_000));
+
+    // The holder is paid every fee of the trades during his holding (plus his own buy's, carried while
+    // nobody was eligible), up to one unit of rounding per trade.
+    const owed = await coin.claimableRevenue(holder.address);
+    expect(owed).to.be.greaterThanOrEqual(duringHolding);
+    expect(owed).to.be.lessThanOrEqual(duringHolding + USDC(10)); // his own 1,000 USDC buy's 1 % fee
+    await expect(coin.connect(holder).claimRevenue()).to.changeTokenBalance(ethers, usdc, holder, owed);
   });
 
   it("settles signed stream vouchers in a batch, paying only what was signed", async () => {

@@ -9,8 +9,9 @@ import {RevenueDistributor} from "../contracts/RevenueDistributor.sol";
 import {MarketOpenerStub} from "./helpers/coin/MarketOpenerStub.sol";
 
 /// @dev Drives, on two coins, random transfers, buys and sells against the DEX, deposits and claims (direct
-/// on the coin and routed through the distributor), exclusions, vesting releases and time warps, keeping
-/// ghost totals per coin of what was deposited and claimed.
+/// on the coin and routed through the distributor), trades' holder fees credited by the DEX (USDC kept in the
+/// DEX until released or pulled by a claim), exclusions, vesting releases and time warps, keeping ghost totals
+/// per coin of what was deposited (holder fees included) and claimed.
 contract RevenueHandler is Test {
     MockUSDC private immutable USDC;
     RevenueDistributor private immutable DISTRIBUTOR;
@@ -81,6 +82,21 @@ contract RevenueHandler is Test {
         coin.depositRevenue(amount);
         ghostDeposited[coin] += amount;
         ghostDeposits[coin] += 1;
+    }
+
+    /// @dev A trade's holder fee: credited on the coin, its USDC kept by the DEX.
+    function tradeFee(uint256 which, uint256 amount) external {
+        CreatorCoin coin = _coin(which);
+        amount = bound(amount, 1, 1e10);
+        USDC.mint(address(DEX), amount);
+        DEX.creditHolderFees(address(coin), amount);
+        ghostDeposited[coin] += amount;
+        ghostDeposits[coin] += 1;
+    }
+
+    function releaseFees(uint256 which) external {
+        CreatorCoin coin = _coin(which);
+        if (DEX.holderFees(address(coin)) != 0) DEX.releaseHolderFees(address(coin));
     }
 
     /// @dev Claims both coins through the router in one call.
@@ -181,13 +197,19 @@ contract RevenueDistributorInvariantTest is CoinTestBase {
     /// hardhat-config: invariant.runs = 64
     /// hardhat-config: invariant.depth = 100
     function invariant_EachCoinIsSolvent() public view {
+        uint256 dexHeld;
         for (uint256 c; c < 2; ++c) {
             CreatorCoin coin_ = _coinAt(c);
-            uint256 held = usdc.balanceOf(address(coin_));
-            assertGe(held, _sumClaimable(coin_) + coin_.undistributedRevenue(), "coin USDC >= claimable + carried");
-            // Custody is segregated: a coin holds exactly its own deposits minus its own claims.
-            assertEq(held, handler.ghostDeposited(coin_) - handler.ghostClaimed(coin_), "coin USDC = own net");
+            // The coin's custody is its own USDC plus the holder fees the DEX still holds for it.
+            uint256 held = usdc.balanceOf(address(coin_)) + dex.holderFees(address(coin_));
+            dexHeld += dex.holderFees(address(coin_));
+            assertGe(
+                held, _sumClaimable(coin_) + coin_.undistributedRevenue(), "coin USDC + DEX holderFees >= owed + carried"
+            );
+            // Custody is segregated: a coin (with its DEX fees) holds exactly its own deposits minus its own claims.
+            assertEq(held, handler.ghostDeposited(coin_) - handler.ghostClaimed(coin_), "custody = own net");
         }
+        assertEq(usdc.balanceOf(address(dex)), dexHeld, "the DEX holds exactly the coins' holder fees");
         assertEq(usdc.balanceOf(address(distributor)), 0, "the router holds nothing");
     }
 

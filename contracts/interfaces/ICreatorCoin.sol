@@ -16,9 +16,11 @@ pragma solidity 0.8.28;
 /// the DISTRIBUTOR-only hooks below.
 /// @dev The ERC-20 and permit functions are the standard ones (IERC20Metadata, IERC20Permit, IERC5267).
 /// Periodic ("quarterly") distributions are ordinary deposits made on a schedule; there is no separate
-/// mechanism. USDC sent to the coin by a plain transfer instead of a deposit is not accounted for.
+/// mechanism. USDC sent to the coin by a plain transfer instead of a deposit is not accounted for. Coins
+/// cannot be sent to the coin itself, the factory or the distributor (ERC20InvalidReceiver): they could never
+/// claim the revenue such coins would earn.
 interface ICreatorCoin {
-    /// @notice `caller` is not the contract allowed to call this function (the factory or the distributor).
+    /// @notice `caller` is not the contract allowed to call this function (the factory, the distributor or the DEX).
     error CreatorCoinUnauthorized(address caller);
     /// @notice `initialize` was already called on this coin.
     error CreatorCoinAlreadyInitialized();
@@ -61,12 +63,20 @@ interface ICreatorCoin {
     function depositRevenue(uint256 amount) external;
 
     /// @notice Settles the caller, zeroes what it is owed and pays it in USDC. Reverts if nothing is owed.
+    /// When the coin's own USDC falls short (trading fees still held by the DEX), it first pulls them in.
     /// @return amount USDC (6 decimals) paid.
     function claimRevenue() external returns (uint256 amount);
 
     /// @notice Accounts for `amount` USDC that the distributor has just moved from `from` into this coin,
     /// exactly as depositRevenue does. Only the distributor.
     function accrueRevenue(address from, uint256 amount) external;
+
+    /// @notice Credits `amount` USDC of a DEX trade's holder fee to the holders, exactly as a deposit would
+    /// (same carry while less than MIN_ELIGIBLE_SUPPLY is eligible; emits RevenueDeposited naming the DEX),
+    /// but moves no USDC: it stays in the DEX as this coin's `holderFees` until released to the coin
+    /// (IMusicDEXHolderFees.releaseHolderFees), which claims do on demand. Called in every trade, before the
+    /// buyer's coins arrive and after the seller's have left. Only the DEX.
+    function accrueMarketFees(uint256 amount) external;
 
     /// @notice Settles `holder`, zeroes what it is owed and pays it in USDC; pays and emits nothing when
     /// nothing is owed (so a multi-coin claim does not fail on one empty coin). Only the distributor.

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IMusicDEXHolderFees} from "./IMusicDEXHolderFees.sol";
 import {IMusicDEXMarketOpener} from "./IMusicDEXMarketOpener.sol";
 import {IRevenueDistributor} from "./IRevenueDistributor.sol";
 
@@ -9,15 +10,20 @@ import {IRevenueDistributor} from "./IRevenueDistributor.sol";
 /// @notice One singleton holding the market of every creator coin against USDC. A market opens with no
 /// seed money: it trades on a constant-product curve whose USDC side starts on a virtual reserve, so
 /// price = (virtualUsdc + usdcReserve) / coinReserve. Every trade pays a 2.5 % fee on its USDC side,
-/// split creator 1 % / holders 1 % / treasury 0.5 %; fees accrue to balances that are claimed later.
-interface IMusicDEX is IMusicDEXMarketOpener {
+/// split creator 1 % / holders 1 % / treasury 0.5 %; creator and treasury fees accrue to balances that are
+/// claimed later. The holders' share is credited to the coin's holders in the trade itself, before the
+/// buyer's coins arrive or after the seller's have left (ICreatorCoin.accrueMarketFees), so a trader never
+/// earns on his own trade and nothing piles up for a just-in-time holder to capture; its USDC stays here,
+/// owed to the coin, until released to it (releaseHolderFees).
+interface IMusicDEX is IMusicDEXMarketOpener, IMusicDEXHolderFees {
     /// @notice Everything the DEX keeps about one coin's market (three storage slots).
     /// @param usdcReserve Real USDC that buyers put into the curve (fees excluded), 6 decimals.
     /// @param coinReserve Coins the market still holds.
     /// @param creator The coin's creator, who claims `creatorFees`.
     /// @param virtualUsdc The virtual USDC reserve fixed at open; zero means the market is not open.
     /// @param creatorFees Accrued creator fees, not yet claimed.
-    /// @param holderFees Accrued holder fees, not yet deposited into the RevenueDistributor.
+    /// @param holderFees Holder fees already credited to the coin's holders, whose USDC the DEX still holds
+    /// for the coin (see releaseHolderFees).
     struct Market {
         uint128 usdcReserve;
         uint128 coinReserve;
@@ -56,7 +62,7 @@ interface IMusicDEX is IMusicDEXMarketOpener {
     error MusicDEXNotCreator(address caller, address creator);
     /// @notice `caller` is not the protocol `treasury`.
     error MusicDEXNotTreasury(address caller, address treasury);
-    /// @notice There are no accrued fees to claim or distribute for `coin` (the zero address for the treasury).
+    /// @notice There are no accrued fees to claim or release for `coin` (the zero address for the treasury).
     error MusicDEXNoFeesToClaim(address coin);
 
     // ------------------------------------------------------------------ events
@@ -87,9 +93,6 @@ interface IMusicDEX is IMusicDEXMarketOpener {
 
     /// @notice The `treasury` claimed `amount` USDC of treasury fees, sent to `to`.
     event TreasuryFeesClaimed(address indexed treasury, address to, uint256 amount);
-
-    /// @notice `amount` USDC of holder fees of `coin` were deposited into the RevenueDistributor by `caller`.
-    event HolderFeesDistributed(address indexed coin, address indexed caller, uint256 amount);
 
     /// @notice The protocol treasury changed.
     event TreasuryUpdated(address indexed previousTreasury, address indexed newTreasury);
@@ -137,11 +140,6 @@ interface IMusicDEX is IMusicDEXMarketOpener {
     /// @return amount USDC sent.
     function claimTreasuryFees(address to) external returns (uint256 amount);
 
-    /// @notice Deposits the accrued holder fees of `coin` into the RevenueDistributor, which pays them to the
-    /// coin's holders pro rata. Anyone may call it.
-    /// @return amount USDC deposited.
-    function distributeHolderFees(address coin) external returns (uint256 amount);
-
     // ------------------------------------------------------------------ governance
 
     /// @notice Sets the treasury that claims treasury fees (including those already accrued); only
@@ -188,7 +186,7 @@ interface IMusicDEX is IMusicDEXMarketOpener {
     /// @notice The quote token (USDC).
     function USDC() external view returns (IERC20); // solhint-disable-line func-name-mixedcase
 
-    /// @notice Where holder fees are deposited.
+    /// @notice The coins' registry and revenue router (the DEX credits holder fees on the coins directly).
     function DISTRIBUTOR() external view returns (IRevenueDistributor); // solhint-disable-line func-name-mixedcase
 
     /// @notice Role allowed to open markets (the CreatorCoinFactory).

@@ -102,6 +102,10 @@ const routerDeposit = await gasOf(distributor.connect(depositor).deposit(coinAdd
 const routerClaim = await gasOf(distributor.connect(holder).claim([coinAddress]));
 await coin.connect(depositor).depositRevenue(USDC(100)); // both holders have revenue to settle on transfer
 const coinTransfer = await gasOf(coin.connect(trader).transfer(holder.address, 10n ** 18n));
+// A claim that the coin's own USDC cannot cover: it first pulls the holder fees the DEX holds for it.
+await coin.connect(holder).claimRevenue();
+await dex.connect(trader).buy(coinAddress, USDC(50_000), 0n, trader.address, FAR);
+const claimPull = await gasOf(coin.connect(holder).claimRevenue());
 
 // ── Vault settlement ────────────────────────────────────────────────────────────────────────────
 const artist = await freshAccount();
@@ -163,7 +167,7 @@ const notes: Record<string, string> = {
   "commitPlays.perTrack.existing": `gas(100) = ${commitExisting[100]}, gas(1000) = ${commitExisting[1000]}`,
   "commitPlays.perTrack.new": `gas(100) = ${commitNew[100]}, gas(1000) = ${commitNew[1000]}`,
   "revenue.deposit": `coin.depositRevenue; via distributor.deposit: ${routerDeposit}`,
-  "revenue.claim": `coin.claimRevenue; via distributor.claim([coin]): ${routerClaim}`,
+  "revenue.claim": `coin.claimRevenue; via distributor.claim([coin]): ${routerClaim}; pulling DEX holder fees first: ${claimPull}`,
   "coin.transfer": "between two holders, revenue accrued since their last transfer",
   "settle.perVoucher.first": `gas(1) = ${settleFirst[1]}, gas(100) = ${settleFirst[100]}`,
   "settle.perVoucher.repeat": `gas(1) = ${settleRepeat[1]}, gas(100) = ${settleRepeat[100]}`,

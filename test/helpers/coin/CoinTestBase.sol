@@ -23,7 +23,7 @@ abstract contract CoinTestBase is Test {
     function _deployAndLaunch() internal {
         usdc = new MockUSDC();
         plays = new CreatorPlaysStub();
-        dex = new MarketOpenerStub();
+        dex = new MarketOpenerStub(usdc);
         distributor = new RevenueDistributor(usdc, address(this));
         factory = new CreatorCoinFactory(plays, address(dex), IRevenueDistributor(address(distributor)), address(this));
         distributor.grantRole(distributor.REGISTRAR_ROLE(), address(factory));

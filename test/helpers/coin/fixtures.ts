@@ -17,7 +17,7 @@ export async function deployCreatorEconomy({ ethers, ignition }: Connection) {
   const [admin, creator, alice, bob, carol, relayer, verifier, other] = await ethers.getSigners();
   const usdc = await ethers.deployContract("MockUSDC");
   const plays = await ethers.deployContract("CreatorPlaysStub");
-  const dex = await ethers.deployContract("MarketOpenerStub");
+  const dex = await ethers.deployContract("MarketOpenerStub", [await usdc.getAddress()]);
   const deployed = await ignition.deploy(CreatorEconomyModule, {
     parameters: {
       CreatorEconomy: {

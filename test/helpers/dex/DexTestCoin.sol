@@ -4,9 +4,20 @@ pragma solidity 0.8.28;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
 /// @notice A plain 18-decimal ERC-20 standing in for a CreatorCoin in MusicDEX tests: the factory mints
-/// the market's share to the DEX before opening it, which tests reproduce with the open `mint`.
+/// the market's share to the DEX before opening it, which tests reproduce with the open `mint`. Its
+/// `accrueMarketFees` records what the DEX credits and the DEX's coin balance at that moment, so tests see
+/// whether the credit came before the buyer's coins left the DEX or after the seller's arrived.
 contract DexTestCoin is ERC20 {
+    uint256 public marketFeesAccrued;
+
+    event MarketFeesAccrued(address indexed dex, uint256 amount, uint256 dexBalance);
+
     constructor(string memory name, string memory symbol) ERC20(name, symbol) {}
+
+    function accrueMarketFees(uint256 amount) external {
+        marketFeesAccrued += amount;
+        emit MarketFeesAccrued(msg.sender, amount, balanceOf(msg.sender));
+    }
 
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
