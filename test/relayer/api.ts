@@ -20,7 +20,7 @@ const NOW = 1_900_000_000;
 const OPERATOR_KEY = "operator-key-0123456789";
 
 type Json = Record<string, any>;
-const json = async (response: Response): Promise<Json> => response.json();
+const json = async (response: Response): Promise<Json> => (await response.json()) as Json;
 
 for (const backend of BACKENDS) {
   describe(`relayer API (${backend.name})`, function () {

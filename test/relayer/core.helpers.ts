@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { network } from "hardhat";
-import { createPublicClient, custom, type Address, type Hex } from "viem";
+import { createPublicClient, custom, getAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { createApp } from "../../relayer/src/api/app.js";
 import { createMetrics } from "../../relayer/src/api/metrics.js";
@@ -96,7 +96,7 @@ export async function deployChain(tracks = 3) {
   }
   const client = createPublicClient({ transport: custom(connection.provider) });
   const chainId = await client.getChainId();
-  const musicNFT: Address = await contracts.musicNFT.getAddress();
+  const musicNFT: Address = getAddress(await contracts.musicNFT.getAddress());
   return { connection, contracts, client, chainId, musicNFT, relayer, creator };
 }
 export type Chain = Awaited<ReturnType<typeof deployChain>>;

@@ -194,8 +194,8 @@ describe("relayer core: configuration", () => {
 
 describe("relayer core: deployments file", () => {
   const contracts = {
-    MusicNFT: { address: "0x5fbdb2315678afecb367f032d93f642f64180aa3", startBlock: 1 },
-    CreatorCoinFactory: { address: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", startBlock: 1 },
+    MusicNFT: { address: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as const, startBlock: 1 },
+    CreatorCoinFactory: { address: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512" as const, startBlock: 1 },
   };
 
   it("round-trips through writeDeployments and checksums addresses", async () => {
