@@ -1,0 +1,58 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { NotFoundError, RelayerError } from "../errors.js";
+import type { AppDependencies } from "./context.js";
+import { requestTimer } from "./middleware.js";
+import { adminRoutes } from "./routes/admin.js";
+import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { playsRoutes } from "./routes/plays.js";
+import { tracksRoutes } from "./routes/tracks.js";
+
+export type CreateAppParameters = AppDependencies & {
+  /** Where unexpected errors go; the client only ever sees `internal_error`. */
+  logError?: (error: unknown) => void;
+};
+
+/** The relayer's HTTP API. Every failure leaves as `{ "error": { "code", "message" } }`. */
+export function createApp({ logError = (error) => console.error(error), ...deps }: CreateAppParameters) {
+  const app = new Hono();
+  app.use(requestTimer(deps.metrics));
+  app.route("/v1/plays", playsRoutes(deps));
+  app.route("/v1/tracks", tracksRoutes(deps));
+  app.route("/v1/admin", adminRoutes(deps));
+  app.route("/healthz", healthRoutes(deps));
+  app.route("/metrics", metricsRoutes(deps));
+  app.notFound((c) => {
+    const error = new NotFoundError(`route ${c.req.method} ${c.req.path}`);
+    return c.json({ error: { code: error.code, message: error.message } }, 404);
+  });
+  app.onError((error, c) => {
+    if (error instanceof RelayerError) {
+      if (error.status >= 500) logError(error);
+      return c.json({ error: { code: error.code, message: error.message } }, statusOf(error.status));
+    }
+    // Hono's own exceptions (e.g. a method the route does not allow) keep their status under a generic code.
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json({ error: { code: "bad_request", message: error.message } }, statusOf(error.status));
+    }
+    logError(error);
+    return c.json({ error: { code: "internal_error", message: "internal error" } }, 500);
+  });
+  return app;
+}
+
+function statusOf(status: number) {
+  // c.json wants a literal status type; the errors only carry standard codes.
+  switch (status) {
+    case 400:
+    case 401:
+    case 403:
+    case 404:
+    case 413:
+    case 503:
+      return status;
+    default:
+      return 500;
+  }
+}

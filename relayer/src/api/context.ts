@@ -1,0 +1,42 @@
+import type { Context } from "hono";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { ChainReader } from "../chain/reader.js";
+import type { Database } from "../db/database.js";
+import type { IngestRules } from "../plays/ingest.js";
+import type { TrackCatalog } from "../plays/tracks.js";
+import type { PlayVerifier } from "../plays/verify.js";
+import type { RelayerMetrics } from "./metrics.js";
+
+/** Everything the routes need, built once by `createApp` and handed to each route file. */
+export type AppDependencies = {
+  db: Database;
+  chainId: number;
+  reader: Pick<ChainReader, "playCount" | "chainId">;
+  tracks: Pick<TrackCatalog, "minted">;
+  verifier: Pick<PlayVerifier, "verify">;
+  metrics: RelayerMetrics;
+  rules: IngestRules;
+  maxPlaysPerRequest: number;
+  bodyLimitBytes: number;
+  operatorApiKey: string | undefined;
+  trustProxy: boolean;
+  /** Unix seconds; tests pin it. */
+  now: () => number;
+};
+
+/**
+ * The client address the per-IP limit counts. X-Forwarded-For is honoured only when the operator says a proxy of
+ * theirs sets it; otherwise any client could pick its own address and escape the limit.
+ */
+export function clientIp(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    // app.request() in tests has no socket.
+    return "unknown";
+  }
+}

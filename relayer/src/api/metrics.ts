@@ -1,0 +1,50 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Database } from "../db/database.js";
+import { REJECTION_CODES } from "../plays/ingest.js";
+import { countPendingPlays } from "../db/queries.js";
+
+export type RelayerMetrics = {
+  registry: Registry;
+  playsAccepted: Counter;
+  playsRejected: Counter<"code">;
+  requestDuration: Histogram<"method" | "route" | "status">;
+};
+
+export type CreateMetricsParameters = { db: Database };
+
+/**
+ * One registry per app (not prom-client's global one), so several apps in one process — tests, or a relayer
+ * beside other services — never collide on metric names.
+ */
+export function createMetrics({ db }: CreateMetricsParameters): RelayerMetrics {
+  const registry = new Registry();
+  const playsAccepted = new Counter({
+    name: "relayer_plays_accepted_total",
+    help: "Signed plays accepted and durably stored",
+    registers: [registry],
+  });
+  const playsRejected = new Counter({
+    name: "relayer_plays_rejected_total",
+    help: "Signed plays rejected, by rejection code",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  });
+  // Every code appears at 0 from the start, so a dashboard's rate() sees the first rejection of each kind.
+  for (const code of REJECTION_CODES) playsRejected.inc({ code }, 0);
+  new Gauge({
+    name: "relayer_plays_pending",
+    help: "Accepted plays not yet committed on chain",
+    registers: [registry],
+    async collect() {
+      this.set(await countPendingPlays(db));
+    },
+  });
+  const requestDuration = new Histogram({
+    name: "relayer_http_request_duration_seconds",
+    help: "HTTP request duration by method, route and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return { registry, playsAccepted, playsRejected, requestDuration };
+}

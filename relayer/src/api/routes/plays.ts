@@ -1,0 +1,61 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { findPlay } from "../../db/queries.js";
+import { BodyTooLargeError, NotFoundError, TooManyPlaysError } from "../../errors.js";
+import { ingestPlays } from "../../plays/ingest.js";
+import { clientIp, type AppDependencies } from "../context.js";
+import { requireJson, validate } from "../validation.js";
+
+/** A database id: a positive bigint, in decimal. */
+export const idParam = z
+  .string()
+  .regex(/^[1-9][0-9]{0,18}$/, "must be a positive integer")
+  .transform((value) => BigInt(value))
+  .refine((value) => value < 1n << 63n, "out of range");
+
+/** `POST /v1/plays` (ingest signed plays) and `GET /v1/plays/:id` (a play's status). */
+export function playsRoutes(deps: AppDependencies) {
+  const body = z.object({ plays: z.array(z.unknown()).min(1).max(deps.maxPlaysPerRequest) });
+  return new Hono()
+    .post(
+      "/",
+      bodyLimit({
+        maxSize: deps.bodyLimitBytes,
+        onError: () => {
+          throw new BodyTooLargeError(deps.bodyLimitBytes);
+        },
+      }),
+      requireJson,
+      validate("json", body, (issues) =>
+        issues.some((issue) => issue.code === "too_big" && issue.path[0] === "plays")
+          ? new TooManyPlaysError(deps.maxPlaysPerRequest)
+          : undefined,
+      ),
+      async (c) => {
+        const { plays } = c.req.valid("json");
+        const results = await ingestPlays({
+          db: deps.db,
+          verifier: deps.verifier,
+          tracks: deps.tracks,
+          rules: deps.rules,
+          items: plays,
+          clientIp: clientIp(c, deps.trustProxy),
+          now: deps.now(),
+        });
+        for (const result of results) {
+          if (result.status === "accepted") deps.metrics.playsAccepted.inc();
+          else deps.metrics.playsRejected.inc({ code: result.code });
+        }
+        return c.json({ results }, 202);
+      },
+    )
+    .get("/:id", validate("param", z.object({ id: idParam })), async (c) => {
+      const { id } = c.req.valid("param");
+      const play = await findPlay(deps.db, id);
+      if (play === undefined) throw new NotFoundError(`play ${id}`);
+      const { status, batchId, ...fields } = play;
+      // `leaf` and `proof` stay null until the play's batch is committed and the batcher records its proof.
+      return c.json({ id: play.id, status, batchId, play: fields, leaf: null, proof: null });
+    });
+}

@@ -1,0 +1,131 @@
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
+const boolean = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value === "" ? undefined : value));
+
+/**
+ * Every setting the relayer reads, in one table: the README renders it, `loadConfig` parses it.
+ * An unset variable takes the default; an empty one counts as unset.
+ */
+export const CONFIG_SETTINGS = {
+  PORT: { default: "8787", schema: port, meaning: "HTTP port the API listens on" },
+  HOST: { default: "127.0.0.1", schema: z.string().min(1), meaning: "interface the API binds to" },
+  DATABASE_URL: {
+    default: undefined,
+    schema: optionalString.pipe(z.url().optional()),
+    meaning: "PostgreSQL connection string; unset means the embedded PGlite store in DATA_DIR",
+  },
+  DATA_DIR: { default: ".data/relayer", schema: z.string().min(1), meaning: "directory of the embedded store and local files" },
+  RPC_URL: { default: "http://127.0.0.1:8545", schema: z.url(), meaning: "JSON-RPC endpoint of the chain" },
+  CHAIN_ID: { default: "31337", schema: positiveInt, meaning: "chain id; selects deployments/<CHAIN_ID>.json" },
+  DEPLOYMENTS_DIR: { default: "deployments", schema: z.string().min(1), meaning: "directory holding <chainId>.json" },
+  OPERATOR_API_KEY: {
+    default: undefined,
+    schema: optionalString.pipe(z.string().min(16, "OPERATOR_API_KEY must be at least 16 characters").optional()),
+    meaning: "bearer token for /v1/admin/*; unset disables operator endpoints",
+  },
+  TRUST_PROXY: {
+    default: "false",
+    schema: boolean,
+    meaning: "take the client IP from X-Forwarded-For (only behind a proxy you run)",
+  },
+  MIN_PLAY_SECONDS: { default: "20", schema: positiveInt, meaning: "shortest play that counts, in seconds" },
+  MAX_PLAY_SECONDS: {
+    default: "86400",
+    schema: positiveInt,
+    meaning: "longest single play accepted, in seconds (a day-long 'play' is a stuck client, not a listen)",
+  },
+  PLAY_MAX_AGE_SECONDS: {
+    default: String(7 * 24 * 3600),
+    schema: positiveInt,
+    meaning: "oldest accepted play end (startedAt + durationSeconds), in seconds before now",
+  },
+  CLOCK_SKEW_SECONDS: {
+    default: "60",
+    schema: nonNegativeInt,
+    meaning: "how far a play's end may lie in the future (client clocks drift)",
+  },
+  RATE_LIMIT_LISTENER_TRACK_PER_HOUR: {
+    default: "60",
+    schema: positiveInt,
+    meaning: "plays one listener may log for one track per clock hour of startedAt",
+  },
+  RATE_LIMIT_LISTENER_TRACK_PER_DAY: {
+    default: "500",
+    schema: positiveInt,
+    meaning: "plays one listener may log for one track per UTC day of startedAt",
+  },
+  RATE_LIMIT_IP_PER_MINUTE: {
+    default: "100000",
+    schema: positiveInt,
+    meaning: "plays accepted from one client IP per minute of arrival",
+  },
+  BODY_LIMIT_BYTES: { default: String(1024 * 1024), schema: positiveInt, meaning: "largest request body, in bytes" },
+  MAX_PLAYS_PER_REQUEST: { default: "1000", schema: positiveInt.max(1000), meaning: "most plays in one POST /v1/plays" },
+  TRACK_REFRESH_MS: {
+    default: "1000",
+    schema: nonNegativeInt,
+    meaning: "least time between two chain reads of totalTracks caused by an unknown track id",
+  },
+  BATCH_INTERVAL_MS: { default: "60000", schema: positiveInt, meaning: "seal a batch at least this often, in ms" },
+  BATCH_MAX: {
+    default: "10000",
+    schema: positiveInt,
+    meaning: "seal a batch as soon as this many plays are pending",
+  },
+  LOG_LEVEL: { default: "info", schema: z.enum(["silent", "error", "info", "debug"]), meaning: "log verbosity" },
+} as const;
+
+type Settings = typeof CONFIG_SETTINGS;
+export type SettingName = keyof Settings;
+
+type ConfigShape = { [Name in SettingName]: Settings[Name]["schema"] };
+
+/** The parsed configuration, keyed by environment variable name. */
+export type Config = z.output<z.ZodObject<ConfigShape>>;
+
+export type LoadConfigParameters = {
+  /** Defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+};
+export type LoadConfigReturnType = Config;
+
+/** Reads every setting from the environment, applies defaults, and fails with every bad value named. */
+export function loadConfig({ env = process.env }: LoadConfigParameters = {}): LoadConfigReturnType {
+  const shape = Object.fromEntries(
+    Object.entries(CONFIG_SETTINGS).map(([name, setting]) => [name, setting.schema]),
+  ) as ConfigShape;
+  const raw = Object.fromEntries(
+    Object.entries(CONFIG_SETTINGS).map(([name, setting]) => {
+      const value = env[name];
+      return [name, value === undefined || value === "" ? setting.default : value];
+    }),
+  );
+  const result = z.object(shape).safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}=${JSON.stringify(env[name] ?? "")}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid relayer configuration: ${problems.join("; ")}`);
+  }
+  return result.data;
+}
+
+export type ConfigTableRow = { name: SettingName; default: string; meaning: string };
+
+/** The settings as rows (name, default, meaning), in declaration order, for the README and `--help`. */
+export function configTable(): ConfigTableRow[] {
+  return Object.entries(CONFIG_SETTINGS).map(([name, setting]) => ({
+    name: name as SettingName,
+    default: setting.default ?? "(unset)",
+    meaning: setting.meaning,
+  }));
+}

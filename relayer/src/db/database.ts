@@ -1,0 +1,23 @@
+/** A result row; columns come back as the driver parses them, so queries cast bigints to text. */
+export type Row = Record<string, unknown>;
+
+export type QueryResult<T extends Row> = { rows: T[]; rowCount: number };
+
+/** What both a database and an open transaction can do: run one parameterised statement. */
+export interface Queryable {
+  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+}
+
+/**
+ * The relayer's storage: PGlite (embedded, default) or PostgreSQL, behind the same SQL.
+ * Statements stick to what both run identically; anything engine-specific lives in the implementations.
+ */
+export interface Database extends Queryable {
+  readonly kind: "pglite" | "postgres";
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
+   * On PGlite transactions are serialised with every other statement; never await the chain inside one.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

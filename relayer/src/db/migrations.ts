@@ -1,0 +1,119 @@
+import { MigrationError } from "../errors.js";
+import type { Database } from "./database.js";
+
+export type Migration = {
+  /** Strictly increasing; a migration never changes once released, a change is a new version. */
+  version: number;
+  name: string;
+  /** One statement per entry: PGlite's extended protocol runs a single statement per query. */
+  statements: readonly string[];
+};
+
+/**
+ * The schema, version by version. Hex values (addresses, hashes, signatures) are lowercase `0x…` text, the
+ * form viem produces; chain integers that fit 63 bits are `bigint`. Batch ids are the on-chain batch ids.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "plays, batches, rate counters",
+    statements: [
+      // A batch walks open → sealed → stored → submitted → committed; each step records what it produced and when,
+      // so the batcher can resume a batch at its last recorded step after a crash.
+      `CREATE TABLE batches (
+        id bigint PRIMARY KEY,
+        status text NOT NULL DEFAULT 'open'
+          CHECK (status IN ('open', 'sealed', 'stored', 'submitted', 'committed')),
+        play_count integer NOT NULL DEFAULT 0,
+        track_count integer NOT NULL DEFAULT 0,
+        root text,
+        deltas text,
+        previous_cid text,
+        cid text,
+        piece_cid text,
+        snapshot_size integer,
+        tx_hash text,
+        tx_nonce bigint,
+        block_number bigint,
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text,
+        opened_at timestamptz NOT NULL DEFAULT now(),
+        sealed_at timestamptz,
+        stored_at timestamptz,
+        submitted_at timestamptz,
+        committed_at timestamptz,
+        CONSTRAINT batches_sealed_has_root
+          CHECK (status = 'open' OR (root IS NOT NULL AND deltas IS NOT NULL AND sealed_at IS NOT NULL)),
+        CONSTRAINT batches_stored_has_cid
+          CHECK (status IN ('open', 'sealed') OR (cid IS NOT NULL AND stored_at IS NOT NULL)),
+        CONSTRAINT batches_submitted_has_tx
+          CHECK (status NOT IN ('submitted', 'committed') OR (tx_hash IS NOT NULL AND submitted_at IS NOT NULL)),
+        CONSTRAINT batches_committed_has_time CHECK (status <> 'committed' OR committed_at IS NOT NULL)
+      )`,
+      // At most one batch collects plays at a time.
+      `CREATE UNIQUE INDEX batches_single_open ON batches (status) WHERE status = 'open'`,
+      `CREATE INDEX batches_unfinished ON batches (id) WHERE status <> 'committed'`,
+      // One row per accepted play, written before the API answers; UNIQUE (listener, nonce) is the last line
+      // against a play counted twice.
+      `CREATE TABLE plays (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        listener text NOT NULL,
+        track_id bigint NOT NULL,
+        started_at bigint NOT NULL,
+        duration_seconds bigint NOT NULL,
+        nonce text NOT NULL,
+        signature text NOT NULL,
+        signature_hash text NOT NULL,
+        client_ip text,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        batch_id bigint REFERENCES batches (id),
+        leaf_index integer,
+        CONSTRAINT plays_listener_nonce UNIQUE (listener, nonce)
+      )`,
+      `CREATE INDEX plays_unbatched ON plays (id) WHERE batch_id IS NULL`,
+      `CREATE INDEX plays_batch ON plays (batch_id, id)`,
+      `CREATE INDEX plays_track ON plays (track_id, batch_id)`,
+      // Fixed-window counters; a bucket key names its scope and window, expires_at lets old windows be pruned.
+      `CREATE TABLE rate_counters (
+        bucket text PRIMARY KEY,
+        count integer NOT NULL,
+        expires_at bigint NOT NULL
+      )`,
+      `CREATE INDEX rate_counters_expiry ON rate_counters (expires_at)`,
+    ],
+  },
+];
+
+export type MigrateParameters = { db: Database; migrations?: readonly Migration[] };
+export type MigrateReturnType = { applied: number[]; version: number };
+
+/**
+ * Brings the schema to the newest version, in one transaction under an advisory lock: processes that start
+ * together on one PostgreSQL queue on the lock, and the later ones find nothing left to apply.
+ * DDL is transactional in PostgreSQL, so a failed migration leaves the previous version intact.
+ */
+export async function migrate({ db, migrations = MIGRATIONS }: MigrateParameters): Promise<MigrateReturnType> {
+  return db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('beatstream.relayer.migrations'))`);
+    // Created under the lock: CREATE TABLE IF NOT EXISTS alone races when two servers run it at once.
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const { rows } = await tx.query<{ version: number }>(`SELECT version FROM schema_migrations`);
+    const done = new Set(rows.map((row) => Number(row.version)));
+    const applied: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(migration.version)) continue;
+      try {
+        for (const statement of migration.statements) await tx.query(statement);
+      } catch (error) {
+        throw new MigrationError(migration.version, error);
+      }
+      await tx.query(`INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    return { applied, version: Math.max(0, ...done, ...applied) };
+  });
+}

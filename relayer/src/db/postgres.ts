@@ -1,0 +1,52 @@
+import pg from "pg";
+import type { Database, QueryResult, Row } from "./database.js";
+
+export type OpenPostgresParameters = {
+  connectionString: string;
+  /** Pool size; every relayer process holds at most this many connections. */
+  max?: number;
+};
+
+/** PostgreSQL through a `pg` pool: the store for production and for several relayer processes. */
+export async function openPostgres({ connectionString, max = 10 }: OpenPostgresParameters): Promise<Database> {
+  const pool = new pg.Pool({ connectionString, max });
+  // An idle client that loses its server emits 'error' on the pool; without a listener that would crash the process.
+  pool.on("error", () => {});
+  // Fail at start, not on the first request, when the server is unreachable.
+  (await pool.connect()).release();
+  const toResult = <T extends Row>(result: pg.QueryResult<T>): QueryResult<T> => ({
+    rows: result.rows,
+    rowCount: result.rowCount ?? result.rows.length,
+  });
+  return {
+    kind: "postgres",
+    async query<T extends Row>(sql: string, params: readonly unknown[] = []) {
+      return toResult(await pool.query<T>(sql, [...params]));
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await fn({
+          async query<T extends Row>(sql: string, params: readonly unknown[] = []) {
+            return toResult(await client.query<T>(sql, [...params]));
+          },
+        });
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        // A connection that cannot even roll back is destroyed rather than handed to the next caller.
+        client.release(broken);
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { z } from "zod";
+import type { Address, Hex } from "viem";
+import type { Play } from "./verify.js";
+
+const MAX_UINT256 = (1n << 256n) - 1n;
+const MAX_UINT64 = (1n << 64n) - 1n;
+const MAX_UINT32 = 2 ** 32 - 1;
+
+/** An unsigned integer as a JSON number (safe integer) or a decimal string (for values beyond 2^53). */
+const uint = (max: bigint) =>
+  z
+    .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^(0|[1-9][0-9]{0,77})$/)])
+    .transform((value) => BigInt(value))
+    .refine((value) => value <= max, `must be at most ${max}`);
+
+const hex = (bytes: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `must be 0x and ${bytes} bytes of hex`)
+    // One spelling per value, so (listener, nonce) deduplicates whatever case the client sent.
+    .transform((value): Hex => `0x${value.slice(2).toLowerCase()}`);
+
+/** One item of `POST /v1/plays`, validated on its own so one malformed item does not sink the request. */
+export const signedPlaySchema = z.object({
+  listener: hex(20).transform((value): Address => value),
+  trackId: uint(MAX_UINT256),
+  startedAt: uint(MAX_UINT64),
+  durationSeconds: z.number().int().nonnegative().max(MAX_UINT32),
+  nonce: hex(32),
+  signature: hex(65),
+});
+
+export type SignedPlay = { play: Play; signature: Hex };
+
+export type ParseSignedPlayReturnType = { ok: true; value: SignedPlay } | { ok: false; message: string };
+
+/** Validates one untrusted item into a `SignedPlay`. */
+export function parseSignedPlay(input: unknown): ParseSignedPlayReturnType {
+  const result = signedPlaySchema.safeParse(input);
+  if (!result.success) {
+    return { ok: false, message: result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ") };
+  }
+  const { signature, ...play } = result.data;
+  return { ok: true, value: { play, signature } };
+}

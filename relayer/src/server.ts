@@ -1,0 +1,123 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { pathToFileURL } from "node:url";
+import { createAdaptorServer } from "@hono/node-server";
+import { createPublicClient, http, type Transport } from "viem";
+import { createApp } from "./api/app.js";
+import { createMetrics } from "./api/metrics.js";
+import { createChainReader } from "./chain/reader.js";
+import { loadConfig, type Config } from "./config.js";
+import { openDatabase } from "./db/open.js";
+import { loadDeployments } from "./deployments.js";
+import { pruneRateCounters } from "./plays/ingest.js";
+import { createTrackCatalog } from "./plays/tracks.js";
+import { createPlayVerifier } from "./plays/verify.js";
+
+export type StartServerParameters = {
+  config: Config;
+  /** The chain transport; defaults to `http(config.RPC_URL)`. Tests pass Hardhat's in-process provider. */
+  transport?: Transport;
+  log?: (message: string) => void;
+};
+export type StartServerReturnType = {
+  /** Base URL the API answers on. */
+  url: string;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. Idempotent. */
+  close(): Promise<void>;
+};
+
+const PRUNE_INTERVAL_MS = 60_000;
+
+/** Wires config, deployments, database and chain into the API and listens. */
+export async function startServer({ config, transport, log = console.log }: StartServerParameters): Promise<StartServerReturnType> {
+  const deployments = await loadDeployments({ dir: config.DEPLOYMENTS_DIR, chainId: config.CHAIN_ID });
+  const musicNFT = deployments.contracts.MusicNFT.address;
+  // Loads the native addon first: without it the relayer must not start.
+  const verifier = createPlayVerifier({ chainId: config.CHAIN_ID, musicNFT });
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const client = createPublicClient({ transport: transport ?? http(config.RPC_URL) });
+  const reader = createChainReader({ client, musicNFT });
+  const chainId = await reader.chainId().catch(() => undefined);
+  if (chainId !== undefined && chainId !== config.CHAIN_ID) {
+    await db.close();
+    throw new Error(`RPC ${config.RPC_URL} serves chain ${chainId}, but CHAIN_ID is ${config.CHAIN_ID}`);
+  }
+  // An unreachable RPC is not fatal: plays for tracks seen before still verify, and /healthz reports the chain.
+  if (chainId === undefined) log(`warning: RPC ${config.RPC_URL} is unreachable; /healthz will report it`);
+
+  const app = createApp({
+    db,
+    chainId: config.CHAIN_ID,
+    reader,
+    tracks: createTrackCatalog({ reader, refreshIntervalMs: config.TRACK_REFRESH_MS }),
+    verifier,
+    metrics: createMetrics({ db }),
+    rules: {
+      minPlaySeconds: config.MIN_PLAY_SECONDS,
+      maxPlaySeconds: config.MAX_PLAY_SECONDS,
+      maxAgeSeconds: config.PLAY_MAX_AGE_SECONDS,
+      clockSkewSeconds: config.CLOCK_SKEW_SECONDS,
+      listenerTrackPerHour: config.RATE_LIMIT_LISTENER_TRACK_PER_HOUR,
+      listenerTrackPerDay: config.RATE_LIMIT_LISTENER_TRACK_PER_DAY,
+      ipPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
+    },
+    maxPlaysPerRequest: config.MAX_PLAYS_PER_REQUEST,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    operatorApiKey: config.OPERATOR_API_KEY,
+    trustProxy: config.TRUST_PROXY,
+    now: () => Math.floor(Date.now() / 1000),
+  });
+
+  // createAdaptorServer builds a plain node:http server for the plain-HTTP options used here.
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.HOST}:${port}`;
+
+  const prune = setInterval(() => {
+    pruneRateCounters({ db }).catch((error) => log(`rate counter pruning failed: ${String(error)}`));
+  }, PRUNE_INTERVAL_MS);
+  prune.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(prune);
+      // close() stops accepting and resolves once in-flight requests have answered; idle keep-alive sockets
+      // would otherwise hold it open.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await db.close();
+    })());
+
+  log(`relayer listening on ${url} (chain ${config.CHAIN_ID}, MusicNFT ${musicNFT}, store ${db.kind})`);
+  return { url, close };
+}
+
+/** `npm run relayer:dev`: start from the environment, stop cleanly on SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  const relayer = await startServer({ config: loadConfig() });
+  const stop = (signal: string) => {
+    console.log(`${signal}: finishing in-flight requests, then closing the database`);
+    relayer.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    process.exit(1);
+  });
+}

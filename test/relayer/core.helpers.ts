@@ -1,0 +1,195 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { network } from "hardhat";
+import { createPublicClient, custom, getAddress, type Address, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { createApp } from "../../relayer/src/api/app.js";
+import { createMetrics } from "../../relayer/src/api/metrics.js";
+import { createChainReader } from "../../relayer/src/chain/reader.js";
+import type { Database } from "../../relayer/src/db/database.js";
+import { migrate } from "../../relayer/src/db/migrations.js";
+import { openPglite } from "../../relayer/src/db/pglite.js";
+import { openPostgres } from "../../relayer/src/db/postgres.js";
+import type { IngestRules } from "../../relayer/src/plays/ingest.js";
+import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
+import { createPlayVerifier, PLAY_TYPES, playDomain, type Play } from "../../relayer/src/plays/verify.js";
+import { deployProtocol } from "../helpers/protocol.js";
+
+/** Set by scripts/ci-postgres.sh (through .ci/run); without it only the PGlite variants run. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
+
+export type Backend = {
+  name: "PGlite" | "PostgreSQL";
+  /** A fresh, migrated database; `dispose` closes it (and drops it on PostgreSQL). */
+  open(): Promise<{ db: Database; dispose(): Promise<void> }>;
+};
+
+/** PostgreSQL: a throwaway database per call on the CI cluster, dropped on dispose. */
+export async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `relayer_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export const BACKENDS: Backend[] = [
+  {
+    name: "PGlite",
+    async open() {
+      const db = await openPglite();
+      await migrate({ db });
+      return { db, dispose: () => db.close() };
+    },
+  },
+  ...(TEST_DATABASE_URL === undefined
+    ? []
+    : [
+        {
+          name: "PostgreSQL" as const,
+          async open() {
+            const database = await createPostgresDatabase(TEST_DATABASE_URL);
+            const db = await openPostgres({ connectionString: database.url });
+            await migrate({ db });
+            return {
+              db,
+              async dispose() {
+                await db.close();
+                await database.drop();
+              },
+            };
+          },
+        },
+      ]),
+];
+
+if (TEST_DATABASE_URL === undefined) {
+  console.log("    (relayer: TEST_DATABASE_URL unset, PostgreSQL variants skipped; PGlite variants run)");
+}
+
+export async function tempDir(prefix = "relayer-test-"): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** An in-process chain with the whole protocol deployed and `tracks` tracks minted by account 2. */
+export async function deployChain(tracks = 3) {
+  const connection = await network.create();
+  const contracts = await deployProtocol(connection);
+  const [, relayer, creator] = await connection.ethers.getSigners();
+  for (let index = 0; index < tracks; index++) {
+    await (await contracts.musicNFT.connect(creator).mintTrack(`ipfs://track-${index + 1}`, creator.address, 500)).wait();
+  }
+  const client = createPublicClient({ transport: custom(connection.provider) });
+  const chainId = await client.getChainId();
+  const musicNFT: Address = getAddress(await contracts.musicNFT.getAddress());
+  return { connection, contracts, client, chainId, musicNFT, relayer, creator };
+}
+export type Chain = Awaited<ReturnType<typeof deployChain>>;
+
+export const DEFAULT_RULES: IngestRules = {
+  minPlaySeconds: 20,
+  maxPlaySeconds: 86_400,
+  maxAgeSeconds: 7 * 86_400,
+  clockSkewSeconds: 60,
+  listenerTrackPerHour: 60,
+  listenerTrackPerDay: 500,
+  ipPerMinute: 100_000,
+};
+
+/** The API over `db` and `chain` with the test's rules; the clock is pinned to `now`. */
+export function buildApp({
+  db,
+  chain,
+  now,
+  rules = DEFAULT_RULES,
+  operatorApiKey,
+  bodyLimitBytes = 1024 * 1024,
+  reader,
+}: {
+  db: Database;
+  chain: Chain;
+  now: number;
+  rules?: IngestRules;
+  operatorApiKey?: string;
+  bodyLimitBytes?: number;
+  reader?: ReturnType<typeof createChainReader>;
+}) {
+  const chainReader = reader ?? createChainReader({ client: chain.client, musicNFT: chain.musicNFT });
+  const metrics = createMetrics({ db });
+  const app = createApp({
+    db,
+    chainId: chain.chainId,
+    reader: chainReader,
+    tracks: createTrackCatalog({ reader: chainReader, refreshIntervalMs: 0 }),
+    verifier: createPlayVerifier({ chainId: chain.chainId, musicNFT: chain.musicNFT }),
+    metrics,
+    rules,
+    maxPlaysPerRequest: 1000,
+    bodyLimitBytes,
+    operatorApiKey,
+    trustProxy: true,
+    now: () => now,
+    logError: () => {},
+  });
+  return { app, metrics };
+}
+
+export function newListener(): PrivateKeyAccount {
+  return privateKeyToAccount(generatePrivateKey());
+}
+
+export function randomNonce(): Hex {
+  return `0x${randomBytes(32).toString("hex")}`;
+}
+
+/** The JSON item a listener app would post: a real EIP-712 signature over the play. */
+export async function signedItem(
+  listener: PrivateKeyAccount,
+  domain: { chainId: number; musicNFT: Address },
+  fields: Partial<Omit<Play, "listener">> & { startedAt: bigint },
+) {
+  const play: Play = {
+    listener: listener.address,
+    trackId: fields.trackId ?? 1n,
+    startedAt: fields.startedAt,
+    durationSeconds: fields.durationSeconds ?? 42,
+    nonce: fields.nonce ?? randomNonce(),
+  };
+  const signature = await listener.signTypedData({ domain: playDomain(domain), types: PLAY_TYPES, primaryType: "Play", message: play });
+  return {
+    listener: play.listener,
+    trackId: play.trackId.toString(),
+    startedAt: Number(play.startedAt),
+    durationSeconds: play.durationSeconds,
+    nonce: play.nonce,
+    signature,
+  };
+}
+
+export async function countPlays(db: Database): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM plays`);
+  return Number(rows[0]?.n);
+}
+
+export function postPlays(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, plays: unknown[], ip = "10.0.0.1") {
+  return app.request("/v1/plays", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-forwarded-for": ip },
+    body: JSON.stringify({ plays }),
+  });
+}
