@@ -5,6 +5,8 @@
 # Usage: settings="$(bash scripts/ci-postgres.sh)"; then export each line. `bash scripts/ci-postgres.sh stop` stops
 # the cluster named by $RELAYER_PGDATA.
 set -euo pipefail
+# runuser and the apt tools live in sbin, which a minimal PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 PORT="${PGPORT_TEST:-5433}"
 
 bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
