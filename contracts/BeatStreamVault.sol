@@ -21,8 +21,8 @@ import {IBeatStreamVault} from "./interfaces/IBeatStreamVault.sol";
 ///     an earnings entry, and every payout debits before it transfers.
 ///  2. A session (listener, artist, sessionId) never pays more than the highest `cumulativeAmount` its
 ///     listener signed: `settle` pays at most `cumulativeAmount - settled` and adds it to `settled`.
-/// No role can move user funds: the admin can only grant roles, and the pauser can only stop deposits
-/// and settlement, never withdrawals.
+/// No role can move user funds at will: the admin can only grant roles, the relayer can only settle
+/// what listeners signed, and the pauser can only stop deposits and settlement, never withdrawals.
 contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -34,6 +34,10 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     );
     /// @inheritdoc IBeatStreamVault
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    /// @inheritdoc IBeatStreamVault
+    bytes32 public constant RELAYER_ROLE = keccak256("RELAYER_ROLE");
+    /// @dev A longer delay would lock listeners' unspent funds for longer than any voucher needs to settle.
+    uint64 private constant MAX_WITHDRAWAL_DELAY = 30 days;
     /// @dev r (32) + s (32) + v (1): the signatures travel packed, without per-item ABI offsets.
     uint256 private constant SIGNATURE_LENGTH = 65;
     /// @dev secp256k1n / 2: the largest `s` of a non-malleable signature (EIP-2, OpenZeppelin ECDSA).
@@ -53,6 +57,9 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
 
     constructor(IERC20 usdc, uint64 withdrawalDelay, address admin) EIP712("BeatStreamVault", "1") {
         if (address(usdc) == address(0) || admin == address(0)) revert BeatStreamVaultZeroAddress();
+        if (withdrawalDelay > MAX_WITHDRAWAL_DELAY) {
+            revert BeatStreamVaultWithdrawalDelayTooLong(withdrawalDelay, MAX_WITHDRAWAL_DELAY);
+        }
         USDC = usdc;
         WITHDRAWAL_DELAY = withdrawalDelay;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -119,8 +126,14 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     // ---------------------------------------------------------------------------------------- relayer
 
     /// @inheritdoc IBeatStreamVault
-    /// @dev No reentrancy guard needed: settle calls nothing but the ecrecover precompile.
-    function settle(StreamVoucher[] calldata vouchers, bytes calldata signatures) external whenNotPaused {
+    /// @dev No reentrancy guard needed: settle calls nothing but the ecrecover precompile. Relayer-only
+    /// because a listener settling its own voucher to an address it controls would exit at once,
+    /// around the withdrawal delay that gives the artists' vouchers time to settle.
+    function settle(StreamVoucher[] calldata vouchers, bytes calldata signatures)
+        external
+        onlyRole(RELAYER_ROLE)
+        whenNotPaused
+    {
         uint256 count = vouchers.length;
         if (signatures.length != count * SIGNATURE_LENGTH) {
             revert BeatStreamVaultSignaturesLengthMismatch(count, signatures.length);
@@ -138,8 +151,6 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
                     runAmount += paid;
                 }
             } else {
-                // Checked once per run: runArtist starts as address(0), so a zero artist always lands here.
-                if (artist == address(0)) revert BeatStreamVaultZeroArtist(i);
                 _credit(runArtist, runAmount);
                 runArtist = artist;
                 runAmount = paid;
@@ -221,6 +232,11 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
         bytes32 digest;
         bytes32 sessionKey;
         (listener, artist, deadline, digest, sessionKey) = _load(voucher, domainSeparator);
+        // Checked for every voucher, not once per run of artists: runArtist starts as address(0), so a
+        // zero artist at index 0 would otherwise join that run unchecked.
+        if (artist == address(0)) revert BeatStreamVaultZeroArtist(index);
+        // A listener paying itself would turn its balance into earnings, which leave without the delay.
+        if (artist == listener) revert BeatStreamVaultSelfPayment(index);
         if (block.timestamp > deadline) revert BeatStreamVaultVoucherExpired(index, deadline);
         address signer = _recover(digest, signatures, index);
         // address(0) is what a failed recovery returns, so it never authorises a voucher.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {BeatStreamVault} from "../contracts/BeatStreamVault.sol";
 import {IBeatStreamVault} from "../contracts/interfaces/IBeatStreamVault.sol";
@@ -103,6 +104,46 @@ contract BeatStreamVaultSettleTest is VaultHelpers {
         }
         vault.settle(_one(voucher), abi.encodePacked(r, s, v));
         assertEq(vault.earningsOf(artist), accepted ? 1e6 : 0, "paid exactly when ECDSA accepts");
+    }
+
+    /// Only RELAYER_ROLE settles: any other caller reverts, whatever the voucher, and nothing moves.
+    function testFuzz_RevertWhen_CallerIsNotRelayer(address caller, uint256 amount) public {
+        vm.assume(caller != address(this));
+        amount = bound(amount, 1, MAX_AMOUNT);
+        uint256 key = 0xCA11;
+        address listener = vm.addr(key);
+        _fund(usdc, vault, listener, amount);
+        IBeatStreamVault.StreamVoucher memory voucher = _voucher(listener, caller, bytes32("r"), amount);
+        bytes memory signature = _sign(vault, key, voucher);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, caller, vault.RELAYER_ROLE()
+            )
+        );
+        vm.prank(caller);
+        vault.settle(_one(voucher), signature);
+        assertEq(vault.balanceOf(listener), amount, "nothing moved");
+    }
+
+    /// A voucher whose artist is its own listener reverts at its index, wherever it sits in the batch.
+    function testFuzz_RevertWhen_ListenerPaysItself(uint256 key, uint256 amount, uint256 count, uint256 position)
+        public
+    {
+        key = bound(key, 1, 1e30);
+        amount = bound(amount, 1, MAX_AMOUNT);
+        count = bound(count, 1, 4);
+        position = bound(position, 0, count - 1);
+        address listener = vm.addr(key);
+        _fund(usdc, vault, listener, amount * count);
+        IBeatStreamVault.StreamVoucher[] memory vouchers = new IBeatStreamVault.StreamVoucher[](count);
+        bytes memory signatures;
+        for (uint256 i; i < count; ++i) {
+            vouchers[i] = _voucher(listener, i == position ? listener : artist, bytes32(i), amount);
+            signatures = bytes.concat(signatures, _sign(vault, key, vouchers[i]));
+        }
+        vm.expectRevert(abi.encodeWithSelector(IBeatStreamVault.BeatStreamVaultSelfPayment.selector, position));
+        vault.settle(vouchers, signatures);
+        assertEq(vault.balanceOf(listener), amount * count, "nothing moved");
     }
 
     /// A voucher pays on its deadline and reverts one second later.

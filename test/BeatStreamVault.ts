@@ -23,7 +23,7 @@ const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0
 async function deployVault() {
   const [admin, relayer, alice, bob, artist, artist2, stranger] = await ethers.getSigners();
   const deployed = await ignition.deploy(BeatStreamVaultModule, {
-    parameters: { BeatStreamVault: { withdrawalDelay: DELAY, admin: admin.address } },
+    parameters: { BeatStreamVault: { withdrawalDelay: DELAY, admin: admin.address, relayer: relayer.address } },
   });
   const vault = await ethers.getContractAt("BeatStreamVault", await deployed.vault.getAddress());
   const usdc = await ethers.getContractAt("MockUSDC", await deployed.usdc.getAddress());
@@ -63,12 +63,15 @@ async function signAll(f: Fixture, signers: Awaited<ReturnType<typeof ethers.get
 describe("BeatStreamVault", function () {
   describe("deployment", function () {
     it("stores the token, the delay, the roles and the EIP-712 domain", async function () {
-      const { vault, usdc, admin, chainId } = await loadFixture(deployVault);
+      const { vault, usdc, admin, relayer, chainId } = await loadFixture(deployVault);
       expect(await vault.USDC()).to.equal(await usdc.getAddress());
       expect(await vault.WITHDRAWAL_DELAY()).to.equal(DELAY);
       expect(await vault.hasRole(await vault.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(true);
       expect(await vault.hasRole(await vault.PAUSER_ROLE(), admin.address)).to.equal(true);
       expect(await vault.PAUSER_ROLE()).to.equal(ethers.id("PAUSER_ROLE"));
+      expect(await vault.RELAYER_ROLE()).to.equal(ethers.id("RELAYER_ROLE"));
+      expect(await vault.hasRole(await vault.RELAYER_ROLE(), relayer.address)).to.equal(true);
+      expect(await vault.hasRole(await vault.RELAYER_ROLE(), admin.address)).to.equal(false);
       const domain = await vault.eip712Domain();
       expect(domain.name).to.equal("BeatStreamVault");
       expect(domain.version).to.equal("1");
@@ -76,12 +79,13 @@ describe("BeatStreamVault", function () {
       expect(domain.verifyingContract).to.equal(await vault.getAddress());
     });
 
-    it("uses the module's defaults: one day of delay, the first account as admin", async function () {
-      const [first] = await ethers.getSigners();
+    it("uses the module's defaults: one day of delay, the first account as admin, the second as relayer", async function () {
+      const [first, second] = await ethers.getSigners();
       const deployed = await ignition.deploy(BeatStreamVaultModule);
       const vault = await ethers.getContractAt("BeatStreamVault", await deployed.vault.getAddress());
       expect(await vault.WITHDRAWAL_DELAY()).to.equal(86_400n);
       expect(await vault.hasRole(await vault.DEFAULT_ADMIN_ROLE(), first.address)).to.equal(true);
+      expect(await vault.hasRole(await vault.RELAYER_ROLE(), second.address)).to.equal(true);
     });
 
     it("reverts on a zero token or a zero admin", async function () {
@@ -95,6 +99,20 @@ describe("BeatStreamVault", function () {
         vault,
         "BeatStreamVaultZeroAddress",
       );
+    });
+
+    it("accepts a withdrawal delay of up to 30 days and reverts above", async function () {
+      const { vault, usdc, admin } = await loadFixture(deployVault);
+      const factory = await ethers.getContractFactory("BeatStreamVault");
+      const max = 30n * 86_400n;
+      const longest = await factory.deploy(await usdc.getAddress(), max, admin.address);
+      expect(await longest.WITHDRAWAL_DELAY()).to.equal(max);
+      await expect(factory.deploy(await usdc.getAddress(), max + 1n, admin.address))
+        .to.be.revertedWithCustomError(vault, "BeatStreamVaultWithdrawalDelayTooLong")
+        .withArgs(max + 1n, max);
+      await expect(factory.deploy(await usdc.getAddress(), 2n ** 64n - 1n, admin.address))
+        .to.be.revertedWithCustomError(vault, "BeatStreamVaultWithdrawalDelayTooLong")
+        .withArgs(2n ** 64n - 1n, max);
     });
 
     it("exposes the voucher type hash and hashes vouchers exactly like ethers' TypedDataEncoder", async function () {
@@ -332,11 +350,11 @@ describe("BeatStreamVault", function () {
       return f;
     }
 
-    it("pays the signed amount from the listener to the artist, callable by anyone", async function () {
+    it("pays the signed amount from the listener to the artist", async function () {
       const f = await loadFixture(funded);
       const voucher = await voucherOf(f, f.alice, f.artist, "s1", USDC(3));
       const key = sessionKey(f.alice.address, f.artist.address, voucher.sessionId);
-      await expect(f.vault.connect(f.stranger).settle([voucher], await signAll(f, [f.alice], [voucher])))
+      await expect(f.vault.connect(f.relayer).settle([voucher], await signAll(f, [f.alice], [voucher])))
         .to.emit(f.vault, "StreamSettled")
         .withArgs(key, f.alice.address, f.artist.address, voucher.sessionId, USDC(3), USDC(3));
       expect(await f.vault.balanceOf(f.alice.address)).to.equal(USDC(97));
@@ -350,13 +368,13 @@ describe("BeatStreamVault", function () {
       const v2 = await voucherOf(f, f.alice, f.artist, "s1", USDC(7));
       const key = sessionKey(f.alice.address, f.artist.address, v1.sessionId);
       const sig1 = await signAll(f, [f.alice], [v1]);
-      await f.vault.settle([v1], sig1);
-      await expect(f.vault.settle([v2], await signAll(f, [f.alice], [v2])))
+      await f.vault.connect(f.relayer).settle([v1], sig1);
+      await expect(f.vault.connect(f.relayer).settle([v2], await signAll(f, [f.alice], [v2])))
         .to.emit(f.vault, "StreamSettled")
         .withArgs(key, f.alice.address, f.artist.address, v1.sessionId, USDC(4), USDC(7));
       // Replaying either voucher changes nothing.
-      await expect(f.vault.settle([v1], sig1)).not.to.emit(f.vault, "StreamSettled");
-      await expect(f.vault.settle([v2], await signAll(f, [f.alice], [v2]))).not.to.emit(f.vault, "StreamSettled");
+      await expect(f.vault.connect(f.relayer).settle([v1], sig1)).not.to.emit(f.vault, "StreamSettled");
+      await expect(f.vault.connect(f.relayer).settle([v2], await signAll(f, [f.alice], [v2]))).not.to.emit(f.vault, "StreamSettled");
       expect(await f.vault.balanceOf(f.alice.address)).to.equal(USDC(93));
       expect(await f.vault.earningsOf(f.artist.address)).to.equal(USDC(7));
       expect(await f.vault.settledAmount(f.alice.address, f.artist.address, v1.sessionId)).to.equal(USDC(7));
@@ -367,14 +385,14 @@ describe("BeatStreamVault", function () {
       const voucher = await voucherOf(f, f.bob, f.artist, "long", USDC(80), BigInt(await time.latest()) + 10n * DELAY);
       const key = sessionKey(f.bob.address, f.artist.address, voucher.sessionId);
       const signatures = await signAll(f, [f.bob], [voucher]);
-      await expect(f.vault.settle([voucher], signatures))
+      await expect(f.vault.connect(f.relayer).settle([voucher], signatures))
         .to.emit(f.vault, "StreamSettled")
         .withArgs(key, f.bob.address, f.artist.address, voucher.sessionId, USDC(50), USDC(50));
       expect(await f.vault.balanceOf(f.bob.address)).to.equal(0n);
       // Nothing left: the same voucher pays nothing and emits nothing.
-      await expect(f.vault.settle([voucher], signatures)).not.to.emit(f.vault, "StreamSettled");
+      await expect(f.vault.connect(f.relayer).settle([voucher], signatures)).not.to.emit(f.vault, "StreamSettled");
       await f.vault.connect(f.bob).deposit(USDC(100));
-      await expect(f.vault.settle([voucher], signatures))
+      await expect(f.vault.connect(f.relayer).settle([voucher], signatures))
         .to.emit(f.vault, "StreamSettled")
         .withArgs(key, f.bob.address, f.artist.address, voucher.sessionId, USDC(30), USDC(80));
       expect(await f.vault.balanceOf(f.bob.address)).to.equal(USDC(70));
@@ -389,7 +407,7 @@ describe("BeatStreamVault", function () {
         await voucherOf(f, f.alice, f.artist2, "c", USDC(4)),
         await voucherOf(f, f.bob, f.artist, "d", USDC(8)),
       ];
-      const tx = f.vault.settle(vouchers, await signAll(f, [f.alice, f.bob, f.alice, f.bob], vouchers));
+      const tx = f.vault.connect(f.relayer).settle(vouchers, await signAll(f, [f.alice, f.bob, f.alice, f.bob], vouchers));
       for (const v of vouchers) {
         await expect(tx)
           .to.emit(f.vault, "StreamSettled")
@@ -403,12 +421,12 @@ describe("BeatStreamVault", function () {
 
     it("accepts an empty batch and a voucher on its deadline", async function () {
       const f = await loadFixture(funded);
-      await expect(f.vault.settle([], "0x")).not.to.emit(f.vault, "StreamSettled");
+      await expect(f.vault.connect(f.relayer).settle([], "0x")).not.to.emit(f.vault, "StreamSettled");
       const deadline = BigInt(await time.latest()) + 100n;
       const voucher = await voucherOf(f, f.alice, f.artist, "edge", USDC(1), deadline);
       const signatures = await signAll(f, [f.alice], [voucher]);
       await time.setNextBlockTimestamp(deadline);
-      await expect(f.vault.settle([voucher], signatures)).to.emit(f.vault, "StreamSettled");
+      await expect(f.vault.connect(f.relayer).settle([voucher], signatures)).to.emit(f.vault, "StreamSettled");
     });
 
     it("reverts on an expired voucher", async function () {
@@ -420,7 +438,7 @@ describe("BeatStreamVault", function () {
       ];
       const signatures = await signAll(f, [f.alice, f.bob], vouchers);
       await time.setNextBlockTimestamp(deadline + 1n);
-      await expect(f.vault.settle(vouchers, signatures))
+      await expect(f.vault.connect(f.relayer).settle(vouchers, signatures))
         .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultVoucherExpired")
         .withArgs(1n, deadline);
     });
@@ -430,14 +448,14 @@ describe("BeatStreamVault", function () {
       const voucher = await voucherOf(f, f.alice, f.artist, "s", USDC(1));
       // Bob signs a voucher that spends Alice's balance.
       const forged = await signVoucher(f.bob, f.domain, voucher);
-      await expect(f.vault.settle([voucher], forged))
+      await expect(f.vault.connect(f.relayer).settle([voucher], forged))
         .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultInvalidSignature")
         .withArgs(0n);
       // A relayer raises the amount Alice signed.
       const honest = await signVoucher(f.alice, f.domain, voucher);
       const ok = await voucherOf(f, f.bob, f.artist, "ok", USDC(1));
       await expect(
-        f.vault.settle(
+        f.vault.connect(f.relayer).settle(
           [ok, { ...voucher, cumulativeAmount: USDC(99) }],
           packSignatures([await signVoucher(f.bob, f.domain, ok), honest]),
         ),
@@ -446,7 +464,7 @@ describe("BeatStreamVault", function () {
         .withArgs(1n);
       // A signature for another vault (another verifying contract) does not carry over.
       const elsewhere = await signVoucher(f.alice, { ...f.domain, verifyingContract: f.stranger.address }, voucher);
-      await expect(f.vault.settle([voucher], elsewhere))
+      await expect(f.vault.connect(f.relayer).settle([voucher], elsewhere))
         .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultInvalidSignature")
         .withArgs(0n);
     });
@@ -457,30 +475,30 @@ describe("BeatStreamVault", function () {
       const sig = ethers.Signature.from(await signVoucher(f.alice, f.domain, voucher));
       // (r, n - s, flipped v) recovers the same signer through ecrecover, but ECDSA rules it out.
       const twin = ethers.concat([sig.r, ethers.toBeHex(SECP256K1_N - BigInt(sig.s), 32), sig.v === 27 ? "0x1c" : "0x1b"]);
-      await expect(f.vault.settle([voucher], twin))
+      await expect(f.vault.connect(f.relayer).settle([voucher], twin))
         .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultInvalidSignature")
         .withArgs(0n);
       const badV = ethers.concat([sig.r, sig.s, "0x1d"]);
-      await expect(f.vault.settle([voucher], badV))
+      await expect(f.vault.connect(f.relayer).settle([voucher], badV))
         .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultInvalidSignature")
         .withArgs(0n);
       // All zeros: ecrecover fails and returns nothing, which must not match the zero address.
       const zeroVoucher = { ...voucher, listener: ethers.ZeroAddress };
-      await expect(f.vault.settle([zeroVoucher], new Uint8Array(65)))
+      await expect(f.vault.connect(f.relayer).settle([zeroVoucher], new Uint8Array(65)))
         .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultInvalidSignature")
         .withArgs(0n);
       // The valid signature still settles.
-      await expect(f.vault.settle([voucher], sig.serialized)).to.emit(f.vault, "StreamSettled");
+      await expect(f.vault.connect(f.relayer).settle([voucher], sig.serialized)).to.emit(f.vault, "StreamSettled");
     });
 
     it("reverts when the signatures do not span exactly 65 bytes per voucher", async function () {
       const f = await loadFixture(funded);
       const vouchers = [await voucherOf(f, f.alice, f.artist, "s", USDC(1)), await voucherOf(f, f.bob, f.artist, "t", USDC(1))];
       const signatures = await signAll(f, [f.alice, f.bob], vouchers);
-      await expect(f.vault.settle(vouchers, ethers.dataSlice(signatures, 0, 129)))
+      await expect(f.vault.connect(f.relayer).settle(vouchers, ethers.dataSlice(signatures, 0, 129)))
         .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultSignaturesLengthMismatch")
         .withArgs(2n, 129n);
-      await expect(f.vault.settle([vouchers[0]], signatures))
+      await expect(f.vault.connect(f.relayer).settle([vouchers[0]], signatures))
         .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultSignaturesLengthMismatch")
         .withArgs(1n, 130n);
     });
@@ -491,9 +509,60 @@ describe("BeatStreamVault", function () {
         await voucherOf(f, f.alice, f.artist, "s", USDC(1)),
         await voucherOf(f, f.bob, { address: ethers.ZeroAddress }, "t", USDC(1)),
       ];
-      await expect(f.vault.settle(vouchers, await signAll(f, [f.alice, f.bob], vouchers)))
+      await expect(f.vault.connect(f.relayer).settle(vouchers, await signAll(f, [f.alice, f.bob], vouchers)))
         .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultZeroArtist")
         .withArgs(1n);
+    });
+
+    it("reverts on a voucher for the zero artist at index 0 too, before any run of artists began", async function () {
+      const f = await loadFixture(funded);
+      const voucher = await voucherOf(f, f.alice, { address: ethers.ZeroAddress }, "s", USDC(1));
+      await expect(f.vault.connect(f.relayer).settle([voucher], await signAll(f, [f.alice], [voucher])))
+        .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultZeroArtist")
+        .withArgs(0n);
+      expect(await f.vault.balanceOf(f.alice.address)).to.equal(USDC(100));
+    });
+
+    it("reverts on a voucher whose listener pays itself, wherever it sits in the batch", async function () {
+      const f = await loadFixture(funded);
+      const self = await voucherOf(f, f.alice, f.alice, "self", USDC(5));
+      const selfSignature = await signVoucher(f.alice, f.domain, self);
+      await expect(f.vault.connect(f.relayer).settle([self], selfSignature))
+        .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultSelfPayment")
+        .withArgs(0n);
+      // After a run of the same artist as the listener's, and between two vouchers of other artists.
+      const before = await voucherOf(f, f.bob, f.alice, "b", USDC(1));
+      const after = await voucherOf(f, f.bob, f.artist, "a", USDC(1));
+      await expect(
+        f.vault
+          .connect(f.relayer)
+          .settle(
+            [before, self, after],
+            packSignatures([await signVoucher(f.bob, f.domain, before), selfSignature, await signVoucher(f.bob, f.domain, after)]),
+          ),
+      )
+        .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultSelfPayment")
+        .withArgs(1n);
+      expect(await f.vault.earningsOf(f.alice.address)).to.equal(0n);
+      expect(await f.vault.balanceOf(f.alice.address)).to.equal(USDC(100));
+    });
+
+    it("lets only RELAYER_ROLE settle, so a listener cannot settle a voucher to itself and exit at once", async function () {
+      const f = await loadFixture(funded);
+      const role = await f.vault.RELAYER_ROLE();
+      // The audit's attack: a listener signs a voucher to an address it controls and settles it itself.
+      const voucher = await voucherOf(f, f.alice, f.stranger, "escape", USDC(100));
+      const signatures = await signAll(f, [f.alice], [voucher]);
+      for (const caller of [f.alice, f.stranger, f.admin]) {
+        await expect(f.vault.connect(caller).settle([voucher], signatures))
+          .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")
+          .withArgs(caller.address, role);
+      }
+      await expect(f.vault.connect(f.stranger).settle([], "0x"))
+        .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")
+        .withArgs(f.stranger.address, role);
+      expect(await f.vault.balanceOf(f.alice.address)).to.equal(USDC(100));
+      expect(await f.vault.earningsOf(f.stranger.address)).to.equal(0n);
     });
 
     it("reverts while paused and works again after unpause", async function () {
@@ -501,9 +570,9 @@ describe("BeatStreamVault", function () {
       const voucher = await voucherOf(f, f.alice, f.artist, "s", USDC(1));
       const signatures = await signAll(f, [f.alice], [voucher]);
       await f.vault.pause();
-      await expect(f.vault.settle([voucher], signatures)).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
+      await expect(f.vault.connect(f.relayer).settle([voucher], signatures)).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
       await f.vault.unpause();
-      await expect(f.vault.settle([voucher], signatures)).to.emit(f.vault, "StreamSettled");
+      await expect(f.vault.connect(f.relayer).settle([voucher], signatures)).to.emit(f.vault, "StreamSettled");
     });
   });
 
@@ -512,7 +581,7 @@ describe("BeatStreamVault", function () {
       const f = await loadFixture(deployVault);
       await f.vault.connect(f.alice).deposit(USDC(10));
       const voucher = await voucherOf(f, f.alice, f.artist, "s", USDC(6));
-      await f.vault.settle([voucher], await signAll(f, [f.alice], [voucher]));
+      await f.vault.connect(f.relayer).settle([voucher], await signAll(f, [f.alice], [voucher]));
       await expect(f.vault.connect(f.artist).withdrawEarnings(f.artist2.address))
         .to.emit(f.vault, "EarningsWithdrawn")
         .withArgs(f.artist.address, f.artist2.address, USDC(6));
@@ -545,6 +614,25 @@ describe("BeatStreamVault", function () {
         .to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount")
         .withArgs(stranger.address, role);
       await expect(vault.connect(admin).unpause()).to.emit(vault, "Unpaused").withArgs(admin.address);
+    });
+
+    it("lets the admin grant and revoke RELAYER_ROLE, and only the admin", async function () {
+      const f = await loadFixture(deployVault);
+      await f.vault.connect(f.alice).deposit(USDC(10));
+      const role = await f.vault.RELAYER_ROLE();
+      await expect(f.vault.connect(f.stranger).grantRole(role, f.stranger.address))
+        .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")
+        .withArgs(f.stranger.address, await f.vault.DEFAULT_ADMIN_ROLE());
+      await expect(f.vault.connect(f.admin).grantRole(role, f.stranger.address))
+        .to.emit(f.vault, "RoleGranted")
+        .withArgs(role, f.stranger.address, f.admin.address);
+      const voucher = await voucherOf(f, f.alice, f.artist, "s", USDC(1));
+      const signatures = await signAll(f, [f.alice], [voucher]);
+      await expect(f.vault.connect(f.stranger).settle([voucher], signatures)).to.emit(f.vault, "StreamSettled");
+      await f.vault.connect(f.admin).revokeRole(role, f.relayer.address);
+      await expect(f.vault.connect(f.relayer).settle([voucher], signatures))
+        .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")
+        .withArgs(f.relayer.address, role);
     });
 
     it("lets the admin grant PAUSER_ROLE, and only the admin", async function () {

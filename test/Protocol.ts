@@ -37,6 +37,7 @@ describe("Protocol (every contract deployed and wired by deploy/modules/Protocol
     expect(await factory.hasRole(await factory.VERIFIER_ROLE(), admin.address)).to.equal(true);
     expect(await distributor.hasRole(await distributor.REGISTRAR_ROLE(), await factory.getAddress())).to.equal(true);
     expect(await dex.hasRole(await dex.MARKET_OPENER_ROLE(), await factory.getAddress())).to.equal(true);
+    expect(await vault.hasRole(await vault.RELAYER_ROLE(), relayer.address)).to.equal(true);
     expect(await factory.MUSIC_NFT()).to.equal(await musicNFT.getAddress());
     expect(await factory.DEX()).to.equal(await dex.getAddress());
     expect(await factory.DISTRIBUTOR()).to.equal(await distributor.getAddress());

@@ -8,7 +8,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @title IBeatStreamVault
 /// @notice Pay-per-second streaming settled in batches. Listeners deposit USDC and sign cumulative
-/// EIP-712 `StreamVoucher`s while they listen; anyone (normally the relayer) submits the latest
+/// EIP-712 `StreamVoucher`s while they listen; the relayer (RELAYER_ROLE) submits the latest
 /// vouchers through `settle`, which moves only the increase over what each session already paid from
 /// the listener's balance to the artist's earnings. Listeners leave through a delayed withdrawal that
 /// gives the last vouchers time to settle; artists withdraw their earnings at any time.
@@ -55,6 +55,11 @@ interface IBeatStreamVault {
     error BeatStreamVaultInvalidSignature(uint256 index);
     /// @notice The voucher at `index` pays the zero address, whose earnings nobody could withdraw.
     error BeatStreamVaultZeroArtist(uint256 index);
+    /// @notice The voucher at `index` pays its own listener, which would turn a balance into earnings
+    /// that leave without the withdrawal delay.
+    error BeatStreamVaultSelfPayment(uint256 index);
+    /// @notice The constructor's withdrawal `delay` exceeds `max` seconds.
+    error BeatStreamVaultWithdrawalDelayTooLong(uint64 delay, uint64 max);
 
     // ----------------------------------------------------------------------------------------- events
 
@@ -104,11 +109,13 @@ interface IBeatStreamVault {
 
     // ---------------------------------------------------------------------------------------- relayer
 
-    /// @notice Settles signed vouchers; permissionless, since each listener's signature is the authority.
-    /// For each voucher, pays `min(cumulativeAmount - settled, listener balance)` to the artist and
+    /// @notice Settles signed vouchers; only RELAYER_ROLE. Each listener's signature bounds what its
+    /// voucher pays; the role keeps a listener from settling its own voucher to an address it controls and
+    /// withdrawing those earnings at once, around the withdrawal delay. For each voucher, pays `min(cumulativeAmount - settled, listener balance)` to the artist and
     /// adds it to the session's settled amount; a voucher at or below the settled amount is skipped,
     /// so settling again is harmless. Reverts when paused, when a voucher expired, names the zero artist
-    /// or carries a signature that is not its listener's, or when `signatures.length != 65 * vouchers.length`.
+    /// or its own listener as artist, or carries a signature that is not its listener's, or when
+    /// `signatures.length != 65 * vouchers.length`.
     /// @dev Sort vouchers by artist: the artist's earnings are written once per run of equal artists.
     /// @param vouchers The vouchers to settle.
     /// @param signatures The listeners' signatures, 65 bytes each (r, s, v), concatenated in voucher order.
@@ -132,7 +139,7 @@ interface IBeatStreamVault {
     /// @notice The USDC token the vault holds.
     function USDC() external view returns (IERC20);
 
-    /// @notice Seconds between a withdrawal request and the moment it can execute.
+    /// @notice Seconds between a withdrawal request and the moment it can execute (at most 30 days).
     function WITHDRAWAL_DELAY() external view returns (uint64);
 
     /// @notice The EIP-712 type hash of `StreamVoucher`.
@@ -140,6 +147,9 @@ interface IBeatStreamVault {
 
     /// @notice The role allowed to pause and unpause.
     function PAUSER_ROLE() external view returns (bytes32);
+
+    /// @notice The role allowed to settle vouchers (the relayer), granted by the admin.
+    function RELAYER_ROLE() external view returns (bytes32);
 
     /// @notice The EIP-712 digest a listener signs for `voucher` on this vault and chain.
     function hashVoucher(StreamVoucher calldata voucher) external view returns (bytes32);

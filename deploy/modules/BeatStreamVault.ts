@@ -15,13 +15,19 @@ export const BeatStreamVaultUSDCModule = buildModule("BeatStreamVaultUSDC", (m) 
  * Parameters (module "BeatStreamVault"):
  * - `withdrawalDelay` seconds between a withdrawal request and its payout (default one day, time
  *   enough for the relayer to settle a listener's last vouchers);
- * - `admin` holder of DEFAULT_ADMIN_ROLE and PAUSER_ROLE (default: the first account).
+ * - `admin` holder of DEFAULT_ADMIN_ROLE and PAUSER_ROLE (default: the first account);
+ * - `relayer` holder of RELAYER_ROLE, the only caller of `settle` (default: the second account).
+ *   The grant is sent from the deploying account, so `admin` must be that account.
  */
 const BeatStreamVaultModule = buildModule("BeatStreamVault", (m) => {
   const { usdc } = m.useModule(BeatStreamVaultUSDCModule);
   const withdrawalDelay = m.getParameter("withdrawalDelay", 86_400n);
   const admin = m.getParameter("admin", m.getAccount(0));
+  const relayer = m.getParameter("relayer", m.getAccount(1));
   const vault = m.contract("BeatStreamVault", [usdc, withdrawalDelay, admin]);
+  m.call(vault, "grantRole", [m.staticCall(vault, "RELAYER_ROLE", [], 0, { id: "Vault_relayerRole" }), relayer], {
+    id: "Vault_grantRelayer",
+  });
   return { vault, usdc };
 });
 

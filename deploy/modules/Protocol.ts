@@ -5,8 +5,8 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
  * DEX, factory with its coin implementation) and the streaming vault, all on one USDC.
  *
  * The deploying account is the admin (it must be, to wire the roles); hand DEFAULT_ADMIN_ROLE to
- * governance afterwards. Parameters (module "BeatStreamProtocol"): `relayer`
- * (commits plays and creator metrics, default account 1), `verifier` (sets badges, default admin),
+ * governance afterwards. Parameters (module "BeatStreamProtocol"): `relayer` (commits plays and
+ * creator metrics, settles vault vouchers, default account 1), `verifier` (sets badges, default admin),
  * `treasury` (protocol fees, default admin), `withdrawalDelay` (vault, seconds, default 1 day),
  * `usdc` is deployed as MockUSDC here; networks with real USDC use their own parameters file.
  */
@@ -25,7 +25,12 @@ export default buildModule("BeatStreamProtocol", (m) => {
   const vault = m.contract("BeatStreamVault", [usdc, withdrawalDelay, admin]);
 
   type Grantee = typeof relayer | typeof factory;
-  const grant = (contract: typeof musicNFT | typeof factory | typeof distributor | typeof dex, role: string, account: Grantee, id: string) =>
+  const grant = (
+    contract: typeof musicNFT | typeof factory | typeof distributor | typeof dex | typeof vault,
+    role: string,
+    account: Grantee,
+    id: string,
+  ) =>
     m.call(contract, "grantRole", [m.staticCall(contract, role, [], 0, { id: `${id}_role` }), account], { id });
 
   grant(musicNFT, "RELAYER_ROLE", relayer, "MusicNFT_grantRelayer");
@@ -33,6 +38,7 @@ export default buildModule("BeatStreamProtocol", (m) => {
   grant(factory, "VERIFIER_ROLE", verifier, "Factory_grantVerifier");
   grant(distributor, "REGISTRAR_ROLE", factory, "Distributor_grantFactory");
   grant(dex, "MARKET_OPENER_ROLE", factory, "DEX_grantFactory");
+  grant(vault, "RELAYER_ROLE", relayer, "Vault_grantRelayer");
 
   return { usdc, musicNFT, distributor, dex, factory, vault };
 });

@@ -10,9 +10,11 @@ import {MockUSDC} from "../../../contracts/mocks/MockUSDC.sol";
 abstract contract VaultHelpers is Test {
     uint64 internal constant DELAY = 1 hours;
 
+    /// @dev The test contract is the admin and, so that it can call `settle`, the relayer.
     function _deploy() internal returns (MockUSDC usdc, BeatStreamVault vault) {
         usdc = new MockUSDC();
         vault = new BeatStreamVault(usdc, DELAY, address(this));
+        vault.grantRole(vault.RELAYER_ROLE(), address(this));
     }
 
     /// @dev Mints `amount` to the listener and deposits it into the vault as the listener.
