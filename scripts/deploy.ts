@@ -5,13 +5,15 @@
  *
  *   npm run deploy -- --network localhost
  */
+import { readFile, rm } from "node:fs/promises";
 import { network } from "hardhat";
 import ProtocolModule from "../deploy/modules/Protocol.js";
 import { writeDeployments, type DeployedContract } from "../deploy/deployments.js";
 
 const { ethers, ignition } = await network.create();
-const deployed = await ignition.deploy(ProtocolModule);
 const chainId = Number((await ethers.provider.getNetwork()).chainId);
+await forgetJournalOfAGoneChain(chainId);
+const deployed = await ignition.deploy(ProtocolModule);
 
 const names = {
   MockUSDC: deployed.usdc,
@@ -28,6 +30,25 @@ for (const [name, contract] of Object.entries(names)) {
   // A contract deployed in an earlier run comes back without its transaction: find its block by code.
   const startBlock = tx ? (await tx.wait())!.blockNumber : await firstBlockWithCode(address);
   contracts[name] = { address, startBlock };
+}
+
+/**
+ * A local chain restarts empty while Ignition's journal (deploy/deployments/chain-<id>) remembers the
+ * last one; a journal whose contracts have no code describes a chain that is gone, so start afresh.
+ */
+async function forgetJournalOfAGoneChain(id: number): Promise<void> {
+  const journalDir = `deploy/deployments/chain-${id}`;
+  let addresses: Record<string, string>;
+  try {
+    addresses = JSON.parse(await readFile(`${journalDir}/deployed_addresses.json`, "utf8"));
+  } catch {
+    return; // no journal yet
+  }
+  const first = Object.values(addresses)[0];
+  if (first !== undefined && (await ethers.provider.getCode(first)) === "0x") {
+    console.log(`${journalDir} describes a chain that is gone (no code at ${first}): deploying afresh`);
+    await rm(journalDir, { recursive: true, force: true });
+  }
 }
 
 /** Binary search for the block in which `address` got its code (it never loses it). */
