@@ -345,6 +345,54 @@ for (const backend of BACKENDS) {
       await expectChainMatchesDatabase();
     });
 
+    it("a milestone recorded at commit is sent by the next process exactly once", async () => {
+      const first = await rig({ milestonePlays: 7n });
+      await postFresh(buildBatcherApp({ chain, db, rig: first, now: NOW, operatorApiKey: OPERATOR_KEY }), 9);
+      const batchId = await sealBatch(first.ctx);
+      await storeBatch(first.ctx, batchId!);
+      await submitBatch(first.ctx, batchId!);
+      await confirmBatch(first.ctx, batchId!);
+      const total = await chain.contracts.musicNFT.creatorPlays(chain.creator.address);
+      const { rows } = await db.query<{ creator: string; plays: string; status: string }>(
+        `SELECT creator, plays, status FROM creator_milestones WHERE batch_id = $1`,
+        [batchId!.toString()],
+      );
+      // 9 more plays always cross a multiple of 7.
+      expect(rows).to.deep.equal([{ creator: chain.creator.address.toLowerCase(), plays: total.toString(), status: "pending" }]);
+
+      const nonceBefore = await chain.connection.ethers.provider.getTransactionCount(chain.relayer.address);
+      const restarted = await rig({ milestonePlays: 7n });
+      expect((await restarted.batcher.runCycle()).milestones).to.equal(1);
+      expect(await chain.connection.ethers.provider.getTransactionCount(chain.relayer.address)).to.equal(nonceBefore + 1);
+      const metrics = await chain.contracts.factory.creatorMetrics(chain.creator.address);
+      expect(metrics.plays).to.equal(total);
+      expect(metrics.snapshotCid).to.equal((await batchRow(db, batchId!)).cid);
+      expect((await restarted.batcher.runCycle()).milestones).to.equal(0);
+      await expectChainMatchesDatabase();
+    });
+
+    it("a stop during a cycle lets the current step finish and record, then a new process finishes the batch", async () => {
+      const relayer = await rig();
+      await postFresh(buildBatcherApp({ chain, db, rig: relayer, now: NOW, operatorApiKey: OPERATOR_KEY }), 8);
+      const { rows: before } = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM batches`);
+      const running = relayer.batcher.runCycle();
+      // Stop once the cycle is inside a batch (sealed), as a SIGTERM mid-cycle would.
+      for (;;) {
+        const { rows: now } = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM batches`);
+        if (now[0]?.n !== before[0]?.n) break;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      const stopped = relayer.batcher.stop();
+      const result = await running;
+      await stopped;
+      expect(result.stopped).to.equal(true);
+      expect(result.committed).to.deep.equal([]);
+      const { rows } = await db.query<{ id: string; status: string }>(`SELECT id::text, status FROM batches b ORDER BY b.id DESC LIMIT 1`);
+      expect(rows[0]?.status).to.be.oneOf(["sealed", "stored", "submitted"]);
+      expect((await (await rig()).batcher.runCycle()).committed).to.deep.equal([BigInt(rows[0]!.id)]);
+      await expectChainMatchesDatabase();
+    });
+
     it("lists batches newest first, page by page through the cursor, past id 10 (numeric order, not text)", async () => {
       const relayer = await rig();
       const app = buildBatcherApp({ chain, db, rig: relayer, now: NOW, operatorApiKey: OPERATOR_KEY });
