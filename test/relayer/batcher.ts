@@ -155,7 +155,7 @@ for (const backend of BACKENDS) {
 
       // A flush with nothing pending seals nothing.
       const idle = await json(await app.request("/v1/admin/flush", { method: "POST", headers: { authorization: `Bearer ${OPERATOR_KEY}` } }));
-      expect(idle).to.deep.include({ sealed: null, committed: [], milestones: 0, batch: null });
+      expect(idle).to.deep.include({ sealed: null, committed: [], milestones: 0, milestoneError: null, batch: null });
 
       const text = await (await app.request("/metrics")).text();
       for (const step of ["seal", "store", "submit", "confirm", "milestones"]) {
@@ -452,6 +452,29 @@ describe("relayer batcher: refusals", function () {
       expect((error as ChainRevertError).args[0]).to.equal(privateKeyToAccount(`0x${"42".repeat(32)}`).address);
     }
     expect(RELAYER_KEY).to.match(/^0x[0-9a-f]{64}$/);
+  });
+
+  it("a milestone update the chain refuses does not hold commits back, and goes out once it is accepted", async () => {
+    const relayer = await createRig({ chain, db, store: new LocalCasStore({ dir: dir.path }), faults, milestonePlays: 2n });
+    const app = buildBatcherApp({ chain, db, rig: relayer, now: NOW, operatorApiKey: OPERATOR_KEY });
+    const domain = { chainId: chain.chainId, musicNFT: chain.musicNFT };
+    const listener = newListener();
+    const items = [];
+    for (let index = 0; index < 3; index++) items.push(await signedItem(listener, domain, { startedAt: BigInt(NOW - 600 - index) }));
+    await postPlays(app, items);
+    const [admin] = await chain.connection.ethers.getSigners();
+    const role = await chain.contracts.factory.RELAYER_ROLE();
+    await (await chain.contracts.factory.connect(admin).revokeRole(role, chain.relayer.address)).wait();
+
+    const refused = await relayer.batcher.runCycle();
+    expect(refused.committed).to.deep.equal([1n]);
+    expect(refused.milestoneError).to.match(/reverted with AccessControlUnauthorizedAccount/);
+    expect(await chain.contracts.musicNFT.playCount(1n)).to.equal(3n);
+
+    await (await chain.contracts.factory.connect(admin).grantRole(role, chain.relayer.address)).wait();
+    const resumed = await relayer.batcher.runCycle();
+    expect(resumed).to.deep.include({ milestones: 1, committed: [] });
+    expect((await chain.contracts.factory.creatorMetrics(chain.creator.address)).plays).to.equal(3n);
   });
 
   it("refuses loudly when the chain holds the batch id under another root, and never overwrites it", async () => {

@@ -1,3 +1,4 @@
+import { RelayerError } from "../errors.js";
 import { BatchStateError, BatcherStoppedError } from "./errors.js";
 import { loadBatch, unfinishedBatchIds } from "./records.js";
 import { confirmBatch, sealBatch, sendMilestones, storeBatch, submitBatch, type BatcherContext } from "./steps.js";
@@ -29,6 +30,8 @@ export type RunBatchCycleReturnType = {
   committed: bigint[];
   /** Milestone updates sent or confirmed. */
   milestones: number;
+  /** Why milestone updates stopped this cycle (they resume, in order, next cycle); commits never wait on them. */
+  milestoneError?: string;
   stopped: boolean;
 };
 
@@ -47,8 +50,17 @@ export async function runBatchCycle({ ctx, shouldStop = () => false, observeStep
     }
   };
   const result: RunBatchCycleReturnType = { sealed: undefined, committed: [], milestones: 0, stopped: false };
+  const milestones = async () => {
+    try {
+      result.milestones += await timed("milestones", () => sendMilestones(ctx));
+    } catch (error) {
+      // A metrics update the chain refuses, or an RPC outage, must not hold plays back from being committed.
+      if (!(error instanceof RelayerError)) throw error;
+      result.milestoneError = error.message;
+    }
+  };
   // Milestones left over from a crash go first: they belong to older commits than anything this cycle makes.
-  result.milestones += await timed("milestones", () => sendMilestones(ctx));
+  await milestones();
   for (const batchId of await unfinishedBatchIds(ctx.db)) {
     if (!(await advanceBatch({ ctx, batchId, shouldStop, timed }))) return { ...result, stopped: true };
     result.committed.push(batchId);
@@ -59,7 +71,7 @@ export async function runBatchCycle({ ctx, shouldStop = () => false, observeStep
     if (!(await advanceBatch({ ctx, batchId: result.sealed, shouldStop, timed }))) return { ...result, stopped: true };
     result.committed.push(result.sealed);
   }
-  result.milestones += await timed("milestones", () => sendMilestones(ctx));
+  if (result.milestoneError === undefined) await milestones();
   return result;
 }
 
@@ -85,7 +97,7 @@ async function advanceBatch({ ctx, batchId, shouldStop, timed }: AdvanceBatchPar
 
 export type CreateBatcherParameters = Omit<RunBatchCycleParameters, "shouldStop"> & {
   lease?: BatchLease;
-  /** Where a failed cycle's error is recorded against the batch it stopped on. */
+  /** Receives one line per failed cycle (the error is also stored as the stuck batch's `last_error`). */
   log?: (message: string) => void;
 };
 

@@ -21,6 +21,7 @@ export function adminRoutes(deps: AppDependencies) {
         sealed: result.sealed?.toString() ?? null,
         committed: result.committed.map(String),
         milestones: result.milestones,
+        milestoneError: result.milestoneError ?? null,
         batch: shown === undefined ? null : ((await findBatch(deps.db, shown)) ?? null),
       });
     });
