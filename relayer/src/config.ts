@@ -80,6 +80,32 @@ export const CONFIG_SETTINGS = {
     schema: positiveInt,
     meaning: "seal a batch as soon as this many plays are pending",
   },
+  MILESTONE_PLAYS: {
+    default: "5000",
+    schema: positiveInt,
+    meaning: "a creator crossing a multiple of this many committed plays gets updateCreatorMetrics",
+  },
+  RELAYER_PRIVATE_KEY: {
+    // Hardhat's well-known test account #1: the Protocol module grants it RELAYER_ROLE on a local chain. Public, so
+    // never use it anywhere else.
+    default: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    schema: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key")
+      .transform((key): `0x${string}` => `0x${key.slice(2).toLowerCase()}`),
+    meaning: "key that signs commitPlays and updateCreatorMetrics (default: Hardhat test account #1, local chains only)",
+  },
+  LIGHTHOUSE_API_KEY: {
+    default: undefined,
+    schema: optionalString,
+    meaning: "store snapshots on Filecoin through Lighthouse; unset keeps them in DATA_DIR/snapshots",
+  },
+  TX_RECEIPT_TIMEOUT_MS: {
+    default: "120000",
+    schema: positiveInt,
+    meaning: "how long a cycle waits for a receipt before leaving the transaction recorded for the next cycle",
+  },
+  CHAIN_RETRY_ATTEMPTS: { default: "5", schema: positiveInt, meaning: "attempts per RPC call of the batcher (exponential backoff)" },
   LOG_LEVEL: { default: "info", schema: z.enum(["silent", "error", "info", "debug"]), meaning: "log verbosity" },
 } as const;
 

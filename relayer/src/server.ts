@@ -2,16 +2,25 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import { createAdaptorServer } from "@hono/node-server";
-import { createPublicClient, http, type Transport } from "viem";
+import { join } from "node:path";
+import { createPublicClient, createWalletClient, defineChain, http, type Transport } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.js";
-import { createMetrics } from "./api/metrics.js";
+import { createMetrics, type RelayerMetrics } from "./api/metrics.js";
+import { createBatcher, type Batcher } from "./batcher/cycle.js";
+import { createBatchScheduler } from "./batcher/scheduler.js";
 import { createChainReader } from "./chain/reader.js";
+import { createChainWriter } from "./chain/writer.js";
 import { loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./db/open.js";
-import { loadDeployments } from "./deployments.js";
+import type { Database } from "./db/database.js";
+import { loadDeployments, type Deployments } from "./deployments.js";
 import { pruneRateCounters } from "./plays/ingest.js";
 import { createTrackCatalog } from "./plays/tracks.js";
 import { createPlayVerifier } from "./plays/verify.js";
+import { LighthouseStore } from "./stores/lighthouse.js";
+import { LocalCasStore } from "./stores/local-cas.js";
+import type { SnapshotStore } from "./stores/snapshot-store.js";
 
 export type StartServerParameters = {
   config: Config;
@@ -22,7 +31,7 @@ export type StartServerParameters = {
 export type StartServerReturnType = {
   /** Base URL the API answers on. */
   url: string;
-  /** Stops accepting connections, lets in-flight requests finish, then closes the database. Idempotent. */
+  /** Stops the batcher after its current step, stops accepting connections, lets in-flight requests finish, then closes the database. Idempotent. */
   close(): Promise<void>;
 };
 
@@ -45,13 +54,18 @@ export async function startServer({ config, transport, log = console.log }: Star
   // An unreachable RPC is not fatal: plays for tracks seen before still verify, and /healthz reports the chain.
   if (chainId === undefined) log(`warning: RPC ${config.RPC_URL} is unreachable; /healthz will report it`);
 
+  const metrics = createMetrics({ db });
+  const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log });
+  const scheduler = createBatchScheduler({ batcher, db, intervalMs: config.BATCH_INTERVAL_MS, batchMax: config.BATCH_MAX, log });
+
   const app = createApp({
     db,
     chainId: config.CHAIN_ID,
     reader,
     tracks: createTrackCatalog({ reader, refreshIntervalMs: config.TRACK_REFRESH_MS }),
     verifier,
-    metrics: createMetrics({ db }),
+    metrics,
+    batcher,
     rules: {
       minPlaySeconds: config.MIN_PLAY_SECONDS,
       maxPlaySeconds: config.MAX_PLAY_SECONDS,
@@ -81,11 +95,14 @@ export async function startServer({ config, transport, log = console.log }: Star
     pruneRateCounters({ db }).catch((error) => log(`rate counter pruning failed: ${String(error)}`));
   }, PRUNE_INTERVAL_MS);
   prune.unref();
+  scheduler.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       clearInterval(prune);
+      // The current batch step finishes and is recorded; the next start resumes from it.
+      await scheduler.stop();
       // close() stops accepting and resolves once in-flight requests have answered; idle keep-alive sockets
       // would otherwise hold it open.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -96,6 +113,56 @@ export async function startServer({ config, transport, log = console.log }: Star
 
   log(`relayer listening on ${url} (chain ${config.CHAIN_ID}, MusicNFT ${musicNFT}, store ${db.kind})`);
   return { url, close };
+}
+
+export type CreateConfiguredBatcherParameters = {
+  config: Config;
+  deployments: Deployments;
+  db: Database;
+  transport: Transport;
+  metrics: RelayerMetrics;
+  log?: (message: string) => void;
+  /** Defaults to LighthouseStore with LIGHTHOUSE_API_KEY, else LocalCasStore in DATA_DIR/snapshots. */
+  store?: SnapshotStore;
+};
+
+/** The batcher as the configuration describes it: signer, snapshot store, retries, milestones. */
+export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = console.log, store }: CreateConfiguredBatcherParameters): Batcher {
+  const chain = defineChain({
+    id: config.CHAIN_ID,
+    name: `chain ${config.CHAIN_ID}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.RPC_URL] } },
+  });
+  const account = privateKeyToAccount(config.RELAYER_PRIVATE_KEY);
+  const writer = createChainWriter({
+    publicClient: createPublicClient({ chain, transport }),
+    walletClient: createWalletClient({ chain, transport, account }),
+    musicNFT: deployments.contracts.MusicNFT,
+    creatorCoinFactory: deployments.contracts.CreatorCoinFactory.address,
+    retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
+    receiptTimeoutMs: config.TX_RECEIPT_TIMEOUT_MS,
+    onError: (kind) => metrics.chainErrors.inc({ kind }),
+  });
+  const snapshots =
+    store ??
+    (config.LIGHTHOUSE_API_KEY !== undefined
+      ? new LighthouseStore({ apiKey: config.LIGHTHOUSE_API_KEY })
+      : new LocalCasStore({ dir: join(config.DATA_DIR, "snapshots") }));
+  return createBatcher({
+    ctx: {
+      db,
+      writer,
+      store: snapshots,
+      chainId: config.CHAIN_ID,
+      musicNFT: deployments.contracts.MusicNFT.address,
+      batchMax: config.BATCH_MAX,
+      milestonePlays: BigInt(config.MILESTONE_PLAYS),
+      onStorageError: () => metrics.storageErrors.inc(),
+    },
+    observeStep: (step, seconds) => metrics.batchStepDuration.observe({ step }, seconds),
+    log,
+  });
 }
 
 /** `npm run relayer:dev`: start from the environment, stop cleanly on SIGINT/SIGTERM. */

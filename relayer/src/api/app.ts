@@ -4,6 +4,7 @@ import { NotFoundError, RelayerError } from "../errors.js";
 import type { AppDependencies } from "./context.js";
 import { requestTimer } from "./middleware.js";
 import { adminRoutes } from "./routes/admin.js";
+import { batchesRoutes } from "./routes/batches.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { playsRoutes } from "./routes/plays.js";
@@ -20,6 +21,7 @@ export function createApp({ logError = (error) => console.error(error), ...deps 
   app.use(requestTimer(deps.metrics));
   app.route("/v1/plays", playsRoutes(deps));
   app.route("/v1/tracks", tracksRoutes(deps));
+  app.route("/v1/batches", batchesRoutes(deps));
   app.route("/v1/admin", adminRoutes(deps));
   app.route("/healthz", healthRoutes(deps));
   app.route("/metrics", metricsRoutes(deps));

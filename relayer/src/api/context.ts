@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Batcher } from "../batcher/cycle.js";
 import type { ChainReader } from "../chain/reader.js";
 import type { Database } from "../db/database.js";
 import type { IngestRules } from "../plays/ingest.js";
@@ -22,6 +23,8 @@ export type AppDependencies = {
   trustProxy: boolean;
   /** Unix seconds; tests pin it. */
   now: () => number;
+  /** Runs `POST /v1/admin/flush`; absent, the route answers `batcher_disabled`. */
+  batcher?: Pick<Batcher, "runCycle">;
 };
 
 /**

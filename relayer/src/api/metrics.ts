@@ -8,6 +8,9 @@ export type RelayerMetrics = {
   playsAccepted: Counter;
   playsRejected: Counter<"code">;
   requestDuration: Histogram<"method" | "route" | "status">;
+  batchStepDuration: Histogram<"step">;
+  chainErrors: Counter<"kind">;
+  storageErrors: Counter;
 };
 
 export type CreateMetricsParameters = { db: Database };
@@ -46,5 +49,24 @@ export function createMetrics({ db }: CreateMetricsParameters): RelayerMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  return { registry, playsAccepted, playsRejected, requestDuration };
+  const batchStepDuration = new Histogram({
+    name: "relayer_batch_step_duration_seconds",
+    help: "Duration of each batcher step (seal, store, submit, confirm, milestones), failed ones included",
+    labelNames: ["step"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const chainErrors = new Counter({
+    name: "relayer_chain_errors_total",
+    help: "Chain failures by kind: rpc (a failed RPC attempt, retried), revert (a decoded revert), timeout (no receipt in time)",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  });
+  for (const kind of ["rpc", "revert", "timeout"]) chainErrors.inc({ kind }, 0);
+  const storageErrors = new Counter({
+    name: "relayer_storage_errors_total",
+    help: "Snapshot store puts that failed (after the store's own retries)",
+    registers: [registry],
+  });
+  return { registry, playsAccepted, playsRejected, requestDuration, batchStepDuration, chainErrors, storageErrors };
 }

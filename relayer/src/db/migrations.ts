@@ -82,6 +82,33 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX rate_counters_expiry ON rate_counters (expires_at)`,
     ],
   },
+  {
+    version: 2,
+    name: "batch evidence columns, creator milestones",
+    statements: [
+      // What the seal step computed, so later steps (and a restarted process) rebuild the snapshot without the chain:
+      // per-track deltas with each track's creator, and per-creator totals, as canonical JSON.
+      `ALTER TABLE batches ADD COLUMN tracks text`,
+      `ALTER TABLE batches ADD COLUMN creators text`,
+      // One row per (batch, creator) whose committed plays crossed a multiple of MILESTONE_PLAYS. Written in the same
+      // transaction that marks the batch committed, so a crash can never lose one; the tx columns make a restart
+      // wait for (or resend with the same nonce) the update instead of sending it twice.
+      `CREATE TABLE creator_milestones (
+        batch_id bigint NOT NULL REFERENCES batches (id),
+        creator text NOT NULL,
+        plays text NOT NULL,
+        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'submitted', 'confirmed')),
+        tx_hash text,
+        tx_nonce bigint,
+        block_number bigint,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        confirmed_at timestamptz,
+        PRIMARY KEY (batch_id, creator),
+        CONSTRAINT creator_milestones_submitted_has_tx CHECK (status = 'pending' OR tx_hash IS NOT NULL)
+      )`,
+      `CREATE INDEX creator_milestones_open ON creator_milestones (batch_id) WHERE status <> 'confirmed'`,
+    ],
+  },
 ];
 
 export type MigrateParameters = { db: Database; migrations?: readonly Migration[] };

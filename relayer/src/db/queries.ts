@@ -34,6 +34,8 @@ export type StoredPlay = {
   signatureHash: string;
   receivedAt: string;
   batchId: string | null;
+  /** Position in its batch's tree (canonical order); null until sealed. */
+  leafIndex: number | null;
   status: PlayStatus;
 };
 
@@ -49,11 +51,12 @@ export async function findPlay(db: Queryable, id: bigint): Promise<StoredPlay | 
     signature_hash: string;
     received_at: string;
     batch_id: string | null;
+    leaf_index: number | null;
     batch_status: string | null;
   }>(
     `SELECT p.id::text, p.listener, p.track_id::text, p.started_at::text, p.duration_seconds::text, p.nonce,
             p.signature, p.signature_hash, to_char(p.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS received_at,
-            p.batch_id::text, b.status AS batch_status
+            p.batch_id::text, p.leaf_index, b.status AS batch_status
        FROM plays p LEFT JOIN batches b ON b.id = p.batch_id
       WHERE p.id = $1`,
     [id.toString()],
@@ -71,6 +74,7 @@ export async function findPlay(db: Queryable, id: bigint): Promise<StoredPlay | 
     signatureHash: row.signature_hash,
     receivedAt: row.received_at,
     batchId: row.batch_id,
+    leafIndex: row.leaf_index === null ? null : Number(row.leaf_index),
     status: playStatus(row.batch_status),
   };
 }
@@ -91,4 +95,73 @@ export async function countBatchesByStatus(db: Queryable): Promise<Record<BatchS
     if (status !== undefined) counts[status] = Number(row.count);
   }
   return counts;
+}
+
+/** A batch as the API shows it; integers beyond 2^53 (ids, blocks) as decimal strings. */
+export type BatchSummary = {
+  id: string;
+  status: BatchStatus;
+  plays: number;
+  tracks: number;
+  root: string | null;
+  previousCid: string | null;
+  cid: string | null;
+  pieceCid: string | null;
+  txHash: string | null;
+  block: string | null;
+  sealedAt: string | null;
+  committedAt: string | null;
+  lastError: string | null;
+};
+
+type BatchSummaryRow = {
+  id: string;
+  status: string;
+  play_count: number;
+  track_count: number;
+  root: string | null;
+  previous_cid: string | null;
+  cid: string | null;
+  piece_cid: string | null;
+  tx_hash: string | null;
+  block_number: string | null;
+  sealed_at: string | null;
+  committed_at: string | null;
+  last_error: string | null;
+};
+
+const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
+const BATCH_SUMMARY_COLUMNS = `id::text, status, play_count, track_count, root, previous_cid, cid, piece_cid, tx_hash,
+  block_number::text, ${ISO("sealed_at")}, ${ISO("committed_at")}, last_error`;
+
+export async function findBatch(db: Queryable, id: bigint): Promise<BatchSummary | undefined> {
+  const { rows } = await db.query<BatchSummaryRow>(`SELECT ${BATCH_SUMMARY_COLUMNS} FROM batches WHERE id = $1`, [id.toString()]);
+  return rows[0] === undefined ? undefined : toBatchSummary(rows[0]);
+}
+
+/** Newest first; `before` is the cursor (the last id of the previous page). */
+export async function listBatches(db: Queryable, { limit, before }: { limit: number; before?: bigint | undefined }): Promise<BatchSummary[]> {
+  const { rows } = await db.query<BatchSummaryRow>(
+    `SELECT ${BATCH_SUMMARY_COLUMNS} FROM batches b WHERE ($1::bigint IS NULL OR b.id < $1::bigint) ORDER BY b.id DESC LIMIT $2`,
+    [before?.toString() ?? null, limit],
+  );
+  return rows.map(toBatchSummary);
+}
+
+function toBatchSummary(row: BatchSummaryRow): BatchSummary {
+  return {
+    id: row.id,
+    status: BATCH_STATUSES.find((status) => status === row.status) ?? "open",
+    plays: Number(row.play_count),
+    tracks: Number(row.track_count),
+    root: row.root,
+    previousCid: row.previous_cid,
+    cid: row.cid,
+    pieceCid: row.piece_cid,
+    txHash: row.tx_hash,
+    block: row.block_number,
+    sealedAt: row.sealed_at,
+    committedAt: row.committed_at,
+    lastError: row.last_error,
+  };
 }

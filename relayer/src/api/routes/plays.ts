@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import { createProofSource } from "../../batcher/proofs.js";
 import { findPlay } from "../../db/queries.js";
 import { BodyTooLargeError, NotFoundError, TooManyPlaysError } from "../../errors.js";
 import { ingestPlays } from "../../plays/ingest.js";
@@ -16,6 +17,7 @@ export const idParam = z
 
 /** `POST /v1/plays` (ingest signed plays) and `GET /v1/plays/:id` (a play's status). */
 export function playsRoutes(deps: AppDependencies) {
+  const proofs = createProofSource({ db: deps.db });
   const body = z.object({ plays: z.array(z.unknown()).min(1).max(deps.maxPlaysPerRequest) });
   return new Hono()
     .post(
@@ -54,8 +56,9 @@ export function playsRoutes(deps: AppDependencies) {
       const { id } = c.req.valid("param");
       const play = await findPlay(deps.db, id);
       if (play === undefined) throw new NotFoundError(`play ${id}`);
-      const { status, batchId, ...fields } = play;
-      // `leaf` and `proof` stay null until the play's batch is committed and the batcher records its proof.
-      return c.json({ id: play.id, status, batchId, play: fields, leaf: null, proof: null });
+      const { status, batchId, leafIndex, ...fields } = play;
+      // `leaf` and `proof` stay null until the play's batch is committed: before that no root on chain proves them.
+      const proven = status === "committed" && batchId !== null && leafIndex !== null ? await proofs.proofOf(BigInt(batchId), leafIndex) : undefined;
+      return c.json({ id: play.id, status, batchId, play: fields, leaf: proven?.leaf ?? null, proof: proven?.proof ?? null });
     });
 }

@@ -1,0 +1,244 @@
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  TransactionNotFoundError,
+  TransactionReceiptNotFoundError,
+  WaitForTransactionReceiptTimeoutError,
+  parseAbi,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { ChainRevertError, ChainUnavailableError, ReceiptTimeoutError } from "../batcher/errors.js";
+import { RelayerError } from "../errors.js";
+
+/** What the batcher calls on MusicNFT, with every custom error it may revert with, so reverts decode by name. */
+export const musicNFTWriteAbi = parseAbi([
+  "function commitPlays(uint256 batchId, bytes32 root, string snapshotCid, bytes deltas)",
+  "function nextBatchId() view returns (uint256)",
+  "function batchRoot(uint256 batchId) view returns (bytes32)",
+  "function creatorOf(uint256 trackId) view returns (address)",
+  "function creatorPlays(address creator) view returns (uint256)",
+  "event PlaysCommitted(uint256 indexed batchId, bytes32 root, string snapshotCid, uint256 plays, uint256 tracks, bytes deltas)",
+  "error MusicNFTBatchAlreadyCommitted(uint256 batchId)",
+  "error MusicNFTBatchOutOfOrder(uint256 batchId, uint256 expected)",
+  "error MusicNFTZeroRoot(uint256 batchId)",
+  "error MusicNFTEmptySnapshotCid(uint256 batchId)",
+  "error MusicNFTInvalidDeltasLength(uint256 length)",
+  "error MusicNFTUnknownTrack(uint256 trackId)",
+  "error MusicNFTZeroDelta(uint256 trackId)",
+  "error MusicNFTTrackPlaysOverflow(uint256 trackId)",
+  "error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)",
+]);
+
+/** CreatorCoinFactory's relayer entry point and its errors. */
+export const factoryWriteAbi = parseAbi([
+  "function updateCreatorMetrics(address creator, uint256 plays, uint256 followers, uint256 revenue, string snapshotCid)",
+  "error CreatorCoinFactoryMetricOverflow(uint256 value)",
+  "error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)",
+]);
+
+/** A transaction as the database records it: enough to find it again, or to resend it in its place. */
+export type SentTransaction = { hash: Hex; nonce: number };
+
+export type MinedReceipt = { status: "success" | "reverted"; blockNumber: bigint; hash: Hex };
+
+/**
+ * Where a recorded transaction stands. `dropped` means no node knows it any more: `nonceFree` says whether its
+ * nonce is still unused (resend with the same nonce) or was consumed by another transaction (send afresh).
+ */
+export type TransactionState = { kind: "mined"; receipt: MinedReceipt } | { kind: "pending" } | { kind: "dropped"; nonceFree: boolean };
+
+export type ChainWriter = {
+  /** The relayer's address (holds RELAYER_ROLE on MusicNFT and CreatorCoinFactory). */
+  readonly account: Address;
+  nextBatchId(): Promise<bigint>;
+  batchRoot(batchId: bigint): Promise<Hex>;
+  creatorOf(trackId: bigint): Promise<Address>;
+  /** `creator`'s committed plays, at `blockNumber` when given (the block of a commit, so later commits do not blur it). */
+  creatorPlays(creator: Address, blockNumber?: bigint): Promise<bigint>;
+  /** The transaction and block that committed `batchId`, from its PlaysCommitted log; undefined if none. */
+  findCommit(batchId: bigint): Promise<{ hash: Hex; blockNumber: bigint } | undefined>;
+  /** simulate → write; `nonce` given on a resend, else the account's next pending nonce. Reverts: `ChainRevertError`. */
+  commitPlays(args: { batchId: bigint; root: Hex; cid: string; deltas: Hex; nonce?: number }): Promise<SentTransaction>;
+  updateCreatorMetrics(args: { creator: Address; plays: bigint; cid: string; nonce?: number }): Promise<SentTransaction>;
+  transactionState(sent: SentTransaction): Promise<TransactionState>;
+  /** Waits for the receipt; `ReceiptTimeoutError` after the configured timeout (the transaction stays recorded). */
+  waitForReceipt(hash: Hex): Promise<MinedReceipt>;
+};
+
+export type ChainWriterRetry = {
+  /** Attempts per RPC operation, at least 1. */
+  attempts: number;
+  /** Wait before retry n is backoffMs × 2^(n−1). */
+  backoffMs: number;
+};
+
+export type CreateChainWriterParameters = {
+  publicClient: PublicClient<Transport, Chain | undefined>;
+  walletClient: WalletClient<Transport, Chain, Account>;
+  musicNFT: { address: Address; startBlock: number };
+  creatorCoinFactory: Address;
+  retry?: ChainWriterRetry;
+  receiptTimeoutMs?: number;
+  /** How often receipts are polled. */
+  pollingIntervalMs?: number;
+  /** Called on every failed RPC attempt and every revert, for the chain error metric. */
+  onError?: (kind: "rpc" | "revert" | "timeout") => void;
+};
+
+/**
+ * The relayer's chain writes, each one simulate → write with an explicit nonce. The nonce is what makes a retry
+ * safe: a resent transaction carries the nonce of the one it replaces, so at most one of them can ever be mined.
+ * Every RPC call is retried with exponential backoff; reverts are decoded by error name and never retried.
+ */
+export function createChainWriter({
+  publicClient,
+  walletClient,
+  musicNFT,
+  creatorCoinFactory,
+  retry = { attempts: 5, backoffMs: 200 },
+  receiptTimeoutMs = 120_000,
+  pollingIntervalMs = 1_000,
+  onError = () => {},
+}: CreateChainWriterParameters): ChainWriter {
+  const account = walletClient.account;
+  const withRetry = <T>(operation: string, run: () => Promise<T>) => withRpcRetry({ operation, retry, run, onError });
+  const nft = { address: musicNFT.address, abi: musicNFTWriteAbi } as const;
+
+  const send = async (operation: string, nonce: number | undefined, simulate: () => Promise<{ request: Parameters<typeof walletClient.writeContract>[0] }>) => {
+    const { request } = await withRetry(operation, async () => {
+      try {
+        return await simulate();
+      } catch (error) {
+        throw revertOf(operation, error, onError) ?? error;
+      }
+    });
+    // Chosen once, before the first attempt: every retry of this write reuses it.
+    const chosen = nonce ?? (await withRetry("nonce", () => publicClient.getTransactionCount({ address: account.address, blockTag: "pending" })));
+    const hash = await withRetry(operation, async () => {
+      try {
+        return await walletClient.writeContract({ ...request, nonce: chosen });
+      } catch (error) {
+        throw revertOf(operation, error, onError) ?? error;
+      }
+    });
+    return { hash, nonce: chosen };
+  };
+
+  return {
+    account: account.address,
+    nextBatchId: () => withRetry("nextBatchId", () => publicClient.readContract({ ...nft, functionName: "nextBatchId" })),
+    batchRoot: (batchId) => withRetry("batchRoot", () => publicClient.readContract({ ...nft, functionName: "batchRoot", args: [batchId] })),
+    creatorOf: (trackId) => withRetry("creatorOf", () => publicClient.readContract({ ...nft, functionName: "creatorOf", args: [trackId] })),
+    creatorPlays: (creator, blockNumber) =>
+      withRetry("creatorPlays", () =>
+        publicClient.readContract({ ...nft, functionName: "creatorPlays", args: [creator], ...(blockNumber === undefined ? {} : { blockNumber }) }),
+      ),
+    async findCommit(batchId) {
+      const logs = await withRetry("getLogs", () =>
+        publicClient.getContractEvents({
+          ...nft,
+          eventName: "PlaysCommitted",
+          args: { batchId },
+          fromBlock: BigInt(musicNFT.startBlock),
+          toBlock: "latest",
+        }),
+      );
+      const log = logs[0];
+      if (log === undefined || log.transactionHash === null || log.blockNumber === null) return undefined;
+      return { hash: log.transactionHash, blockNumber: log.blockNumber };
+    },
+    commitPlays: ({ batchId, root, cid, deltas, nonce }) =>
+      send("commitPlays", nonce, () =>
+        publicClient.simulateContract({ ...nft, functionName: "commitPlays", args: [batchId, root, cid, deltas], account }),
+      ),
+    updateCreatorMetrics: ({ creator, plays, cid, nonce }) =>
+      send("updateCreatorMetrics", nonce, () =>
+        publicClient.simulateContract({
+          address: creatorCoinFactory,
+          abi: factoryWriteAbi,
+          functionName: "updateCreatorMetrics",
+          args: [creator, plays, 0n, 0n, cid],
+          account,
+        }),
+      ),
+    async transactionState({ hash, nonce }) {
+      const receipt = await withRetry("getTransactionReceipt", async () => {
+        try {
+          return await publicClient.getTransactionReceipt({ hash });
+        } catch (error) {
+          if (error instanceof TransactionReceiptNotFoundError) return undefined;
+          throw error;
+        }
+      });
+      if (receipt !== undefined) return { kind: "mined", receipt: { status: receipt.status, blockNumber: receipt.blockNumber, hash } };
+      const known = await withRetry("getTransaction", async () => {
+        try {
+          await publicClient.getTransaction({ hash });
+          return true;
+        } catch (error) {
+          if (error instanceof TransactionNotFoundError) return false;
+          throw error;
+        }
+      });
+      if (known) return { kind: "pending" };
+      const mined = await withRetry("nonce", () => publicClient.getTransactionCount({ address: account.address, blockTag: "latest" }));
+      return { kind: "dropped", nonceFree: mined <= nonce };
+    },
+    async waitForReceipt(hash) {
+      const receipt = await withRetry("waitForTransactionReceipt", async () => {
+        try {
+          return await publicClient.waitForTransactionReceipt({ hash, timeout: receiptTimeoutMs, pollingInterval: pollingIntervalMs });
+        } catch (error) {
+          if (error instanceof WaitForTransactionReceiptTimeoutError) {
+            onError("timeout");
+            throw new ReceiptTimeoutError(hash, receiptTimeoutMs);
+          }
+          throw error;
+        }
+      });
+      return { status: receipt.status, blockNumber: receipt.blockNumber, hash };
+    },
+  };
+}
+
+/** The decoded revert inside a viem error, as a `ChainRevertError`; undefined when the failure is not a revert. */
+function revertOf(operation: string, error: unknown, onError: (kind: "revert") => void): ChainRevertError | undefined {
+  if (!(error instanceof BaseError)) return undefined;
+  const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
+  if (!(reverted instanceof ContractFunctionRevertedError)) return undefined;
+  onError("revert");
+  return new ChainRevertError(operation, reverted.data?.errorName ?? reverted.reason ?? "unknown", reverted.data?.args ?? [], error);
+}
+
+export type WithRpcRetryParameters<T> = {
+  operation: string;
+  retry: ChainWriterRetry;
+  run: () => Promise<T>;
+  onError?: (kind: "rpc") => void;
+};
+
+/**
+ * Retries RPC failures (a node down, a 5xx, a timeout) with exponential backoff. A `RelayerError` (a decoded
+ * revert, a receipt timeout) is an answer, not an outage, and propagates at once. Out of attempts:
+ * `ChainUnavailableError` with the last failure as cause.
+ */
+export async function withRpcRetry<T>({ operation, retry, run, onError = () => {} }: WithRpcRetryParameters<T>): Promise<T> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, retry.backoffMs * 2 ** (attempt - 2)));
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof RelayerError) throw error;
+      onError("rpc");
+      last = error;
+    }
+  }
+  throw new ChainUnavailableError(operation, retry.attempts, last);
+}
