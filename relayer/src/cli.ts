@@ -1,0 +1,214 @@
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { createPublicClient, http, type Transport } from "viem";
+import { formatStatus, readStatus } from "./audit/status.js";
+import { gatewaySnapshotSource, localSnapshotSource, type SnapshotSource } from "./audit/snapshot-source.js";
+import { verifyBatch } from "./audit/verify-batch.js";
+import { createChainReader } from "./chain/reader.js";
+import { configTable, loadConfig, type Config } from "./config.js";
+import { openDatabase } from "./db/open.js";
+import { loadDeployments } from "./deployments.js";
+import { RelayerError } from "./errors.js";
+import { startServer, type StartServerReturnType } from "./server.js";
+import { DEFAULT_LIGHTHOUSE_GATEWAY } from "./stores/lighthouse.js";
+
+/** The usage text; `--help` prints it with the configuration table appended. */
+export const USAGE = `usage: beatstream-relayer <command> [options]   (or: npm run relayer -- <command> [options])
+
+commands:
+  start              run the relayer (HTTP API and batcher) until SIGINT/SIGTERM
+  flush              ask a running relayer to seal and commit a batch now (POST /v1/admin/flush with OPERATOR_API_KEY)
+  status             batches per status, pending plays, last committed batch (database) and nextBatchId (chain);
+                     on the embedded PGlite store stop the server first: only one process may open DATA_DIR
+  verify <batchId>   audit a committed batch from public data: the CID in the chain's PlaysCommitted event, the
+                     snapshot fetched by that CID, its CID, root, deltas, signatures, play lengths and previous-CID
+                     link; prints OK or one line per difference, and exits 1 on any difference
+
+options:
+  --url <url>           relayer to flush (default http://HOST:PORT)
+  --snapshot-dir <dir>  verify: read snapshots from this LocalCasStore directory (default DATA_DIR/snapshots)
+  --gateway <url>       verify: read snapshots from this IPFS gateway (default Lighthouse's when LIGHTHOUSE_API_KEY is set)
+  --json                print machine-readable JSON instead of lines
+  -h, --help            this text
+
+exit codes: 0 success, 1 verify found differences or the command failed, 2 usage error`;
+
+export type CliDependencies = {
+  /** The environment the configuration is read from. */
+  env: Record<string, string | undefined>;
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  /** Chain transport; defaults to `http(RPC_URL)`. Tests pass Hardhat's in-process provider. */
+  transport?: Transport;
+  fetch?: typeof fetch;
+  /** `start` runs until this resolves (default: SIGINT or SIGTERM) and then closes the relayer. */
+  waitForStop?: (relayer: StartServerReturnType) => Promise<string>;
+};
+
+export type RunCliParameters = { argv: readonly string[]; deps: CliDependencies };
+/** The process exit code. */
+export type RunCliReturnType = number;
+
+/** Thrown for a command line the CLI cannot run; exit code 2. */
+export class CliUsageError extends RelayerError {
+  override name = "CliUsageError";
+  constructor(message: string) {
+    super("cli_usage", message);
+  }
+}
+
+/** Runs one CLI command with injected I/O, so tests drive it in-process; never calls process.exit. */
+export async function runCli({ argv, deps }: RunCliParameters): Promise<RunCliReturnType> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        url: { type: "string" },
+        "snapshot-dir": { type: "string" },
+        gateway: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    const [command, ...rest] = positionals;
+    if (values.help || command === "help") {
+      deps.stdout(USAGE);
+      deps.stdout("\nconfiguration (environment variables):");
+      for (const row of configTable()) deps.stdout(`  ${row.name.padEnd(36)} ${row.default.padEnd(20)} ${row.meaning}`);
+      return 0;
+    }
+    const arity = (count: number) => {
+      if (rest.length !== count) throw new CliUsageError(`${command} takes ${count === 0 ? "no arguments" : `${count} argument(s)`}`);
+    };
+    switch (command) {
+      case "start":
+        arity(0);
+        return await start(deps);
+      case "flush":
+        arity(0);
+        return await flush(deps, values.url, values.json);
+      case "status":
+        arity(0);
+        return await status(deps, values.json);
+      case "verify": {
+        arity(1);
+        const text = rest[0] ?? "";
+        if (!/^[1-9][0-9]*$/.test(text)) throw new CliUsageError(`batchId must be a positive integer, got ${JSON.stringify(text)}`);
+        return await verify(deps, BigInt(text), { snapshotDir: values["snapshot-dir"], gateway: values.gateway, json: values.json });
+      }
+      case undefined:
+        throw new CliUsageError("missing command");
+      default:
+        throw new CliUsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    // parseArgs reports unknown options as a TypeError with an ERR_PARSE_ARGS_* code.
+    const usage = error instanceof CliUsageError || (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"));
+    deps.stderr(`error: ${error instanceof RelayerError ? `${error.code}: ` : ""}${error instanceof Error ? error.message : String(error)}`);
+    if (usage) deps.stderr("run with --help for usage");
+    return usage ? 2 : 1;
+  }
+}
+
+async function start(deps: CliDependencies): Promise<number> {
+  const relayer = await startServer({ config: loadConfig({ env: deps.env }), transport: deps.transport, log: deps.stdout });
+  const reason = await (deps.waitForStop ?? untilSignal)(relayer);
+  deps.stdout(`${reason}: finishing in-flight requests, then closing the database`);
+  await relayer.close();
+  return 0;
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+}
+
+async function flush(deps: CliDependencies, url: string | undefined, json: boolean): Promise<number> {
+  const config = loadConfig({ env: deps.env });
+  if (config.OPERATOR_API_KEY === undefined) throw new CliUsageError("flush needs OPERATOR_API_KEY (the running relayer's operator key)");
+  const base = (url ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, "");
+  const response = await (deps.fetch ?? fetch)(`${base}/v1/admin/flush`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${config.OPERATOR_API_KEY}` },
+  });
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = typeof body === "object" && body !== null && "error" in body ? JSON.stringify(body.error) : `${response.status} ${response.statusText}`;
+    deps.stderr(`flush failed (HTTP ${response.status}): ${error}`);
+    return 1;
+  }
+  if (json) {
+    deps.stdout(JSON.stringify(body));
+    return 0;
+  }
+  const batch = typeof body === "object" && body !== null && "batch" in body ? body.batch : null;
+  deps.stdout(batch === null ? "nothing to flush: no pending plays and no unfinished batch" : `batch: ${JSON.stringify(batch, null, 2)}`);
+  return 0;
+}
+
+async function status(deps: CliDependencies, json: boolean): Promise<number> {
+  const config = loadConfig({ env: deps.env });
+  const deployments = await loadDeployments({ dir: config.DEPLOYMENTS_DIR, chainId: config.CHAIN_ID });
+  const reader = createChainReader({ client: publicClient(config, deps), musicNFT: deployments.contracts.MusicNFT.address });
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  try {
+    const result = await readStatus({ db, nextBatchId: () => reader.nextBatchId() });
+    if (json) deps.stdout(JSON.stringify(result));
+    else for (const line of formatStatus(result)) deps.stdout(line);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function verify(
+  deps: CliDependencies,
+  batchId: bigint,
+  options: { snapshotDir: string | undefined; gateway: string | undefined; json: boolean },
+): Promise<number> {
+  const config = loadConfig({ env: deps.env });
+  const deployments = await loadDeployments({ dir: config.DEPLOYMENTS_DIR, chainId: config.CHAIN_ID });
+  const result = await verifyBatch({
+    batchId,
+    client: publicClient(config, deps),
+    musicNFT: deployments.contracts.MusicNFT,
+    source: snapshotSource(config, deps, options),
+  });
+  if (options.json) {
+    deps.stdout(JSON.stringify({ batchId: batchId.toString(), cid: result.cid, plays: result.plays, ok: result.differences.length === 0, differences: result.differences }));
+  } else if (result.differences.length === 0) {
+    deps.stdout("OK");
+  } else {
+    for (const line of result.differences) deps.stdout(line);
+  }
+  return result.differences.length === 0 ? 0 : 1;
+}
+
+/** The store the relayer writes to, read back: Lighthouse's gateway when it uploads there, else its local directory. */
+function snapshotSource(config: Config, deps: CliDependencies, options: { snapshotDir: string | undefined; gateway: string | undefined }): SnapshotSource {
+  if (options.snapshotDir !== undefined) return localSnapshotSource({ dir: options.snapshotDir });
+  const gateway = options.gateway ?? (config.LIGHTHOUSE_API_KEY !== undefined ? DEFAULT_LIGHTHOUSE_GATEWAY : undefined);
+  if (gateway !== undefined) return gatewaySnapshotSource({ gatewayUrl: gateway, fetch: deps.fetch });
+  return localSnapshotSource({ dir: join(config.DATA_DIR, "snapshots") });
+}
+
+function publicClient(config: Config, deps: CliDependencies) {
+  return createPublicClient({ transport: deps.transport ?? http(config.RPC_URL) });
+}
+
+/** `npm run relayer -- <command>` and the `beatstream-relayer` bin. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<never> {
+  const code = await runCli({
+    argv,
+    deps: { env: process.env, stdout: (line) => console.log(line), stderr: (line) => console.error(line) },
+  });
+  process.exit(code);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main();
+}
