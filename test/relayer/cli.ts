@@ -235,6 +235,17 @@ describe("relayer CLI", function () {
       });
     });
 
+    it("a snapshot play on a track MusicNFT never minted is named", async () => {
+      const play = await signPlay(chain, newListener(), { trackId: 99n });
+      const creator = getAddress(chain.creator.address);
+      const snapshot = buildSnapshot({ chainId: BigInt(chain.chainId), musicNFT: chain.musicNFT, batchId: 8n, previousCid: cids.get(7n)!, plays: [play], creatorOf: new Map([[99n, creator]]) });
+      const { cid } = await store.put(encodeSnapshot(snapshot));
+      // The chain only accepts minted tracks in the deltas, so the commit credits track 1 while the snapshot says 99.
+      await (await chain.contracts.musicNFT.connect(chain.relayer).commitPlays(8n, snapshot.root, cid, packDeltas([{ trackId: 1n, creator, plays: 1n }]))).wait();
+      cids.set(8n, cid);
+      expect(await cli(chain, env, ["verify", "8"])).to.deep.equal({ code: 1, out: ["deltas: track 99 is not minted on MusicNFT"], err: [] });
+    });
+
     it("a snapshot in a non-canonical encoding is reported as such (besides its CID)", async () => {
       const cid = cids.get(1n)!;
       const copy = join(dir.path, "pretty");
