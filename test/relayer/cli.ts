@@ -18,7 +18,7 @@ import { buildSnapshot, decodeSnapshot, encodeSnapshot } from "../../relayer/src
 import { createPlayVerifier, PLAY_TYPES, playDomain } from "../../relayer/src/plays/verify.js";
 import { LocalCasStore } from "../../relayer/src/stores/local-cas.js";
 import { buildBatcherApp, createRig } from "./batcher.helpers.js";
-import { deployChain, newListener, postPlays, randomNonce, signedItem, tempDir, type Chain } from "./core.helpers.js";
+import { createPostgresDatabase, deployChain, newListener, postPlays, randomNonce, signedItem, tempDir, TEST_DATABASE_URL, type Chain } from "./core.helpers.js";
 
 const NOW = 1_900_000_000;
 const OPERATOR_KEY = "operator-key-0123456789";
@@ -302,6 +302,38 @@ describe("relayer CLI", function () {
       expect(lines[0]).to.equal("batches: open 0, sealed 0, stored 0, submitted 0, committed 2");
       expect(lines[1]).to.equal("pending plays: 1");
       expect(lines[3]).to.match(/^chain nextBatchId: unavailable \(chain read failed \(nextBatchId\)/);
+    });
+  });
+
+  describe("status on PostgreSQL (DATABASE_URL)", () => {
+    it("reads the shared database while the relayer holding it stays open", async function () {
+      if (TEST_DATABASE_URL === undefined) {
+        console.log("      (TEST_DATABASE_URL unset: status on PostgreSQL skipped)");
+        this.skip();
+      }
+      const chain = await deployChain(1);
+      const dir = await tempDir();
+      const database = await createPostgresDatabase(TEST_DATABASE_URL);
+      const db = await openDatabase({ databaseUrl: database.url });
+      try {
+        const env = { ...(await relayerEnv(chain, dir.path)), DATABASE_URL: database.url };
+        const rig = await createRig({ chain, db, store: new LocalCasStore({ dir: join(dir.path, "snapshots") }), faults: { rpcDown: false, storeDown: false, storePuts: 0 } });
+        const app = buildBatcherApp({ chain, db, rig, now: NOW, operatorApiKey: OPERATOR_KEY });
+        const domain = { chainId: chain.chainId, musicNFT: chain.musicNFT };
+        const listener = newListener();
+        expect((await postPlays(app, [await signedItem(listener, domain, { startedAt: BigInt(NOW - 600) })])).status).to.equal(202);
+        await rig.batcher.runCycle();
+        expect((await postPlays(app, [await signedItem(listener, domain, { startedAt: BigInt(NOW - 700) })])).status).to.equal(202);
+        const run = await cli(chain, env, ["status", "--json"]);
+        expect(run.code, run.err.join("\n")).to.equal(0);
+        const status = JSON.parse(run.out[0]!);
+        expect(status).to.deep.include({ batches: { open: 0, sealed: 0, stored: 0, submitted: 0, committed: 1 }, pendingPlays: 1, chain: { nextBatchId: "2" } });
+        expect(status.lastCommitted).to.include({ id: "1", status: "committed", plays: 1 });
+      } finally {
+        await db.close();
+        await database.drop();
+        await dir.remove();
+      }
     });
   });
 
