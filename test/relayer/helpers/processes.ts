@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { createPublicClient, createWalletClient, http, parseAbi, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const HARDHAT_CLI = join(ROOT, "node_modules/hardhat/dist/src/cli.js");
@@ -142,7 +143,7 @@ export default { ...base, paths: { ...base.paths, ignition: ${JSON.stringify(joi
 
     const transport = http(rpcUrl);
     const client = createPublicClient({ transport });
-    const creator = createWalletClient({ transport, account: privateKeyToAccount(CREATOR_KEY), chain: null });
+    const creator = createWalletClient({ transport, account: privateKeyToAccount(CREATOR_KEY), chain: hardhat });
     for (let index = 0; index < tracks; index++) {
       const hash = await creator.writeContract({ address: musicNFT, abi: musicNFTTestAbi, functionName: "mintTrack", args: [`ipfs://track-${index + 1}`, creator.account.address, 500n] });
       await client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
