@@ -7,6 +7,9 @@ import { flush, postPlays, startLocalNode, startRelayer, status, type LocalNode,
  * then restarted over the same PGlite directory: every accepted play ends up counted on chain exactly once.
  * Real processes throughout: a Hardhat node, the deploy script, relayer servers spoken to over HTTP.
  */
+/** Hardhat account #1, the relayer's default signer. */
+const RELAYER_ADDRESS = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
 describe("relayer crashes (real processes, PGlite on disk, SIGKILL after seal / store / submit)", function () {
   this.timeout(300_000);
 
@@ -50,6 +53,7 @@ describe("relayer crashes (real processes, PGlite on disk, SIGKILL after seal / 
       const chain = node!;
       const dir = await tempDir("relayer-crash-");
       try {
+        const sentBefore = await chain.rpc("eth_getTransactionCount", [RELAYER_ADDRESS, "pending"]);
         const first = await relayer(dir.path, { RELAYER_TEST_HALT_AFTER: step });
         let accepted = await postPlays(first, await signedPlays(trackId, 5));
         expect(accepted).to.equal(5);
@@ -78,6 +82,9 @@ describe("relayer crashes (real processes, PGlite on disk, SIGKILL after seal / 
         expect(await status(second)).to.deep.include({ pendingPlays: 0 });
         expect((await status(second)).batches).to.deep.equal({ open: 0, sealed: 0, stored: 0, submitted: 0, committed: 2 });
         expect(await chain.playCount(trackId)).to.equal(BigInt(accepted));
+        // One commitPlays per batch: the crashed batch's transaction was neither sent twice nor replaced.
+        const sentAfter = await chain.rpc("eth_getTransactionCount", [RELAYER_ADDRESS, "pending"]);
+        expect(BigInt(String(sentAfter)) - BigInt(String(sentBefore))).to.equal(2n);
 
         // Nothing left to do: another flush commits nothing and the count stays.
         const again = await flush(second);
