@@ -59,7 +59,7 @@ export async function startServer({ config, transport, log = console.log }: Star
   // Several processes may share one PostgreSQL: all ingest, the lease holder alone batches. Claimed now, so the
   // first process up is the batcher rather than whichever ticks first; the others retry it every cycle.
   const lease = createBatchLease({ databaseUrl: config.DATABASE_URL, log });
-  if (!(await lease.acquire())) log("batch lease held by another process: ingesting only until it is free");
+  if (!(await lease.acquire())) log("batch lease held by another process (or its connection failed): ingesting only, retried every cycle");
   const afterStep = testHaltAfter({ env: process.env, log });
   const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease, ...(afterStep === undefined ? {} : { afterStep }) });
   const scheduler = createBatchScheduler({ batcher, db, intervalMs: config.BATCH_INTERVAL_MS, batchMax: config.BATCH_MAX, log });
