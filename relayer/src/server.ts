@@ -7,7 +7,8 @@ import { createPublicClient, createWalletClient, defineChain, http, type Transpo
 import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.js";
 import { createMetrics, type RelayerMetrics } from "./api/metrics.js";
-import { createBatcher, type Batcher } from "./batcher/cycle.js";
+import { createBatcher, type Batcher, type BatchLease, type BatchStep } from "./batcher/cycle.js";
+import { createBatchLease } from "./batcher/lease.js";
 import { createBatchScheduler } from "./batcher/scheduler.js";
 import { createChainReader } from "./chain/reader.js";
 import { createChainWriter } from "./chain/writer.js";
@@ -55,7 +56,12 @@ export async function startServer({ config, transport, log = console.log }: Star
   if (chainId === undefined) log(`warning: RPC ${config.RPC_URL} is unreachable; /healthz will report it`);
 
   const metrics = createMetrics({ db });
-  const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log });
+  // Several processes may share one PostgreSQL: all ingest, the lease holder alone batches. Claimed now, so the
+  // first process up is the batcher rather than whichever ticks first; the others retry it every cycle.
+  const lease = createBatchLease({ databaseUrl: config.DATABASE_URL, log });
+  if (!(await lease.acquire())) log("batch lease held by another process (or its connection failed): ingesting only, retried every cycle");
+  const afterStep = testHaltAfter({ env: process.env, log });
+  const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease, ...(afterStep === undefined ? {} : { afterStep }) });
   const scheduler = createBatchScheduler({ batcher, db, intervalMs: config.BATCH_INTERVAL_MS, batchMax: config.BATCH_MAX, log });
 
   const app = createApp({
@@ -103,6 +109,7 @@ export async function startServer({ config, transport, log = console.log }: Star
       clearInterval(prune);
       // The current batch step finishes and is recorded; the next start resumes from it.
       await scheduler.stop();
+      await lease.close();
       // close() stops accepting and resolves once in-flight requests have answered; idle keep-alive sockets
       // would otherwise hold it open.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -124,10 +131,13 @@ export type CreateConfiguredBatcherParameters = {
   log?: (message: string) => void;
   /** Defaults to LighthouseStore with LIGHTHOUSE_API_KEY, else LocalCasStore in DATA_DIR/snapshots. */
   store?: SnapshotStore;
+  /** Who may batch when several processes share the database; absent, this process always may. */
+  lease?: BatchLease;
+  afterStep?: (step: BatchStep, batchId: bigint) => Promise<void>;
 };
 
 /** The batcher as the configuration describes it: signer, snapshot store, retries, milestones. */
-export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = console.log, store }: CreateConfiguredBatcherParameters): Batcher {
+export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = console.log, store, lease, afterStep }: CreateConfiguredBatcherParameters): Batcher {
   const chain = defineChain({
     id: config.CHAIN_ID,
     name: `chain ${config.CHAIN_ID}`,
@@ -161,8 +171,32 @@ export function createConfiguredBatcher({ config, deployments, db, transport, me
       onStorageError: () => metrics.storageErrors.inc(),
     },
     observeStep: (step, seconds) => metrics.batchStepDuration.observe({ step }, seconds),
+    ...(lease === undefined ? {} : { lease }),
+    ...(afterStep === undefined ? {} : { afterStep }),
     log,
   });
+}
+
+const HALT_STEPS = ["seal", "store", "submit"] as const satisfies readonly BatchStep[];
+
+/**
+ * TEST ONLY — never set it in production. `RELAYER_TEST_HALT_AFTER=seal|store|submit` makes the batcher stop for
+ * good right after that step has been recorded, and print `RELAYER_TEST_HALTED step=<step> batch=<id>`, so the crash
+ * tests can SIGKILL the process at exactly that point (after submit: the transaction hash is recorded, its receipt
+ * is not). The process keeps ingesting; its batcher never advances again.
+ */
+export function testHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
+  const value = env.RELAYER_TEST_HALT_AFTER;
+  if (value === undefined || value === "") return undefined;
+  const step = HALT_STEPS.find((name) => name === value);
+  if (step === undefined) throw new Error(`RELAYER_TEST_HALT_AFTER=${value}: expected one of ${HALT_STEPS.join(", ")}`);
+  log(`RELAYER_TEST_HALT_AFTER=${step}: test-only, the batcher stops after that step`);
+  return async (done: BatchStep, batchId: bigint): Promise<void> => {
+    if (done !== step) return;
+    log(`RELAYER_TEST_HALTED step=${step} batch=${batchId}`);
+    // Never settles: the cycle (and the queue behind it) stays here until the test kills the process.
+    await new Promise<never>(() => {});
+  };
 }
 
 /** `npm run relayer:dev`: start from the environment, stop cleanly on SIGINT/SIGTERM. */

@@ -21,6 +21,8 @@ export type RunBatchCycleParameters = {
   shouldStop?: () => boolean;
   /** Times each step (seconds), for the step duration histogram. */
   observeStep?: (step: BatchStep, seconds: number) => void;
+  /** Awaited after each step that succeeded on a batch; the server's test-only RELAYER_TEST_HALT_AFTER hangs here. */
+  afterStep?: (step: BatchStep, batchId: bigint) => Promise<void>;
 };
 
 export type RunBatchCycleReturnType = {
@@ -40,14 +42,19 @@ export type RunBatchCycleReturnType = {
  * at most one new batch from the pending plays and drives it to committed, then sends the milestone updates that
  * the commits recorded. Every step records its result, so a cycle that fails anywhere is simply run again.
  */
-export async function runBatchCycle({ ctx, shouldStop = () => false, observeStep = () => {} }: RunBatchCycleParameters): Promise<RunBatchCycleReturnType> {
-  const timed = async <T>(step: BatchStep, run: () => Promise<T>): Promise<T> => {
+export async function runBatchCycle({ ctx, shouldStop = () => false, observeStep = () => {}, afterStep }: RunBatchCycleParameters): Promise<RunBatchCycleReturnType> {
+  const timed = async <T>(step: BatchStep, run: () => Promise<T>, batchId?: bigint): Promise<T> => {
     const started = performance.now();
+    let value: T;
     try {
-      return await run();
+      value = await run();
     } finally {
       observeStep(step, (performance.now() - started) / 1000);
     }
+    // Seal names its batch by returning it (undefined: nothing was pending, so no batch to halt on).
+    const batch = batchId ?? (typeof value === "bigint" ? value : undefined);
+    if (afterStep !== undefined && batch !== undefined) await afterStep(step, batch);
+    return value;
   };
   const result: RunBatchCycleReturnType = { sealed: undefined, committed: [], milestones: 0, stopped: false };
   const milestones = async () => {
@@ -79,7 +86,7 @@ type AdvanceBatchParameters = {
   ctx: BatcherContext;
   batchId: bigint;
   shouldStop: () => boolean;
-  timed: <T>(step: BatchStep, run: () => Promise<T>) => Promise<T>;
+  timed: <T>(step: BatchStep, run: () => Promise<T>, batchId?: bigint) => Promise<T>;
 };
 
 /** Moves one batch step by step from its recorded status to committed. False when a shutdown stopped it between steps. */
@@ -88,9 +95,9 @@ async function advanceBatch({ ctx, batchId, shouldStop, timed }: AdvanceBatchPar
     const { status } = await loadBatch(ctx.db, batchId);
     if (status === "committed") return true;
     if (shouldStop()) return false;
-    if (status === "sealed") await timed("store", () => storeBatch(ctx, batchId));
-    else if (status === "stored") await timed("submit", () => submitBatch(ctx, batchId));
-    else if (status === "submitted") await timed("confirm", () => confirmBatch(ctx, batchId));
+    if (status === "sealed") await timed("store", () => storeBatch(ctx, batchId), batchId);
+    else if (status === "stored") await timed("submit", () => submitBatch(ctx, batchId), batchId);
+    else if (status === "submitted") await timed("confirm", () => confirmBatch(ctx, batchId), batchId);
     else throw new BatchStateError(`batch ${batchId} is ${status}; the batcher never leaves a batch open`);
   }
 }
@@ -109,14 +116,15 @@ export type Batcher = {
 };
 
 /** The batcher of one process: cycles queue behind each other, and `stop` drains them. */
-export function createBatcher({ ctx, observeStep, lease, log = () => {} }: CreateBatcherParameters): Batcher {
+export function createBatcher({ ctx, observeStep, afterStep, lease, log = () => {} }: CreateBatcherParameters): Batcher {
   let queue: Promise<unknown> = Promise.resolve();
   let stopping = false;
   const cycle = async () => {
     if (stopping) throw new BatcherStoppedError();
     if (lease !== undefined && !(await lease.acquire())) return { sealed: undefined, committed: [], milestones: 0, stopped: false, leased: false };
     try {
-      return { ...(await runBatchCycle({ ctx, shouldStop: () => stopping, ...(observeStep === undefined ? {} : { observeStep }) })), leased: true };
+      const hooks = { ...(observeStep === undefined ? {} : { observeStep }), ...(afterStep === undefined ? {} : { afterStep }) };
+      return { ...(await runBatchCycle({ ctx, shouldStop: () => stopping, ...hooks })), leased: true };
     } catch (error) {
       await recordFailure(ctx, error).catch(() => {});
       log(`batch cycle failed: ${error instanceof Error ? error.message : String(error)}`);
