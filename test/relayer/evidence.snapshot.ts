@@ -15,6 +15,7 @@ import {
   type SignedPlay,
   type Snapshot,
 } from "../../relayer/src/evidence/index.js";
+import { PLAY_TYPES } from "../../relayer/src/plays/verify.js";
 
 const MUSIC_NFT: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const CREATOR: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -25,15 +26,7 @@ async function signedPlay(trackId: bigint, n: number): Promise<SignedPlay> {
   const message = { listener: listener.address, trackId, startedAt: 1_732_060_800n + BigInt(n), durationSeconds: 42, nonce: keccak256(toHex(n)) };
   const signature = await listener.signTypedData({
     domain: { name: "MusicNFT", version: "1", chainId: 31337n, verifyingContract: MUSIC_NFT },
-    types: {
-      Play: [
-        { name: "listener", type: "address" },
-        { name: "trackId", type: "uint256" },
-        { name: "startedAt", type: "uint64" },
-        { name: "durationSeconds", type: "uint32" },
-        { name: "nonce", type: "bytes32" },
-      ],
-    },
+    types: PLAY_TYPES,
     primaryType: "Play",
     message,
   });

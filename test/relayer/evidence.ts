@@ -27,19 +27,10 @@ import {
   type SignedPlay,
 } from "../../relayer/src/evidence/index.js";
 import { deployProtocol } from "../helpers/protocol.js";
+import { PLAY_TYPES } from "../../relayer/src/plays/verify.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
-
-const PLAY_TYPES = {
-  Play: [
-    { name: "listener", type: "address" },
-    { name: "trackId", type: "uint256" },
-    { name: "startedAt", type: "uint64" },
-    { name: "durationSeconds", type: "uint32" },
-    { name: "nonce", type: "bytes32" },
-  ],
-} as const;
 
 const listeners = [0, 1, 2].map((i) => privateKeyToAccount(keccak256(toHex(`evidence listener ${i}`))));
 

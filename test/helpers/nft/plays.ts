@@ -1,16 +1,13 @@
 import type { Signer, TypedDataDomain } from "ethers";
 import { keccak256 } from "ethers";
 
-/** The EIP-712 `Play` type, exactly as MusicNFT's PLAY_TYPEHASH spells it. */
-export const PLAY_TYPES = {
-  Play: [
-    { name: "listener", type: "address" },
-    { name: "trackId", type: "uint256" },
-    { name: "startedAt", type: "uint64" },
-    { name: "durationSeconds", type: "uint32" },
-    { name: "nonce", type: "bytes32" },
-  ],
-};
+import { PLAY_TYPES as PLAY_TYPE_DEFINITION } from "../../../relayer/src/plays/verify.js";
+
+/**
+ * The EIP-712 `Play` type, defined once in the relayer (field for field MusicNFT's PLAY_TYPEHASH);
+ * ethers wants mutable arrays where viem wants `as const`, hence the copy.
+ */
+export const PLAY_TYPES = { Play: PLAY_TYPE_DEFINITION.Play.map((field) => ({ ...field })) };
 
 /** StandardMerkleTree leaf encoding of a play in a batch (see DESIGN.md, "Batch evidence"). */
 export const PLAY_LEAF_ENCODING = ["address", "uint256", "uint64", "uint32", "bytes32", "bytes32"];
