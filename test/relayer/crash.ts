@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { newListener, signedItem, tempDir } from "./core.helpers.js";
-import { flush, postPlays, startLocalNode, startRelayer, status, type LocalNode, type RelayerProcess } from "./helpers/processes.js";
+import { tempDir } from "./core.helpers.js";
+import { flush, postPlays, signedPlaysOn, startLocalNode, startRelayer, status, type LocalNode, type RelayerProcess } from "./helpers/processes.js";
 
 /**
  * A relayer process SIGKILLed right after each batch step (held there by the test-only RELAYER_TEST_HALT_AFTER),
@@ -27,14 +27,7 @@ describe("relayer crashes (real processes, PGlite on disk, SIGKILL after seal / 
     await node?.stop();
   });
 
-  async function signedPlays(trackId: bigint, count: number) {
-    const chain = node!;
-    const listener = newListener();
-    const now = BigInt(Math.floor(Date.now() / 1000));
-    return Promise.all(
-      Array.from({ length: count }, (_, index) => signedItem(listener, { chainId: chain.chainId, musicNFT: chain.musicNFT }, { trackId, startedAt: now - 600n - BigInt(index) })),
-    );
-  }
+  const signedPlays = (trackId: bigint, count: number) => signedPlaysOn(node!, trackId, count);
 
   async function relayer(dataDir: string, env: Record<string, string> = {}) {
     const started = await startRelayer({ node: node!, dataDir, env, name: `relayer ${env.RELAYER_TEST_HALT_AFTER ?? "restarted"}` });

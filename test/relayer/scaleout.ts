@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { createPostgresDatabase, newListener, signedItem, tempDir, TEST_DATABASE_URL } from "./core.helpers.js";
-import { flush, postPlays, startLocalNode, startRelayer, status, type LocalNode, type RelayerProcess } from "./helpers/processes.js";
+import { createPostgresDatabase, tempDir, TEST_DATABASE_URL } from "./core.helpers.js";
+import { flush, postPlays, signedPlaysOn, startLocalNode, startRelayer, status, type LocalNode, type RelayerProcess } from "./helpers/processes.js";
 
 /**
  * Two relayer processes on one PostgreSQL: both ingest, the one holding the advisory-lock lease batches. The holder
@@ -33,14 +33,7 @@ describe("relayer scale-out (two real processes on one PostgreSQL, lease handove
     await dir?.remove();
   });
 
-  async function signedPlays(trackId: bigint, count: number) {
-    const chain = node!;
-    const listener = newListener();
-    const now = BigInt(Math.floor(Date.now() / 1000));
-    return Promise.all(
-      Array.from({ length: count }, (_, index) => signedItem(listener, { chainId: chain.chainId, musicNFT: chain.musicNFT }, { trackId, startedAt: now - 600n - BigInt(index) })),
-    );
-  }
+  const signedPlays = (trackId: bigint, count: number) => signedPlaysOn(node!, trackId, count);
 
   async function relayer(name: string, env: Record<string, string> = {}) {
     // Separate data directories: only the database is shared (snapshots go to each one's LocalCasStore).

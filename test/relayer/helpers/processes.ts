@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { createPublicClient, createWalletClient, http, parseAbi, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
+import { newListener, signedItem } from "../core.helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const HARDHAT_CLI = join(ROOT, "node_modules/hardhat/dist/src/cli.js");
@@ -230,4 +231,15 @@ export async function postPlays(relayer: { url: string }, items: unknown[]): Pro
   const body = (await response.json()) as { results?: { status: string }[] };
   if (response.status !== 202 || body.results === undefined) throw new Error(`POST /v1/plays answered ${response.status}: ${JSON.stringify(body)}`);
   return body.results.filter((result) => result.status === "accepted").length;
+}
+
+/** `count` plays of `trackId` signed by one fresh listener against the node's MusicNFT, ending in the last ten minutes. */
+export async function signedPlaysOn(node: LocalNode, trackId: bigint, count: number) {
+  const listener = newListener();
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  return Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      signedItem(listener, { chainId: node.chainId, musicNFT: node.musicNFT }, { trackId, startedAt: now - 600n - BigInt(index) }),
+    ),
+  );
 }
