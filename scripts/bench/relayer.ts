@@ -14,7 +14,9 @@
  * (BATCH_MAX and BATCH_INTERVAL_MS far beyond the run), so the figures are ingestion alone.
  *
  * Loops are bounded by request count; `concurrency` requests are in flight at once on keep-alive sockets. The load
- * generator runs in this process, so on a 2-core machine it competes with the server for CPU.
+ * generator runs in this process, so on a 2-core machine it competes with the server for CPU. Beside wall-clock
+ * figures the table gives the server process's CPU time per accepted play, the fairer figure for comparing two
+ * versions when other jobs share the machine.
  *
  * verifyPerSecond: signature checks per second on one core in this process, pure viem (recoverTypedDataAddress)
  * and the relayer's path (createPlayVerifier().verify: hand-encoded digest + native recover).
@@ -25,7 +27,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -50,9 +52,19 @@ const PROFILE_REQUESTS = 30;
 const VERIFY_VIEM = 600;
 const VERIFY_RELAYER = 20_000;
 const IP_LIMIT = 100_000_000;
+const CLOCK_TICKS_PER_SECOND = 100;
 
 type Item = { listener: Address; trackId: string; startedAt: number; durationSeconds: number; nonce: Hex; signature: Hex };
-type Figures = { acceptedPerSecond: number; p50Ms: number; p99Ms: number; requests: number; accepted: number; seconds: number };
+type Figures = {
+  acceptedPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  accepted: number;
+  seconds: number;
+  /** CPU the relayer process spent per accepted play (its own process only: PostgreSQL's backends are not in it). */
+  serverCpuUsPerPlay: number;
+};
 
 const secp = loadNativeSecp256k1();
 const log = (line: string) => console.log(line);
@@ -166,7 +178,9 @@ function post(agent: Agent, url: URL, body: string): Promise<{ status: number; t
 }
 
 /** Sends every body once, `concurrency` at a time; every play must come back accepted. */
-async function run(base: string, all: string[], concurrency: number): Promise<Figures> {
+async function run(relayer: Relayer, all: string[], concurrency: number): Promise<Figures> {
+  const base = relayer.url;
+  const cpuBefore = relayer.cpuMs();
   const url = new URL("/v1/plays", base);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
@@ -192,11 +206,23 @@ async function run(base: string, all: string[], concurrency: number): Promise<Fi
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
-  return { acceptedPerSecond: accepted / seconds, p50Ms: pct(50), p99Ms: pct(99), requests: all.length, accepted, seconds };
+  const serverCpuUsPerPlay = ((relayer.cpuMs() - cpuBefore) * 1000) / accepted;
+  return { acceptedPerSecond: accepted / seconds, p50Ms: pct(50), p99Ms: pct(99), requests: all.length, accepted, seconds, serverCpuUsPerPlay };
 }
 
 // ── The server under test ───────────────────────────────────────────────────────────────────────
-type Relayer = { url: string; stop(): Promise<void> };
+type Relayer = { url: string; cpuMs(): number; stop(): Promise<void> };
+
+/**
+ * CPU time (user + system) a process has used, from /proc: unlike wall time it barely moves when other jobs
+ * share the cores, so it is the figure to compare two versions by on a busy machine. Linux clock ticks are 10 ms.
+ */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of proc(5) (utime, stime) are the 12th and 13th after the command name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
 
 async function startRelayer(dir: string, databaseUrl: string | undefined): Promise<Relayer> {
   const deploymentsDir = join(dir, "deployments");
@@ -207,7 +233,8 @@ async function startRelayer(dir: string, databaseUrl: string | undefined): Promi
       contracts: { MusicNFT: { address: musicNFTAddress, startBlock: 0 }, CreatorCoinFactory: { address: factoryAddress, startBlock: 0 } },
     },
   });
-  const child = spawn(join("node_modules", ".bin", "tsx"), ["relayer/src/server.ts"], {
+  // node with tsx as a loader (not the tsx CLI, which runs the server in a second process): one pid to measure.
+  const child = spawn(process.execPath, ["--import", "tsx", "relayer/src/server.ts"], {
     env: {
       ...process.env,
       PORT: "0",
@@ -237,6 +264,7 @@ async function startRelayer(dir: string, databaseUrl: string | undefined): Promi
   });
   return {
     url,
+    cpuMs: () => processCpuMs(child.pid!),
     async stop() {
       // SIGTERM: the server finishes in-flight requests and closes its database.
       if (child.exitCode === null) child.kill("SIGTERM");
@@ -253,11 +281,11 @@ async function benchBackend(name: string, databaseUrl: string | undefined) {
     relayer = await startRelayer(dir, databaseUrl);
     log(`${name}: relayer at ${relayer.url}`);
     // Warm-up (not timed): JIT, connection pools, the track catalog's first chain read.
-    await run(relayer.url, load.batch1.warmup, BATCH1.concurrency);
-    await run(relayer.url, load.batch100.warmup, BATCH100.concurrency);
-    const batch1 = await run(relayer.url, load.batch1.timed, BATCH1.concurrency);
-    const batch100 = await run(relayer.url, load.batch100.timed, BATCH100.concurrency);
-    const serial100 = await run(relayer.url, profileBodies, 1);
+    await run(relayer, load.batch1.warmup, BATCH1.concurrency);
+    await run(relayer, load.batch100.warmup, BATCH100.concurrency);
+    const batch1 = await run(relayer, load.batch1.timed, BATCH1.concurrency);
+    const batch100 = await run(relayer, load.batch100.timed, BATCH100.concurrency);
+    const serial100 = await run(relayer, profileBodies, 1);
     return { batch1, batch100, serial100 };
   } finally {
     await relayer?.stop();
@@ -364,6 +392,8 @@ const figures = (suffix: string, result: Awaited<ReturnType<typeof benchBackend>
   [`acceptedPerSecond.batch100${suffix}`]: round(result.batch100.acceptedPerSecond),
   [`p50Ms.batch100${suffix}`]: round(result.batch100.p50Ms, 1),
   [`p99Ms.batch100${suffix}`]: round(result.batch100.p99Ms, 1),
+  [`serverCpuUsPerPlay.batch1${suffix}`]: round(result.batch1.serverCpuUsPerPlay),
+  [`serverCpuUsPerPlay.batch100${suffix}`]: round(result.batch100.serverCpuUsPerPlay),
 });
 const results = {
   ...figures("", pglite),
@@ -394,6 +424,7 @@ const row = (store: string, run: string, concurrency: number, f: Figures) => ({
   "accepted/s": round(f.acceptedPerSecond),
   "p50 ms": round(f.p50Ms, 1),
   "p99 ms": round(f.p99Ms, 1),
+  "server CPU µs/play": round(f.serverCpuUsPerPlay),
 });
 console.table([
   row("PGlite", "batch1", BATCH1.concurrency, pglite.batch1),
