@@ -99,16 +99,16 @@ export async function ingestPlays({
     const minted = await tracks.minted(candidates.map((candidate) => candidate.signed.play.trackId));
     const ipBucket = `ip:m:${clientIp}:${Math.floor(now / MINUTE)}`;
     await db.transaction(async (tx) => {
-      const verdicts = await decide(tx, { candidates, minted, rules, ipBucket, now });
+      // PGlite runs one transaction at a time in one process, so the per-listener locks only matter on PostgreSQL.
+      const verdicts = await decide(tx, { candidates, minted, rules, ipBucket, now, lockListeners: db.kind === "postgres" });
       verdicts.rejected.forEach(({ index, code }) => reject(index, code));
-      const ids = await insertPlays(tx, verdicts.accepted, clientIp);
+      const ids = await writeAccepted(tx, verdicts, clientIp);
       for (const candidate of verdicts.accepted) {
         const id = ids.get(playKey(candidate.signed.play.listener, candidate.signed.play.nonce));
         // Unreachable while the listener lock holds; kept so a missed conflict reads as a duplicate, not a 500.
         if (id === undefined) reject(candidate.index, "duplicate_nonce");
         else results[candidate.index] = { status: "accepted", id };
       }
-      await addToCounters(tx, verdicts.increments);
     });
   }
   return results.map((result) => result ?? { status: "rejected", code: "invalid_play" });
@@ -120,7 +120,11 @@ type Decision = {
   increments: Map<string, { count: number; expiresAt: bigint }>;
 };
 
-/** Nonce, track and rate-limit verdicts, taken under per-listener locks so concurrent requests cannot overshoot. */
+/**
+ * Nonce, track and rate-limit verdicts, taken under per-listener locks (PostgreSQL) so concurrent requests cannot
+ * overshoot. Used nonces and current counters come back in one statement: each round trip costs as much as
+ * dozens of rows on PGlite.
+ */
 async function decide(
   tx: Queryable,
   {
@@ -129,27 +133,30 @@ async function decide(
     rules,
     ipBucket,
     now,
-  }: { candidates: Candidate[]; minted: Set<bigint>; rules: IngestRules; ipBucket: string; now: number },
+    lockListeners,
+  }: { candidates: Candidate[]; minted: Set<bigint>; rules: IngestRules; ipBucket: string; now: number; lockListeners: boolean },
 ): Promise<Decision> {
-  const listeners = [...new Set(candidates.map((candidate) => candidate.signed.play.listener))];
-  // Locks taken in hash order, the same in every transaction, so two requests cannot deadlock on each other.
-  await tx.query(
-    `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS locks`,
-    [listeners],
-  );
-  const { rows: taken } = await tx.query<{ listener: string; nonce: string }>(
-    `SELECT p.listener, p.nonce FROM plays p
-       JOIN unnest($1::text[], $2::text[]) AS wanted (listener, nonce)
-         ON p.listener = wanted.listener AND p.nonce = wanted.nonce`,
-    [candidates.map((c) => c.signed.play.listener), candidates.map((c) => c.signed.play.nonce)],
-  );
-  const usedNonces = new Set(taken.map((row) => playKey(row.listener, row.nonce)));
-
+  if (lockListeners) {
+    const listeners = [...new Set(candidates.map((candidate) => candidate.signed.play.listener))];
+    // Locks taken in hash order, the same in every transaction, so two requests cannot deadlock on each other.
+    // A statement of its own: a statement's snapshot predates the locks it takes, so the reads must come after.
+    await tx.query(
+      `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS locks`,
+      [listeners],
+    );
+  }
   const buckets = new Set([ipBucket, ...candidates.flatMap((c) => [c.hourBucket, c.dayBucket])]);
-  const { rows: counters } = await tx.query<{ bucket: string; count: number }>(
-    `SELECT bucket, count FROM rate_counters WHERE bucket = ANY($1::text[])`,
-    [[...buckets]],
+  const { rows } = await tx.query<{ kind: string; key: string; count: number | null }>(
+    `SELECT 'nonce' AS kind, p.listener || ':' || p.nonce AS key, NULL::integer AS count FROM plays p
+       JOIN unnest($1::text[], $2::text[]) AS wanted (listener, nonce)
+         ON p.listener = wanted.listener AND p.nonce = wanted.nonce
+     UNION ALL
+     SELECT 'bucket', bucket, count FROM rate_counters WHERE bucket = ANY($3::text[])`,
+    [candidates.map((c) => c.signed.play.listener), candidates.map((c) => c.signed.play.nonce), [...buckets]],
   );
+  // The key is built as playKey builds it: listener, colon, nonce.
+  const usedNonces = new Set(rows.filter((row) => row.kind === "nonce").map((row) => row.key));
+  const counters = rows.filter((row) => row.kind === "bucket").map((row) => ({ bucket: row.key, count: Number(row.count) }));
   const counts = new Map(counters.map((row) => [row.bucket, Number(row.count)]));
   const increments: Decision["increments"] = new Map();
   const used = (bucket: string) => (counts.get(bucket) ?? 0) + (increments.get(bucket)?.count ?? 0);
@@ -184,12 +191,21 @@ async function decide(
   return decision;
 }
 
-/** One multi-row insert; returns play ids keyed by listener and nonce. */
-async function insertPlays(tx: Queryable, accepted: Candidate[], clientIp: string): Promise<Map<string, string>> {
+/**
+ * The accepted plays and their rate-counter increments in one statement (the counters in a data-modifying CTE,
+ * which PostgreSQL always runs to completion); returns play ids keyed by listener and nonce.
+ */
+async function writeAccepted(tx: Queryable, { accepted, increments }: Decision, clientIp: string): Promise<Map<string, string>> {
   if (accepted.length === 0) return new Map();
   const column = <T>(pick: (signed: SignedPlay) => T) => accepted.map((candidate) => pick(candidate.signed));
+  const counters = [...increments.entries()];
   const { rows } = await tx.query<{ id: string; listener: string; nonce: string }>(
-    `INSERT INTO plays (listener, track_id, started_at, duration_seconds, nonce, signature, signature_hash, client_ip)
+    `WITH counted AS (
+       INSERT INTO rate_counters (bucket, count, expires_at)
+       SELECT * FROM unnest($9::text[], $10::integer[], $11::bigint[])
+       ON CONFLICT (bucket) DO UPDATE SET count = rate_counters.count + EXCLUDED.count
+     )
+     INSERT INTO plays (listener, track_id, started_at, duration_seconds, nonce, signature, signature_hash, client_ip)
      SELECT listener, track_id, started_at, duration_seconds, nonce, signature, signature_hash, $8
        FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])
          AS input (listener, track_id, started_at, duration_seconds, nonce, signature, signature_hash)
@@ -204,20 +220,12 @@ async function insertPlays(tx: Queryable, accepted: Candidate[], clientIp: strin
       column((s) => s.signature),
       column((s): Hex => signatureHash(s.signature)),
       clientIp,
+      counters.map(([bucket]) => bucket),
+      counters.map(([, entry]) => entry.count),
+      counters.map(([, entry]) => entry.expiresAt.toString()),
     ],
   );
   return new Map(rows.map((row) => [playKey(row.listener, row.nonce), row.id]));
-}
-
-async function addToCounters(tx: Queryable, increments: Decision["increments"]): Promise<void> {
-  if (increments.size === 0) return;
-  const entries = [...increments.entries()];
-  await tx.query(
-    `INSERT INTO rate_counters (bucket, count, expires_at)
-     SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[])
-     ON CONFLICT (bucket) DO UPDATE SET count = rate_counters.count + EXCLUDED.count`,
-    [entries.map(([bucket]) => bucket), entries.map(([, entry]) => entry.count), entries.map(([, entry]) => entry.expiresAt.toString())],
-  );
 }
 
 export type PruneRateCountersParameters = { db: Database; now?: number };

@@ -1,0 +1,447 @@
+/**
+ * Relayer benchmark: ingestion throughput and latency of POST /v1/plays, end to end over HTTP on 127.0.0.1,
+ * against the real server (`relayer/src/server.ts` spawned with tsx, its own process) with accepted plays
+ * durably stored in the default embedded store (PGlite in a fresh DATA_DIR), then the same on PostgreSQL when
+ * TEST_DATABASE_URL or DATABASE_URL is set (a throwaway database is created on it and dropped after).
+ *
+ *   npm run bench:relayer   → prints a table, writes bench/results/relayer.json
+ *
+ * Chain: Hardhat's in-process network with the whole protocol deployed and TRACKS tracks minted, served to the
+ * server process over a small JSON-RPC bridge on 127.0.0.1 (the server reads totalTracks once; the chain is idle
+ * while timing). Plays are signed before any timing (native secp256k1 over the relayer's EIP-712 digest, spot-checked
+ * against viem), every one distinct and acceptable under the default rules except the per-IP limit: every request
+ * comes from 127.0.0.1, so RATE_LIMIT_IP_PER_MINUTE is raised. The batcher is kept out of the timed window
+ * (BATCH_MAX and BATCH_INTERVAL_MS far beyond the run), so the figures are ingestion alone.
+ *
+ * Loops are bounded by request count; `concurrency` requests are in flight at once on keep-alive sockets. The load
+ * generator runs in this process, so on a 2-core machine it competes with the server for CPU. Beside wall-clock
+ * figures the table gives the server process's CPU time per accepted play, the fairer figure for comparing two
+ * versions when other jobs share the machine.
+ *
+ * verifyPerSecond: signature checks per second on one core in this process, pure viem (recoverTypedDataAddress)
+ * and the relayer's path (createPlayVerifier().verify: hand-encoded digest + native recover).
+ *
+ * The profile splits one 100-play request (serially, no concurrency) into signature checks, the database work of
+ * ingestPlays (parse + transaction, with signatures stubbed out), and the rest (HTTP, JSON, zod, Hono), measured as
+ * the end-to-end latency at concurrency 1 minus the two.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { Agent, createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import pg from "pg";
+import { network } from "hardhat";
+import { bytesToHex, getAddress, hexToBytes, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
+import { writeDeployments } from "../../relayer/src/deployments.js";
+import { openDatabase } from "../../relayer/src/db/open.js";
+import { ingestPlays, type IngestRules } from "../../relayer/src/plays/ingest.js";
+import { createPlayVerifier, loadNativeSecp256k1, PLAY_TYPES, playDomain, type Play } from "../../relayer/src/plays/verify.js";
+import { deployProtocol } from "../../test/helpers/protocol.js";
+
+const TRACKS = 20;
+const LISTENERS = 1_000;
+const BATCH1 = { requests: 4_000, size: 1, concurrency: 16, warmup: 200 };
+const BATCH100 = { requests: 600, size: 100, concurrency: 8, warmup: 20 };
+const PROFILE_REQUESTS = 30;
+const VERIFY_VIEM = 600;
+const VERIFY_RELAYER = 20_000;
+const IP_LIMIT = 100_000_000;
+const CLOCK_TICKS_PER_SECOND = 100;
+
+type Item = { listener: Address; trackId: string; startedAt: number; durationSeconds: number; nonce: Hex; signature: Hex };
+type Figures = {
+  acceptedPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  accepted: number;
+  seconds: number;
+  /** CPU the relayer process spent per accepted play (its own process only: PostgreSQL's backends are not in it). */
+  serverCpuUsPerPlay: number;
+};
+
+const secp = loadNativeSecp256k1();
+const log = (line: string) => console.log(line);
+
+// ── Chain ───────────────────────────────────────────────────────────────────────────────────────
+const connection = await network.create();
+const { musicNFT, factory } = await deployProtocol(connection);
+const [, , creator] = await connection.ethers.getSigners();
+for (let index = 0; index < TRACKS; index++) {
+  await (await musicNFT.connect(creator).mintTrack(`ipfs://bench-track-${index + 1}`, creator.address, 500)).wait();
+}
+const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
+const musicNFTAddress = getAddress(await musicNFT.getAddress());
+const factoryAddress = getAddress(await factory.getAddress());
+const rpc = await serveJsonRpc();
+const domain = { chainId, musicNFT: musicNFTAddress };
+const verifier = createPlayVerifier(domain);
+
+// ── Pre-signed plays ────────────────────────────────────────────────────────────────────────────
+const listeners = Array.from({ length: LISTENERS }, () => {
+  let key: Uint8Array;
+  do key = randomBytes(32);
+  while (!secp.privateKeyVerify(key));
+  const address = getAddress(bytesToHex(keccak256(secp.publicKeyCreate(key, false).subarray(1), "bytes").subarray(12)));
+  return { key, address };
+});
+const now = Math.floor(Date.now() / 1000);
+let serial = 0;
+/**
+ * The next distinct play: listeners round-robin (so the requests in flight at once share no listener), tracks
+ * cycling every LISTENERS plays, ended 2 to 60 minutes ago. At most a few plays per listener-track pair: far
+ * inside the default 60 per hour and 500 per day.
+ */
+function nextItem(): Item {
+  const n = serial++;
+  const { key, address } = listeners[n % LISTENERS];
+  const play: Play = {
+    listener: address,
+    trackId: BigInt(1 + (Math.floor(n / LISTENERS) % TRACKS)),
+    startedAt: BigInt(now - 3_600 + (n % 3_000)),
+    durationSeconds: 30 + (n % 200),
+    nonce: bytesToHex(randomBytes(32)),
+  };
+  const { signature, recid } = secp.ecdsaSign(verifier.digest(play), key);
+  const packed = new Uint8Array(65);
+  packed.set(signature);
+  packed[64] = 27 + recid;
+  return {
+    listener: address,
+    trackId: play.trackId.toString(),
+    startedAt: Number(play.startedAt),
+    durationSeconds: play.durationSeconds,
+    nonce: play.nonce,
+    signature: bytesToHex(packed),
+  };
+}
+const toPlay = (item: Item): Play => ({ ...item, trackId: BigInt(item.trackId), startedAt: BigInt(item.startedAt) });
+
+/** Request bodies, serialised before timing. */
+function bodies(count: number, size: number): string[] {
+  return Array.from({ length: count }, () => JSON.stringify({ plays: Array.from({ length: size }, nextItem) }));
+}
+
+const signStart = performance.now();
+const sample = Array.from({ length: VERIFY_VIEM }, nextItem);
+for (const item of sample.slice(0, 5)) {
+  const signer = await recoverTypedDataAddress({ domain: playDomain(domain), types: PLAY_TYPES, primaryType: "Play", message: toPlay(item), signature: item.signature });
+  if (signer !== item.listener) throw new Error(`bench signing is wrong: viem recovers ${signer}, expected ${item.listener}`);
+}
+const load = {
+  batch1: { warmup: bodies(BATCH1.warmup, 1), timed: bodies(BATCH1.requests, 1) },
+  batch100: { warmup: bodies(BATCH100.warmup, 100), timed: bodies(BATCH100.requests, 100) },
+};
+const profileBodies = bodies(PROFILE_REQUESTS, 100);
+log(`signed ${serial} plays in ${((performance.now() - signStart) / 1000).toFixed(1)} s (before any timing)`);
+
+// ── Signature checks per second (one core, this process) ─────────────────────────────────────────
+async function verifyRates() {
+  let start = performance.now();
+  for (const item of sample) {
+    await recoverTypedDataAddress({ domain: playDomain(domain), types: PLAY_TYPES, primaryType: "Play", message: toPlay(item), signature: item.signature });
+  }
+  const viem = sample.length / ((performance.now() - start) / 1000);
+  const plays = sample.map((item) => ({ play: toPlay(item), signature: item.signature }));
+  start = performance.now();
+  for (let index = 0; index < VERIFY_RELAYER; index++) {
+    const { play, signature } = plays[index % plays.length];
+    if (!verifier.verify(play, signature)) throw new Error("relayer verifier refused a good signature");
+  }
+  const relayer = VERIFY_RELAYER / ((performance.now() - start) / 1000);
+  return { viem, relayer };
+}
+
+// ── HTTP load ───────────────────────────────────────────────────────────────────────────────────
+function post(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, timeout: 60_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("request timed out")));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Sends every body once, `concurrency` at a time; every play must come back accepted. */
+async function run(relayer: Relayer, all: string[], concurrency: number): Promise<Figures> {
+  const base = relayer.url;
+  const cpuBefore = relayer.cpuMs();
+  const url = new URL("/v1/plays", base);
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let next = 0;
+  let accepted = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < all.length) {
+        const body = all[next++];
+        const sent = performance.now();
+        const { status, text } = await post(agent, url, body);
+        latencies.push(performance.now() - sent);
+        if (status !== 202) throw new Error(`POST /v1/plays answered ${status}: ${text.slice(0, 300)}`);
+        const { results } = JSON.parse(text) as { results: { status: string; code?: string }[] };
+        const refused = results.find((result) => result.status !== "accepted");
+        if (refused !== undefined) throw new Error(`a bench play was rejected (${refused.code}): the load is wrong`);
+        accepted += results.length;
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
+  const serverCpuUsPerPlay = ((relayer.cpuMs() - cpuBefore) * 1000) / accepted;
+  return { acceptedPerSecond: accepted / seconds, p50Ms: pct(50), p99Ms: pct(99), requests: all.length, accepted, seconds, serverCpuUsPerPlay };
+}
+
+// ── The server under test ───────────────────────────────────────────────────────────────────────
+type Relayer = { url: string; cpuMs(): number; stop(): Promise<void> };
+
+/**
+ * CPU time (user + system) a process has used, from /proc: unlike wall time it barely moves when other jobs
+ * share the cores, so it is the figure to compare two versions by on a busy machine. Linux clock ticks are 10 ms.
+ */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of proc(5) (utime, stime) are the 12th and 13th after the command name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+async function startRelayer(dir: string, databaseUrl: string | undefined): Promise<Relayer> {
+  const deploymentsDir = join(dir, "deployments");
+  await writeDeployments({
+    dir: deploymentsDir,
+    deployments: {
+      chainId,
+      contracts: { MusicNFT: { address: musicNFTAddress, startBlock: 0 }, CreatorCoinFactory: { address: factoryAddress, startBlock: 0 } },
+    },
+  });
+  // node with tsx as a loader (not the tsx CLI, which runs the server in a second process): one pid to measure.
+  const child = spawn(process.execPath, ["--import", "tsx", "relayer/src/server.ts"], {
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      RPC_URL: rpc.url,
+      CHAIN_ID: String(chainId),
+      DEPLOYMENTS_DIR: deploymentsDir,
+      DATA_DIR: join(dir, "data"),
+      DATABASE_URL: databaseUrl ?? "",
+      RATE_LIMIT_IP_PER_MINUTE: String(IP_LIMIT),
+      BATCH_MAX: "100000000",
+      BATCH_INTERVAL_MS: "86400000",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("relayer did not start within 60 s")), 60_000);
+    child.once("exit", (code) => reject(new Error(`relayer exited with ${code} before listening`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const match = /relayer listening on (http:\/\/\S+)/.exec(line);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+  });
+  return {
+    url,
+    cpuMs: () => processCpuMs(child.pid!),
+    async stop() {
+      // SIGTERM: the server finishes in-flight requests and closes its database.
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+async function benchBackend(name: string, databaseUrl: string | undefined) {
+  const dir = await mkdtemp(join(tmpdir(), "relayer-bench-"));
+  let relayer: Relayer | undefined;
+  try {
+    relayer = await startRelayer(dir, databaseUrl);
+    log(`${name}: relayer at ${relayer.url}`);
+    // Warm-up (not timed): JIT, connection pools, the track catalog's first chain read.
+    await run(relayer, load.batch1.warmup, BATCH1.concurrency);
+    await run(relayer, load.batch100.warmup, BATCH100.concurrency);
+    const batch1 = await run(relayer, load.batch1.timed, BATCH1.concurrency);
+    const batch100 = await run(relayer, load.batch100.timed, BATCH100.concurrency);
+    const serial100 = await run(relayer, profileBodies, 1);
+    return { batch1, batch100, serial100 };
+  } finally {
+    await relayer?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Where one 100-play request goes, without HTTP: signature checks, then ingestPlays with signatures stubbed. */
+async function profileIngest(serialMs: number) {
+  const items = Array.from({ length: PROFILE_REQUESTS }, () => Array.from({ length: 100 }, nextItem));
+  let start = performance.now();
+  for (const batch of items) for (const item of batch) verifier.verify(toPlay(item), item.signature);
+  const verifyMs = (performance.now() - start) / items.length;
+
+  const dir = await mkdtemp(join(tmpdir(), "relayer-bench-profile-"));
+  const db = await openDatabase({ dataDir: dir });
+  try {
+    const rules: IngestRules = {
+      minPlaySeconds: 20,
+      maxPlaySeconds: 86_400,
+      maxAgeSeconds: 7 * 86_400,
+      clockSkewSeconds: 60,
+      listenerTrackPerHour: 60,
+      listenerTrackPerDay: 500,
+      ipPerMinute: IP_LIMIT,
+    };
+    const tracks = { minted: async (ids: Iterable<bigint>) => new Set(ids) };
+    const stub = { verify: () => true };
+    // One untimed request first, as the HTTP runs had a warm-up.
+    await ingestPlays({ db, verifier: stub, tracks, rules, items: Array.from({ length: 100 }, nextItem), clientIp: "127.0.0.1" });
+    start = performance.now();
+    for (const batch of items) {
+      const results = await ingestPlays({ db, verifier: stub, tracks, rules, items: batch, clientIp: "127.0.0.1" });
+      if (results.some((result) => result.status !== "accepted")) throw new Error("profile play rejected");
+    }
+    const dbMs = (performance.now() - start) / items.length;
+    return { verifyMs, dbMs, httpMs: Math.max(0, serialMs - verifyMs - dbMs), totalMs: serialMs };
+  } finally {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// ── PostgreSQL: a throwaway database on the given cluster ───────────────────────────────────────
+async function withPostgres<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `relayer_bench_${randomBytes(6).toString("hex")}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return await fn(url.toString());
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+// ── JSON-RPC bridge: the in-process chain over HTTP for the server process ──────────────────────
+async function serveJsonRpc(): Promise<{ url: string; server: Server }> {
+  const answer = async (call: { id?: unknown; method: string; params?: unknown[] }) => {
+    try {
+      return { jsonrpc: "2.0", id: call.id ?? null, result: await connection.provider.request({ method: call.method, params: call.params ?? [] }) };
+    } catch (error) {
+      const { code = -32603, message = String(error), data } = (error ?? {}) as { code?: number; message?: string; data?: unknown };
+      return { jsonrpc: "2.0", id: call.id ?? null, error: { code, message, data } };
+    }
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", async () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      const reply = Array.isArray(body) ? await Promise.all(body.map(answer)) : await answer(body);
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply, (_, value) => (typeof value === "bigint" ? `0x${value.toString(16)}` : value)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+// ── Run ─────────────────────────────────────────────────────────────────────────────────────────
+const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, loadAverage1m: Number(loadavg()[0].toFixed(2)) };
+log(`machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, load average (1 min) ${machine.loadAverage1m} at start`);
+
+const rates = await verifyRates();
+const pglite = await benchBackend("PGlite", undefined);
+const profile = await profileIngest(pglite.serial100.p50Ms);
+const postgresUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
+const postgres = postgresUrl === undefined ? undefined : await withPostgres(postgresUrl, (url) => benchBackend("PostgreSQL", url));
+rpc.server.close();
+
+const round = (value: number, digits = 0) => Number(value.toFixed(digits));
+const figures = (suffix: string, result: Awaited<ReturnType<typeof benchBackend>>) => ({
+  [`acceptedPerSecond.batch1${suffix}`]: round(result.batch1.acceptedPerSecond),
+  [`acceptedPerSecond.batch100${suffix}`]: round(result.batch100.acceptedPerSecond),
+  [`p50Ms.batch100${suffix}`]: round(result.batch100.p50Ms, 1),
+  [`p99Ms.batch100${suffix}`]: round(result.batch100.p99Ms, 1),
+  [`serverCpuUsPerPlay.batch1${suffix}`]: round(result.batch1.serverCpuUsPerPlay),
+  [`serverCpuUsPerPlay.batch100${suffix}`]: round(result.batch100.serverCpuUsPerPlay),
+});
+const results = {
+  ...figures("", pglite),
+  "verifyPerSecond.viem": round(rates.viem),
+  "verifyPerSecond.relayer": round(rates.relayer),
+  ...(postgres === undefined ? {} : figures(".postgres", postgres)),
+  conditions: {
+    ...machine,
+    loadAverage1mAtEnd: Number(loadavg()[0].toFixed(2)),
+    note: "server and load generator share the machine; other processes may have been running (see load average)",
+    batch1: { requests: BATCH1.requests, playsPerRequest: 1, concurrency: BATCH1.concurrency },
+    batch100: { requests: BATCH100.requests, playsPerRequest: 100, concurrency: BATCH100.concurrency },
+    verify: "one core, in the benchmark process",
+    profileMsPer100PlayRequest: {
+      signatures: round(profile.verifyMs, 2),
+      database: round(profile.dbMs, 2),
+      httpJsonZod: round(profile.httpMs, 2),
+      endToEndSerial: round(profile.totalMs, 2),
+    },
+  },
+};
+
+const row = (store: string, run: string, concurrency: number, f: Figures) => ({
+  store,
+  run,
+  concurrency,
+  requests: f.requests,
+  "accepted/s": round(f.acceptedPerSecond),
+  "p50 ms": round(f.p50Ms, 1),
+  "p99 ms": round(f.p99Ms, 1),
+  "server CPU µs/play": round(f.serverCpuUsPerPlay),
+});
+console.table([
+  row("PGlite", "batch1", BATCH1.concurrency, pglite.batch1),
+  row("PGlite", "batch100", BATCH100.concurrency, pglite.batch100),
+  row("PGlite", "batch100 serial", 1, pglite.serial100),
+  ...(postgres === undefined
+    ? []
+    : [
+        row("PostgreSQL", "batch1", BATCH1.concurrency, postgres.batch1),
+        row("PostgreSQL", "batch100", BATCH100.concurrency, postgres.batch100),
+        row("PostgreSQL", "batch100 serial", 1, postgres.serial100),
+      ]),
+]);
+console.table({ "signature checks/s (1 core)": { viem: round(rates.viem), relayer: round(rates.relayer) } });
+console.table({ "ms per 100-play request (serial, PGlite)": results.conditions.profileMsPer100PlayRequest });
+if (postgres === undefined) log("PostgreSQL skipped: set TEST_DATABASE_URL (scripts/ci-postgres.sh starts a throwaway cluster)");
+
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/relayer.json", JSON.stringify(results, null, 2) + "\n");
+log("wrote bench/results/relayer.json");
