@@ -7,8 +7,9 @@
  */
 import { readFile, rm } from "node:fs/promises";
 import { network } from "hardhat";
+import { getAddress } from "viem";
 import ProtocolModule from "../deploy/modules/Protocol.js";
-import { writeDeployments, type DeployedContract } from "../deploy/deployments.js";
+import { writeDeployments, type DeployedContract } from "../relayer/src/deployments.js";
 
 const { ethers, ignition } = await network.create();
 const chainId = Number((await ethers.provider.getNetwork()).chainId);
@@ -29,7 +30,7 @@ for (const [name, contract] of Object.entries(names)) {
   const address = await contract.getAddress();
   // A contract deployed in an earlier run comes back without its transaction: find its block by code.
   const startBlock = tx ? (await tx.wait())!.blockNumber : await firstBlockWithCode(address);
-  contracts[name] = { address, startBlock };
+  contracts[name] = { address: getAddress(address), startBlock };
 }
 
 /**
@@ -63,6 +64,6 @@ async function firstBlockWithCode(address: string): Promise<number> {
   return low;
 }
 
-const file = await writeDeployments({ chainId, contracts });
+const file = await writeDeployments({ dir: "deployments", deployments: { chainId, contracts } });
 console.table(Object.entries(contracts).map(([name, c]) => ({ contract: name, ...c })));
 console.log(`wrote ${file}`);
