@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { custom } from "viem";
 import { loadConfig } from "../../relayer/src/config.js";
 import { openDatabase } from "../../relayer/src/db/open.js";
-import { writeDeployments } from "../../relayer/src/deployments.js";
 import { DeploymentsError } from "../../relayer/src/errors.js";
 import { startServer } from "../../relayer/src/server.js";
-import { deployChain, newListener, signedItem, tempDir } from "./core.helpers.js";
+import { writeDeployments } from "../../relayer/src/deployments.js";
+import { deployChain, newListener, signedItem, tempDir, writeChainDeployments } from "./core.helpers.js";
 
 describe("relayer server (HTTP on 127.0.0.1, PGlite on disk)", function () {
   this.timeout(120_000);
@@ -14,17 +14,7 @@ describe("relayer server (HTTP on 127.0.0.1, PGlite on disk)", function () {
     const chain = await deployChain(1);
     const dir = await tempDir();
     try {
-      const deploymentsDir = `${dir.path}/deployments`;
-      await writeDeployments({
-        dir: deploymentsDir,
-        deployments: {
-          chainId: chain.chainId,
-          contracts: {
-            MusicNFT: { address: chain.musicNFT, startBlock: 0 },
-            CreatorCoinFactory: { address: chain.musicNFT, startBlock: 0 },
-          },
-        },
-      });
+      const deploymentsDir = await writeChainDeployments(chain, dir.path);
       const config = loadConfig({
         env: { PORT: "0", DATA_DIR: `${dir.path}/data`, DEPLOYMENTS_DIR: deploymentsDir, CHAIN_ID: String(chain.chainId) },
       });

@@ -1,12 +1,10 @@
 import { expect } from "chai";
-import { getAddress } from "viem";
 import { custom } from "viem";
 import { loadConfig } from "../../relayer/src/config.js";
 import { openDatabase } from "../../relayer/src/db/open.js";
-import { writeDeployments } from "../../relayer/src/deployments.js";
 import { startServer } from "../../relayer/src/server.js";
 import { LocalCasStore } from "../../relayer/src/stores/local-cas.js";
-import { deployChain, newListener, signedItem, tempDir, type Chain } from "./core.helpers.js";
+import { deployChain, newListener, signedItem, tempDir, type Chain, writeChainDeployments } from "./core.helpers.js";
 
 const OPERATOR_KEY = "operator-key-0123456789";
 
@@ -16,17 +14,7 @@ describe("relayer server with its batcher (HTTP on 127.0.0.1, PGlite and snapsho
   this.timeout(120_000);
 
   async function setup(chain: Chain, dir: string, env: Record<string, string> = {}) {
-    const deploymentsDir = `${dir}/deployments`;
-    await writeDeployments({
-      dir: deploymentsDir,
-      deployments: {
-        chainId: chain.chainId,
-        contracts: {
-          MusicNFT: { address: chain.musicNFT, startBlock: 0 },
-          CreatorCoinFactory: { address: getAddress(await chain.contracts.factory.getAddress()), startBlock: 0 },
-        },
-      },
-    });
+    const deploymentsDir = await writeChainDeployments(chain, dir);
     return loadConfig({
       env: { PORT: "0", DATA_DIR: `${dir}/data`, DEPLOYMENTS_DIR: deploymentsDir, CHAIN_ID: String(chain.chainId), OPERATOR_API_KEY: OPERATOR_KEY, ...env },
     });

@@ -9,7 +9,6 @@ import { custom, getAddress, keccak256, toHex, type Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { runCli, type CliDependencies } from "../../relayer/src/cli.js";
 import { openDatabase } from "../../relayer/src/db/open.js";
-import { writeDeployments } from "../../relayer/src/deployments.js";
 import { cidOf } from "../../relayer/src/evidence/cid.js";
 import { computeDeltas, packDeltas } from "../../relayer/src/evidence/deltas.js";
 import { buildPlaysTree, rootOf } from "../../relayer/src/evidence/merkle.js";
@@ -18,7 +17,7 @@ import { buildSnapshot, decodeSnapshot, encodeSnapshot } from "../../relayer/src
 import { createPlayVerifier, PLAY_TYPES, playDomain } from "../../relayer/src/plays/verify.js";
 import { LocalCasStore } from "../../relayer/src/stores/local-cas.js";
 import { buildBatcherApp, createRig } from "./batcher.helpers.js";
-import { createPostgresDatabase, deployChain, newListener, postPlays, randomNonce, signedItem, tempDir, TEST_DATABASE_URL, type Chain } from "./core.helpers.js";
+import { createPostgresDatabase, deployChain, newListener, postPlays, randomNonce, signedItem, tempDir, TEST_DATABASE_URL, type Chain, writeChainDeployments } from "./core.helpers.js";
 
 const NOW = 1_900_000_000;
 const OPERATOR_KEY = "operator-key-0123456789";
@@ -39,17 +38,7 @@ async function cli(chain: Chain, env: Record<string, string>, argv: string[], ex
 
 /** The relayer's environment over `dir`, with a deployments file for `chain` written there. */
 async function relayerEnv(chain: Chain, dir: string): Promise<Record<string, string>> {
-  const deploymentsDir = join(dir, "deployments");
-  await writeDeployments({
-    dir: deploymentsDir,
-    deployments: {
-      chainId: chain.chainId,
-      contracts: {
-        MusicNFT: { address: chain.musicNFT, startBlock: 0 },
-        CreatorCoinFactory: { address: getAddress(await chain.contracts.factory.getAddress()), startBlock: 0 },
-      },
-    },
-  });
+  const deploymentsDir = await writeChainDeployments(chain, dir);
   return { PORT: "0", DATA_DIR: join(dir, "data"), DEPLOYMENTS_DIR: deploymentsDir, CHAIN_ID: String(chain.chainId), OPERATOR_API_KEY: OPERATOR_KEY };
 }
 

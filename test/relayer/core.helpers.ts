@@ -16,6 +16,7 @@ import { openPostgres } from "../../relayer/src/db/postgres.js";
 import type { IngestRules } from "../../relayer/src/plays/ingest.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
 import { createPlayVerifier, PLAY_TYPES, playDomain, type Play } from "../../relayer/src/plays/verify.js";
+import { writeDeployments } from "../../relayer/src/deployments.js";
 import { deployProtocol } from "../helpers/protocol.js";
 
 /** Set by scripts/ci-postgres.sh (through .ci/run); without it only the PGlite variants run. */
@@ -100,6 +101,22 @@ export async function deployChain(tracks = 3) {
   return { connection, contracts, client, chainId, musicNFT, relayer, creator };
 }
 export type Chain = Awaited<ReturnType<typeof deployChain>>;
+
+/** Writes `<dir>/deployments/<chainId>.json` for `chain`, as the deploy step would; returns that folder. */
+export async function writeChainDeployments(chain: Chain, dir: string): Promise<string> {
+  const deploymentsDir = `${dir}/deployments`;
+  await writeDeployments({
+    dir: deploymentsDir,
+    deployments: {
+      chainId: chain.chainId,
+      contracts: {
+        MusicNFT: { address: chain.musicNFT, startBlock: 0 },
+        CreatorCoinFactory: { address: getAddress(await chain.contracts.factory.getAddress()), startBlock: 0 },
+      },
+    },
+  });
+  return deploymentsDir;
+}
 
 export const DEFAULT_RULES: IngestRules = {
   minPlaySeconds: 20,
