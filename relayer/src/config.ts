@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
 
@@ -68,6 +69,11 @@ export const CONFIG_SETTINGS = {
     meaning: "plays accepted from one client IP per minute of arrival",
   },
   BODY_LIMIT_BYTES: { default: String(1024 * 1024), schema: positiveInt, meaning: "largest request body, in bytes" },
+  VERIFY_THREADS: {
+    default: "auto",
+    schema: z.union([z.literal("auto").transform(() => availableParallelism()), nonNegativeInt]),
+    meaning: "worker threads checking play signatures; auto is one per core, 0 checks on the HTTP thread",
+  },
   MAX_PLAYS_PER_REQUEST: { default: "1000", schema: positiveInt.max(1000), meaning: "most plays in one POST /v1/plays" },
   TRACK_REFRESH_MS: {
     default: "1000",

@@ -32,15 +32,23 @@ export class DeploymentsError extends RelayerError {
   }
 }
 
-/** The native secp256k1 addon did not load; the pure-JS fallback is ~20× slower, so the relayer refuses to start. */
+/** A native addon (secp256k1 or keccak) did not load; the pure-JS fallbacks are 7–20× slower, so the relayer refuses to start. */
 export class NativeBindingError extends RelayerError {
   override name = "NativeBindingError";
   constructor(cause: unknown) {
     super(
       "native_binding_missing",
-      "the native secp256k1 binding (secp256k1/bindings) did not load; reinstall with install scripts allowed",
+      `${cause instanceof Error ? cause.message : "a native binding did not load"}; reinstall with install scripts allowed`,
       { cause },
     );
+  }
+}
+
+/** A signature-check worker thread died or the pool is closed: checks in flight fail instead of hanging. */
+export class VerifierPoolError extends RelayerError {
+  override name = "VerifierPoolError";
+  constructor(message: string, cause?: unknown) {
+    super("verifier_unavailable", message, { cause, status: 503 });
   }
 }
 

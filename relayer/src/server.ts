@@ -18,7 +18,8 @@ import type { Database } from "./db/database.js";
 import { loadDeployments, type Deployments } from "./deployments.js";
 import { pruneRateCounters } from "./plays/ingest.js";
 import { createTrackCatalog } from "./plays/tracks.js";
-import { createPlayVerifier } from "./plays/verify.js";
+import { createVerifierPool } from "./plays/verify-pool.js";
+import { loadNativeAddons } from "./plays/verify.js";
 import { LighthouseStore } from "./stores/lighthouse.js";
 import { LocalCasStore } from "./stores/local-cas.js";
 import type { SnapshotStore } from "./stores/snapshot-store.js";
@@ -42,8 +43,9 @@ const PRUNE_INTERVAL_MS = 60_000;
 export async function startServer({ config, transport, log = console.log }: StartServerParameters): Promise<StartServerReturnType> {
   const deployments = await loadDeployments({ dir: config.DEPLOYMENTS_DIR, chainId: config.CHAIN_ID });
   const musicNFT = deployments.contracts.MusicNFT.address;
-  // Loads the native addon first: without it the relayer must not start.
-  const verifier = createPlayVerifier({ chainId: config.CHAIN_ID, musicNFT });
+  // Loads the native addons first: without them the relayer must not start.
+  loadNativeAddons();
+  const verifier = createVerifierPool({ chainId: config.CHAIN_ID, musicNFT, threads: config.VERIFY_THREADS });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const client = createPublicClient({ transport: transport ?? http(config.RPC_URL) });
   const reader = createChainReader({ client, musicNFT });
@@ -115,6 +117,7 @@ export async function startServer({ config, transport, log = console.log }: Star
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      await verifier.close();
       await db.close();
     })());
 

@@ -3,6 +3,7 @@ import { concat, numberToHex } from "viem";
 import { createChainReader } from "../../relayer/src/chain/reader.js";
 import type { Database } from "../../relayer/src/db/database.js";
 import { pruneRateCounters, REJECTION_CODES } from "../../relayer/src/plays/ingest.js";
+import { loadRateCounters } from "../../relayer/src/plays/rate-counters.js";
 import {
   BACKENDS,
   buildApp,
@@ -152,12 +153,40 @@ for (const backend of BACKENDS) {
       expect((await json(await postPlays(later, [await signedItem(newListener(), domain, { startedAt })], ip))).results[0].status).to.equal(
         "accepted",
       );
-      // Windows past their expiry are pruned; live ones stay.
+      // Windows past their expiry are pruned; live ones stay and still limit.
       const pruned = await pruneRateCounters({ db, now: NOW + 120 });
       expect(pruned).to.be.greaterThan(0);
-      const { rows } = await db.query<{ bucket: string }>(`SELECT bucket FROM rate_counters WHERE bucket LIKE 'ip:%'`);
-      expect(rows).to.have.length(0);
-      expect((await db.query(`SELECT 1 FROM rate_counters WHERE bucket LIKE 'lt:%'`)).rows.length).to.be.greaterThan(0);
+      const { app: afterPrune } = buildApp({ db, chain, now: NOW + 120, rules: { ...DEFAULT_RULES, listenerTrackPerHour: 2, listenerTrackPerDay: 3 } });
+      expect((await json(await postPlays(afterPrune, [await inHour(400)], "10.1.0.3"))).results[0]).to.deep.equal({
+        status: "rejected",
+        code: "rate_limited_listener",
+      });
+      if (backend.name === "PostgreSQL") {
+        // Shared counters live in the database, where every relayer process sees them.
+        const { rows } = await db.query<{ bucket: string }>(`SELECT bucket FROM rate_counters WHERE bucket LIKE 'ip:%'`);
+        expect(rows).to.have.length(0);
+        expect((await db.query(`SELECT 1 FROM rate_counters WHERE bucket LIKE 'lt:%'`)).rows.length).to.be.greaterThan(0);
+      }
+      // A restarted PGlite relayer rebuilds its in-memory windows from the stored plays: the same counts.
+      const rebuilt = await loadRateCounters({ db, now: NOW, keepForSeconds: DEFAULT_RULES.maxPlaySeconds + DEFAULT_RULES.maxAgeSeconds + DEFAULT_RULES.clockSkewSeconds });
+      const trackKey = `${listener.address.toLowerCase()}:1`;
+      expect(rebuilt.get(`lt:h:${trackKey}:${hourStart / 3600n}`)).to.equal(2);
+      expect(rebuilt.get(`lt:h:${trackKey}:${hourStart / 3600n + 1n}`)).to.equal(1);
+      expect(rebuilt.get(`lt:d:${trackKey}:${hourStart / 86_400n}`)).to.equal(3);
+      expect(rebuilt.get(`lt:h:${listener.address.toLowerCase()}:2:${hourStart / 3600n}`)).to.equal(1);
+    });
+
+    it("counts a duplicate's rate budget back: an item refused for the limit is accepted when the item before it was a replay", async () => {
+      const { app: limited } = buildApp({ db, chain, now: NOW, rules: { ...DEFAULT_RULES, listenerTrackPerHour: 1 } });
+      const listener = newListener();
+      const hour = BigInt(Math.floor((NOW - 5 * 3600) / 3600) * 3600);
+      const replayed = await signedItem(listener, domain, { startedAt: hour });
+      expect((await json(await postPlays(app, [replayed]))).results[0].status).to.equal("accepted");
+      // The next hour, same listener and track, one play allowed: the replayed nonce must not use it up.
+      const again = await signedItem(listener, domain, { startedAt: hour + 3600n + 100n, nonce: replayed.nonce });
+      const fresh = await signedItem(listener, domain, { startedAt: hour + 3600n + 10n });
+      const { results } = await json(await postPlays(limited, [again, fresh]));
+      expect(results.map((r: Json) => r.code ?? r.status)).to.deep.equal(["duplicate_nonce", "accepted"]);
     });
 
     it("refuses malformed JSON (400), an oversized body (413), too many plays and an empty list (400), storing nothing", async () => {

@@ -2,15 +2,18 @@ import { readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { expect } from "chai";
-import { bytesToHex, hashTypedData, recoverTypedDataAddress, type Address, type Hex } from "viem";
+import { bytesToHex, hashTypedData, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
 import { musicNFTReadAbi } from "../../relayer/src/chain/reader.js";
 import { CONFIG_SETTINGS, configTable, loadConfig } from "../../relayer/src/config.js";
 import { loadDeployments, writeDeployments } from "../../relayer/src/deployments.js";
-import { ConfigError, DeploymentsError } from "../../relayer/src/errors.js";
+import { ConfigError, DeploymentsError, VerifierPoolError } from "../../relayer/src/errors.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
+import { createVerifierPool } from "../../relayer/src/plays/verify-pool.js";
 import {
   createPlayVerifier,
+  loadNativeAddons,
   loadNativeSecp256k1,
+  type SignedPlay,
   PLAY_TYPES,
   playDomain,
   signatureHash,
@@ -33,12 +36,46 @@ describe("relayer core: play verification", function () {
     { listener, trackId: 0n, startedAt: 0n, durationSeconds: 0, nonce: `0x${"00".repeat(32)}` },
   ];
 
-  it("loads the native secp256k1 binding, not the pure-JS fallback", () => {
+  it("loads the native secp256k1 and keccak bindings, not the pure-JS fallbacks", () => {
     const native = loadNativeSecp256k1();
     expect(native.ecdsaRecover).to.be.a("function");
-    // The addon's N-API module sits in the CommonJS cache as a .node file; the elliptic fallback never loads one.
+    // The addons' N-API modules sit in the CommonJS cache as .node files; the pure-JS fallbacks never load one.
     const loaded = Object.keys(createRequire(import.meta.url).cache);
     expect(loaded.some((file) => file.includes("secp256k1") && file.endsWith(".node")), "no secp256k1 .node module loaded").to.equal(true);
+    expect(loaded.some((file) => file.includes("keccak") && file.endsWith(".node")), "no keccak .node module loaded").to.equal(true);
+    // Keccak-256, not SHA3-256: the empty input's published hash.
+    expect(loadNativeAddons().keccak256(new Uint8Array()).toString("hex")).to.equal("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+  });
+
+  it("checks on worker threads exactly as on this thread: validity in order, signature hashes, bad signatures refused", async () => {
+    const domain = playDomain({ chainId: chain.chainId, musicNFT: chain.musicNFT });
+    const signed: SignedPlay[] = [];
+    for (let index = 0; index < 40; index++) {
+      const listener = newListener();
+      const play: Play = { listener: listener.address.toLowerCase() as Address, trackId: BigInt(index + 1), startedAt: 1_732_060_800n, durationSeconds: 42, nonce: randomNonce() };
+      const signature = await listener.signTypedData({ domain, types: PLAY_TYPES, primaryType: "Play", message: play });
+      // Every third play is tampered with after signing, every fifth carries a bad v.
+      if (index % 3 === 0) signed.push({ play: { ...play, durationSeconds: 43 }, signature });
+      else if (index % 5 === 0) signed.push({ play, signature: `0x${signature.slice(2, 130)}1d` });
+      else signed.push({ play, signature });
+    }
+    const inline = await createPlayVerifier({ chainId: chain.chainId, musicNFT: chain.musicNFT }).check(signed);
+    expect(inline.map((check) => check.valid)).to.deep.equal(signed.map((_, index) => index % 3 !== 0 && index % 5 !== 0));
+    expect(inline.map((check) => check.signatureHash)).to.deep.equal(signed.map(({ signature }) => keccak256(signature)));
+    const pool = createVerifierPool({ chainId: chain.chainId, musicNFT: chain.musicNFT, threads: 2, minChunk: 8 });
+    try {
+      expect(await pool.check(signed)).to.deep.equal(inline);
+      // Concurrent checks of different sizes keep their own order.
+      const [one, some, all] = await Promise.all([pool.check(signed.slice(7, 8)), pool.check(signed.slice(3, 20)), pool.check(signed)]);
+      expect(one).to.deep.equal(inline.slice(7, 8));
+      expect(some).to.deep.equal(inline.slice(3, 20));
+      expect(all).to.deep.equal(inline);
+      expect(await pool.check([])).to.deep.equal([]);
+    } finally {
+      await pool.close();
+    }
+    const afterClose = await pool.check(signed).then(() => undefined, (error: unknown) => error);
+    expect(afterClose).to.be.instanceOf(VerifierPoolError);
   });
 
   it("computes MusicNFT's digest and recovers the signer like viem and MusicNFT.recoverPlaySigner", async () => {
@@ -57,7 +94,7 @@ describe("relayer core: play verification", function () {
         );
         expect(recovered).to.equal((await chain.contracts.musicNFT.recoverPlaySigner(play, signature)).toLowerCase());
         expect(verifier.verify(play, signature)).to.equal(true);
-        expect(verifier.verify({ ...play, durationSeconds: play.durationSeconds ^ 1 }, signature)).to.equal(false);
+        expect(verifier.verify({ ...play, durationSeconds: (play.durationSeconds ^ 1) >>> 0 }, signature)).to.equal(false);
       }
     }
   });
@@ -189,6 +226,11 @@ describe("relayer core: configuration", () => {
     expect(table.find((row) => row.name === "PORT")).to.deep.equal({ name: "PORT", default: "8787", meaning: "HTTP port the API listens on" });
     expect(table.find((row) => row.name === "DATABASE_URL")?.default).to.equal("(unset)");
     for (const row of table) expect(row.meaning.length, row.name).to.be.greaterThan(10);
+  });
+
+  it("is documented row for row in the README", async () => {
+    const readme = await readFile("README.md", "utf8");
+    for (const row of configTable()) expect(readme, row.name).to.include(`| \`${row.name}\` | \`${row.default}\` | ${row.meaning} |`);
   });
 });
 

@@ -5,7 +5,7 @@ import type { ChainReader } from "../chain/reader.js";
 import type { Database } from "../db/database.js";
 import type { IngestRules } from "../plays/ingest.js";
 import type { TrackCatalog } from "../plays/tracks.js";
-import type { PlayVerifier } from "../plays/verify.js";
+import type { PlaySignatureChecker } from "../plays/verify.js";
 import type { RelayerMetrics } from "./metrics.js";
 
 /** Everything the routes need, built once by `createApp` and handed to each route file. */
@@ -14,7 +14,7 @@ export type AppDependencies = {
   chainId: number;
   reader: Pick<ChainReader, "playCount" | "chainId">;
   tracks: Pick<TrackCatalog, "minted">;
-  verifier: Pick<PlayVerifier, "verify">;
+  verifier: PlaySignatureChecker;
   metrics: RelayerMetrics;
   rules: IngestRules;
   maxPlaysPerRequest: number;

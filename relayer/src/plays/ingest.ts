@@ -1,8 +1,9 @@
 import type { Hex } from "viem";
 import type { Database, Queryable } from "../db/database.js";
+import { loadRateCounters, type RateCounters } from "./rate-counters.js";
 import { parseSignedPlay, type SignedPlay } from "./schema.js";
 import type { TrackCatalog } from "./tracks.js";
-import { signatureHash, type PlayVerifier } from "./verify.js";
+import type { PlaySignatureChecker } from "./verify.js";
 
 /** Why an item was refused; stable, part of the API. Listed in the order the checks run. */
 export const REJECTION_CODES = [
@@ -33,7 +34,7 @@ export type IngestRules = {
 
 export type IngestPlaysParameters = {
   db: Database;
-  verifier: Pick<PlayVerifier, "verify">;
+  verifier: PlaySignatureChecker;
   tracks: Pick<TrackCatalog, "minted">;
   rules: IngestRules;
   /** Untrusted items, each checked on its own. */
@@ -48,7 +49,7 @@ const HOUR = 3600n;
 const DAY = 86_400n;
 const MINUTE = 60;
 
-type Candidate = { index: number; signed: SignedPlay; hourBucket: string; dayBucket: string };
+type Candidate = { index: number; signed: SignedPlay; signatureHash: Hex; hourBucket: string; dayBucket: string };
 
 /**
  * Checks every item in order — shape, signature, duration, time window, nonce, track, rate limits — and
@@ -73,13 +74,18 @@ export async function ingestPlays({
     results[index] = message === undefined ? { status: "rejected", code } : { status: "rejected", code, message };
   };
 
-  // Stateless checks: no database, no chain.
+  // Stateless checks: no database, no chain. Signatures are checked all at once (on the verifier's threads).
   const nowBig = BigInt(now);
+  const parsed: { index: number; signed: SignedPlay }[] = [];
   items.forEach((item, index) => {
-    const parsed = parseSignedPlay(item);
-    if (!parsed.ok) return reject(index, "invalid_play", parsed.message);
-    const { play, signature } = parsed.value;
-    if (!verifier.verify(play, signature)) return reject(index, "invalid_signature");
+    const result = parseSignedPlay(item);
+    if (result.ok) parsed.push({ index, signed: result.value });
+    else reject(index, "invalid_play", result.message);
+  });
+  const checks = await verifier.check(parsed.map(({ signed }) => signed));
+  parsed.forEach(({ index, signed }, at) => {
+    const { play } = signed;
+    if (!checks[at].valid) return reject(index, "invalid_signature");
     if (play.durationSeconds < rules.minPlaySeconds) return reject(index, "too_short");
     if (play.durationSeconds > rules.maxPlaySeconds) return reject(index, "too_long");
     const end = play.startedAt + BigInt(play.durationSeconds);
@@ -88,7 +94,8 @@ export async function ingestPlays({
     const trackKey = `${play.listener}:${play.trackId}`;
     candidates.push({
       index,
-      signed: parsed.value,
+      signed,
+      signatureHash: checks[at].signatureHash,
       hourBucket: `lt:h:${trackKey}:${play.startedAt / HOUR}`,
       dayBucket: `lt:d:${trackKey}:${play.startedAt / DAY}`,
     });
@@ -98,20 +105,116 @@ export async function ingestPlays({
     // Read outside the transaction: a chain call must never hold the database (PGlite serialises everything).
     const minted = await tracks.minted(candidates.map((candidate) => candidate.signed.play.trackId));
     const ipBucket = `ip:m:${clientIp}:${Math.floor(now / MINUTE)}`;
-    await db.transaction(async (tx) => {
-      // PGlite runs one transaction at a time in one process, so the per-listener locks only matter on PostgreSQL.
-      const verdicts = await decide(tx, { candidates, minted, rules, ipBucket, now, lockListeners: db.kind === "postgres" });
-      verdicts.rejected.forEach(({ index, code }) => reject(index, code));
-      const ids = await writeAccepted(tx, verdicts, clientIp);
-      for (const candidate of verdicts.accepted) {
-        const id = ids.get(playKey(candidate.signed.play.listener, candidate.signed.play.nonce));
-        // Unreachable while the listener lock holds; kept so a missed conflict reads as a duplicate, not a 500.
-        if (id === undefined) reject(candidate.index, "duplicate_nonce");
-        else results[candidate.index] = { status: "accepted", id };
-      }
-    });
+    const context = { candidates, minted, rules, ipBucket, now, clientIp };
+    const verdicts = db.kind === "pglite" ? await decideAndWriteAlone(db, context) : await decideAndWriteShared(db, context);
+    for (const [index, verdict] of verdicts) results[index] = verdict;
   }
   return results.map((result) => result ?? { status: "rejected", code: "invalid_play" });
+}
+
+type DecideContext = { candidates: Candidate[]; minted: Set<bigint>; rules: IngestRules; ipBucket: string; now: number; clientIp: string };
+type Verdicts = Map<number, IngestResult>;
+
+/**
+ * PostgreSQL, which several relayers may share: nonces and rate counters are read and written in one transaction,
+ * under per-listener locks so concurrent requests (of any process) cannot overshoot a limit.
+ */
+async function decideAndWriteShared(db: Database, context: DecideContext): Promise<Verdicts> {
+  return db.transaction(async (tx) => {
+    const verdicts: Verdicts = new Map();
+    const decision = await decide(tx, context);
+    decision.rejected.forEach(({ index, code }) => verdicts.set(index, { status: "rejected", code }));
+    const ids = await writeAccepted(tx, decision, context.clientIp);
+    for (const candidate of decision.accepted) {
+      const id = ids.get(playKey(candidate.signed.play.listener, candidate.signed.play.nonce));
+      // Unreachable while the listener lock holds; kept so a missed conflict reads as a duplicate, not a 500.
+      verdicts.set(candidate.index, id === undefined ? { status: "rejected", code: "duplicate_nonce" } : { status: "accepted", id });
+    }
+    return verdicts;
+  });
+}
+
+const aloneCounters = new WeakMap<Database, Promise<RateCounters>>();
+
+/**
+ * PGlite, whose data directory this process alone owns: rate counters live in memory (rebuilt from the stored
+ * plays on first use, see loadRateCounters) and the nonce check is the insert itself — `ON CONFLICT DO NOTHING` on
+ * UNIQUE (listener, nonce) — so accepting a request costs one statement instead of three. Budgets are taken before
+ * the insert and given back for the items it finds already used; if that freed budget an item of this request was
+ * refused for, those items are decided again, in request order, exactly as if the duplicates had been seen first.
+ */
+async function decideAndWriteAlone(db: Database, context: DecideContext): Promise<Verdicts> {
+  const { rules, ipBucket, now } = context;
+  const keepFor = keepForSeconds(rules);
+  let countersPromise = aloneCounters.get(db);
+  if (countersPromise === undefined) {
+    countersPromise = loadRateCounters({ db, now, keepForSeconds: Number(keepFor) });
+    aloneCounters.set(db, countersPromise);
+  }
+  const counters = await countersPromise;
+  const verdicts: Verdicts = new Map();
+  const seen = new Set<string>();
+  let pending = context.candidates;
+  while (pending.length > 0) {
+    const accepted: { candidate: Candidate; buckets: [string, bigint][] }[] = [];
+    const limited: Candidate[] = [];
+    for (const candidate of pending) {
+      const { play } = candidate.signed;
+      const key = playKey(play.listener, play.nonce);
+      if (seen.has(key)) verdicts.set(candidate.index, { status: "rejected", code: "duplicate_nonce" });
+      else if (!context.minted.has(play.trackId)) verdicts.set(candidate.index, { status: "rejected", code: "unknown_track" });
+      else {
+        const code = rateVerdict(candidate, rules, ipBucket, (bucket) => counters.get(bucket));
+        if (code !== undefined) {
+          verdicts.set(candidate.index, { status: "rejected", code });
+          limited.push(candidate);
+          continue;
+        }
+        seen.add(key);
+        const buckets = bucketsOf(candidate, ipBucket, now, keepFor);
+        for (const [bucket, expiresAt] of buckets) counters.add(bucket, 1, expiresAt);
+        accepted.push({ candidate, buckets });
+      }
+    }
+    let refunded = false;
+    if (accepted.length > 0) {
+      const ids = await insertPlays(db, accepted.map((entry) => entry.candidate), context.clientIp);
+      for (const { candidate, buckets } of accepted) {
+        const id = ids.get(playKey(candidate.signed.play.listener, candidate.signed.play.nonce));
+        if (id !== undefined) {
+          verdicts.set(candidate.index, { status: "accepted", id });
+          continue;
+        }
+        verdicts.set(candidate.index, { status: "rejected", code: "duplicate_nonce" });
+        for (const [bucket, expiresAt] of buckets) counters.add(bucket, -1, expiresAt);
+        refunded = true;
+      }
+    }
+    pending = refunded ? limited : [];
+  }
+  return verdicts;
+}
+
+/** The rate-limit verdict for one candidate against the counts `used` reports, or undefined when within limits. */
+function rateVerdict(candidate: Candidate, rules: IngestRules, ipBucket: string, used: (bucket: string) => number): RejectionCode | undefined {
+  if (used(candidate.hourBucket) >= rules.listenerTrackPerHour || used(candidate.dayBucket) >= rules.listenerTrackPerDay) return "rate_limited_listener";
+  if (used(ipBucket) >= rules.ipPerMinute) return "rate_limited_ip";
+  return undefined;
+}
+
+/** The windows an accepted play counts in, with when each can be forgotten. */
+function bucketsOf(candidate: Candidate, ipBucket: string, now: number, keepFor: bigint): [string, bigint][] {
+  const { startedAt } = candidate.signed.play;
+  return [
+    [candidate.hourBucket, (startedAt / HOUR + 1n) * HOUR + keepFor],
+    [candidate.dayBucket, (startedAt / DAY + 1n) * DAY + keepFor],
+    [ipBucket, BigInt((Math.floor(now / MINUTE) + 1) * MINUTE)],
+  ];
+}
+
+/** A startedAt bucket stays live while a play in it can still be accepted: window end + longest play + max age. */
+function keepForSeconds(rules: IngestRules): bigint {
+  return BigInt(rules.maxPlaySeconds + rules.maxAgeSeconds + rules.clockSkewSeconds);
 }
 
 type Decision = {
@@ -121,30 +224,17 @@ type Decision = {
 };
 
 /**
- * Nonce, track and rate-limit verdicts, taken under per-listener locks (PostgreSQL) so concurrent requests cannot
- * overshoot. Used nonces and current counters come back in one statement: each round trip costs as much as
- * dozens of rows on PGlite.
+ * Nonce, track and rate-limit verdicts, taken under per-listener locks so concurrent requests cannot overshoot.
+ * Used nonces and current counters come back in one statement.
  */
-async function decide(
-  tx: Queryable,
-  {
-    candidates,
-    minted,
-    rules,
-    ipBucket,
-    now,
-    lockListeners,
-  }: { candidates: Candidate[]; minted: Set<bigint>; rules: IngestRules; ipBucket: string; now: number; lockListeners: boolean },
-): Promise<Decision> {
-  if (lockListeners) {
-    const listeners = [...new Set(candidates.map((candidate) => candidate.signed.play.listener))];
-    // Locks taken in hash order, the same in every transaction, so two requests cannot deadlock on each other.
-    // A statement of its own: a statement's snapshot predates the locks it takes, so the reads must come after.
-    await tx.query(
-      `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS locks`,
-      [listeners],
-    );
-  }
+async function decide(tx: Queryable, { candidates, minted, rules, ipBucket, now }: DecideContext): Promise<Decision> {
+  const listeners = [...new Set(candidates.map((candidate) => candidate.signed.play.listener))];
+  // Locks taken in hash order, the same in every transaction, so two requests cannot deadlock on each other.
+  // A statement of its own: a statement's snapshot predates the locks it takes, so the reads must come after.
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS locks`,
+    [listeners],
+  );
   const buckets = new Set([ipBucket, ...candidates.flatMap((c) => [c.hourBucket, c.dayBucket])]);
   const { rows } = await tx.query<{ kind: string; key: string; count: number | null }>(
     `SELECT 'nonce' AS kind, p.listener || ':' || p.nonce AS key, NULL::integer AS count FROM plays p
@@ -156,39 +246,46 @@ async function decide(
   );
   // The key is built as playKey builds it: listener, colon, nonce.
   const usedNonces = new Set(rows.filter((row) => row.kind === "nonce").map((row) => row.key));
-  const counters = rows.filter((row) => row.kind === "bucket").map((row) => ({ bucket: row.key, count: Number(row.count) }));
-  const counts = new Map(counters.map((row) => [row.bucket, Number(row.count)]));
+  const counts = new Map(rows.filter((row) => row.kind === "bucket").map((row) => [row.key, Number(row.count)]));
   const increments: Decision["increments"] = new Map();
   const used = (bucket: string) => (counts.get(bucket) ?? 0) + (increments.get(bucket)?.count ?? 0);
-  const add = (bucket: string, expiresAt: bigint) => {
-    const entry = increments.get(bucket);
-    if (entry === undefined) increments.set(bucket, { count: 1, expiresAt });
-    else entry.count += 1;
-  };
-  // A startedAt bucket stays live while a play in it can still be accepted: window end + longest play + max age.
-  const keepFor = BigInt(rules.maxPlaySeconds + rules.maxAgeSeconds + rules.clockSkewSeconds);
+  const keepFor = keepForSeconds(rules);
 
   const decision: Decision = { accepted: [], rejected: [], increments };
   for (const candidate of candidates) {
     const { play } = candidate.signed;
     const key = playKey(play.listener, play.nonce);
-    let code: RejectionCode | undefined;
-    if (usedNonces.has(key)) code = "duplicate_nonce";
-    else if (!minted.has(play.trackId)) code = "unknown_track";
-    else if (used(candidate.hourBucket) >= rules.listenerTrackPerHour || used(candidate.dayBucket) >= rules.listenerTrackPerDay)
-      code = "rate_limited_listener";
-    else if (used(ipBucket) >= rules.ipPerMinute) code = "rate_limited_ip";
+    const code = usedNonces.has(key) ? "duplicate_nonce" : !minted.has(play.trackId) ? "unknown_track" : rateVerdict(candidate, rules, ipBucket, used);
     if (code !== undefined) {
       decision.rejected.push({ index: candidate.index, code });
       continue;
     }
     usedNonces.add(key);
-    add(candidate.hourBucket, (play.startedAt / HOUR + 1n) * HOUR + keepFor);
-    add(candidate.dayBucket, (play.startedAt / DAY + 1n) * DAY + keepFor);
-    add(ipBucket, BigInt((Math.floor(now / MINUTE) + 1) * MINUTE));
+    for (const [bucket, expiresAt] of bucketsOf(candidate, ipBucket, now, keepFor)) {
+      const entry = increments.get(bucket);
+      if (entry === undefined) increments.set(bucket, { count: 1, expiresAt });
+      else entry.count += 1;
+    }
     decision.accepted.push(candidate);
   }
   return decision;
+}
+
+const PLAY_COLUMNS = `listener, track_id, started_at, duration_seconds, nonce, signature, signature_hash`;
+const PLAY_UNNEST = `unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])`;
+
+/** The seven per-play parameters of PLAY_UNNEST, column by column. */
+function playParameters(candidates: readonly Candidate[]): string[][] {
+  const column = (pick: (candidate: Candidate) => string) => candidates.map(pick);
+  return [
+    column((c) => c.signed.play.listener),
+    column((c) => c.signed.play.trackId.toString()),
+    column((c) => c.signed.play.startedAt.toString()),
+    column((c) => String(c.signed.play.durationSeconds)),
+    column((c) => c.signed.play.nonce),
+    column((c) => c.signed.signature),
+    column((c) => c.signatureHash),
+  ];
 }
 
 /**
@@ -197,7 +294,6 @@ async function decide(
  */
 async function writeAccepted(tx: Queryable, { accepted, increments }: Decision, clientIp: string): Promise<Map<string, string>> {
   if (accepted.length === 0) return new Map();
-  const column = <T>(pick: (signed: SignedPlay) => T) => accepted.map((candidate) => pick(candidate.signed));
   const counters = [...increments.entries()];
   const { rows } = await tx.query<{ id: string; listener: string; nonce: string }>(
     `WITH counted AS (
@@ -205,20 +301,12 @@ async function writeAccepted(tx: Queryable, { accepted, increments }: Decision, 
        SELECT * FROM unnest($9::text[], $10::integer[], $11::bigint[])
        ON CONFLICT (bucket) DO UPDATE SET count = rate_counters.count + EXCLUDED.count
      )
-     INSERT INTO plays (listener, track_id, started_at, duration_seconds, nonce, signature, signature_hash, client_ip)
-     SELECT listener, track_id, started_at, duration_seconds, nonce, signature, signature_hash, $8
-       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])
-         AS input (listener, track_id, started_at, duration_seconds, nonce, signature, signature_hash)
+     INSERT INTO plays (${PLAY_COLUMNS}, client_ip)
+     SELECT *, $8 FROM ${PLAY_UNNEST}
      ON CONFLICT (listener, nonce) DO NOTHING
      RETURNING id::text AS id, listener, nonce`,
     [
-      column((s) => s.play.listener),
-      column((s) => s.play.trackId.toString()),
-      column((s) => s.play.startedAt.toString()),
-      column((s) => String(s.play.durationSeconds)),
-      column((s) => s.play.nonce),
-      column((s) => s.signature),
-      column((s): Hex => signatureHash(s.signature)),
+      ...playParameters(accepted),
       clientIp,
       counters.map(([bucket]) => bucket),
       counters.map(([, entry]) => entry.count),
@@ -228,12 +316,29 @@ async function writeAccepted(tx: Queryable, { accepted, increments }: Decision, 
   return new Map(rows.map((row) => [playKey(row.listener, row.nonce), row.id]));
 }
 
+/**
+ * Stores plays in one statement; a (listener, nonce) already stored is skipped, not an error. Returns the ids of the
+ * rows written, keyed by listener and nonce: a candidate without one was a duplicate.
+ */
+async function insertPlays(db: Queryable, candidates: readonly Candidate[], clientIp: string): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ id: string; listener: string; nonce: string }>(
+    `INSERT INTO plays (${PLAY_COLUMNS}, client_ip)
+     SELECT *, $8 FROM ${PLAY_UNNEST}
+     ON CONFLICT (listener, nonce) DO NOTHING
+     RETURNING id::text AS id, listener, nonce`,
+    [...playParameters(candidates), clientIp],
+  );
+  return new Map(rows.map((row) => [playKey(row.listener, row.nonce), row.id]));
+}
+
 export type PruneRateCountersParameters = { db: Database; now?: number };
 
 /** Deletes counter windows that no acceptable play can fall into any more; returns how many went. */
 export async function pruneRateCounters({ db, now = Math.floor(Date.now() / 1000) }: PruneRateCountersParameters): Promise<number> {
+  const inMemory = aloneCounters.get(db);
+  const prunedInMemory = inMemory === undefined ? 0 : (await inMemory).prune(now);
   const { rowCount } = await db.query(`DELETE FROM rate_counters WHERE expires_at < $1`, [now]);
-  return rowCount;
+  return rowCount + prunedInMemory;
 }
 
 function playKey(listener: string, nonce: string): string {

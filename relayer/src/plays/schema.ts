@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Address, Hex } from "viem";
-import type { Play } from "./verify.js";
+import type { SignedPlay } from "./verify.js";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -30,7 +30,7 @@ export const signedPlaySchema = z.object({
   signature: hex(65),
 });
 
-export type SignedPlay = { play: Play; signature: Hex };
+export type { SignedPlay };
 
 export type ParseSignedPlayReturnType = { ok: true; value: SignedPlay } | { ok: false; message: string };
 

@@ -1,7 +1,7 @@
-import { createRequire } from "node:module";
 import type Secp256k1 from "secp256k1";
-import { bytesToHex, domainSeparator, hexToBytes, keccak256, toBytes, type Address, type Hex } from "viem";
+import { bytesToHex, domainSeparator, hexToBytes, type Address, type Hex } from "viem";
 import { NativeBindingError } from "../errors.js";
+import { CHECK_RESULT_BYTES, createPlayChecker, loadNative, PLAY_RECORD_BYTES, type NativeAddons } from "./native.js";
 
 /** The EIP-712 `Play` type, field for field as MusicNFT's PLAY_TYPEHASH spells it. */
 export const PLAY_TYPES = {
@@ -14,14 +14,6 @@ export const PLAY_TYPES = {
   ],
 } as const;
 
-const PLAY_TYPEHASH = keccak256(
-  toBytes("Play(address listener,uint256 trackId,uint64 startedAt,uint32 durationSeconds,bytes32 nonce)"),
-  "bytes",
-);
-
-/** secp256k1 group order n, and n/2: OpenZeppelin's ECDSA rejects s above it (malleable twin signatures). */
-const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
-
 /** A play as the relayer handles it, after the input schema: lowercase hex, integers as bigint. */
 export type Play = {
   listener: Address;
@@ -31,6 +23,12 @@ export type Play = {
   nonce: Hex;
 };
 
+/** A play with its listener's signature: what a client posts, once validated. */
+export type SignedPlay = { play: Play; signature: Hex };
+
+/** What a signature check yields for one play: validity, and keccak256 of the signature (the leaf's sixth field). */
+export type SignatureCheck = { valid: boolean; signatureHash: Hex };
+
 export type PlayDomainParameters = { chainId: number; musicNFT: Address };
 
 /** MusicNFT's EIP-712 domain: name "MusicNFT", version "1". */
@@ -38,25 +36,26 @@ export function playDomain({ chainId, musicNFT }: PlayDomainParameters) {
   return { name: "MusicNFT", version: "1", chainId, verifyingContract: musicNFT } as const;
 }
 
-let native: typeof Secp256k1 | undefined;
-
-/**
- * The native secp256k1 addon. `require("secp256k1")` silently falls back to pure JS (~20× slower) when the
- * binding is missing, so the binding is loaded directly and its absence stops the relayer at start.
- */
-export function loadNativeSecp256k1(): typeof Secp256k1 {
-  if (native === undefined) {
-    try {
-      native = createRequire(import.meta.url)("secp256k1/bindings");
-    } catch (error) {
-      throw new NativeBindingError(error);
-    }
+/** The native addons (secp256k1 and keccak); a missing binding stops the relayer at start, never a silent fallback. */
+export function loadNativeAddons(): NativeAddons {
+  try {
+    return loadNative();
+  } catch (error) {
+    throw new NativeBindingError(error);
   }
-  // The assignment above either set it or threw.
-  return native!;
 }
 
-export type PlayVerifier = {
+/** The native secp256k1 addon (for tools and tests that sign). */
+export function loadNativeSecp256k1(): typeof Secp256k1 {
+  return loadNativeAddons().secp;
+}
+
+/** Signature checks for many plays at once; the relayer's pool runs them on worker threads. */
+export type PlaySignatureChecker = {
+  check(plays: readonly SignedPlay[]): Promise<SignatureCheck[]>;
+};
+
+export type PlayVerifier = PlaySignatureChecker & {
   /** The EIP-712 digest MusicNFT.hashPlay returns for `play`. */
   digest(play: Play): Uint8Array;
   /** The address that signed `digest`, or null when OpenZeppelin's ECDSA.recover would revert. */
@@ -68,64 +67,77 @@ export type PlayVerifier = {
 export type CreatePlayVerifierParameters = PlayDomainParameters;
 
 /**
- * Signature checks on the relayer's hot path. viem's `hashTypedData` and `recoverTypedDataAddress` are exact but
- * slow (≈5,000 and ≈540 per second per core); this encodes the one fixed struct by hand and recovers with the
- * native addon. Tests hold it equal to viem and to MusicNFT.recoverPlaySigner.
+ * Signature checks on this thread. viem's `hashTypedData` and `recoverTypedDataAddress` are exact but slow (≈5,000
+ * and ≈540 per second per core); native.js encodes the one fixed struct by hand and hashes and recovers with native
+ * addons. Tests hold it equal to viem and to MusicNFT.recoverPlaySigner.
  */
 export function createPlayVerifier({ chainId, musicNFT }: CreatePlayVerifierParameters): PlayVerifier {
-  const secp = loadNativeSecp256k1();
-  const prefix = new Uint8Array(66);
-  prefix.set([0x19, 0x01]);
-  prefix.set(hexToBytes(domainSeparator({ domain: playDomain({ chainId, musicNFT }) })), 2);
-  const struct = new Uint8Array(192);
-  struct.set(PLAY_TYPEHASH, 0);
-
-  const digest = (play: Play): Uint8Array => {
-    // abi.encode(typehash, listener, trackId, startedAt, durationSeconds, nonce): six 32-byte words.
-    struct.fill(0, 32);
-    struct.set(hexToBytes(play.listener), 32 + 12);
-    writeUint256(struct, 64, play.trackId);
-    writeUint256(struct, 96, play.startedAt);
-    writeUint256(struct, 128, BigInt(play.durationSeconds));
-    struct.set(hexToBytes(play.nonce), 160);
-    prefix.set(keccak256(struct, "bytes"), 34);
-    return keccak256(prefix, "bytes");
+  loadNativeAddons();
+  const checker = createPlayChecker(playDomainSeparator({ chainId, musicNFT }));
+  const record = Buffer.alloc(PLAY_RECORD_BYTES);
+  const digest = (play: Play) => {
+    packPlay(play, undefined, record, 0);
+    return checker.digestOf(record);
   };
-
   const recover = (hash: Uint8Array, signature: Hex): Address | null => {
-    const bytes = hexToBytes(signature);
-    // OpenZeppelin v5 ECDSA.recover(bytes) takes 65-byte (r, s, v) signatures only, v ∈ {27, 28}, s ≤ n/2.
-    if (bytes.length !== 65) return null;
-    const v = bytes[64];
-    if (v !== 27 && v !== 28) return null;
-    if (BigInt(bytesToHex(bytes.subarray(32, 64))) > SECP256K1_HALF_N) return null;
-    let publicKey: Uint8Array;
-    try {
-      // Throws for r or s outside [1, n) and for points not on the curve: what ecrecover answers with address(0).
-      publicKey = secp.ecdsaRecover(bytes.subarray(0, 64), v - 27, hash, false);
-    } catch {
-      return null;
-    }
-    return bytesToHex(keccak256(publicKey.subarray(1), "bytes").subarray(12));
+    const signer = checker.recover(hash, hexToBytes(signature));
+    return signer === null ? null : bytesToHex(signer);
   };
-
   return {
     digest,
     recover,
     verify: (play, signature) => recover(digest(play), signature) === play.listener.toLowerCase(),
+    async check(plays) {
+      const output = Buffer.alloc(plays.length * CHECK_RESULT_BYTES);
+      checker.checkRecords(packPlays(plays), plays.length, output);
+      return readChecks(output, plays.length);
+    },
   };
+}
+
+/** MusicNFT's EIP-712 domain separator, as bytes. */
+export function playDomainSeparator(parameters: PlayDomainParameters): Uint8Array {
+  return hexToBytes(domainSeparator({ domain: playDomain(parameters) }));
+}
+
+/** Packs plays into PLAY_RECORD_BYTES records (into `target` when given), the form native.js and the worker threads read. */
+export function packPlays(plays: readonly SignedPlay[], target = Buffer.alloc(plays.length * PLAY_RECORD_BYTES)): Buffer {
+  plays.forEach(({ play, signature }, index) => packPlay(play, signature, target, index * PLAY_RECORD_BYTES));
+  return target;
+}
+
+/** Reads CHECK_RESULT_BYTES results back into SignatureChecks. */
+export function readChecks(output: Buffer, count: number): SignatureCheck[] {
+  return Array.from({ length: count }, (_, index) => {
+    const at = index * CHECK_RESULT_BYTES;
+    return { valid: output[at] === 1, signatureHash: `0x${output.toString("hex", at + 1, at + CHECK_RESULT_BYTES)}` };
+  });
+}
+
+/**
+ * One record: listener 20, trackId 32, startedAt 8, durationSeconds 4, nonce 32 (big-endian), signature 65. Values
+ * reach here range-checked by the input schema (uint256 / uint64 / uint32; hex of the right length). A signature that
+ * is not 65 bytes cannot come through the schema; tests that pass one get a record whose check fails.
+ */
+function packPlay(play: Play, signature: Hex | undefined, target: Buffer, offset: number): void {
+  target.fill(0, offset, offset + PLAY_RECORD_BYTES);
+  target.write(play.listener.slice(2), offset, 20, "hex");
+  writeBigEndian(target, offset + 20, 32, play.trackId);
+  writeBigEndian(target, offset + 52, 8, play.startedAt);
+  target.writeUInt32BE(play.durationSeconds, offset + 60);
+  target.write(play.nonce.slice(2), offset + 64, 32, "hex");
+  if (signature !== undefined && signature.length === 132) target.write(signature.slice(2), offset + 96, 65, "hex");
+}
+
+function writeBigEndian(target: Buffer, offset: number, bytes: number, value: bigint): void {
+  let rest = value;
+  for (let index = offset + bytes - 1; rest > 0n && index >= offset; index--) {
+    target[index] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
 }
 
 /** keccak256 of the signature bytes: the sixth field of a play's Merkle leaf. */
 export function signatureHash(signature: Hex): Hex {
-  return keccak256(signature);
-}
-
-function writeUint256(target: Uint8Array, offset: number, value: bigint): void {
-  // Values reach here range-checked by the input schema (uint256 / uint64 / uint32), so 32 bytes always suffice.
-  let rest = value;
-  for (let index = offset + 31; rest > 0n; index--) {
-    target[index] = Number(rest & 0xffn);
-    rest >>= 8n;
-  }
+  return bytesToHex(loadNativeAddons().keccak256(hexToBytes(signature)));
 }

@@ -1,0 +1,26 @@
+/** Bytes of one packed play record: listener 20, trackId 32, startedAt 8, durationSeconds 4, nonce 32, signature 65. */
+export declare const PLAY_RECORD_BYTES: 161;
+/** Bytes of one check result: a validity byte, then keccak256 of the signature. */
+export declare const CHECK_RESULT_BYTES: 33;
+
+export type NativeAddons = {
+  secp: typeof import("secp256k1");
+  /** Ethereum's keccak256 (Keccak padding), synchronous. */
+  keccak256(data: Uint8Array): Buffer;
+};
+
+/** The native secp256k1 and keccak addons; throws (with `binding` naming which) when one did not load. */
+export declare function loadNative(): NativeAddons;
+
+export type PlayChecker = {
+  /** The EIP-712 digest of the play in a PLAY_RECORD_BYTES record. */
+  digestOf(record: Uint8Array): Buffer;
+  /** The signer's 20-byte address, or null where OpenZeppelin's ECDSA.recover would revert. */
+  recover(digest: Uint8Array, signature: Uint8Array): Buffer | null;
+  /** Checks `count` packed records of `input` into `output` (CHECK_RESULT_BYTES each: valid byte, signature hash). */
+  checkRecords(input: Buffer, count: number, output: Buffer): void;
+  keccak256(data: Uint8Array): Buffer;
+};
+
+/** Play signature checks under MusicNFT's EIP-712 domain (`domainSeparator`: the domain's 32-byte hash). */
+export declare function createPlayChecker(domainSeparator: Uint8Array): PlayChecker;

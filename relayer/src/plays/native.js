@@ -1,0 +1,106 @@
+// Plain JavaScript on purpose: worker threads load this file without a TypeScript loader (tsx and Hardhat register
+// theirs on the main thread only). Types live in native.d.ts beside it.
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+
+const require = createRequire(import.meta.url);
+
+/** Bytes of one packed play record: listener 20, trackId 32, startedAt 8, durationSeconds 4, nonce 32, signature 65. */
+export const PLAY_RECORD_BYTES = 161;
+/** Bytes of one check result: a validity byte, then keccak256 of the signature. */
+export const CHECK_RESULT_BYTES = 33;
+
+const PLAY_TYPE = "Play(address listener,uint256 trackId,uint64 startedAt,uint32 durationSeconds,bytes32 nonce)";
+// secp256k1 n/2, big-endian: OpenZeppelin's ECDSA rejects s above it (the malleable twin of a signature).
+const HALF_N = Buffer.from("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0", "hex");
+
+let loaded;
+
+/**
+ * The native secp256k1 and keccak addons, loaded directly: both packages fall back to pure JavaScript without a
+ * word when their binding is missing (20× slower for secp256k1, 7× for keccak), so a missing binding throws here
+ * and stops the relayer at start instead.
+ */
+export function loadNative() {
+  if (loaded !== undefined) return loaded;
+  let secp;
+  let KeccakState;
+  try {
+    secp = require("secp256k1/bindings");
+  } catch (cause) {
+    throw Object.assign(new Error("the native secp256k1 binding (secp256k1/bindings) did not load", { cause }), { binding: "secp256k1" });
+  }
+  try {
+    KeccakState = require("node-gyp-build")(dirname(require.resolve("keccak/package.json")));
+    if (typeof KeccakState !== "function") throw new Error("not an N-API addon");
+  } catch (cause) {
+    throw Object.assign(new Error("the native keccak binding (keccak's prebuilt addon) did not load", { cause }), { binding: "keccak" });
+  }
+  const state = new KeccakState();
+  /** keccak256, as Ethereum uses it (Keccak padding 0x01, not SHA3's 0x06). Synchronous, reuses one state. */
+  const keccak256 = (data) => {
+    state.initialize(1088, 512);
+    state.absorb(data);
+    state.absorbLastFewBits(0x01);
+    return state.squeeze(32);
+  };
+  loaded = { secp, keccak256 };
+  return loaded;
+}
+
+/**
+ * Checks packed plays against MusicNFT's EIP-712 domain. `domainSeparator` is the domain's 32-byte hash.
+ * The digest is abi.encode(PLAY_TYPEHASH, listener, trackId, startedAt, durationSeconds, nonce) hashed under
+ * "\x19\x01" ‖ domainSeparator, exactly MusicNFT.hashPlay; recovery follows OpenZeppelin v5 ECDSA.recover.
+ */
+export function createPlayChecker(domainSeparator) {
+  const { secp, keccak256 } = loadNative();
+  const prefix = Buffer.alloc(66);
+  prefix[0] = 0x19;
+  prefix[1] = 0x01;
+  prefix.set(domainSeparator, 2);
+  const struct = Buffer.alloc(192);
+  struct.set(keccak256(Buffer.from(PLAY_TYPE)), 0);
+
+  /** The EIP-712 digest of the play in `record` (a PLAY_RECORD_BYTES view). */
+  const digestOf = (record) => {
+    struct.fill(0, 32);
+    struct.set(record.subarray(0, 20), 44);
+    struct.set(record.subarray(20, 52), 64);
+    struct.set(record.subarray(52, 60), 120);
+    struct.set(record.subarray(60, 64), 156);
+    struct.set(record.subarray(64, 96), 160);
+    prefix.set(keccak256(struct), 34);
+    return keccak256(prefix);
+  };
+
+  /** The signer's 20-byte address, or null where ECDSA.recover reverts (bad length, v, high s, r/s out of range). */
+  const recover = (digest, signature) => {
+    if (signature.length !== 65) return null;
+    const v = signature[64];
+    if (v !== 27 && v !== 28) return null;
+    if (Buffer.compare(signature.subarray(32, 64), HALF_N) > 0) return null;
+    let publicKey;
+    try {
+      // Throws for r or s outside [1, n) and for an r that is no curve point's x: ecrecover's address(0).
+      publicKey = secp.ecdsaRecover(signature.subarray(0, 64), v - 27, digest, false);
+    } catch {
+      return null;
+    }
+    return keccak256(publicKey.subarray(1)).subarray(12);
+  };
+
+  /** Checks `count` records of `input` into `output` (CHECK_RESULT_BYTES each). */
+  const checkRecords = (input, count, output) => {
+    for (let index = 0; index < count; index++) {
+      const record = input.subarray(index * PLAY_RECORD_BYTES, (index + 1) * PLAY_RECORD_BYTES);
+      const signature = record.subarray(96, 161);
+      const signer = recover(digestOf(record), signature);
+      const at = index * CHECK_RESULT_BYTES;
+      output[at] = signer !== null && Buffer.compare(signer, record.subarray(0, 20)) === 0 ? 1 : 0;
+      output.set(keccak256(signature), at + 1);
+    }
+  };
+
+  return { digestOf, recover, checkRecords, keccak256 };
+}
