@@ -89,6 +89,21 @@ describe("indexer: Ponder over a local chain", function () {
     }
   });
 
+  it("serves SQL over HTTP (the @ponder/client protocol) beside REST, read-only", async function () {
+    const indexer = indexers.pglite!;
+    // @ponder/client sends superjson({ sql, params }) in the `sql` query parameter of GET /sql/db.
+    const query = (sql: string) => fetch(`${indexer.url}/sql/db?sql=${encodeURIComponent(JSON.stringify({ json: { sql, params: [] } }))}`);
+    const response = await query("select id, plays from track order by id");
+    const body = (await response.json()) as any;
+    expect(response.status, JSON.stringify(body)).to.equal(200);
+    const rest = await indexer.get("/tracks?limit=100");
+    expect(JSON.stringify(body)).to.include(rest.body.items[0].plays);
+    const rows = Array.isArray(body) ? body : body.rows;
+    expect(rows).to.have.length(rest.body.items.length);
+    const write = await query("delete from track");
+    expect(write.status).to.not.equal(200);
+  });
+
   it("serves GraphQL beside REST, with the same rows", async function () {
     const indexer = indexers.pglite!;
     const response = await fetch(`${indexer.url}/graphql`, {
