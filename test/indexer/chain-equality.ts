@@ -289,13 +289,15 @@ export async function expectIndexerEqualsChain(indexer: IndexerProcess, scenario
   const stats = await ok(indexer, `/stats?at=${at}`);
   const settled = await client.getContractEvents({ ...vault, eventName: "StreamSettled", ...range });
   const revenue = await client.getContractEvents({ ...coin, eventName: "RevenueDeposited", ...range });
-  const [totalPlays, treasury, treasuryFees, defaultVirtualUsdc, launchThreshold, coinSupply] = await Promise.all([
+  const [totalPlays, treasury, treasuryFees, defaultVirtualUsdc, launchThreshold, coinSupply, dexPaused, vaultPaused] = await Promise.all([
     client.readContract({ ...nft, functionName: "totalPlays" }),
     client.readContract({ ...dex, functionName: "treasury" }),
     client.readContract({ ...dex, functionName: "treasuryFees" }),
     client.readContract({ ...dex, functionName: "defaultVirtualUsdc" }),
     client.readContract({ ...factory, functionName: "launchThreshold" }),
     client.readContract({ ...factory, functionName: "coinSupply" }),
+    client.readContract({ ...dex, functionName: "paused" }),
+    client.readContract({ ...vault, functionName: "paused" }),
   ]);
   let plays24h = 0n;
   for (const log of commits) {
@@ -318,6 +320,8 @@ export async function expectIndexerEqualsChain(indexer: IndexerProcess, scenario
     vaultSettled: str(settled.reduce((sum, log) => sum + log.args.amount!, 0n)),
     revenueDeposited: str(revenue.reduce((sum, log) => sum + log.args.amount!, 0n)),
     creators: 2,
+    dexPaused,
+    vaultPaused,
   });
   expect(BigInt(stats.treasuryFeesAccrued) - BigInt(stats.treasuryFeesClaimed)).to.equal(treasuryFees);
   expect(stats.last24h).to.deep.equal({ plays: str(plays24h), trades: str(swaps.filter((log) => timestamps.get(log.blockNumber)! - (timestamps.get(log.blockNumber)! % HOUR) >= windowStart(at, 24n)).length), volumeUsdc: str(volume24h) });

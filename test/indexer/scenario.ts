@@ -201,6 +201,10 @@ export async function phaseTwo(scenario: Scenario): Promise<void> {
   await buy(scenario, fan3, USDC(10));
   await sell(scenario, fan2, (await balanceOfCoin(scenario, fan2.address)) / 2n);
   await send(scenario, creatorB, { address: musicNFT, abi: MusicNFTAbi, functionName: "mintTrack", args: ["ipfs://beta-2", creatorB.address, 0n] });
+  // An emergency stop of trading, and a vault pause that was lifted again.
+  await send(scenario, admin, { address: dex, abi: MusicDEXAbi, functionName: "pause", args: [] });
+  await send(scenario, admin, { address: vault, abi: BeatStreamVaultAbi, functionName: "pause", args: [] });
+  await send(scenario, admin, { address: vault, abi: BeatStreamVaultAbi, functionName: "unpause", args: [] });
 }
 
 async function settle(scenario: Scenario, vouchers: { listener: HDAccount; artist: Address; session: string; cumulative: bigint }[]): Promise<void> {
