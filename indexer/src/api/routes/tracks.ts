@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql } from "ponder";
 import { db } from "ponder:api";
 import { track, trackHourlyPlays } from "ponder:schema";
 import { z } from "zod";
+import { cacheTtlFromEnv, responseCache } from "../cache.js";
 import { NotFoundError } from "../errors.js";
 import { toJson } from "../json.js";
 import { address, at, decodeCursor, encodeCursor, nowSeconds, page, uint, validate } from "../validation.js";
@@ -33,7 +34,7 @@ export const tracks = new Hono()
    * Most played tracks: `all` from each track's running total; 24h/7d/30d from its hourly play rows (the current
    * UTC hour of `at`, default now, and the 23/167/719 before it). Ties go to the lower track id.
    */
-  .get("/top", validate("query", topQuery), async (c) => {
+  .get("/top", responseCache({ ttlMs: cacheTtlFromEnv() }), validate("query", topQuery), async (c) => {
     const { limit, cursor, window, at: atParam } = c.req.valid("query");
     const after = cursor === undefined ? undefined : decodeCursor(cursor, topCursor);
     if (window === "all") {
