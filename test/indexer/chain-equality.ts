@@ -100,7 +100,7 @@ export async function expectIndexerEqualsChain(indexer: IndexerProcess, scenario
       }
     }
     // The scenario commits a batch a day after the others, so the 24h window must leave the early ones out.
-    if (window === "24h") expect(plays.size).to.be.greaterThan(0).and.lessThan(playCounts.size);
+    if (window === "24h") expect(plays.size).to.be.greaterThan(0).and.lessThan([...playCounts.values()].filter((count) => count > 0n).length);
     const top = await allPages(indexer, `/tracks/top?window=${window}&at=${at}`, 2);
     expect(top.map((row) => [row.id, row.windowPlays]), window).to.deep.equal(rank(plays).map(([id, count]) => [id, str(count)]));
   }

@@ -6,14 +6,14 @@ import { z } from "zod";
 import { cacheTtlFromEnv, responseCache } from "../cache.js";
 import { NotFoundError } from "../errors.js";
 import { toJson } from "../json.js";
-import { address, at, decodeCursor, encodeCursor, nowSeconds, page, uint, validate } from "../validation.js";
+import { address, at, decimalCursor, decodeCursor, encodeCursor, nowSeconds, page, uint, validate } from "../validation.js";
 import { WINDOW_HOURS, windowStart } from "../windows.js";
 
 const listQuery = z.object({ ...page, creator: address.optional() });
 const topQuery = z.object({ ...page, window: z.enum(["24h", "7d", "30d", "all"]).default("all"), at });
 const idParam = z.object({ id: uint });
-const idCursor = z.tuple([z.string().regex(/^\d+$/).transform(BigInt)]);
-const topCursor = z.tuple([z.string().regex(/^\d+$/).transform(BigInt), z.string().regex(/^\d+$/).transform(BigInt)]);
+const idCursor = z.tuple([decimalCursor]);
+const topCursor = z.tuple([decimalCursor, decimalCursor]);
 
 export const tracks = new Hono()
   /** Tracks by id, ascending; `creator` filters one creator's catalogue. */
