@@ -122,13 +122,13 @@ export async function startServer({ config, transport, log = console.log }: Star
       clearInterval(prune);
       // Live sessions end as server_shutdown (resumable) before the sockets go; settlement stops after its step.
       await stream?.close();
-      for (const socket of wss.clients) socket.terminate();
       // The current batch step finishes and is recorded; the next start resumes from it.
       await scheduler.stop();
       await lease.close();
       // close() stops accepting and resolves once in-flight requests have answered; idle keep-alive sockets
-      // would otherwise hold it open.
+      // would otherwise hold it open, and so would WebSockets (clients that reconnected meanwhile included).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of wss.clients) socket.terminate();
       server.closeIdleConnections();
       await closed;
       await db.close();

@@ -18,14 +18,18 @@ export type { AckFrame, ClosedFrame, ErrorFrame, OpenedFrame, TickFrame } from "
 /** The part of the WebSocket API the client uses; the browser's, Node's global and `ws`'s all fit. */
 export type WebSocketLike = {
   readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 };
+/** Method syntax makes the parameter bivariant, so each implementation's own event classes fit. */
+type Handler<Event> = { handle(event: Event): void }["handle"];
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+const OPEN = 1;
 
 /** Server decisions after which resuming is pointless. */
 const FINAL_REASONS = new Set(["client_closed", "insufficient_funds", "underpaid", "replaced"]);
@@ -131,6 +135,11 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
       primaryType: "StreamVoucher",
       message: { listener: account.address, artist: opened.artist, sessionId: opened.sessionId, cumulativeAmount: amount, deadline },
     });
+    if (socket !== current || current.readyState !== OPEN) {
+      // The connection dropped while signing: the resumed session pays for this time with its next voucher.
+      signed = spent;
+      return spent;
+    }
     const acked = new Promise<bigint>((resolve, reject) => acks.set(amount.toString(), { resolve, reject }));
     current.send(JSON.stringify({ type: "voucher", cumulativeAmount: amount.toString(), deadline: Number(deadline), signature }));
     return acked;
@@ -268,7 +277,12 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
       await sendVoucher().catch(() => undefined);
       stopping = true;
       clearInterval(timer);
-      socket?.send(JSON.stringify({ type: "close" }));
+      if (socket !== undefined && socket.readyState === OPEN) socket.send(JSON.stringify({ type: "close" }));
+      else {
+        // Between connections: no reconnect follows, and the relayer ends the session when it falls silent.
+        socket?.close();
+        finish({ type: "closed", reason: "client_closed", message: "stopped while disconnected", cumulativeAmount: spent.toString() });
+      }
       return endedPromise;
     },
     sessionId: () => sessionId,

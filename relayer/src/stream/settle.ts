@@ -214,7 +214,7 @@ async function markSettled(ctx: SettlementContext, settlement: SettlementRecord,
             old AS (SELECT s.session_id, s.settled FROM stream_sessions s JOIN v ON v.session_id = s.session_id),
             up AS (
               UPDATE stream_sessions s SET settled = GREATEST(s.settled, v.settled), settled_voucher = GREATEST(s.settled_voucher, v.cumulative),
-                     settling_id = NULL
+                     settling_id = CASE WHEN s.settling_id = $1::bigint THEN NULL ELSE s.settling_id END
                 FROM v WHERE s.session_id = v.session_id
               RETURNING s.session_id, s.settled)
        SELECT sum(up.settled - old.settled)::text AS paid FROM up JOIN old ON old.session_id = up.session_id`,
