@@ -5,9 +5,9 @@
  * secp256k1 addon behind a viem `toAccount` (viem's own signer manages ≈500 signatures per second, and 10,000
  * sessions need 2,000 per second); the relayer verifies them exactly as it verifies a browser's.
  *
- * Input: the environment variable BENCH_STREAM (JSON). Output: progress lines, then one line `RESULT <json>`.
+ * Input: the environment variable BENCH_STREAM (JSON). Output: progress lines, and the result as JSON in `resultFile`.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { bytesToHex, type Address, type Hex } from "viem";
 import { toAccount } from "viem/accounts";
@@ -27,6 +27,7 @@ type Input = {
   openPerSecond: number;
   warmupSeconds: number;
   measureSeconds: number;
+  resultFile: string;
 };
 
 const input: Input = JSON.parse(process.env.BENCH_STREAM ?? "{}");
@@ -139,8 +140,10 @@ const sessions = clients.map((client, index) => ({
 }));
 latencies.sort((a, b) => a - b);
 const quantile = (q: number) => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
-console.log(
-  `RESULT ${JSON.stringify({
+// A file, not stdout: a pipe may not have drained when the process exits.
+writeFileSync(
+  input.resultFile,
+  JSON.stringify({
     opened: clients.length - failedOpens,
     vouchersInWindow: latencies.length,
     vouchersPerSecond: latencies.length / windowSeconds,
@@ -153,6 +156,7 @@ console.log(
     acks,
     loadCpuPercent: ((cpu.user + cpu.system) / 1e6 / windowSeconds) * 100,
     sessions,
-  })}`,
+  }),
 );
+console.log("RESULT written");
 process.exit(0);

@@ -11,7 +11,8 @@
  * the load generator (bench/stream/load.ts, the package's own client). Listeners are funded before any timing. The
  * sessions open at a steady pace, warm up, then every voucher signed in the measurement window is timed from its
  * signature to its ack. Settlement runs on its default schedule during the run; afterwards every session is
- * settled and the vault's balances are checked against what the clients were acknowledged.
+ * settled and the vault's balances are checked against what the clients were acknowledged. The same again on
+ * PostgreSQL (figures with a `.postgres` suffix) when TEST_DATABASE_URL or DATABASE_URL is set.
  *
  * Environment: BENCH_STREAM_SESSIONS (default 10000), BENCH_STREAM_MEASURE_SECONDS (default 60).
  */
@@ -24,6 +25,7 @@ import type { AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import pg from "pg";
 import { network } from "hardhat";
 import { bytesToHex, encodeFunctionData, getAddress, keccak256, type Address, type Hex } from "viem";
 import { writeDeployments } from "../../relayer/src/deployments.js";
@@ -109,68 +111,7 @@ for (const { address } of keys) {
 }
 log(`funded ${LISTENERS} listeners in ${((performance.now() - fundStart) / 1000).toFixed(1)} s`);
 
-// ── Relayer process ─────────────────────────────────────────────────────────────────────────────
-const dir = await mkdtemp(join(tmpdir(), "bench-stream-"));
-const deploymentsDir = join(dir, "deployments");
-await writeDeployments({
-  dir: deploymentsDir,
-  deployments: {
-    chainId,
-    contracts: {
-      MusicNFT: { address: getAddress(await musicNFT.getAddress()), startBlock: 0 },
-      CreatorCoinFactory: { address: getAddress(await factory.getAddress()), startBlock: 0 },
-      BeatStreamVault: { address: vaultAddress, startBlock: 0 },
-      MockUSDC: { address: usdcAddress, startBlock: 0 },
-    },
-  },
-});
-const server = spawn(process.execPath, ["--import", "tsx", "relayer/src/server.ts"], {
-  env: {
-    ...process.env,
-    PORT: "0",
-    HOST: "127.0.0.1",
-    RPC_URL: rpc.url,
-    CHAIN_ID: String(chainId),
-    DEPLOYMENTS_DIR: deploymentsDir,
-    DATA_DIR: join(dir, "data"),
-    DATABASE_URL: "",
-    OPERATOR_API_KEY: OPERATOR_KEY,
-    BATCH_INTERVAL_MS: "86400000",
-  },
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const serverExited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
-const url = await new Promise<string>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error("relayer did not start within 60 s")), 60_000);
-  server.once("exit", (code) => reject(new Error(`relayer exited with ${code} before listening`)));
-  createInterface({ input: server.stdout! }).on("line", (line) => {
-    const match = /relayer listening on (http:\/\/\S+)/.exec(line);
-    if (match !== null) {
-      clearTimeout(timer);
-      resolve(match[1]!);
-    }
-    if (/settle|failed|error/i.test(line)) log(`[relayer] ${line}`);
-  });
-});
-log(`relayer ${url} (pid ${server.pid})`);
-
-// ── Load ────────────────────────────────────────────────────────────────────────────────────────
-const keysFile = join(dir, "keys.json");
-writeFileSync(keysFile, JSON.stringify(keys));
-const input = {
-  url: `${url.replace(/^http/, "ws")}/v1/stream`,
-  chainId,
-  vault: vaultAddress,
-  artist,
-  keysFile,
-  sessions: SESSIONS,
-  ratePerSecond: RATE.toString(),
-  openPerSecond: 500,
-  warmupSeconds: 10,
-  measureSeconds: MEASURE_SECONDS,
-};
-const serverCpuAt: { start?: number; end?: number } = {};
-const loader = spawn(process.execPath, ["--import", "tsx", "bench/stream/load.ts"], { env: { ...process.env, BENCH_STREAM: JSON.stringify(input) }, stdio: ["ignore", "pipe", "inherit"] });
+// ── One run: a relayer process on a store, the load generator against it, then settle and check ─
 type LoadResult = {
   opened: number;
   vouchersInWindow: number;
@@ -184,51 +125,147 @@ type LoadResult = {
   loadCpuPercent: number;
   sessions: { sessionId: Hex | null; listener: Address; spent: string; clean: boolean }[];
 };
-const load = await new Promise<LoadResult>((resolve, reject) => {
-  loader.once("exit", (code) => reject(new Error(`load generator exited with ${code} before its result`)));
-  createInterface({ input: loader.stdout! }).on("line", (line) => {
-    if (line.startsWith("RESULT ")) resolve(JSON.parse(line.slice(7)));
-    else {
-      log(line);
-      if (line.includes("measuring for")) serverCpuAt.start = processCpuMs(server.pid!);
-      if (line.includes("stopping")) serverCpuAt.end = processCpuMs(server.pid!);
-    }
+type RunResult = LoadResult & { serverCpuPercent: number; mismatches: number; clean: boolean };
+
+async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undefined): Promise<RunResult> {
+  const dir = await mkdtemp(join(tmpdir(), "bench-stream-"));
+  const deploymentsDir = join(dir, "deployments");
+  await writeDeployments({
+    dir: deploymentsDir,
+    deployments: {
+      chainId,
+      contracts: {
+        MusicNFT: { address: getAddress(await musicNFT.getAddress()), startBlock: 0 },
+        CreatorCoinFactory: { address: getAddress(await factory.getAddress()), startBlock: 0 },
+        BeatStreamVault: { address: vaultAddress, startBlock: 0 },
+        MockUSDC: { address: usdcAddress, startBlock: 0 },
+      },
+    },
   });
-});
-const serverCpuPercent = serverCpuAt.start !== undefined && serverCpuAt.end !== undefined ? ((serverCpuAt.end - serverCpuAt.start) / 1000 / MEASURE_SECONDS) * 100 : Number.NaN;
+  const balancesBefore = new Map<string, bigint>();
+  for (const { address } of keys) balancesBefore.set(address, await vault.balanceOf(address));
+  const server = spawn(process.execPath, ["--import", "tsx", "relayer/src/server.ts"], {
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      RPC_URL: rpc.url,
+      CHAIN_ID: String(chainId),
+      DEPLOYMENTS_DIR: deploymentsDir,
+      DATA_DIR: join(dir, "data"),
+      DATABASE_URL: databaseUrl ?? "",
+      OPERATOR_API_KEY: OPERATOR_KEY,
+      BATCH_INTERVAL_MS: "86400000",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const serverExited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("relayer did not start within 60 s")), 60_000);
+    server.once("exit", (code) => reject(new Error(`relayer exited with ${code} before listening`)));
+    createInterface({ input: server.stdout! }).on("line", (line) => {
+      const match = /relayer listening on (http:\/\/\S+)/.exec(line);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+      if (/settle|failed|error/i.test(line)) log(`[relayer] ${line}`);
+    });
+  });
+  log(`${store}: relayer ${url} (pid ${server.pid})`);
 
-// ── Settle everything and check the vault against the clients ───────────────────────────────────
-const flush = await fetch(`${url}/v1/admin/settlements/flush`, { method: "POST", headers: { authorization: `Bearer ${OPERATOR_KEY}` } });
-const flushed = (await flush.json()) as { settled: string[]; failed: string[] };
-if (flush.status !== 200 || flushed.failed.length > 0) throw new Error(`settlement flush: ${flush.status} ${JSON.stringify(flushed)}`);
-const spentBy = new Map<string, bigint>();
-for (const session of load.sessions) spentBy.set(session.listener, (spentBy.get(session.listener) ?? 0n) + BigInt(session.spent));
-let mismatches = 0;
-for (const { address } of keys) {
-  const balance = await vault.balanceOf(address);
-  if (DEPOSIT - balance !== (spentBy.get(address) ?? 0n)) mismatches += 1;
+  const keysFile = join(dir, "keys.json");
+  writeFileSync(keysFile, JSON.stringify(keys));
+  const input = {
+    url: `${url.replace(/^http/, "ws")}/v1/stream`,
+    chainId,
+    vault: vaultAddress,
+    artist,
+    keysFile,
+    sessions: SESSIONS,
+    ratePerSecond: RATE.toString(),
+    openPerSecond: 500,
+    warmupSeconds: 10,
+    measureSeconds: MEASURE_SECONDS,
+    resultFile: join(dir, "load-result.json"),
+  };
+  const serverCpuAt: { start?: number; end?: number } = {};
+  const loader = spawn(process.execPath, ["--import", "tsx", "bench/stream/load.ts"], { env: { ...process.env, BENCH_STREAM: JSON.stringify(input) }, stdio: ["ignore", "pipe", "inherit"] });
+  const load = await new Promise<LoadResult>((resolve, reject) => {
+    loader.once("exit", (code) => reject(new Error(`load generator exited with ${code} before its result`)));
+    createInterface({ input: loader.stdout! }).on("line", (line) => {
+      if (line.startsWith("RESULT ")) resolve(JSON.parse(readFileSync(input.resultFile, "utf8")));
+      else {
+        log(line);
+        if (line.includes("measuring for")) serverCpuAt.start = processCpuMs(server.pid!);
+        if (line.includes("stopping")) serverCpuAt.end = processCpuMs(server.pid!);
+      }
+    });
+  });
+  const serverCpuPercent = serverCpuAt.start !== undefined && serverCpuAt.end !== undefined ? ((serverCpuAt.end - serverCpuAt.start) / 1000 / MEASURE_SECONDS) * 100 : Number.NaN;
+
+  // Settle everything, then every listener's vault balance must have dropped by exactly what its sessions were acknowledged.
+  const flush = await fetch(`${url}/v1/admin/settlements/flush`, { method: "POST", headers: { authorization: `Bearer ${OPERATOR_KEY}` } });
+  const flushed = (await flush.json()) as { settled: string[]; failed: string[] };
+  if (flush.status !== 200 || flushed.failed.length > 0) throw new Error(`settlement flush: ${flush.status} ${JSON.stringify(flushed)}`);
+  const spentBy = new Map<string, bigint>();
+  for (const session of load.sessions) spentBy.set(session.listener, (spentBy.get(session.listener) ?? 0n) + BigInt(session.spent));
+  let mismatches = 0;
+  for (const { address } of keys) {
+    const balance = await vault.balanceOf(address);
+    if ((balancesBefore.get(address) ?? 0n) - balance !== (spentBy.get(address) ?? 0n)) mismatches += 1;
+  }
+  const totalSpent = [...spentBy.values()].reduce((sum, value) => sum + value, 0n);
+  log(`${store}: ${flushed.settled.length} settlement(s) after the run; ${mismatches} listener(s) whose vault balance differs from what their sessions were acknowledged (total ${totalSpent})`);
+  server.kill("SIGTERM");
+  await serverExited;
+  await rm(dir, { recursive: true, force: true });
+  const clean = load.errors === 0 && mismatches === 0 && load.opened === SESSIONS;
+  return { ...load, serverCpuPercent, mismatches, clean };
 }
-const totalSpent = [...spentBy.values()].reduce((sum, value) => sum + value, 0n);
-log(`settled ${flushed.settled.length} more settlement(s) after the run; ${mismatches} listener(s) whose vault balance differs from what their sessions were acknowledged (total ${totalSpent})`);
 
-server.kill("SIGTERM");
-await serverExited;
+async function withPostgres<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `stream_bench_${randomBytes(6).toString("hex")}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return await fn(url.toString());
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+const pglite = await runOn("PGlite", undefined);
+const postgresUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
+const postgres = postgresUrl === undefined ? undefined : await withPostgres(postgresUrl, (url) => runOn("PostgreSQL", url));
 rpc.server.close();
-await rm(dir, { recursive: true, force: true });
 
 // ── Report ──────────────────────────────────────────────────────────────────────────────────────
-const clean = load.errors === 0 && mismatches === 0 && load.opened === SESSIONS;
+const sustained = (run: RunResult) => (run.clean ? SESSIONS : run.sessions.filter((session) => session.clean).length);
+const figures = (suffix: string, run: RunResult) => ({
+  [`concurrentSessions${suffix}`]: sustained(run),
+  [`voucherAckP99Ms${suffix}`]: round(run.ackP99Ms, 1),
+  [`voucherAckP50Ms${suffix}`]: round(run.ackP50Ms, 1),
+  [`vouchersPerSecond${suffix}`]: round(run.vouchersPerSecond),
+  [`serverCpuPercent${suffix}`]: round(run.serverCpuPercent),
+});
 const results = {
-  concurrentSessions: clean ? SESSIONS : load.sessions.filter((session) => session.clean).length,
-  voucherAckP99Ms: round(load.ackP99Ms, 1),
-  voucherAckP50Ms: round(load.ackP50Ms, 1),
-  vouchersPerSecond: round(load.vouchersPerSecond),
+  ...figures("", pglite),
   "settleGasPerVoucher.1": round(gas.first[1]),
   "settleGasPerVoucher.100": round(gas.first[100]),
   "settleGasPerVoucher.repeat.1": round(gas.repeat[1]),
   "settleGasPerVoucher.repeat.100": round(gas.repeat[100]),
-  serverCpuPercent: round(serverCpuPercent),
-  loadGeneratorCpuPercent: round(load.loadCpuPercent),
+  ...(postgres === undefined ? {} : figures(".postgres", postgres)),
   conditions: {
     ...machine,
     loadAverage1mAtEnd: round(loadavg()[0] ?? 0, 2),
@@ -236,28 +273,31 @@ const results = {
     listeners: LISTENERS,
     voucherIntervalSeconds: 5,
     measureSeconds: MEASURE_SECONDS,
-    store: "PGlite (default, DATA_DIR on disk)",
-    errors: load.errors,
-    errorCodes: load.errorCodes,
-    vaultMismatches: mismatches,
-    note: "relayer, load generator and chain are separate processes sharing the machine; ack latency is signature to ack as the client sees it",
+    loadGeneratorCpuPercent: round(pglite.loadCpuPercent),
+    errors: { pglite: pglite.errorCodes, ...(postgres === undefined ? {} : { postgres: postgres.errorCodes }) },
+    vaultMismatches: pglite.mismatches + (postgres?.mismatches ?? 0),
+    gas: "settleGasPerVoucher: receipt gasUsed / vouchers, 21,000 base included; first settlement of each session (a new storage slot); .repeat: a later voucher of the same sessions",
+    note: "relayer, load generator and chain are separate processes sharing the machine (and other jobs: see the load average); ack latency is signature to ack as the client sees it",
   },
 };
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/stream.json", `${JSON.stringify(results, null, 2)}\n`);
+const row = (run: RunResult | undefined, pick: (run: RunResult) => number) => (run === undefined ? "-" : pick(run));
 console.table({
-  "concurrent sessions (no error)": { value: results.concurrentSessions, target: "≥ 10,000" },
-  "voucher ack p50 (ms)": { value: results.voucherAckP50Ms, target: "" },
-  "voucher ack p99 (ms)": { value: results.voucherAckP99Ms, target: "< 50" },
-  "vouchers per second": { value: results.vouchersPerSecond, target: "" },
-  "relayer CPU (% of one core)": { value: results.serverCpuPercent, target: "" },
-  "settle gas per voucher, 1 per call": { value: results["settleGasPerVoucher.1"], target: "" },
-  "settle gas per voucher, 100 per call": { value: results["settleGasPerVoucher.100"], target: "" },
+  "concurrent sessions (no error)": { PGlite: sustained(pglite), PostgreSQL: row(postgres, sustained), target: "≥ 10,000" },
+  "voucher ack p50 (ms)": { PGlite: round(pglite.ackP50Ms, 1), PostgreSQL: row(postgres, (r) => round(r.ackP50Ms, 1)), target: "" },
+  "voucher ack p99 (ms)": { PGlite: round(pglite.ackP99Ms, 1), PostgreSQL: row(postgres, (r) => round(r.ackP99Ms, 1)), target: "< 50" },
+  "vouchers per second": { PGlite: round(pglite.vouchersPerSecond), PostgreSQL: row(postgres, (r) => round(r.vouchersPerSecond)), target: "" },
+  "relayer CPU (% of one core)": { PGlite: round(pglite.serverCpuPercent), PostgreSQL: row(postgres, (r) => round(r.serverCpuPercent)), target: "" },
+  "settle gas per voucher, 1 per call": { PGlite: results["settleGasPerVoucher.1"], PostgreSQL: "", target: "" },
+  "settle gas per voucher, 100 per call": { PGlite: results["settleGasPerVoucher.100"], PostgreSQL: "", target: "" },
 });
 log("wrote bench/results/stream.json");
-if (!clean) {
-  log(`NOT CLEAN: ${load.errors} error(s) ${JSON.stringify(load.errorCodes)}, ${mismatches} vault mismatch(es), ${load.opened}/${SESSIONS} opened`);
-  process.exitCode = 1;
+for (const [name, run] of [["PGlite", pglite], ["PostgreSQL", postgres]] as const) {
+  if (run !== undefined && !run.clean) {
+    log(`${name} NOT CLEAN: ${run.errors} error(s) ${JSON.stringify(run.errorCodes)}, ${run.mismatches} vault mismatch(es), ${run.opened}/${SESSIONS} opened`);
+    process.exitCode = 1;
+  }
 }
 
 function processCpuMs(pid: number): number {
