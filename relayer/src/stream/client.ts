@@ -114,6 +114,8 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
   let finished: ClosedFrame | undefined;
   let failures = 0;
   const acks = new Map<string, { resolve: (amount: bigint) => void; reject: (error: Error) => void }>();
+  /** Vouchers sent and not yet answered: stop() waits for them, so `spent` ends at what the relayer stored. */
+  const inFlight = new Set<Promise<bigint>>();
   let resolveEnded: (frame: ClosedFrame) => void = () => {};
   const endedPromise = new Promise<ClosedFrame>((resolve) => (resolveEnded = resolve));
   let openWaiter: { resolve: (frame: OpenedFrame) => void; reject: (error: Error) => void } | undefined;
@@ -141,6 +143,11 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
       return spent;
     }
     const acked = new Promise<bigint>((resolve, reject) => acks.set(amount.toString(), { resolve, reject }));
+    inFlight.add(acked);
+    acked.then(
+      () => inFlight.delete(acked),
+      () => inFlight.delete(acked),
+    );
     current.send(JSON.stringify({ type: "voucher", cumulativeAmount: amount.toString(), deadline: Number(deadline), signature }));
     return acked;
   };
@@ -215,6 +222,9 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
       }
       case "closed": {
         const c = frame as unknown as ClosedFrame;
+        // The relayer's final word on what it stored, believed only up to what this client actually signed.
+        const stored = BigInt(c.cumulativeAmount);
+        if (stored > spent && stored <= signed) spent = stored;
         if (FINAL_REASONS.has(c.reason) || stopping) finish(c);
         return;
       }
@@ -274,8 +284,10 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
     pay: () => sendVoucher(),
     async stop() {
       if (finished !== undefined) return finished;
-      await sendVoucher().catch(() => undefined);
       stopping = true;
+      clearInterval(timer);
+      await sendVoucher().catch(() => undefined);
+      await Promise.allSettled([...inFlight]);
       clearInterval(timer);
       if (socket !== undefined && socket.readyState === OPEN) socket.send(JSON.stringify({ type: "close" }));
       else {

@@ -368,7 +368,10 @@ export function createSessionManager({ db, verifier, funds, rules, creatorOf, on
 
     async end(sessionId, reason) {
       const session = live.get(sessionId);
-      if (session !== undefined) await finish(session, reason);
+      if (session === undefined) return;
+      // Vouchers already received are answered first, so the closed frame carries the final stored amount.
+      await session.queue;
+      await finish(session, reason);
     },
 
     detach(sessionId, sink) {
