@@ -1,0 +1,382 @@
+/**
+ * The indexer's tables. Every figure the API serves is a column kept up to date by the handlers (running
+ * totals), so no request ever counts or sums over events; event rows are keyed by Ponder's `event.id`.
+ * Amounts are bigints in token units (USDC: 6 decimals, coins: 18), prices are USDC units per 1e18 coin
+ * units exactly as MusicDEX.spotPrice computes them, times are block timestamps in seconds.
+ */
+import { index, onchainTable, primaryKey, relations } from "ponder";
+
+// ------------------------------------------------------------------------------------------- music
+
+export const track = onchainTable(
+  "track",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    creator: t.hex().notNull(),
+    owner: t.hex().notNull(),
+    uri: t.text().notNull(),
+    royaltyReceiver: t.hex().notNull(),
+    royaltyBps: t.integer().notNull(),
+    plays: t.bigint().notNull().default(0n),
+    mintedAt: t.bigint().notNull(),
+    mintedBlock: t.bigint().notNull(),
+    mintTx: t.hex().notNull(),
+  }),
+  (table) => ({
+    creatorIdx: index().on(table.creator),
+    // `/tracks/top?window=all` walks this index: plays descending, id as the tie-break.
+    playsIdx: index().on(table.plays, table.id),
+  }),
+);
+
+/** Plays of one track committed in one UTC hour: the windows of `/tracks/top` add up at most 720 of these. */
+export const trackHourlyPlays = onchainTable(
+  "track_hourly_plays",
+  (t) => ({
+    trackId: t.bigint().notNull(),
+    hour: t.bigint().notNull(),
+    plays: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.trackId, table.hour] }),
+    hourIdx: index().on(table.hour),
+  }),
+);
+
+export const creator = onchainTable("creator", (t) => ({
+  address: t.hex().primaryKey(),
+  tracks: t.integer().notNull().default(0),
+  /** Committed plays of all the creator's tracks (MusicNFT.creatorPlays). */
+  plays: t.bigint().notNull().default(0n),
+  /** The relayer's last report (CreatorCoinFactory.creatorMetrics). */
+  reportedPlays: t.bigint().notNull().default(0n),
+  followers: t.bigint().notNull().default(0n),
+  revenue: t.bigint().notNull().default(0n),
+  latestSnapshotCid: t.text(),
+  metricsUpdatedAt: t.bigint(),
+  verified: t.boolean().notNull().default(false),
+  coin: t.hex(),
+  firstSeenAt: t.bigint().notNull(),
+}));
+
+export const playBatch = onchainTable(
+  "play_batch",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    root: t.hex().notNull(),
+    snapshotCid: t.text().notNull(),
+    plays: t.bigint().notNull(),
+    tracks: t.integer().notNull(),
+    committer: t.hex().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+);
+
+/** One packed delta entry of a batch, in commit order (a track may appear more than once). */
+export const batchTrackDelta = onchainTable(
+  "batch_track_delta",
+  (t) => ({
+    batchId: t.bigint().notNull(),
+    position: t.integer().notNull(),
+    trackId: t.bigint().notNull(),
+    creator: t.hex().notNull(),
+    plays: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.batchId, table.position] }),
+    trackIdx: index().on(table.trackId),
+  }),
+);
+
+// ------------------------------------------------------------------------------------------- coins
+
+export const coin = onchainTable(
+  "coin",
+  (t) => ({
+    address: t.hex().primaryKey(),
+    creator: t.hex().notNull(),
+    name: t.text().notNull().default(""),
+    symbol: t.text().notNull().default(""),
+    totalSupply: t.bigint().notNull().default(0n),
+    creatorAllocation: t.bigint().notNull().default(0n),
+    vestingDuration: t.bigint().notNull().default(0n),
+    vestingReleased: t.bigint().notNull().default(0n),
+    launchedAt: t.bigint().notNull(),
+    launchedBlock: t.bigint().notNull(),
+    // Market, as the last Swapped event left it.
+    virtualUsdc: t.bigint().notNull().default(0n),
+    usdcReserve: t.bigint().notNull().default(0n),
+    coinReserve: t.bigint().notNull().default(0n),
+    price: t.bigint().notNull().default(0n),
+    marketCap: t.bigint().notNull().default(0n),
+    volumeUsdc: t.bigint().notNull().default(0n),
+    trades: t.integer().notNull().default(0),
+    lastTradeAt: t.bigint(),
+    holders: t.integer().notNull().default(0),
+    // Fees of this market (2.5 % of each trade: 1 % creator, 1 % holders, 0.5 % treasury).
+    feesTotal: t.bigint().notNull().default(0n),
+    creatorFeesAccrued: t.bigint().notNull().default(0n),
+    creatorFeesClaimed: t.bigint().notNull().default(0n),
+    holderFeesAccrued: t.bigint().notNull().default(0n),
+    holderFeesReleased: t.bigint().notNull().default(0n),
+    // Revenue accounting mirrored from CreatorCoin (same integer math), so holders' claimable amounts are exact.
+    revenuePerToken: t.bigint().notNull().default(0n),
+    eligibleSupply: t.bigint().notNull().default(0n),
+    undistributedRevenue: t.bigint().notNull().default(0n),
+    revenueDeposited: t.bigint().notNull().default(0n),
+    revenueClaimed: t.bigint().notNull().default(0n),
+  }),
+  (table) => ({
+    marketCapIdx: index().on(table.marketCap, table.address),
+    creatorIdx: index().on(table.creator),
+  }),
+);
+
+/** A coin balance. revenueSnapshot/owed mirror CreatorCoin's per-account slot; `excluded` earns nothing. */
+export const coinHolder = onchainTable(
+  "coin_holder",
+  (t) => ({
+    coin: t.hex().notNull(),
+    holder: t.hex().notNull(),
+    balance: t.bigint().notNull().default(0n),
+    excluded: t.boolean().notNull().default(false),
+    revenueSnapshot: t.bigint().notNull().default(0n),
+    owed: t.bigint().notNull().default(0n),
+    claimed: t.bigint().notNull().default(0n),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.coin, table.holder] }),
+    balanceIdx: index().on(table.coin, table.balance),
+    holderIdx: index().on(table.holder),
+  }),
+);
+
+export const trade = onchainTable(
+  "trade",
+  (t) => ({
+    id: t.text().primaryKey(),
+    coin: t.hex().notNull(),
+    trader: t.hex().notNull(),
+    recipient: t.hex().notNull(),
+    isBuy: t.boolean().notNull(),
+    usdcAmount: t.bigint().notNull(),
+    coinAmount: t.bigint().notNull(),
+    fee: t.bigint().notNull(),
+    usdcReserve: t.bigint().notNull(),
+    coinReserve: t.bigint().notNull(),
+    price: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    coinIdx: index().on(table.coin, table.blockNumber, table.logIndex),
+  }),
+);
+
+/** OHLCV of one coin per interval ("1m", "1h", "1d") starting at `time`; prices after each trade. */
+export const candle = onchainTable(
+  "candle",
+  (t) => ({
+    coin: t.hex().notNull(),
+    interval: t.text().notNull(),
+    time: t.bigint().notNull(),
+    open: t.bigint().notNull(),
+    high: t.bigint().notNull(),
+    low: t.bigint().notNull(),
+    close: t.bigint().notNull(),
+    volumeUsdc: t.bigint().notNull(),
+    volumeCoin: t.bigint().notNull(),
+    trades: t.integer().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.coin, table.interval, table.time] }),
+  }),
+);
+
+export const revenueDeposit = onchainTable(
+  "revenue_deposit",
+  (t) => ({
+    id: t.text().primaryKey(),
+    coin: t.hex().notNull(),
+    from: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    revenuePerToken: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ coinIdx: index().on(table.coin) }),
+);
+
+export const revenueClaim = onchainTable(
+  "revenue_claim",
+  (t) => ({
+    id: t.text().primaryKey(),
+    coin: t.hex().notNull(),
+    holder: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ holderIdx: index().on(table.holder) }),
+);
+
+// ------------------------------------------------------------------------------------------- vault
+
+export const listener = onchainTable("listener", (t) => ({
+  address: t.hex().primaryKey(),
+  /** Unspent USDC (BeatStreamVault.balanceOf), including a pending withdrawal. */
+  balance: t.bigint().notNull().default(0n),
+  deposited: t.bigint().notNull().default(0n),
+  spent: t.bigint().notNull().default(0n),
+  withdrawn: t.bigint().notNull().default(0n),
+  pendingWithdrawal: t.bigint().notNull().default(0n),
+  withdrawalAvailableAt: t.bigint().notNull().default(0n),
+}));
+
+export const artist = onchainTable("artist", (t) => ({
+  address: t.hex().primaryKey(),
+  /** USDC earned and not yet withdrawn (BeatStreamVault.earningsOf). */
+  balance: t.bigint().notNull().default(0n),
+  earned: t.bigint().notNull().default(0n),
+  withdrawn: t.bigint().notNull().default(0n),
+}));
+
+export const streamSession = onchainTable("stream_session", (t) => ({
+  sessionKey: t.hex().primaryKey(),
+  listener: t.hex().notNull(),
+  artist: t.hex().notNull(),
+  sessionId: t.hex().notNull(),
+  totalSettled: t.bigint().notNull(),
+}));
+
+export const vaultDeposit = onchainTable(
+  "vault_deposit",
+  (t) => ({
+    id: t.text().primaryKey(),
+    listener: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ listenerIdx: index().on(table.listener) }),
+);
+
+export const settlement = onchainTable(
+  "settlement",
+  (t) => ({
+    id: t.text().primaryKey(),
+    sessionKey: t.hex().notNull(),
+    listener: t.hex().notNull(),
+    artist: t.hex().notNull(),
+    sessionId: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    totalSettled: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ listenerIdx: index().on(table.listener), artistIdx: index().on(table.artist) }),
+);
+
+/** Withdrawal requests, cancellations and executions of listeners, and artists' earnings withdrawals. */
+export const withdrawal = onchainTable(
+  "withdrawal",
+  (t) => ({
+    id: t.text().primaryKey(),
+    kind: t.text().notNull(),
+    account: t.hex().notNull(),
+    to: t.hex(),
+    amount: t.bigint().notNull(),
+    availableAt: t.bigint(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ accountIdx: index().on(table.account) }),
+);
+
+// ------------------------------------------------------------------------------------------- platform
+
+/** One row (id "global"): the protocol's totals and governance parameters as they now stand. */
+export const platform = onchainTable("platform", (t) => ({
+  id: t.text().primaryKey(),
+  tracks: t.integer().notNull().default(0),
+  creators: t.integer().notNull().default(0),
+  plays: t.bigint().notNull().default(0n),
+  batches: t.integer().notNull().default(0),
+  coins: t.integer().notNull().default(0),
+  trades: t.integer().notNull().default(0),
+  volumeUsdc: t.bigint().notNull().default(0n),
+  feesTotal: t.bigint().notNull().default(0n),
+  treasuryFeesAccrued: t.bigint().notNull().default(0n),
+  treasuryFeesClaimed: t.bigint().notNull().default(0n),
+  revenueDeposited: t.bigint().notNull().default(0n),
+  revenueClaimed: t.bigint().notNull().default(0n),
+  listeners: t.integer().notNull().default(0),
+  vaultDeposited: t.bigint().notNull().default(0n),
+  vaultSettled: t.bigint().notNull().default(0n),
+  vaultWithdrawn: t.bigint().notNull().default(0n),
+  earningsWithdrawn: t.bigint().notNull().default(0n),
+  treasury: t.hex(),
+  defaultVirtualUsdc: t.bigint().notNull().default(0n),
+  launchThreshold: t.bigint().notNull().default(0n),
+  coinSupply: t.bigint().notNull().default(0n),
+  creatorAllocationBps: t.bigint().notNull().default(0n),
+  vestingDuration: t.bigint().notNull().default(0n),
+}));
+
+/** Plays committed and trading per UTC hour over the whole platform: `/stats` adds up at most 24 of these. */
+export const platformHourly = onchainTable("platform_hourly", (t) => ({
+  hour: t.bigint().primaryKey(),
+  plays: t.bigint().notNull().default(0n),
+  trades: t.integer().notNull().default(0),
+  volumeUsdc: t.bigint().notNull().default(0n),
+}));
+
+// ------------------------------------------------------------------------------------------- relations (GraphQL)
+
+export const trackRelations = relations(track, ({ one, many }) => ({
+  creatorRow: one(creator, { fields: [track.creator], references: [creator.address] }),
+  hourlyPlays: many(trackHourlyPlays),
+}));
+
+export const trackHourlyPlaysRelations = relations(trackHourlyPlays, ({ one }) => ({
+  track: one(track, { fields: [trackHourlyPlays.trackId], references: [track.id] }),
+}));
+
+export const creatorRelations = relations(creator, ({ many }) => ({
+  trackRows: many(track),
+}));
+
+export const playBatchRelations = relations(playBatch, ({ many }) => ({
+  deltas: many(batchTrackDelta),
+}));
+
+export const batchTrackDeltaRelations = relations(batchTrackDelta, ({ one }) => ({
+  batch: one(playBatch, { fields: [batchTrackDelta.batchId], references: [playBatch.id] }),
+}));
+
+export const coinRelations = relations(coin, ({ many }) => ({
+  holderRows: many(coinHolder),
+  tradeRows: many(trade),
+  candles: many(candle),
+}));
+
+export const coinHolderRelations = relations(coinHolder, ({ one }) => ({
+  coinRow: one(coin, { fields: [coinHolder.coin], references: [coin.address] }),
+}));
+
+export const tradeRelations = relations(trade, ({ one }) => ({
+  coinRow: one(coin, { fields: [trade.coin], references: [coin.address] }),
+}));
+
+export const candleRelations = relations(candle, ({ one }) => ({
+  coinRow: one(coin, { fields: [candle.coin], references: [coin.address] }),
+}));

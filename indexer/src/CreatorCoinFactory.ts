@@ -1,0 +1,36 @@
+import { ponder } from "ponder:registry";
+import { coin, creator } from "ponder:schema";
+import { marketCap } from "../lib/math.js";
+import { ensureCreator, updatePlatform } from "./lib/platform.js";
+
+// In launchCoin the market opens (MusicDEX:MarketOpened) before this event, so the coin row may exist already.
+ponder.on("CreatorCoinFactory:CreatorCoinLaunched", async ({ event, context }) => {
+  const { creator: creatorAddress, coin: coinAddress, name, symbol, totalSupply, creatorAllocation, vestingDuration } = event.args;
+  const launch = { name, symbol, totalSupply, creatorAllocation, vestingDuration: BigInt(vestingDuration) };
+  await context.db
+    .insert(coin)
+    .values({ address: coinAddress, creator: creatorAddress, launchedAt: event.block.timestamp, launchedBlock: event.block.number, ...launch })
+    .onConflictDoUpdate((row) => ({ ...launch, marketCap: marketCap({ price: row.price, totalSupply }) }));
+  await ensureCreator({ db: context.db, address: creatorAddress, timestamp: event.block.timestamp });
+  await context.db.update(creator, { address: creatorAddress }).set({ coin: coinAddress });
+  await updatePlatform(context.db, (p) => ({ coins: p.coins + 1 }));
+});
+
+ponder.on("CreatorCoinFactory:LaunchParametersUpdated", async ({ event, context }) => {
+  const { launchThreshold, coinSupply, creatorAllocationBps, vestingDuration } = event.args;
+  await updatePlatform(context.db, () => ({ launchThreshold, coinSupply, creatorAllocationBps, vestingDuration }));
+});
+
+ponder.on("CreatorCoinFactory:CreatorMetricsUpdated", async ({ event, context }) => {
+  const { creator: address, plays, followers, revenue, snapshotCid } = event.args;
+  await ensureCreator({ db: context.db, address, timestamp: event.block.timestamp });
+  await context.db
+    .update(creator, { address })
+    .set({ reportedPlays: plays, followers, revenue, latestSnapshotCid: snapshotCid, metricsUpdatedAt: event.block.timestamp });
+});
+
+ponder.on("CreatorCoinFactory:CreatorVerified", async ({ event, context }) => {
+  const { creator: address, verified } = event.args;
+  await ensureCreator({ db: context.db, address, timestamp: event.block.timestamp });
+  await context.db.update(creator, { address }).set({ verified });
+});

@@ -1,0 +1,96 @@
+import { ponder } from "ponder:registry";
+import { candle, coin, trade } from "ponder:schema";
+import { bucketStart, CANDLE_INTERVALS, marketCap, spotPrice, splitFee } from "../lib/math.js";
+import { addHourly, updatePlatform } from "./lib/platform.js";
+
+// Opened inside launchCoin, before CreatorCoinLaunched: create the coin row with what the market knows.
+ponder.on("MusicDEX:MarketOpened", async ({ event, context }) => {
+  const { coin: address, creator, coinReserve, virtualUsdc } = event.args;
+  const market = { virtualUsdc, coinReserve, usdcReserve: 0n, price: spotPrice({ virtualUsdc, usdcReserve: 0n, coinReserve }) };
+  await context.db
+    .insert(coin)
+    .values({ address, creator, launchedAt: event.block.timestamp, launchedBlock: event.block.number, ...market })
+    .onConflictDoUpdate((row) => ({ ...market, marketCap: marketCap({ price: market.price, totalSupply: row.totalSupply }) }));
+});
+
+ponder.on("MusicDEX:Swapped", async ({ event, context }) => {
+  const { coin: address, trader, recipient, isBuy, usdcAmount, coinAmount, fee, usdcReserve, coinReserve } = event.args;
+  const { creatorFee, holderFee, treasuryFee } = splitFee(fee);
+  const timestamp = event.block.timestamp;
+  const row = await context.db.update(coin, { address }).set((current) => {
+    const price = spotPrice({ virtualUsdc: current.virtualUsdc, usdcReserve, coinReserve });
+    return {
+      usdcReserve,
+      coinReserve,
+      price,
+      marketCap: marketCap({ price, totalSupply: current.totalSupply }),
+      volumeUsdc: current.volumeUsdc + usdcAmount,
+      trades: current.trades + 1,
+      lastTradeAt: timestamp,
+      feesTotal: current.feesTotal + fee,
+      creatorFeesAccrued: current.creatorFeesAccrued + creatorFee,
+      holderFeesAccrued: current.holderFeesAccrued + holderFee,
+    };
+  });
+  const price = row.price;
+  await context.db.insert(trade).values({
+    id: event.id,
+    coin: address,
+    trader,
+    recipient,
+    isBuy,
+    usdcAmount,
+    coinAmount,
+    fee,
+    usdcReserve,
+    coinReserve,
+    price,
+    blockNumber: event.block.number,
+    logIndex: event.log.logIndex,
+    timestamp,
+    txHash: event.transaction.hash,
+  });
+  for (const [interval, seconds] of Object.entries(CANDLE_INTERVALS)) {
+    await context.db
+      .insert(candle)
+      .values({ coin: address, interval, time: bucketStart(timestamp, seconds), open: price, high: price, low: price, close: price, volumeUsdc: usdcAmount, volumeCoin: coinAmount, trades: 1 })
+      .onConflictDoUpdate((current) => ({
+        high: price > current.high ? price : current.high,
+        low: price < current.low ? price : current.low,
+        close: price,
+        volumeUsdc: current.volumeUsdc + usdcAmount,
+        volumeCoin: current.volumeCoin + coinAmount,
+        trades: current.trades + 1,
+      }));
+  }
+  await updatePlatform(context.db, (p) => ({
+    trades: p.trades + 1,
+    volumeUsdc: p.volumeUsdc + usdcAmount,
+    feesTotal: p.feesTotal + fee,
+    treasuryFeesAccrued: p.treasuryFeesAccrued + treasuryFee,
+  }));
+  await addHourly({ db: context.db, timestamp, trades: 1, volumeUsdc: usdcAmount });
+});
+
+ponder.on("MusicDEX:CreatorFeesClaimed", async ({ event, context }) => {
+  const { coin: address, amount } = event.args;
+  await context.db.update(coin, { address }).set((row) => ({ creatorFeesClaimed: row.creatorFeesClaimed + amount }));
+});
+
+ponder.on("MusicDEX:HolderFeesReleased", async ({ event, context }) => {
+  const { coin: address, amount } = event.args;
+  await context.db.update(coin, { address }).set((row) => ({ holderFeesReleased: row.holderFeesReleased + amount }));
+});
+
+ponder.on("MusicDEX:TreasuryFeesClaimed", async ({ event, context }) => {
+  const { amount } = event.args;
+  await updatePlatform(context.db, (p) => ({ treasuryFeesClaimed: p.treasuryFeesClaimed + amount }));
+});
+
+ponder.on("MusicDEX:TreasuryUpdated", async ({ event, context }) => {
+  await updatePlatform(context.db, () => ({ treasury: event.args.newTreasury }));
+});
+
+ponder.on("MusicDEX:DefaultVirtualUsdcUpdated", async ({ event, context }) => {
+  await updatePlatform(context.db, () => ({ defaultVirtualUsdc: event.args.newVirtualUsdc }));
+});

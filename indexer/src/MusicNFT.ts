@@ -1,0 +1,70 @@
+import { ponder } from "ponder:registry";
+import { batchTrackDelta, creator, playBatch, track, trackHourlyPlays } from "ponder:schema";
+import { zeroAddress } from "viem";
+import { bucketStart, decodeDeltas } from "../lib/math.js";
+import { addHourly, ensureCreator, updatePlatform } from "./lib/platform.js";
+
+ponder.on("MusicNFT:TrackMinted", async ({ event, context }) => {
+  const { trackId, creator: creatorAddress, uri, royaltyReceiver, royaltyBps } = event.args;
+  await context.db.insert(track).values({
+    id: trackId,
+    creator: creatorAddress,
+    owner: creatorAddress, // mintTrack mints to its caller, the creator
+    uri,
+    royaltyReceiver,
+    royaltyBps: Number(royaltyBps),
+    mintedAt: event.block.timestamp,
+    mintedBlock: event.block.number,
+    mintTx: event.transaction.hash,
+  });
+  await ensureCreator({ db: context.db, address: creatorAddress, timestamp: event.block.timestamp });
+  await context.db.update(creator, { address: creatorAddress }).set((row) => ({ tracks: row.tracks + 1 }));
+  await updatePlatform(context.db, (p) => ({ tracks: p.tracks + 1 }));
+});
+
+// The mint's Transfer comes before TrackMinted (the row does not exist yet); TrackMinted sets the first owner.
+ponder.on("MusicNFT:Transfer", async ({ event, context }) => {
+  if (event.args.from === zeroAddress) return;
+  await context.db.update(track, { id: event.args.tokenId }).set({ owner: event.args.to });
+});
+
+ponder.on("MusicNFT:TrackRoyaltyUpdated", async ({ event, context }) => {
+  await context.db
+    .update(track, { id: event.args.trackId })
+    .set({ royaltyReceiver: event.args.royaltyReceiver, royaltyBps: Number(event.args.royaltyBps) });
+});
+
+ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
+  const { batchId, root, snapshotCid, plays, tracks, deltas } = event.args;
+  const hour = bucketStart(event.block.timestamp, 3_600n);
+  const entries = decodeDeltas(deltas);
+  const deltaRows: (typeof batchTrackDelta.$inferInsert)[] = [];
+  // A creator's plays are the sum of its tracks' deltas; summed here so each creator row is written once.
+  const creatorPlays = new Map<`0x${string}`, bigint>();
+  for (const [position, { trackId, plays: delta }] of entries.entries()) {
+    const row = await context.db.update(track, { id: trackId }).set((current) => ({ plays: current.plays + delta }));
+    creatorPlays.set(row.creator, (creatorPlays.get(row.creator) ?? 0n) + delta);
+    await context.db
+      .insert(trackHourlyPlays)
+      .values({ trackId, hour, plays: delta })
+      .onConflictDoUpdate((current) => ({ plays: current.plays + delta }));
+    deltaRows.push({ batchId, position, trackId, creator: row.creator, plays: delta });
+  }
+  for (const [address, delta] of creatorPlays) {
+    await context.db.update(creator, { address }).set((current) => ({ plays: current.plays + delta }));
+  }
+  if (deltaRows.length > 0) await context.db.insert(batchTrackDelta).values(deltaRows);
+  await context.db.insert(playBatch).values({
+    id: batchId,
+    root,
+    snapshotCid,
+    plays,
+    tracks: Number(tracks),
+    committer: event.transaction.from,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    txHash: event.transaction.hash,
+  });
+  await updatePlatform(context.db, (p) => ({ plays: p.plays + plays, batches: p.batches + 1 }));
+  await addHourly({ db: context.db, timestamp: event.block.timestamp, plays });
+});

@@ -1,0 +1,45 @@
+/**
+ * The indexer's HTTP API on Ponder's Hono app: GraphQL at /graphql, SQL over HTTP at /sql/* (for
+ * @ponder/client), and the REST routes. Ponder itself serves /health, /ready, /status and /metrics.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { client, graphql } from "ponder";
+import { db } from "ponder:api";
+import schema from "ponder:schema";
+import { IndexerApiError } from "./errors.js";
+import { artists, holders, listeners } from "./routes/accounts.js";
+import { batches } from "./routes/batches.js";
+import { coins } from "./routes/coins.js";
+import { creators } from "./routes/creators.js";
+import { stats } from "./routes/stats.js";
+import { tracks } from "./routes/tracks.js";
+
+const app = new Hono();
+
+app.use("/graphql", graphql({ db, schema }));
+app.use("/sql/*", client({ db, schema }));
+
+app.route("/tracks", tracks);
+app.route("/creators", creators);
+app.route("/coins", coins);
+app.route("/stats", stats);
+app.route("/batches", batches);
+app.route("/listeners", listeners);
+app.route("/artists", artists);
+app.route("/holders", holders);
+
+app.onError((error, c) => {
+  if (error instanceof IndexerApiError) {
+    if (error.status >= 500) console.error(error);
+    return c.json({ error: { code: error.code, message: error.message } }, error.status);
+  }
+  // Hono's own exceptions (e.g. malformed input it rejects itself) keep their status under a generic code.
+  if (error instanceof HTTPException && error.status < 500) {
+    return c.json({ error: { code: "bad_request", message: error.message } }, 400);
+  }
+  console.error(error);
+  return c.json({ error: { code: "internal_error", message: "internal error" } }, 500);
+});
+
+export default app;

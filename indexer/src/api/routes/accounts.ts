@@ -1,0 +1,69 @@
+/** The per-address views: a listener's vault account, an artist's earnings, a holder's revenue. */
+import { Hono } from "hono";
+import { and, asc, eq, gt } from "ponder";
+import { db } from "ponder:api";
+import { artist, coin, coinHolder, listener } from "ponder:schema";
+import { z } from "zod";
+import { claimableRevenue } from "../../../lib/math.js";
+import { toJson } from "../json.js";
+import { addressParam, decodeCursor, encodeCursor, page, validate } from "../validation.js";
+
+const hexCursor = z
+  .string()
+  .regex(/^0x[0-9a-f]{40}$/)
+  .transform((value): `0x${string}` => `0x${value.slice(2)}`);
+
+/** Vault account of a listener; an address the vault never saw has all zeros, as on chain. */
+export const listeners = new Hono().get("/:address", validate("param", addressParam), async (c) => {
+  const { address } = c.req.valid("param");
+  const [row] = await db.select().from(listener).where(eq(listener.address, address)).limit(1);
+  return c.json(
+    toJson(row ?? { address, balance: 0n, deposited: 0n, spent: 0n, withdrawn: 0n, pendingWithdrawal: 0n, withdrawalAvailableAt: 0n }),
+  );
+});
+
+/** What an artist earns: vault settlements, and as a coin's creator, its trading fees and vested coins. */
+export const artists = new Hono().get("/:address/earnings", validate("param", addressParam), async (c) => {
+  const { address } = c.req.valid("param");
+  const [[vault], coinRows] = await Promise.all([
+    db.select().from(artist).where(eq(artist.address, address)).limit(1),
+    db.select().from(coin).where(eq(coin.creator, address)),
+  ]);
+  return c.json(
+    toJson({
+      address,
+      vault: { balance: vault?.balance ?? 0n, earned: vault?.earned ?? 0n, withdrawn: vault?.withdrawn ?? 0n },
+      coins: coinRows.map((row) => ({
+        coin: row.address,
+        symbol: row.symbol,
+        creatorFeesAccrued: row.creatorFeesAccrued,
+        creatorFeesClaimed: row.creatorFeesClaimed,
+        creatorFeesUnclaimed: row.creatorFeesAccrued - row.creatorFeesClaimed,
+        creatorAllocation: row.creatorAllocation,
+        vestingReleased: row.vestingReleased,
+      })),
+    }),
+  );
+});
+
+const holderQuery = z.object({ ...page });
+
+/** Revenue of one holder per coin (claimable now, claimed so far), coins by address. */
+export const holders = new Hono().get("/:address/earnings", validate("param", addressParam), validate("query", holderQuery), async (c) => {
+  const { address } = c.req.valid("param");
+  const { limit, cursor } = c.req.valid("query");
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([hexCursor]))[0];
+  const rows = await db
+    .select({ holder: coinHolder, revenuePerToken: coin.revenuePerToken, symbol: coin.symbol })
+    .from(coinHolder)
+    .innerJoin(coin, eq(coin.address, coinHolder.coin))
+    .where(and(eq(coinHolder.holder, address), after === undefined ? undefined : gt(coinHolder.coin, after)))
+    .orderBy(asc(coinHolder.coin))
+    .limit(limit + 1);
+  const items = rows.slice(0, limit).map(({ holder, revenuePerToken, symbol }) => {
+    const claimable = claimableRevenue(holder, revenuePerToken);
+    return { coin: holder.coin, symbol, balance: holder.balance, claimable, claimed: holder.claimed, earned: claimable + holder.claimed };
+  });
+  const last = items.at(-1);
+  return c.json(toJson({ address, items, nextCursor: rows.length > limit && last ? encodeCursor([last.coin]) : null }));
+});

@@ -1,0 +1,127 @@
+import { Hono } from "hono";
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql } from "ponder";
+import { db } from "ponder:api";
+import { candle, coin, coinHolder } from "ponder:schema";
+import { z } from "zod";
+import { CANDLE_INTERVALS, claimableRevenue } from "../../../lib/math.js";
+import { InvalidParameterError, NotFoundError } from "../errors.js";
+import { toJson } from "../json.js";
+import { address, at, decodeCursor, encodeCursor, nowSeconds, page, uint, validate } from "../validation.js";
+import { windowStart } from "../windows.js";
+
+const decimal = z.string().regex(/^\d+$/).transform(BigInt);
+const hexCursor = z
+  .string()
+  .regex(/^0x[0-9a-f]{40}$/)
+  .transform((value): `0x${string}` => `0x${value.slice(2)}`);
+
+const listQuery = z.object({ ...page, at });
+const coinQuery = z.object({ at });
+const coinParam = z.object({ address });
+const candlesQuery = z.object({
+  ...page,
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+  interval: z.enum(["1m", "1h", "1d"]),
+  from: uint.optional(),
+  to: uint.optional(),
+});
+const holdersQuery = z.object({ ...page });
+
+type CoinRow = typeof coin.$inferSelect;
+
+/** USDC traded per coin in the 24 hours ending at `end` (its 1h candles: the current hour and the 23 before). */
+async function volume24h(coins: `0x${string}`[], end: bigint): Promise<Map<string, bigint>> {
+  if (coins.length === 0) return new Map();
+  const rows = await db
+    .select({ coin: candle.coin, volume: sql<string>`sum(${candle.volumeUsdc})` })
+    .from(candle)
+    .where(and(inArray(candle.coin, coins), eq(candle.interval, "1h"), gte(candle.time, windowStart(end, 24n)), lte(candle.time, end)))
+    .groupBy(candle.coin);
+  return new Map(rows.map((row) => [row.coin, BigInt(row.volume)]));
+}
+
+function withVolume(row: CoinRow, volumes: Map<string, bigint>) {
+  return { ...row, volume24hUsdc: volumes.get(row.address) ?? 0n };
+}
+
+async function findCoin(address: `0x${string}`): Promise<CoinRow> {
+  const [row] = await db.select().from(coin).where(eq(coin.address, address)).limit(1);
+  if (row === undefined) throw new NotFoundError("coin_not_found", `${address} is not a launched creator coin (or not indexed yet)`);
+  return row;
+}
+
+export const coins = new Hono()
+  /** Coins by market capitalisation, largest first (ties by address). */
+  .get("/", validate("query", listQuery), async (c) => {
+    const { limit, cursor, at: atParam } = c.req.valid("query");
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimal, hexCursor]));
+    const rows = await db
+      .select()
+      .from(coin)
+      .where(after === undefined ? undefined : or(lt(coin.marketCap, after[0]), and(eq(coin.marketCap, after[0]), gt(coin.address, after[1]))))
+      .orderBy(desc(coin.marketCap), asc(coin.address))
+      .limit(limit + 1);
+    const pageRows = rows.slice(0, limit);
+    const volumes = await volume24h(pageRows.map((row) => row.address), atParam ?? nowSeconds());
+    const last = pageRows.at(-1);
+    return c.json(toJson({ items: pageRows.map((row) => withVolume(row, volumes)), nextCursor: rows.length > limit && last ? encodeCursor([last.marketCap, last.address]) : null }));
+  })
+  .get("/:address", validate("param", coinParam), validate("query", coinQuery), async (c) => {
+    const { address: coinAddress } = c.req.valid("param");
+    const row = await findCoin(coinAddress);
+    const volumes = await volume24h([row.address], c.req.valid("query").at ?? nowSeconds());
+    return c.json(toJson(withVolume(row, volumes)));
+  })
+  /** OHLCV candles of one interval, oldest first, with `time` (bucket start, unix seconds) in [from, to]. */
+  .get("/:address/candles", validate("param", coinParam), validate("query", candlesQuery), async (c) => {
+    const { address: coinAddress } = c.req.valid("param");
+    const { interval, from, to, limit, cursor } = c.req.valid("query");
+    if (from !== undefined && to !== undefined && from > to) throw new InvalidParameterError("from: must not be after to");
+    await findCoin(coinAddress);
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimal]))[0];
+    const rows = await db
+      .select()
+      .from(candle)
+      .where(
+        and(
+          eq(candle.coin, coinAddress),
+          eq(candle.interval, interval),
+          from === undefined ? undefined : gte(candle.time, from),
+          to === undefined ? undefined : lte(candle.time, to),
+          after === undefined ? undefined : gt(candle.time, after),
+        ),
+      )
+      .orderBy(asc(candle.time))
+      .limit(limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return c.json(toJson({ interval, seconds: CANDLE_INTERVALS[interval], items, nextCursor: rows.length > limit && last ? encodeCursor([last.time]) : null }));
+  })
+  /** Holders with a positive balance, largest first, with the revenue each may claim now. */
+  .get("/:address/holders", validate("param", coinParam), validate("query", holdersQuery), async (c) => {
+    const { address: coinAddress } = c.req.valid("param");
+    const { limit, cursor } = c.req.valid("query");
+    const coinRow = await findCoin(coinAddress);
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimal, hexCursor]));
+    const rows = await db
+      .select()
+      .from(coinHolder)
+      .where(
+        and(
+          eq(coinHolder.coin, coinAddress),
+          gt(coinHolder.balance, 0n),
+          after === undefined ? undefined : or(lt(coinHolder.balance, after[0]), and(eq(coinHolder.balance, after[0]), gt(coinHolder.holder, after[1]))),
+        ),
+      )
+      .orderBy(desc(coinHolder.balance), asc(coinHolder.holder))
+      .limit(limit + 1);
+    const items = rows.slice(0, limit).map((row) => ({
+      holder: row.holder,
+      balance: row.balance,
+      excluded: row.excluded,
+      claimableRevenue: claimableRevenue(row, coinRow.revenuePerToken),
+      claimedRevenue: row.claimed,
+    }));
+    const last = items.at(-1);
+    return c.json(toJson({ holders: coinRow.holders, items, nextCursor: rows.length > limit && last ? encodeCursor([last.balance, last.holder]) : null }));
+  });
