@@ -113,6 +113,8 @@ export type GeneratedChain = {
   /** The chain's last block number. */
   blocks: number;
   rounds: number;
+  /** Block timestamp of the last trading round (the closing withdrawals come a day later): where "the last 24 h" of activity ends. */
+  activeUntil: number;
   /** Wall-clock seconds: deploy, then the events. */
   deploySeconds: number;
   generateSeconds: number;
@@ -194,6 +196,7 @@ export async function generateChain({ targetEvents = 100_000, deploymentsDir = j
       transactions: filled.transactions,
       blocks: Number(counted.lastBlock),
       rounds: filled.rounds,
+      activeUntil: filled.activeUntil,
       rpcUrl: node.rpcUrl,
       chainId: BENCH_CHAIN_ID,
       deploymentsDir,
@@ -544,6 +547,7 @@ async function fill({ rpc, node, targetEvents, log }: FillParameters) {
   }
 
   // ── The end: a day later, pending withdrawals execute, artists cash out; then finality ────────────
+  const activeUntil = chainTime;
   const closing: Tx[] = [];
   for (const listener of listeners) {
     if (listener.withdrawalPending) closing.push(tx(listener.account, "withdrawal", vault, "BeatStreamVault", "withdraw", [], 150_000n));
@@ -555,7 +559,7 @@ async function fill({ rpc, node, targetEvents, log }: FillParameters) {
   for (let index = 0; index < FINALITY_BLOCKS; index++) await mine([], 2);
   log(`generator time (s): ${Object.entries(timings).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)}`).join(", ")}`);
   log(`generated ${round} rounds: ${protocolEvents} protocol events (by the generator's own count), ${transactions} transactions, ${blocks} blocks`);
-  return { trackDeltas, transactions, blocks, rounds: round, contractAt, eventTables };
+  return { trackDeltas, transactions, blocks, rounds: round, activeUntil, contractAt, eventTables };
 }
 
 export type CountEventsParameters = { rpcUrl: string; contractAt: Map<Address, ContractName>; eventTables: Record<ContractName, Map<Hex, AbiEvent>> };
