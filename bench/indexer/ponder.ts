@@ -38,6 +38,14 @@ export type PonderSync = {
   handlers: { event: string; count: number; totalMs: number }[];
   /** Ponder's split of the historical phase: extract (RPC, decode) and transform (prefetch, index, flush…), seconds. */
   phases: Record<string, number>;
+  /** Database work of the handlers by `table.method` (ponder_indexing_cache_query_duration and store query counts). */
+  tables: { table: string; method: string; count: number; totalMs: number }[];
+  /** RPC requests Ponder made to the node, by method: count and total ms. */
+  rpc: { method: string; count: number; totalMs: number }[];
+  /** CPU seconds (user + system) the Ponder process tree used from spawn to /ready: unlike wall time, barely moved by other jobs. */
+  cpuSeconds: number;
+  /** The same over the backfill alone (sampled every 100 ms, so ± 0.1 s of CPU at its start). */
+  backfillCpuSeconds: number;
 };
 
 export type RunningPonder = { url: string; pid: number; sync: PonderSync; output(): string; stop(): Promise<void> };
@@ -49,16 +57,18 @@ export type StartPonderParameters = {
   databaseUrl?: string;
   dataDir: string;
   schema: string;
+  /** Ponder's --root (default: the indexer, `indexer/`). */
+  root?: string;
   timeoutMs?: number;
   log?: (line: string) => void;
 };
 export type StartPonderReturnType = RunningPonder;
 
 /** Starts Ponder and resolves once it has synced everything and answers /ready; rejects if it exits first. */
-export async function startPonder({ rpcUrl, deploymentsDir, databaseUrl, dataDir, schema, timeoutMs = 900_000, log = () => {} }: StartPonderParameters): Promise<StartPonderReturnType> {
+export async function startPonder({ rpcUrl, deploymentsDir, databaseUrl, dataDir, schema, root = "indexer", timeoutMs = 900_000, log = () => {} }: StartPonderParameters): Promise<StartPonderReturnType> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [PONDER_BIN, "--root", "indexer", "--log-format", "json", "start", "--schema", schema, "--port", String(port), "--hostname", "127.0.0.1"], {
+  const child = spawn(process.execPath, [PONDER_BIN, "--root", root, "--log-format", "json", "start", "--schema", schema, "--port", String(port), "--hostname", "127.0.0.1"], {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -79,12 +89,17 @@ export async function startPonder({ rpcUrl, deploymentsDir, databaseUrl, dataDir
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   let text = "";
   let backfillMs: number | undefined;
+  let backfillEnd: { at: number; cpu: number } | undefined;
+  const cpuSamples: { at: number; cpu: number }[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on("line", (line) => {
       text += `${line}\n`;
       if (text.length > 4_000_000) text = text.slice(-2_000_000);
       const entry = parseJson(line);
-      if (entry?.msg === "Completed backfill indexing across all chains" && typeof entry.duration === "number") backfillMs = entry.duration;
+      if (entry?.msg === "Completed backfill indexing across all chains" && typeof entry.duration === "number") {
+        backfillMs = entry.duration;
+        backfillEnd = { at: performance.now(), cpu: treeCpuSeconds(pid) };
+      }
       if (typeof entry?.level === "number" && entry.level >= 50) log(`ponder: ${line.slice(0, 400)}`);
     });
   }
@@ -110,6 +125,7 @@ export async function startPonder({ rpcUrl, deploymentsDir, databaseUrl, dataDir
   let peakTreeRss = 0;
   const poller = setInterval(() => {
     peakTreeRss = Math.max(peakTreeRss, treeRssKb(pid));
+    if (backfillEnd === undefined) cpuSamples.push({ at: performance.now(), cpu: treeCpuSeconds(pid) });
   }, RSS_POLL_MS);
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -136,7 +152,31 @@ export async function startPonder({ rpcUrl, deploymentsDir, databaseUrl, dataDir
     for (const name of ["ponder_historical_extract_duration", "ponder_historical_transform_duration"]) {
       for (const { labels, value } of metrics.get(name) ?? []) phases[`${name.replace("ponder_historical_", "").replace("_duration", "")}.${labels.step}`] = value / 1000;
     }
-    if (backfillMs === undefined) throw new PonderRunError(`ponder is ready but logged no "Completed backfill" line:\n${text.slice(-3000)}`);
+    // "extract" is how long indexing waited for the RPC side, "transform" how long the RPC side waited for indexing.
+    for (const { labels, value } of metrics.get("ponder_historical_concurrency_group_duration") ?? []) phases[`waitedFor.${labels.group}`] = value / 1000;
+    const seriesBy = (name: string, labelNames: string[]) => {
+      const out = new Map<string, number>();
+      for (const { labels, value } of metrics.get(name) ?? []) {
+        const label = labelNames.map((labelName) => labels[labelName] ?? "").join(".");
+        out.set(label, (out.get(label) ?? 0) + value);
+      }
+      return out;
+    };
+    const cacheMs = seriesBy("ponder_indexing_cache_query_duration_sum", ["table", "method"]);
+    const cacheCount = seriesBy("ponder_indexing_cache_query_duration_count", ["table", "method"]);
+    const storeCount = seriesBy("ponder_indexing_store_queries_total", ["table", "method"]);
+    const tables = [...new Set([...cacheCount.keys(), ...storeCount.keys()])]
+      .map((label) => {
+        const [table, method] = label.split(".");
+        return { table, method, count: (cacheCount.get(label) ?? 0) + (storeCount.get(label) ?? 0), totalMs: cacheMs.get(label) ?? 0 };
+      })
+      .sort((a, b) => b.totalMs - a.totalMs || b.count - a.count);
+    const rpcMs = seriesBy("ponder_rpc_request_duration_sum", ["method"]);
+    const rpcCount = seriesBy("ponder_rpc_request_duration_count", ["method"]);
+    const rpc = [...rpcCount.entries()].map(([method, count]) => ({ method, count, totalMs: rpcMs.get(method) ?? 0 })).sort((a, b) => b.totalMs - a.totalMs);
+    if (backfillMs === undefined || backfillEnd === undefined) throw new PonderRunError(`ponder is ready but logged no "Completed backfill" line:\n${text.slice(-3000)}`);
+    const backfillStart = backfillEnd.at - backfillMs;
+    const before = cpuSamples.filter((sample) => sample.at <= backfillStart).at(-1) ?? cpuSamples[0] ?? { at: started, cpu: 0 };
     const sync: PonderSync = {
       eventsByName,
       events: Object.values(eventsByName).reduce((sum, count) => sum + count, 0),
@@ -146,6 +186,10 @@ export async function startPonder({ rpcUrl, deploymentsDir, databaseUrl, dataDir
       mainHwmMb: statusKb(pid, "VmHWM") / 1024,
       handlers,
       phases,
+      tables,
+      rpc,
+      cpuSeconds: treeCpuSeconds(pid),
+      backfillCpuSeconds: backfillEnd.cpu - before.cpu,
     };
     return {
       url,
@@ -214,6 +258,32 @@ function statusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
   } catch {
     return 0;
   }
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU seconds of one process from /proc/<pid>/stat: its own utime + stime, plus cutime + cstime of children it reaped. */
+export function processCpuSeconds(pid: number, withReaped = true): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // proc(5) fields 14-17 (utime, stime, cutime, cstime) are the 12th-15th after the command name.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    return (fields[11] + fields[12] + (withReaped ? fields[13] + fields[14] : 0)) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of `pid` and its live descendants. */
+function treeCpuSeconds(pid: number): number {
+  let total = 0;
+  const queue = [pid];
+  while (queue.length > 0) {
+    const next = queue.pop()!;
+    total += processCpuSeconds(next);
+    queue.push(...childrenOf(next));
+  }
+  return total;
 }
 
 /** Direct children of `pid`, from every thread's /proc/<pid>/task/<tid>/children (a child may belong to any thread). */

@@ -3,7 +3,7 @@
  * latency on PostgreSQL under a fixed open-loop load.
  *
  *   npm run bench:indexer   → prints tables, writes bench/results/indexer.json
- *   BENCH_EVENTS=103000 (protocol events to generate), BENCH_RATE=500 (requests/s), BENCH_LOAD_SECONDS=10
+ *   BENCH_EVENTS=106000 (protocol events to generate; Ponder handles ≈ 97 % of them), BENCH_RATE=500 (requests/s), BENCH_LOAD_SECONDS=10
  *   TEST_DATABASE_URL or DATABASE_URL: the PostgreSQL cluster (a throwaway database is created and dropped per run);
  *   unset, the PostgreSQL rows are skipped with a note.
  *
@@ -27,17 +27,19 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
 import pg from "pg";
+import { writeBareProject } from "./bare.js";
 import { generateChain, type GeneratedChain } from "./generate.js";
 import { runLoad, type LoadResult } from "./load.js";
-import { currentTreeRssMb, startPonder, type PonderSync } from "./ponder.js";
+import { currentTreeRssMb, processCpuSeconds, startPonder, type PonderSync } from "./ponder.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 103_000);
+const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 106_000);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const WARMUP_SECONDS = 2;
@@ -45,8 +47,45 @@ const log = (line: string) => console.log(line);
 const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 const uptime = () => execFileSync("uptime", { encoding: "utf8" }).trim();
 
-type SyncRun = { backend: "PGlite" | "PostgreSQL"; sync: PonderSync; loadAverage: number; uptime: string };
-type LoadRun = { name: string; result: LoadResult; rssMb: number };
+type SyncRun = {
+  backend: "PGlite" | "PostgreSQL";
+  /** The real indexer, or the same config with no-op handlers (bench/indexer/bare.ts). */
+  project: "indexer" | "baseline";
+  sync: PonderSync;
+  loadAverage: number;
+  uptime: string;
+  /** CPU seconds the Hardhat node spent serving Ponder's RPC requests during this sync. */
+  nodeCpuSeconds: number;
+  /** CPU seconds of the PostgreSQL cluster (postmaster and its backends) during this sync, when it is ours to see. */
+  postgresCpuSeconds?: number;
+};
+type LoadRun = { name: string; result: LoadResult; rssMb: number; serialP50Ms: number };
+
+/** The CI cluster's postmaster (scripts/ci-postgres.sh exports RELAYER_PGDATA); its CPU includes reaped backends. */
+function postgresCpuSeconds(): number | undefined {
+  const dataDir = process.env.RELAYER_PGDATA;
+  if (dataDir === undefined) return undefined;
+  try {
+    const postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    const children = readdirSync(`/proc/${postmaster}/task`).flatMap((tid) => readFileSync(`/proc/${postmaster}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
+    return processCpuSeconds(postmaster) + children.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Median latency of `count` requests sent one after another: the service time of one request on an otherwise idle server. */
+async function serialLatencyMs(url: string, path: string, count = 200): Promise<number> {
+  const latencies: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const start = performance.now();
+    const response = await fetch(new URL(path, url));
+    await response.arrayBuffer();
+    latencies.push(performance.now() - start);
+  }
+  latencies.sort((a, b) => a - b);
+  return latencies[Math.floor(latencies.length / 2)];
+}
 
 /** A throwaway database on the given cluster for one run, dropped afterwards. */
 async function withPostgresDatabase<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
@@ -70,14 +109,35 @@ async function withPostgresDatabase<T>(adminUrl: string, fn: (url: string) => Pr
   }
 }
 
-async function syncOnce(chain: GeneratedChain, backend: SyncRun["backend"], databaseUrl: string | undefined, afterSync?: (url: string, pid: number) => Promise<void>): Promise<SyncRun> {
+type SyncOnceParameters = {
+  chain: GeneratedChain;
+  backend: SyncRun["backend"];
+  databaseUrl: string | undefined;
+  baseline?: { root: string };
+  afterSync?: (url: string, pid: number) => Promise<void>;
+};
+
+async function syncOnce({ chain, backend, databaseUrl, baseline, afterSync }: SyncOnceParameters): Promise<SyncRun> {
   const dataDir = await mkdtemp(join(tmpdir(), "indexer-bench-"));
-  log(`${backend}: ponder start on a clean database (${uptime()})`);
-  const ponder = await startPonder({ rpcUrl: chain.rpcUrl, deploymentsDir: chain.deploymentsDir, databaseUrl, dataDir, schema: "bench", log });
+  const label = baseline === undefined ? backend : `${backend} (no-op handlers)`;
+  log(`${label}: ponder start on a clean database (${uptime()})`);
+  const nodePid = chain.node.child.process.pid ?? 0;
+  const nodeCpuBefore = processCpuSeconds(nodePid);
+  const postgresBefore = databaseUrl === undefined ? undefined : postgresCpuSeconds();
+  const ponder = await startPonder({ rpcUrl: chain.rpcUrl, deploymentsDir: chain.deploymentsDir, databaseUrl, dataDir, schema: "bench", root: baseline?.root, log });
+  const postgresAfter = databaseUrl === undefined ? undefined : postgresCpuSeconds();
   const loadAverage = loadavg()[0];
-  const run: SyncRun = { backend, sync: ponder.sync, loadAverage, uptime: uptime() };
+  const run: SyncRun = {
+    backend,
+    project: baseline === undefined ? "indexer" : "baseline",
+    sync: ponder.sync,
+    loadAverage,
+    uptime: uptime(),
+    nodeCpuSeconds: processCpuSeconds(nodePid) - nodeCpuBefore,
+    postgresCpuSeconds: postgresBefore === undefined || postgresAfter === undefined ? undefined : postgresAfter - postgresBefore,
+  };
   log(
-    `${backend}: ${ponder.sync.events} events, backfill ${ponder.sync.backfillSeconds.toFixed(1)} s (${Math.round(ponder.sync.events / ponder.sync.backfillSeconds)} events/s), ` +
+    `${label}: ${ponder.sync.events} events, backfill ${ponder.sync.backfillSeconds.toFixed(1)} s (${Math.round(ponder.sync.events / ponder.sync.backfillSeconds)} events/s), ` +
       `ready after ${ponder.sync.wallSeconds.toFixed(1)} s, peak RSS ${ponder.sync.peakTreeRssMb.toFixed(0)} MB (${run.uptime})`,
   );
   try {
@@ -115,38 +175,55 @@ const chainSummary = {
 log(`chain: ${JSON.stringify(chainSummary)}`);
 
 const postgresUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
+const withBaseline = process.env.BENCH_BASELINE !== "0";
 const loads: LoadRun[] = [];
-let pglite: SyncRun;
-let postgres: SyncRun | undefined;
+const syncs: SyncRun[] = [];
 try {
-  pglite = await syncOnce(chain, "PGlite", undefined);
+  const pglite = await syncOnce({ chain, backend: "PGlite", databaseUrl: undefined });
+  syncs.push(pglite);
+  const baseline = withBaseline ? await writeBareProject({ dir: join(ROOT, "cache", "indexer-bench", "baseline"), events: Object.keys(pglite.sync.eventsByName) }) : undefined;
+  if (baseline !== undefined) syncs.push(await syncOnce({ chain, backend: "PGlite", databaseUrl: undefined, baseline }));
   if (postgresUrl !== undefined) {
-    postgres = await withPostgresDatabase(postgresUrl, (url) =>
-      syncOnce(chain, "PostgreSQL", url, async (ponderUrl, pid) => {
-        const at = chain.activeUntil;
-        const targets = [
-          { name: "tracksTop", path: `/tracks/top?window=24h&at=${at}` },
-          { name: "tracksTopAll", path: "/tracks/top" },
-          { name: "stats", path: `/stats?at=${at}` },
-        ];
-        for (const { name, path } of targets) {
-          const probe = await fetch(new URL(path, ponderUrl));
-          if (probe.status !== 200) throw new Error(`${path} answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
-          await probe.arrayBuffer();
-          await runLoad({ url: ponderUrl, path, rate: RATE, seconds: WARMUP_SECONDS });
-          const result = await runLoad({ url: ponderUrl, path, rate: RATE, seconds: LOAD_SECONDS });
-          loads.push({ name, result, rssMb: currentTreeRssMb(pid) });
-          log(`${path}: p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.ok}/${result.sent} ok (${uptime()})`);
-        }
-      }),
+    syncs.push(
+      await withPostgresDatabase(postgresUrl, (url) =>
+        syncOnce({
+          chain,
+          backend: "PostgreSQL",
+          databaseUrl: url,
+          afterSync: async (ponderUrl, pid) => {
+            const at = chain.activeUntil;
+            const targets = [
+              { name: "tracksTop", path: `/tracks/top?window=24h&at=${at}` },
+              { name: "tracksTopAll", path: "/tracks/top" },
+              { name: "stats", path: `/stats?at=${at}` },
+            ];
+            for (const { name, path } of targets) {
+              const probe = await fetch(new URL(path, ponderUrl));
+              if (probe.status !== 200) throw new Error(`${path} answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
+              await probe.arrayBuffer();
+              const serialP50Ms = await serialLatencyMs(ponderUrl, path);
+              await runLoad({ url: ponderUrl, path, rate: RATE, seconds: WARMUP_SECONDS });
+              const result = await runLoad({ url: ponderUrl, path, rate: RATE, seconds: LOAD_SECONDS });
+              loads.push({ name, result, rssMb: currentTreeRssMb(pid), serialP50Ms });
+              log(`${path}: one at a time p50 ${serialP50Ms.toFixed(2)} ms; at ${RATE}/s p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.ok}/${result.sent} ok (${uptime()})`);
+            }
+          },
+        }),
+      ),
     );
+    if (baseline !== undefined) syncs.push(await withPostgresDatabase(postgresUrl, (url) => syncOnce({ chain, backend: "PostgreSQL", databaseUrl: url, baseline })));
   }
 } finally {
   await chain.stop();
+  // Its files import Ponder's virtual modules, which tsc cannot resolve: never leave them in the tree.
+  await rm(join(ROOT, "cache", "indexer-bench", "baseline"), { recursive: true, force: true });
 }
 
 // ── Report ──────────────────────────────────────────────────────────────────────────────────────────
-const runs = [pglite, ...(postgres === undefined ? [] : [postgres])];
+const runs = syncs.filter((run) => run.project === "indexer");
+const baselines = syncs.filter((run) => run.project === "baseline");
+const pglite = runs.find((run) => run.backend === "PGlite")!;
+const postgres = runs.find((run) => run.backend === "PostgreSQL");
 const key = (run: SyncRun) => (run.backend === "PGlite" ? "pglite" : "postgres");
 const loadOf = (name: string) => loads.find((entry) => entry.name === name)?.result;
 const results: Record<string, unknown> = {};
@@ -158,7 +235,10 @@ for (const name of ["tracksTop", "stats", "tracksTopAll"]) {
   results[`p50Ms.${name}`] = round(result.p50Ms, 2);
   results[`p99Ms.${name}`] = round(result.p99Ms, 2);
 }
+for (const run of baselines) results[`baselineEventsPerSecond.${key(run)}`] = round(run.sync.events / run.sync.backfillSeconds);
 for (const run of runs) results[`wallEventsPerSecond.${key(run)}`] = round(run.sync.events / run.sync.wallSeconds);
+for (const run of runs) results[`backfillCpuUsPerEvent.${key(run)}`] = round((run.sync.backfillCpuSeconds * 1e6) / run.sync.events);
+for (const { name, serialP50Ms } of loads) results[`serialP50Ms.${name}`] = round(serialP50Ms, 2);
 results.conditions = {
   ...machine,
   loadAverage1mAtEnd: round(loadavg()[0], 2),
@@ -169,30 +249,42 @@ results.conditions = {
   load: { ratePerSecond: RATE, seconds: LOAD_SECONDS, warmupSeconds: WARMUP_SECONDS, openLoop: true, at: chain.activeUntil },
   chain: { ...chainSummary, eventsByKind: chain.eventsByKind },
   ponder: Object.fromEntries(
-    runs.map((run) => [
-      key(run),
+    syncs.map((run) => [
+      run.project === "indexer" ? key(run) : `${key(run)}.baseline`,
       {
         events: run.sync.events,
         backfillSeconds: round(run.sync.backfillSeconds, 2),
+        ponderCpuSeconds: round(run.sync.cpuSeconds, 1),
+        ponderBackfillCpuSeconds: round(run.sync.backfillCpuSeconds, 1),
+        hardhatNodeCpuSeconds: round(run.nodeCpuSeconds, 1),
+        postgresCpuSeconds: run.postgresCpuSeconds === undefined ? null : round(run.postgresCpuSeconds, 1),
         wallSeconds: round(run.sync.wallSeconds, 2),
         mainHwmMb: round(run.sync.mainHwmMb),
         phasesSeconds: Object.fromEntries(Object.entries(run.sync.phases).map(([phase, seconds]) => [phase, round(seconds, 2)])),
         handlerMs: Object.fromEntries(run.sync.handlers.map((handler) => [handler.event, round(handler.totalMs)])),
+        tableMs: Object.fromEntries(run.sync.tables.map((entry) => [`${entry.table}.${entry.method}`, { count: entry.count, ms: round(entry.totalMs) }])),
+        rpc: Object.fromEntries(run.sync.rpc.map((entry) => [entry.method, { count: entry.count, ms: round(entry.totalMs) }])),
       },
     ]),
   ),
-  loads: Object.fromEntries(loads.map(({ name, result, rssMb }) => [name, { ...result, rssMb: round(rssMb) }])),
+  loads: Object.fromEntries(loads.map(({ name, result, rssMb, serialP50Ms }) => [name, { ...result, rssMb: round(rssMb), serialP50Ms: round(serialP50Ms, 2) }])),
 };
 
 console.table(
-  runs.map((run) => ({
+  syncs.map((run) => ({
     database: run.backend,
+    handlers: run.project === "indexer" ? "indexer/src" : "no-op",
     events: run.sync.events,
     "backfill s": round(run.sync.backfillSeconds, 1),
     "events/s": round(run.sync.events / run.sync.backfillSeconds),
     "spawn→ready s": round(run.sync.wallSeconds, 1),
     "events/s (wall)": round(run.sync.events / run.sync.wallSeconds),
     "peak RSS MB": round(run.sync.peakTreeRssMb),
+    "Ponder CPU s": round(run.sync.cpuSeconds, 1),
+    "backfill CPU s": round(run.sync.backfillCpuSeconds, 1),
+    "CPU µs/event": round((run.sync.backfillCpuSeconds * 1e6) / run.sync.events),
+    "node CPU s": round(run.nodeCpuSeconds, 1),
+    "PG CPU s": run.postgresCpuSeconds === undefined ? "-" : round(run.postgresCpuSeconds, 1),
     "load avg": round(run.loadAverage, 2),
   })),
 );
@@ -206,16 +298,23 @@ for (const run of runs) {
       "µs/event": round((handler.totalMs * 1000) / Math.max(1, handler.count)),
     })),
   );
+  console.log(`${run.backend}: database work by table (Ponder's indexing cache and store queries)`);
+  console.table(
+    run.sync.tables.slice(0, 15).map((entry) => ({ table: entry.table, method: entry.method, count: entry.count, "total ms": round(entry.totalMs) })),
+  );
+  console.log(`${run.backend}: historical phases (s) and RPC requests to the node`);
   console.table(Object.fromEntries(Object.entries(run.sync.phases).map(([phase, seconds]) => [phase, { seconds: round(seconds, 2) }])));
+  console.table(run.sync.rpc.map((entry) => ({ method: entry.method, count: entry.count, "total ms": round(entry.totalMs) })));
   const problems = compareCounts(chain, run.sync);
   if (problems.length > 0) console.log(`${run.backend}: Ponder's counts differ from the chain's:\n  ${problems.join("\n  ")}`);
   else console.log(`${run.backend}: Ponder indexed exactly the chain's count of every event kind it handles`);
 }
 if (loads.length > 0) {
   console.table(
-    loads.map(({ name, result, rssMb }) => ({
+    loads.map(({ name, result, rssMb, serialP50Ms }) => ({
       endpoint: result.path,
       name,
+      "1-at-a-time p50 ms": round(serialP50Ms, 2),
       "req/s": result.rate,
       sent: result.sent,
       ok: result.ok,
