@@ -25,7 +25,7 @@ export const track = onchainTable(
   (table) => ({
     creatorIdx: index().on(table.creator),
     // `/tracks/top?window=all` walks this index: plays descending, id as the tie-break.
-    playsIdx: index().on(table.plays, table.id),
+    playsIdx: index().on(table.plays.desc(), table.id.asc()),
   }),
 );
 
@@ -39,7 +39,8 @@ export const trackHourlyPlays = onchainTable(
   }),
   (table) => ({
     pk: primaryKey({ columns: [table.trackId, table.hour] }),
-    hourIdx: index().on(table.hour),
+    // The windows of `/tracks/top` read (hour ≥ since) and group by track: covered by this index alone.
+    hourIdx: index().on(table.hour, table.trackId, table.plays),
   }),
 );
 
@@ -129,7 +130,8 @@ export const coin = onchainTable(
     revenueClaimed: t.bigint().notNull().default(0n),
   }),
   (table) => ({
-    marketCapIdx: index().on(table.marketCap, table.address),
+    // `/coins` order: market cap descending, address as the tie-break.
+    marketCapIdx: index().on(table.marketCap.desc(), table.address.asc()),
     creatorIdx: index().on(table.creator),
   }),
 );
@@ -148,7 +150,8 @@ export const coinHolder = onchainTable(
   }),
   (table) => ({
     pk: primaryKey({ columns: [table.coin, table.holder] }),
-    balanceIdx: index().on(table.coin, table.balance),
+    // `/coins/:address/holders` order: balance descending within a coin, holder as the tie-break.
+    balanceIdx: index().on(table.coin.asc(), table.balance.desc(), table.holder.asc()),
     holderIdx: index().on(table.holder),
   }),
 );
@@ -326,6 +329,8 @@ export const platform = onchainTable("platform", (t) => ({
   earningsWithdrawn: t.bigint().notNull().default(0n),
   treasury: t.hex(),
   defaultVirtualUsdc: t.bigint().notNull().default(0n),
+  dexPaused: t.boolean().notNull().default(false),
+  vaultPaused: t.boolean().notNull().default(false),
   launchThreshold: t.bigint().notNull().default(0n),
   coinSupply: t.bigint().notNull().default(0n),
   creatorAllocationBps: t.bigint().notNull().default(0n),

@@ -67,3 +67,11 @@ ponder.on("BeatStreamVault:StreamSettled", async ({ event, context }) => {
   await context.db.insert(settlement).values({ ...eventFields(event), sessionKey, listener: listenerAddress, artist: artistAddress, sessionId, amount, totalSettled });
   await updatePlatform(context.db, (p) => ({ vaultSettled: p.vaultSettled + amount }));
 });
+
+ponder.on("BeatStreamVault:Paused", async ({ context }) => {
+  await updatePlatform(context.db, () => ({ vaultPaused: true }));
+});
+
+ponder.on("BeatStreamVault:Unpaused", async ({ context }) => {
+  await updatePlatform(context.db, () => ({ vaultPaused: false }));
+});

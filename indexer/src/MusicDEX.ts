@@ -94,3 +94,11 @@ ponder.on("MusicDEX:TreasuryUpdated", async ({ event, context }) => {
 ponder.on("MusicDEX:DefaultVirtualUsdcUpdated", async ({ event, context }) => {
   await updatePlatform(context.db, () => ({ defaultVirtualUsdc: event.args.newVirtualUsdc }));
 });
+
+ponder.on("MusicDEX:Paused", async ({ context }) => {
+  await updatePlatform(context.db, () => ({ dexPaused: true }));
+});
+
+ponder.on("MusicDEX:Unpaused", async ({ context }) => {
+  await updatePlatform(context.db, () => ({ dexPaused: false }));
+});

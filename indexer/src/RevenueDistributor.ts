@@ -3,6 +3,10 @@ import { coin } from "ponder:schema";
 import { settleHolder } from "../lib/math.js";
 import { loadHolder, saveHolder } from "./lib/holders.js";
 
+// CoinRegistered is not handled: the factory registers each coin inside launchCoin, and CreatorCoinLaunched
+// (same transaction) creates the coin. A coin registered by another registrar is not a factory clone, so its own
+// events are outside this indexer anyway.
+
 // RevenueDistributor.setExcluded → CreatorCoin.setRevenueExcluded; the distributor emits the event.
 ponder.on("RevenueDistributor:RevenueExclusionSet", async ({ event, context }) => {
   const { coin: coinAddress, account, excluded } = event.args;

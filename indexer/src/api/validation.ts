@@ -23,6 +23,15 @@ function lowercaseAddress(value: `0x${string}`): `0x${string}` {
   return `0x${value.slice(2).toLowerCase()}`;
 }
 
+/** An address as it appears in a cursor (lowercase, as the API answers it). */
+export const addressCursor = z
+  .string()
+  .regex(/^0x[0-9a-f]{40}$/)
+  .transform((value): `0x${string}` => `0x${value.slice(2)}`);
+
+/** A decimal unsigned integer in a cursor. */
+export const decimalCursor = z.string().regex(/^\d{1,78}$/).transform((value) => BigInt(value));
+
 /** A decimal unsigned integer (ids, timestamps) as a bigint. */
 export const uint = z
   .string()

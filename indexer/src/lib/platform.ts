@@ -27,6 +27,8 @@ const EMPTY: PlatformRow = {
   earningsWithdrawn: 0n,
   treasury: null,
   defaultVirtualUsdc: 0n,
+  dexPaused: false,
+  vaultPaused: false,
   launchThreshold: 0n,
   coinSupply: 0n,
   creatorAllocationBps: 0n,

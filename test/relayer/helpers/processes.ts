@@ -48,7 +48,7 @@ export type Child = {
   kill(signal?: NodeJS.Signals): Promise<void>;
 };
 
-function startChild(name: string, args: string[], { env = {}, cwd = ROOT }: { env?: Record<string, string>; cwd?: string } = {}): Child {
+export function startChild(name: string, args: string[], { env = {}, cwd = ROOT }: { env?: Record<string, string>; cwd?: string } = {}): Child {
   // Its own group, so a kill reaches anything it forks too.
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";

@@ -6,12 +6,8 @@ import { artist, coin, coinHolder, listener } from "ponder:schema";
 import { z } from "zod";
 import { claimableRevenue } from "../../../lib/math.js";
 import { toJson } from "../json.js";
-import { addressParam, decodeCursor, encodeCursor, page, validate } from "../validation.js";
+import { addressCursor, addressParam, decodeCursor, encodeCursor, page, validate } from "../validation.js";
 
-const hexCursor = z
-  .string()
-  .regex(/^0x[0-9a-f]{40}$/)
-  .transform((value): `0x${string}` => `0x${value.slice(2)}`);
 
 /** Vault account of a listener; an address the vault never saw has all zeros, as on chain. */
 export const listeners = new Hono().get("/:address", validate("param", addressParam), async (c) => {
@@ -52,7 +48,7 @@ const holderQuery = z.object({ ...page });
 export const holders = new Hono().get("/:address/earnings", validate("param", addressParam), validate("query", holderQuery), async (c) => {
   const { address } = c.req.valid("param");
   const { limit, cursor } = c.req.valid("query");
-  const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([hexCursor]))[0];
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([addressCursor]))[0];
   const rows = await db
     .select({ holder: coinHolder, revenuePerToken: coin.revenuePerToken, symbol: coin.symbol })
     .from(coinHolder)

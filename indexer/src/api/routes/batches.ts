@@ -5,9 +5,8 @@ import { batchTrackDelta, playBatch } from "ponder:schema";
 import { z } from "zod";
 import { NotFoundError } from "../errors.js";
 import { toJson } from "../json.js";
-import { decodeCursor, encodeCursor, page, uint, validate } from "../validation.js";
+import { decimalCursor, decodeCursor, encodeCursor, page, uint, validate } from "../validation.js";
 
-const decimal = z.string().regex(/^\d+$/);
 const idParam = z.object({ id: uint });
 const listQuery = z.object({ ...page });
 const deltasQuery = z.object({ ...page, limit: z.coerce.number().int().min(1).max(1000).default(100) });
@@ -16,7 +15,7 @@ export const batches = new Hono()
   /** Committed play batches, newest first. */
   .get("/", validate("query", listQuery), async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const before = cursor === undefined ? undefined : BigInt(decodeCursor(cursor, z.tuple([decimal]))[0]);
+    const before = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor]))[0];
     const rows = await db
       .select()
       .from(playBatch)
@@ -33,7 +32,7 @@ export const batches = new Hono()
     const { limit, cursor } = c.req.valid("query");
     const [row] = await db.select().from(playBatch).where(eq(playBatch.id, id)).limit(1);
     if (row === undefined) throw new NotFoundError("batch_not_found", `batch ${id} is not committed (or not indexed yet)`);
-    const after = cursor === undefined ? undefined : Number(decodeCursor(cursor, z.tuple([decimal]))[0]);
+    const after = cursor === undefined ? undefined : Number(decodeCursor(cursor, z.tuple([decimalCursor]))[0]);
     const deltas = await db
       .select({ position: batchTrackDelta.position, trackId: batchTrackDelta.trackId, creator: batchTrackDelta.creator, plays: batchTrackDelta.plays })
       .from(batchTrackDelta)

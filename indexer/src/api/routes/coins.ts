@@ -6,14 +6,9 @@ import { z } from "zod";
 import { CANDLE_INTERVALS, claimableRevenue } from "../../../lib/math.js";
 import { InvalidParameterError, NotFoundError } from "../errors.js";
 import { toJson } from "../json.js";
-import { address, at, decodeCursor, encodeCursor, nowSeconds, page, uint, validate } from "../validation.js";
+import { address, addressCursor, at, decimalCursor, decodeCursor, encodeCursor, nowSeconds, page, uint, validate } from "../validation.js";
 import { windowStart } from "../windows.js";
 
-const decimal = z.string().regex(/^\d+$/).transform(BigInt);
-const hexCursor = z
-  .string()
-  .regex(/^0x[0-9a-f]{40}$/)
-  .transform((value): `0x${string}` => `0x${value.slice(2)}`);
 
 const listQuery = z.object({ ...page, at });
 const coinQuery = z.object({ at });
@@ -54,7 +49,7 @@ export const coins = new Hono()
   /** Coins by market capitalisation, largest first (ties by address). */
   .get("/", validate("query", listQuery), async (c) => {
     const { limit, cursor, at: atParam } = c.req.valid("query");
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimal, hexCursor]));
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor, addressCursor]));
     const rows = await db
       .select()
       .from(coin)
@@ -78,7 +73,7 @@ export const coins = new Hono()
     const { interval, from, to, limit, cursor } = c.req.valid("query");
     if (from !== undefined && to !== undefined && from > to) throw new InvalidParameterError("from: must not be after to");
     await findCoin(coinAddress);
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimal]))[0];
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor]))[0];
     const rows = await db
       .select()
       .from(candle)
@@ -102,7 +97,7 @@ export const coins = new Hono()
     const { address: coinAddress } = c.req.valid("param");
     const { limit, cursor } = c.req.valid("query");
     const coinRow = await findCoin(coinAddress);
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimal, hexCursor]));
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor, addressCursor]));
     const rows = await db
       .select()
       .from(coinHolder)

@@ -3,6 +3,7 @@ import { and, gte, lte, sql } from "ponder";
 import { db } from "ponder:api";
 import { platform, platformHourly } from "ponder:schema";
 import { z } from "zod";
+import { cacheTtlFromEnv, responseCache } from "../cache.js";
 import { toJson } from "../json.js";
 import { at, nowSeconds, validate } from "../validation.js";
 import { windowStart } from "../windows.js";
@@ -10,7 +11,7 @@ import { windowStart } from "../windows.js";
 const statsQuery = z.object({ at });
 
 /** Platform totals (running sums kept by the handlers) and the last 24 hours from at most 24 hourly rows. */
-export const stats = new Hono().get("/", validate("query", statsQuery), async (c) => {
+export const stats = new Hono().get("/", responseCache({ ttlMs: cacheTtlFromEnv() }), validate("query", statsQuery), async (c) => {
   const end = c.req.valid("query").at ?? nowSeconds();
   const [[totals], [last24h]] = await Promise.all([
     db.select().from(platform).limit(1),

@@ -3,16 +3,17 @@ import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql } from "ponder";
 import { db } from "ponder:api";
 import { track, trackHourlyPlays } from "ponder:schema";
 import { z } from "zod";
+import { cacheTtlFromEnv, responseCache } from "../cache.js";
 import { NotFoundError } from "../errors.js";
 import { toJson } from "../json.js";
-import { address, at, decodeCursor, encodeCursor, nowSeconds, page, uint, validate } from "../validation.js";
+import { address, at, decimalCursor, decodeCursor, encodeCursor, nowSeconds, page, uint, validate } from "../validation.js";
 import { WINDOW_HOURS, windowStart } from "../windows.js";
 
 const listQuery = z.object({ ...page, creator: address.optional() });
 const topQuery = z.object({ ...page, window: z.enum(["24h", "7d", "30d", "all"]).default("all"), at });
 const idParam = z.object({ id: uint });
-const idCursor = z.tuple([z.string().regex(/^\d+$/).transform(BigInt)]);
-const topCursor = z.tuple([z.string().regex(/^\d+$/).transform(BigInt), z.string().regex(/^\d+$/).transform(BigInt)]);
+const idCursor = z.tuple([decimalCursor]);
+const topCursor = z.tuple([decimalCursor, decimalCursor]);
 
 export const tracks = new Hono()
   /** Tracks by id, ascending; `creator` filters one creator's catalogue. */
@@ -33,7 +34,7 @@ export const tracks = new Hono()
    * Most played tracks: `all` from each track's running total; 24h/7d/30d from its hourly play rows (the current
    * UTC hour of `at`, default now, and the 23/167/719 before it). Ties go to the lower track id.
    */
-  .get("/top", validate("query", topQuery), async (c) => {
+  .get("/top", responseCache({ ttlMs: cacheTtlFromEnv() }), validate("query", topQuery), async (c) => {
     const { limit, cursor, window, at: atParam } = c.req.valid("query");
     const after = cursor === undefined ? undefined : decodeCursor(cursor, topCursor);
     if (window === "all") {
