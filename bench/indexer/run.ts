@@ -277,7 +277,7 @@ results.conditions = {
         mainHwmMb: round(run.sync.mainHwmMb),
         phasesSeconds: Object.fromEntries(Object.entries(run.sync.phases).map(([phase, seconds]) => [phase, round(seconds, 2)])),
         handlerMs: Object.fromEntries(run.sync.handlers.map((handler) => [handler.event, round(handler.totalMs)])),
-        tableMs: Object.fromEntries(run.sync.tables.map((entry) => [`${entry.table}.${entry.method}`, { count: entry.count, ms: round(entry.totalMs) }])),
+        tables: Object.fromEntries(run.sync.tables.map(({ table, missMs, flushMs, ...counts }) => [table, { ...counts, missMs: round(missMs), flushMs: round(flushMs) }])),
         rpc: Object.fromEntries(run.sync.rpc.map((entry) => [entry.method, { count: entry.count, ms: round(entry.totalMs) }])),
       },
     ]),
@@ -313,9 +313,20 @@ for (const run of runs) {
       "µs/event": round((handler.totalMs * 1000) / Math.max(1, handler.count)),
     })),
   );
-  console.log(`${run.backend}: database work by table (Ponder's indexing cache and store queries)`);
+  console.log(
+    `${run.backend}: database work by table (handlers' store operations; finds that missed Ponder's cache; batched write time, ` +
+      `which on PostgreSQL overlaps across tables)`,
+  );
   console.table(
-    run.sync.tables.slice(0, 15).map((entry) => ({ table: entry.table, method: entry.method, count: entry.count, "total ms": round(entry.totalMs) })),
+    run.sync.tables.map((entry) => ({
+      table: entry.table,
+      finds: entry.finds,
+      inserts: entry.inserts,
+      updates: entry.updates,
+      "cache misses": entry.cacheMisses,
+      "miss ms": round(entry.missMs),
+      "flush ms": round(entry.flushMs),
+    })),
   );
   console.log(`${run.backend}: historical phases (s) and RPC requests to the node`);
   console.table(Object.fromEntries(Object.entries(run.sync.phases).map(([phase, seconds]) => [phase, { seconds: round(seconds, 2) }])));
