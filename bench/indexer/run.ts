@@ -188,10 +188,11 @@ const postgresUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL ||
 const withBaseline = process.env.BENCH_BASELINE !== "0";
 const loads: LoadRun[] = [];
 const syncs: SyncRun[] = [];
+const baselineDir = await mkdtemp(join(tmpdir(), "indexer-bench-baseline-"));
 try {
   const pglite = await syncOnce({ chain, backend: "PGlite", databaseUrl: undefined });
   syncs.push(pglite);
-  const baseline = withBaseline ? await writeBareProject({ dir: join(ROOT, "cache", "indexer-bench", "baseline"), events: Object.keys(pglite.sync.eventsByName) }) : undefined;
+  const baseline = withBaseline ? await writeBareProject({ dir: baselineDir, events: Object.keys(pglite.sync.eventsByName) }) : undefined;
   if (baseline !== undefined) syncs.push(await syncOnce({ chain, backend: "PGlite", databaseUrl: undefined, baseline }));
   if (postgresUrl !== undefined) {
     syncs.push(
@@ -230,8 +231,7 @@ try {
   }
 } finally {
   await chain.stop();
-  // Its files import Ponder's virtual modules, which tsc cannot resolve: never leave them in the tree.
-  await rm(join(ROOT, "cache", "indexer-bench", "baseline"), { recursive: true, force: true });
+  await rm(baselineDir, { recursive: true, force: true });
 }
 
 // ── Report ──────────────────────────────────────────────────────────────────────────────────────────
