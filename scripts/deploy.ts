@@ -7,10 +7,12 @@
  *   npm run deploy -- --network baseSepolia          # BASE_SEPOLIA_RPC_URL, DEPLOYER_PRIVATE_KEY, RELAYER_ADDRESS, …
  *
  * Environment: DEPLOY_PARAMETERS (another parameters file), DEPLOYMENTS_DIR (default `deployments`),
- * LOCALHOST_RPC_URL (the `localhost` network's URL, default http://127.0.0.1:8545).
+ * LOCALHOST_RPC_URL (the `localhost` network's URL, default http://127.0.0.1:8545), IGNITION_DEPLOYMENT_ID (the
+ * journal's name under deploy/deployments, default chain-<chainId>; tests give theirs a name of their own).
  */
 import { readFile, rm } from "node:fs/promises";
-import { network } from "hardhat";
+import { join } from "node:path";
+import hre, { network } from "hardhat";
 import { getAddress, type Address } from "viem";
 import { loadDeployParameters } from "../deploy/load-parameters.js";
 import ProtocolModule from "../deploy/modules/Protocol.js";
@@ -24,10 +26,11 @@ const { file: parametersFile, parameters } = await loadDeployParameters({ networ
 // A network whose parameters name a `usdc` runs on that token; every other one gets MockUSDC.
 const externalUsdc = parameters[ProtocolModule.id]?.usdc !== undefined;
 console.log(`network ${networkName} (chain ${chainId}), parameters ${parametersFile ?? "(module defaults)"}, USDC ${externalUsdc ? "existing token" : "MockUSDC deployed here"}`);
-await forgetJournalOfAGoneChain(chainId);
+const deploymentId = process.env.IGNITION_DEPLOYMENT_ID || `chain-${chainId}`;
+await forgetJournalOfAGoneChain(join(hre.config.paths.ignition, "deployments", deploymentId));
 const deployed = externalUsdc
-  ? await ignition.deploy(ProtocolExternalUsdcModule, { parameters })
-  : await ignition.deploy(ProtocolModule, { parameters });
+  ? await ignition.deploy(ProtocolExternalUsdcModule, { parameters, deploymentId })
+  : await ignition.deploy(ProtocolModule, { parameters, deploymentId });
 
 const previous = await loadDeployments({ dir: deploymentsDir, chainId }).catch(() => undefined);
 const names = {
@@ -62,8 +65,7 @@ async function knownStartBlock(name: string, address: Address): Promise<number> 
  * A local chain restarts empty while Ignition's journal (deploy/deployments/chain-<id>) remembers the
  * last one; a journal whose contracts have no code describes a chain that is gone, so start afresh.
  */
-async function forgetJournalOfAGoneChain(id: number): Promise<void> {
-  const journalDir = `deploy/deployments/chain-${id}`;
+async function forgetJournalOfAGoneChain(journalDir: string): Promise<void> {
   let addresses: Record<string, string>;
   try {
     addresses = JSON.parse(await readFile(`${journalDir}/deployed_addresses.json`, "utf8"));
