@@ -112,6 +112,39 @@ export const CONFIG_SETTINGS = {
     meaning: "how long a cycle waits for a receipt before leaving the transaction recorded for the next cycle",
   },
   CHAIN_RETRY_ATTEMPTS: { default: "5", schema: positiveInt, meaning: "attempts per RPC call of the batcher (exponential backoff)" },
+  STREAM_VOUCHER_INTERVAL_SECONDS: {
+    default: "5",
+    schema: positiveInt.max(3600),
+    meaning: "how often a streaming client signs a voucher, in seconds (sent to clients in the opened frame)",
+  },
+  STREAM_GRACE_SECONDS: {
+    default: "3",
+    schema: nonNegativeInt.max(3600),
+    meaning: "seconds of payment a voucher may run ahead of the elapsed session time (clock and network slack)",
+  },
+  STREAM_SILENCE_SECONDS: {
+    default: "15",
+    schema: positiveInt.max(86_400),
+    meaning: "a session with no accepted voucher for this long (or whose vouchers lag this far behind) is ended",
+  },
+  STREAM_MIN_VOUCHER_TTL_SECONDS: {
+    default: "3600",
+    schema: positiveInt,
+    meaning: "least time a voucher's deadline must lie ahead when it arrives, so settlement has time to carry it",
+  },
+  STREAM_BALANCE_TTL_MS: {
+    default: "60000",
+    schema: nonNegativeInt,
+    meaning: "how long a listener's on-chain vault balance is reused before it is read again (sooner when a voucher does not fit)",
+  },
+  STREAM_SETTLE_INTERVAL_MS: { default: "60000", schema: positiveInt, meaning: "settle the latest vouchers on BeatStreamVault at least this often, in ms" },
+  STREAM_SETTLE_ON_CLOSE_MS: {
+    default: "2000",
+    schema: nonNegativeInt,
+    meaning: "after a session ends, settle within this many ms (closes in that window share one settle)",
+  },
+  STREAM_SETTLE_MAX: { default: "200", schema: positiveInt.max(2000), meaning: "most vouchers in one BeatStreamVault.settle transaction" },
+  STREAM_MAX_SESSIONS: { default: "20000", schema: positiveInt, meaning: "most live streaming sessions one relayer process holds" },
   LOG_LEVEL: { default: "info", schema: z.enum(["silent", "error", "info", "debug"]), meaning: "log verbosity" },
 } as const;
 

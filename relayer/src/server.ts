@@ -4,10 +4,12 @@ import { pathToFileURL } from "node:url";
 import { createAdaptorServer } from "@hono/node-server";
 import { join } from "node:path";
 import { createPublicClient, createWalletClient, defineChain, http, type Transport } from "viem";
+import { WebSocketServer } from "ws";
 import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.js";
 import { createMetrics, type RelayerMetrics } from "./api/metrics.js";
 import { createBatcher, type Batcher, type BatchLease, type BatchStep } from "./batcher/cycle.js";
+import { createSendLock, type SendLock } from "./chain/send-lock.js";
 import { createBatchLease } from "./batcher/lease.js";
 import { createBatchScheduler } from "./batcher/scheduler.js";
 import { createChainReader } from "./chain/reader.js";
@@ -22,6 +24,8 @@ import { createVerifierPool } from "./plays/verify-pool.js";
 import { loadNativeAddons } from "./plays/verify.js";
 import { LighthouseStore } from "./stores/lighthouse.js";
 import { LocalCasStore } from "./stores/local-cas.js";
+import { createStreamService, type StreamService } from "./stream/service.js";
+import type { SettlementStep } from "./stream/settle.js";
 import type { SnapshotStore } from "./stores/snapshot-store.js";
 
 export type StartServerParameters = {
@@ -63,10 +67,16 @@ export async function startServer({ config, transport, log = console.log }: Star
   const lease = createBatchLease({ databaseUrl: config.DATABASE_URL, log });
   if (!(await lease.acquire())) log("batch lease held by another process (or its connection failed): ingesting only, retried every cycle");
   const afterStep = testHaltAfter({ env: process.env, log });
-  const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease, ...(afterStep === undefined ? {} : { afterStep }) });
+  // One account sends both play commits and stream settlements: they share the nonce lock and the lease.
+  const sendLock = createSendLock();
+  const sharedLease = serializeLease(lease);
+  const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease: sharedLease, sendLock, ...(afterStep === undefined ? {} : { afterStep }) });
   const scheduler = createBatchScheduler({ batcher, db, intervalMs: config.BATCH_INTERVAL_MS, batchMax: config.BATCH_MAX, log });
 
+  const stream = createConfiguredStream({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease: sharedLease, sendLock, reader });
+
   const app = createApp({
+    ...(stream === undefined ? {} : { stream }),
     db,
     chainId: config.CHAIN_ID,
     reader,
@@ -90,8 +100,10 @@ export async function startServer({ config, transport, log = console.log }: Star
     now: () => Math.floor(Date.now() / 1000),
   });
 
-  // createAdaptorServer builds a plain node:http server for the plain-HTTP options used here.
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // createAdaptorServer builds a plain node:http server for the plain-HTTP options used here; the WebSocket server
+  // takes the upgrades Hono's upgradeWebSocket accepts (/v1/stream). Frames are small JSON; 64 KiB is plenty.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const server = createAdaptorServer({ fetch: app.fetch, websocket: { server: wss } }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.PORT, config.HOST, () => resolve());
@@ -104,17 +116,21 @@ export async function startServer({ config, transport, log = console.log }: Star
   }, PRUNE_INTERVAL_MS);
   prune.unref();
   scheduler.start();
+  stream?.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       clearInterval(prune);
+      // Live sessions end as server_shutdown (resumable) before the sockets go; settlement stops after its step.
+      await stream?.close();
       // The current batch step finishes and is recorded; the next start resumes from it.
       await scheduler.stop();
       await lease.close();
       // close() stops accepting and resolves once in-flight requests have answered; idle keep-alive sockets
-      // would otherwise hold it open.
+      // would otherwise hold it open, and so would WebSockets (clients that reconnected meanwhile included).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of wss.clients) socket.terminate();
       server.closeIdleConnections();
       await closed;
       await verifier.close();
@@ -122,6 +138,8 @@ export async function startServer({ config, transport, log = console.log }: Star
     })());
 
   log(`relayer listening on ${url} (chain ${config.CHAIN_ID}, MusicNFT ${musicNFT}, store ${db.kind})`);
+  if (stream === undefined) log("no BeatStreamVault in the deployments file: streaming routes are off");
+  else log(`streaming on ${url.replace(/^http/, "ws")}/v1/stream (BeatStreamVault ${stream.vault})`);
   return { url, close };
 }
 
@@ -137,26 +155,13 @@ export type CreateConfiguredBatcherParameters = {
   /** Who may batch when several processes share the database; absent, this process always may. */
   lease?: BatchLease;
   afterStep?: (step: BatchStep, batchId: bigint) => Promise<void>;
+  /** Shared with the stream settlements, which sign with the same account. */
+  sendLock?: SendLock;
 };
 
 /** The batcher as the configuration describes it: signer, snapshot store, retries, milestones. */
-export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = console.log, store, lease, afterStep }: CreateConfiguredBatcherParameters): Batcher {
-  const chain = defineChain({
-    id: config.CHAIN_ID,
-    name: `chain ${config.CHAIN_ID}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.RPC_URL] } },
-  });
-  const account = privateKeyToAccount(config.RELAYER_PRIVATE_KEY);
-  const writer = createChainWriter({
-    publicClient: createPublicClient({ chain, transport }),
-    walletClient: createWalletClient({ chain, transport, account }),
-    musicNFT: deployments.contracts.MusicNFT,
-    creatorCoinFactory: deployments.contracts.CreatorCoinFactory.address,
-    retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
-    receiptTimeoutMs: config.TX_RECEIPT_TIMEOUT_MS,
-    onError: (kind) => metrics.chainErrors.inc({ kind }),
-  });
+export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = console.log, store, lease, afterStep, sendLock }: CreateConfiguredBatcherParameters): Batcher {
+  const writer = createConfiguredWriter({ config, deployments, transport, metrics, ...(sendLock === undefined ? {} : { sendLock }) });
   const snapshots =
     store ??
     (config.LIGHTHOUSE_API_KEY !== undefined
@@ -178,6 +183,95 @@ export function createConfiguredBatcher({ config, deployments, db, transport, me
     ...(afterStep === undefined ? {} : { afterStep }),
     log,
   });
+}
+
+function relayerChain(config: Config) {
+  return defineChain({
+    id: config.CHAIN_ID,
+    name: `chain ${config.CHAIN_ID}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.RPC_URL] } },
+  });
+}
+
+function createConfiguredWriter({ config, deployments, transport, metrics, sendLock }: { config: Config; deployments: Deployments; transport: Transport; metrics: RelayerMetrics; sendLock?: SendLock }) {
+  const chain = relayerChain(config);
+  const account = privateKeyToAccount(config.RELAYER_PRIVATE_KEY);
+  const publicClient = createPublicClient({ chain, transport });
+  const walletClient = createWalletClient({ chain, transport, account });
+  const writer = createChainWriter({
+    publicClient,
+    walletClient,
+    musicNFT: deployments.contracts.MusicNFT,
+    creatorCoinFactory: deployments.contracts.CreatorCoinFactory.address,
+    retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
+    receiptTimeoutMs: config.TX_RECEIPT_TIMEOUT_MS,
+    onError: (kind) => metrics.chainErrors.inc({ kind }),
+    ...(sendLock === undefined ? {} : { sendLock }),
+  });
+  return Object.assign(writer, { publicClient, walletClient });
+}
+
+export type CreateConfiguredStreamParameters = {
+  config: Config;
+  deployments: Deployments;
+  db: Database;
+  transport: Transport;
+  metrics: RelayerMetrics;
+  reader: Pick<ReturnType<typeof createChainReader>, "creatorOf">;
+  lease?: BatchLease;
+  sendLock: SendLock;
+  log?: (message: string) => void;
+};
+
+/** Streaming as the configuration describes it, or undefined when the deployments file names no BeatStreamVault. */
+export function createConfiguredStream({ config, deployments, db, transport, metrics, reader, lease, sendLock, log = console.log }: CreateConfiguredStreamParameters): StreamService | undefined {
+  const vault = deployments.contracts.BeatStreamVault;
+  if (vault === undefined) return undefined;
+  const writer = createConfiguredWriter({ config, deployments, transport, metrics, sendLock });
+  const afterSettlementStep = testStreamHaltAfter({ env: process.env, log });
+  return createStreamService({
+    config,
+    db,
+    vault: vault.address,
+    publicClient: writer.publicClient,
+    walletClient: writer.walletClient,
+    chainWriter: writer,
+    sendLock,
+    ...(lease === undefined ? {} : { lease }),
+    creatorOf: (trackId) => reader.creatorOf(trackId),
+    registry: metrics.registry,
+    ...(afterSettlementStep === undefined ? {} : { afterSettlementStep }),
+    log,
+  });
+}
+
+/**
+ * The batcher and the settlement scheduler share the one lease handle of this process; its acquire opens a
+ * connection on first use, so two overlapping calls are queued instead of racing to open two.
+ */
+function serializeLease<Lease extends BatchLease>(lease: Lease): BatchLease {
+  const lock = createSendLock();
+  return { acquire: () => lock(() => lease.acquire()), release: () => lock(() => lease.release()) };
+}
+
+/**
+ * TEST ONLY — never set it in production. `RELAYER_TEST_STREAM_HALT_AFTER=submit` stops stream settlement for good
+ * right after a settlement's transaction is recorded (before its receipt) and prints
+ * `RELAYER_TEST_STREAM_HALTED step=submit settlement=<id>`, so the crash test can SIGKILL the process there.
+ */
+export function testStreamHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
+  const value = env.RELAYER_TEST_STREAM_HALT_AFTER;
+  if (value === undefined || value === "") return undefined;
+  const steps: readonly SettlementStep[] = ["seal", "submit", "confirm"];
+  const step = steps.find((name) => name === value);
+  if (step === undefined) throw new Error(`RELAYER_TEST_STREAM_HALT_AFTER=${value}: expected one of ${steps.join(", ")}`);
+  log(`RELAYER_TEST_STREAM_HALT_AFTER=${step}: test-only, stream settlement stops after that step`);
+  return async (done: SettlementStep, id: bigint): Promise<void> => {
+    if (done !== step) return;
+    log(`RELAYER_TEST_STREAM_HALTED step=${step} settlement=${id}`);
+    await new Promise<never>(() => {});
+  };
 }
 
 const HALT_STEPS = ["seal", "store", "submit"] as const satisfies readonly BatchStep[];

@@ -8,6 +8,9 @@ import { batchesRoutes } from "./routes/batches.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { playsRoutes } from "./routes/plays.js";
+import { sessionsRoutes, vouchersRoutes } from "./routes/sessions.js";
+import { streamSocketRoutes } from "./routes/stream.js";
+import { artistsRoutes, listenersRoutes, settlementAdminRoutes, settlementsRoutes } from "./routes/stream-accounts.js";
 import { tracksRoutes } from "./routes/tracks.js";
 
 export type CreateAppParameters = AppDependencies & {
@@ -23,6 +26,16 @@ export function createApp({ logError = (error) => console.error(error), ...deps 
   app.route("/v1/tracks", tracksRoutes(deps));
   app.route("/v1/batches", batchesRoutes(deps));
   app.route("/v1/admin", adminRoutes(deps));
+  if (deps.stream !== undefined) {
+    const streamDeps = { db: deps.db, stream: deps.stream };
+    app.route("/v1/stream", streamSocketRoutes(deps.stream));
+    app.route("/v1/sessions", sessionsRoutes(streamDeps));
+    app.route("/v1/vouchers", vouchersRoutes(streamDeps));
+    app.route("/v1/listeners", listenersRoutes(streamDeps));
+    app.route("/v1/artists", artistsRoutes(streamDeps));
+    app.route("/v1/settlements", settlementsRoutes(streamDeps));
+    app.route("/v1/admin/settlements", settlementAdminRoutes({ stream: deps.stream, operatorApiKey: deps.operatorApiKey }));
+  }
   app.route("/healthz", healthRoutes(deps));
   app.route("/metrics", metricsRoutes(deps));
   app.notFound((c) => {
@@ -51,6 +64,7 @@ function statusOf(status: number) {
     case 401:
     case 403:
     case 404:
+    case 409:
     case 413:
     case 503:
       return status;

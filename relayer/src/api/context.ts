@@ -6,6 +6,7 @@ import type { Database } from "../db/database.js";
 import type { IngestRules } from "../plays/ingest.js";
 import type { TrackCatalog } from "../plays/tracks.js";
 import type { PlaySignatureChecker } from "../plays/verify.js";
+import type { StreamService } from "../stream/service.js";
 import type { RelayerMetrics } from "./metrics.js";
 
 /** Everything the routes need, built once by `createApp` and handed to each route file. */
@@ -25,6 +26,8 @@ export type AppDependencies = {
   now: () => number;
   /** Runs `POST /v1/admin/flush`; absent, the route answers `batcher_disabled`. */
   batcher?: Pick<Batcher, "runCycle">;
+  /** Pay-per-second streaming; absent (no BeatStreamVault deployed), its routes are not mounted. */
+  stream?: StreamService;
 };
 
 /**

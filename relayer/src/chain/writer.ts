@@ -15,6 +15,7 @@ import {
 } from "viem";
 import { ChainRevertError, ChainUnavailableError, ReceiptTimeoutError } from "../batcher/errors.js";
 import { RelayerError } from "../errors.js";
+import type { SendLock } from "./send-lock.js";
 
 /** What the batcher calls on MusicNFT, with every custom error it may revert with, so reverts decode by name. */
 export const musicNFTWriteAbi = parseAbi([
@@ -89,6 +90,8 @@ export type CreateChainWriterParameters = {
   pollingIntervalMs?: number;
   /** Called on every failed RPC attempt and every revert, for the chain error metric. */
   onError?: (kind: "rpc" | "revert" | "timeout") => void;
+  /** Shared with every other writer of the same account, so two sends never pick the same pending nonce. */
+  sendLock?: SendLock;
 };
 
 /**
@@ -105,6 +108,7 @@ export function createChainWriter({
   receiptTimeoutMs = 120_000,
   pollingIntervalMs = 1_000,
   onError = () => {},
+  sendLock = (run) => run(),
 }: CreateChainWriterParameters): ChainWriter {
   const account = walletClient.account;
   const withRetry = <T>(operation: string, run: () => Promise<T>) => withRpcRetry({ operation, retry, run, onError });
@@ -118,16 +122,18 @@ export function createChainWriter({
         throw revertOf(operation, error, onError) ?? error;
       }
     });
-    // Chosen once, before the first attempt: every retry of this write reuses it.
-    const chosen = nonce ?? (await withRetry("nonce", () => publicClient.getTransactionCount({ address: account.address, blockTag: "pending" })));
-    const hash = await withRetry(operation, async () => {
-      try {
-        return await walletClient.writeContract({ ...request, nonce: chosen });
-      } catch (error) {
-        throw revertOf(operation, error, onError) ?? error;
-      }
+    return sendLock(async () => {
+      // Chosen once, before the first attempt: every retry of this write reuses it.
+      const chosen = nonce ?? (await withRetry("nonce", () => publicClient.getTransactionCount({ address: account.address, blockTag: "pending" })));
+      const hash = await withRetry(operation, async () => {
+        try {
+          return await walletClient.writeContract({ ...request, nonce: chosen });
+        } catch (error) {
+          throw revertOf(operation, error, onError) ?? error;
+        }
+      });
+      return { hash, nonce: chosen };
     });
-    return { hash, nonce: chosen };
   };
 
   return {
@@ -208,7 +214,7 @@ export function createChainWriter({
 }
 
 /** The decoded revert inside a viem error, as a `ChainRevertError`; undefined when the failure is not a revert. */
-function revertOf(operation: string, error: unknown, onError: (kind: "revert") => void): ChainRevertError | undefined {
+export function revertOf(operation: string, error: unknown, onError: (kind: "revert") => void): ChainRevertError | undefined {
   if (!(error instanceof BaseError)) return undefined;
   const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
   if (!(reverted instanceof ContractFunctionRevertedError)) return undefined;

@@ -109,6 +109,60 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX creator_milestones_open ON creator_milestones (batch_id) WHERE status <> 'confirmed'`,
     ],
   },
+  {
+    version: 3,
+    name: "stream sessions and settlements",
+    statements: [
+      // One row per pay-per-second session, holding its latest acknowledged voucher: written before the ack, so what
+      // a listener was told is stored is what settlement finds after any crash. Amounts are uint256 as numeric.
+      // `settled` is what the vault has paid this session (from its StreamSettled events); `settled_voucher` the
+      // cumulative amount of the newest voucher a mined settlement carried, so a voucher the vault could only pay in
+      // part (the balance ran short) is not sent again until a newer one arrives.
+      `CREATE TABLE stream_sessions (
+        session_id text PRIMARY KEY,
+        listener text NOT NULL,
+        artist text NOT NULL,
+        track_id numeric(78, 0),
+        rate_per_second numeric(78, 0) NOT NULL CHECK (rate_per_second > 0),
+        status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+        close_reason text,
+        cumulative numeric(78, 0) NOT NULL DEFAULT 0,
+        deadline bigint,
+        signature text,
+        voucher_at timestamptz,
+        settled numeric(78, 0) NOT NULL DEFAULT 0,
+        settled_voucher numeric(78, 0) NOT NULL DEFAULT 0,
+        settling_id bigint,
+        opened_at timestamptz NOT NULL DEFAULT now(),
+        closed_at timestamptz,
+        CONSTRAINT stream_sessions_voucher_signed CHECK (cumulative = 0 OR (signature IS NOT NULL AND deadline IS NOT NULL))
+      )`,
+      `CREATE INDEX stream_sessions_unsettled ON stream_sessions (artist, session_id) WHERE cumulative > settled_voucher`,
+      `CREATE INDEX stream_sessions_listener ON stream_sessions (listener)`,
+      `CREATE INDEX stream_sessions_artist ON stream_sessions (artist)`,
+      `CREATE INDEX stream_sessions_open ON stream_sessions (opened_at) WHERE status = 'open'`,
+      // A settlement walks sealed → submitted → settled (or failed, when the vault refuses it as a whole); each step is
+      // recorded, and the vouchers are frozen at seal time so a resend after a crash is the same call.
+      `CREATE TABLE stream_settlements (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        status text NOT NULL DEFAULT 'sealed' CHECK (status IN ('sealed', 'submitted', 'settled', 'failed')),
+        voucher_count integer NOT NULL,
+        vouchers text NOT NULL,
+        paid numeric(78, 0),
+        tx_hash text,
+        tx_nonce bigint,
+        block_number bigint,
+        gas_used bigint,
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text,
+        sealed_at timestamptz NOT NULL DEFAULT now(),
+        submitted_at timestamptz,
+        finished_at timestamptz,
+        CONSTRAINT stream_settlements_submitted_has_tx CHECK (status IN ('sealed', 'failed') OR tx_hash IS NOT NULL)
+      )`,
+      `CREATE INDEX stream_settlements_unfinished ON stream_settlements (id) WHERE status IN ('sealed', 'submitted')`,
+    ],
+  },
 ];
 
 export type MigrateParameters = { db: Database; migrations?: readonly Migration[] };

@@ -1,0 +1,331 @@
+/**
+ * Streaming benchmark: how many pay-per-second sessions one relayer process sustains on this machine, each paying a
+ * signed voucher every 5 s (the default), with no error, and how fast a voucher is acknowledged (checked, stored
+ * durably in the default embedded store, answered) — end to end over real WebSockets on 127.0.0.1. Then what
+ * `BeatStreamVault.settle` costs per voucher at 1 and at 100 vouchers per call.
+ *
+ *   npm run bench:stream   → prints a table, writes bench/results/stream.json
+ *
+ * Three processes: this one (Hardhat's in-process chain with the protocol deployed, served to the others over a
+ * small JSON-RPC bridge), the relayer (`relayer/src/server.ts`, PGlite in a fresh DATA_DIR, default settings), and
+ * the load generator (bench/stream/load.ts, the package's own client). Listeners are funded before any timing. The
+ * sessions open at a steady pace, warm up, then every voucher signed in the measurement window is timed from its
+ * signature to its ack. Settlement runs on its default schedule during the run; afterwards every session is
+ * settled and the vault's balances are checked against what the clients were acknowledged. The same again on
+ * PostgreSQL (figures with a `.postgres` suffix) when TEST_DATABASE_URL or DATABASE_URL is set.
+ *
+ * Environment: BENCH_STREAM_SESSIONS (default 10000), BENCH_STREAM_MEASURE_SECONDS (default 60).
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import pg from "pg";
+import { network } from "hardhat";
+import { bytesToHex, encodeFunctionData, getAddress, keccak256, type Address, type Hex } from "viem";
+import { writeDeployments } from "../../relayer/src/deployments.js";
+import { loadNativeSecp256k1 } from "../../relayer/src/plays/verify.js";
+import { deployProtocol } from "../../test/helpers/protocol.js";
+import { packSignatures, signVoucher, vaultDomain, type StreamVoucher } from "../../test/helpers/vault/vouchers.js";
+import { usdcAbi, vaultTestAbi } from "../../test/relayer/stream.helpers.js";
+
+const SESSIONS = Number(process.env.BENCH_STREAM_SESSIONS ?? 10_000);
+const MEASURE_SECONDS = Number(process.env.BENCH_STREAM_MEASURE_SECONDS ?? 60);
+const SESSIONS_PER_LISTENER = 20;
+const LISTENERS = Math.ceil(SESSIONS / SESSIONS_PER_LISTENER);
+const RATE = 10n;
+const DEPOSIT = 10_000_000n;
+const OPERATOR_KEY = "bench-operator-key-0123456789";
+const CLOCK_TICKS_PER_SECOND = 100;
+const log = (line: string) => console.log(line);
+const round = (value: number, digits = 0) => Number(value.toFixed(digits));
+
+const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, loadAverage1m: round(loadavg()[0] ?? 0, 2) };
+log(`machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, load average (1 min) ${machine.loadAverage1m} at start`);
+
+// ── Chain ───────────────────────────────────────────────────────────────────────────────────────
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const { musicNFT, factory, vault, usdc } = await deployProtocol(connection);
+const [, relayerSigner, creator] = await ethers.getSigners();
+await (await musicNFT.connect(creator).mintTrack("ipfs://bench-stream-track", creator.address, 500)).wait();
+const chainId = Number((await ethers.provider.getNetwork()).chainId);
+const vaultAddress = getAddress(await vault.getAddress());
+const usdcAddress = getAddress(await usdc.getAddress());
+const artist = getAddress(creator.address);
+const rpc = await serveJsonRpc();
+
+// ── Gas: settle at 1 and 100 vouchers per call (first settlement of each session, then a repeat) ─
+async function settleGas() {
+  const domain = await vaultDomain(vault, BigInt(chainId));
+  const wallets: InstanceType<typeof ethers.Wallet>[] = [];
+  for (let index = 0; index < 101; index++) {
+    const wallet = new ethers.Wallet(ethers.id(`bench-stream-gas-${index}`), ethers.provider);
+    await networkHelpers.setBalance(wallet.address, ethers.parseEther("1"));
+    await (await usdc.mint(wallet.address, 1_000_000n)).wait();
+    await (await usdc.connect(wallet).approve(vaultAddress, 1_000_000n)).wait();
+    await (await vault.connect(wallet).deposit(1_000_000n)).wait();
+    wallets.push(wallet);
+  }
+  const far = BigInt(Math.floor(Date.now() / 1000) + 86_400);
+  const settle = async (from: number, to: number, amount: bigint) => {
+    const vouchers: StreamVoucher[] = [];
+    const signatures: string[] = [];
+    for (const wallet of wallets.slice(from, to)) {
+      const voucher = { listener: wallet.address, artist, sessionId: ethers.id(`session-${wallet.address}`), cumulativeAmount: amount, deadline: far };
+      vouchers.push(voucher);
+      signatures.push(await signVoucher(wallet, domain, voucher));
+    }
+    const receipt = await (await vault.connect(relayerSigner).settle(vouchers, packSignatures(signatures))).wait();
+    return Number(receipt!.gasUsed) / vouchers.length;
+  };
+  const first = { 1: await settle(0, 1, 100n), 100: await settle(1, 101, 100n) };
+  const repeat = { 1: await settle(0, 1, 200n), 100: await settle(1, 101, 200n) };
+  return { first, repeat };
+}
+const gas = await settleGas();
+log(`settle gas per voucher: ${round(gas.first[1])} (1 per call), ${round(gas.first[100])} (100 per call); repeat ${round(gas.repeat[1])} / ${round(gas.repeat[100])}`);
+
+// ── Listeners: funded before any timing (impersonated, so no signing) ───────────────────────────
+const secp = loadNativeSecp256k1();
+const keys = Array.from({ length: LISTENERS }, () => {
+  let key: Uint8Array;
+  do key = randomBytes(32);
+  while (!secp.privateKeyVerify(key));
+  const address = getAddress(bytesToHex(keccak256(secp.publicKeyCreate(key, false).subarray(1), "bytes").subarray(12)));
+  return { key: bytesToHex(key), address };
+});
+const send = (from: Address, to: Address, data: Hex) => connection.provider.request({ method: "eth_sendTransaction", params: [{ from, to, data }] });
+const fundStart = performance.now();
+for (const { address } of keys) {
+  await networkHelpers.impersonateAccount(address);
+  await networkHelpers.setBalance(address, ethers.parseEther("1"));
+  await send(address, usdcAddress, encodeFunctionData({ abi: usdcAbi, functionName: "mint", args: [address, DEPOSIT] }));
+  await send(address, usdcAddress, encodeFunctionData({ abi: usdcAbi, functionName: "approve", args: [vaultAddress, DEPOSIT] }));
+  await send(address, vaultAddress, encodeFunctionData({ abi: vaultTestAbi, functionName: "deposit", args: [DEPOSIT] }));
+}
+log(`funded ${LISTENERS} listeners in ${((performance.now() - fundStart) / 1000).toFixed(1)} s`);
+
+// ── One run: a relayer process on a store, the load generator against it, then settle and check ─
+type LoadResult = {
+  opened: number;
+  vouchersInWindow: number;
+  vouchersPerSecond: number;
+  ackP50Ms: number;
+  ackP99Ms: number;
+  ackMaxMs: number;
+  errors: number;
+  errorsInWindow: number;
+  errorCodes: Record<string, number>;
+  loadCpuPercent: number;
+  sessions: { sessionId: Hex | null; listener: Address; spent: string; clean: boolean }[];
+};
+type RunResult = LoadResult & { serverCpuPercent: number; mismatches: number; clean: boolean };
+
+async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undefined): Promise<RunResult> {
+  const dir = await mkdtemp(join(tmpdir(), "bench-stream-"));
+  const deploymentsDir = join(dir, "deployments");
+  await writeDeployments({
+    dir: deploymentsDir,
+    deployments: {
+      chainId,
+      contracts: {
+        MusicNFT: { address: getAddress(await musicNFT.getAddress()), startBlock: 0 },
+        CreatorCoinFactory: { address: getAddress(await factory.getAddress()), startBlock: 0 },
+        BeatStreamVault: { address: vaultAddress, startBlock: 0 },
+        MockUSDC: { address: usdcAddress, startBlock: 0 },
+      },
+    },
+  });
+  const balancesBefore = new Map<string, bigint>();
+  for (const { address } of keys) balancesBefore.set(address, await vault.balanceOf(address));
+  const server = spawn(process.execPath, ["--import", "tsx", "relayer/src/server.ts"], {
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      RPC_URL: rpc.url,
+      CHAIN_ID: String(chainId),
+      DEPLOYMENTS_DIR: deploymentsDir,
+      DATA_DIR: join(dir, "data"),
+      DATABASE_URL: databaseUrl ?? "",
+      OPERATOR_API_KEY: OPERATOR_KEY,
+      BATCH_INTERVAL_MS: "86400000",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const serverExited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("relayer did not start within 60 s")), 60_000);
+    server.once("exit", (code) => reject(new Error(`relayer exited with ${code} before listening`)));
+    createInterface({ input: server.stdout! }).on("line", (line) => {
+      const match = /relayer listening on (http:\/\/\S+)/.exec(line);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+      if (/settle|failed|error/i.test(line)) log(`[relayer] ${line}`);
+    });
+  });
+  log(`${store}: relayer ${url} (pid ${server.pid})`);
+
+  const keysFile = join(dir, "keys.json");
+  writeFileSync(keysFile, JSON.stringify(keys));
+  const input = {
+    url: `${url.replace(/^http/, "ws")}/v1/stream`,
+    chainId,
+    vault: vaultAddress,
+    artist,
+    keysFile,
+    sessions: SESSIONS,
+    ratePerSecond: RATE.toString(),
+    openPerSecond: 500,
+    warmupSeconds: 10,
+    measureSeconds: MEASURE_SECONDS,
+    resultFile: join(dir, "load-result.json"),
+  };
+  const serverCpuAt: { start?: number; end?: number } = {};
+  const loader = spawn(process.execPath, ["--import", "tsx", "bench/stream/load.ts"], { env: { ...process.env, BENCH_STREAM: JSON.stringify(input) }, stdio: ["ignore", "pipe", "inherit"] });
+  const load = await new Promise<LoadResult>((resolve, reject) => {
+    loader.once("exit", (code) => reject(new Error(`load generator exited with ${code} before its result`)));
+    createInterface({ input: loader.stdout! }).on("line", (line) => {
+      if (line.startsWith("RESULT ")) resolve(JSON.parse(readFileSync(input.resultFile, "utf8")));
+      else {
+        log(line);
+        if (line.includes("measuring for")) serverCpuAt.start = processCpuMs(server.pid!);
+        if (line.includes("stopping")) serverCpuAt.end = processCpuMs(server.pid!);
+      }
+    });
+  });
+  const serverCpuPercent = serverCpuAt.start !== undefined && serverCpuAt.end !== undefined ? ((serverCpuAt.end - serverCpuAt.start) / 1000 / MEASURE_SECONDS) * 100 : Number.NaN;
+
+  // Settle everything, then every listener's vault balance must have dropped by exactly what its sessions were acknowledged.
+  const flush = await fetch(`${url}/v1/admin/settlements/flush`, { method: "POST", headers: { authorization: `Bearer ${OPERATOR_KEY}` } });
+  const flushed = (await flush.json()) as { settled: string[]; failed: string[] };
+  if (flush.status !== 200 || flushed.failed.length > 0) throw new Error(`settlement flush: ${flush.status} ${JSON.stringify(flushed)}`);
+  const spentBy = new Map<string, bigint>();
+  for (const session of load.sessions) spentBy.set(session.listener, (spentBy.get(session.listener) ?? 0n) + BigInt(session.spent));
+  let mismatches = 0;
+  for (const { address } of keys) {
+    const balance = await vault.balanceOf(address);
+    if ((balancesBefore.get(address) ?? 0n) - balance !== (spentBy.get(address) ?? 0n)) mismatches += 1;
+  }
+  const totalSpent = [...spentBy.values()].reduce((sum, value) => sum + value, 0n);
+  log(`${store}: ${flushed.settled.length} settlement(s) after the run; ${mismatches} listener(s) whose vault balance differs from what their sessions were acknowledged (total ${totalSpent})`);
+  server.kill("SIGTERM");
+  await serverExited;
+  await rm(dir, { recursive: true, force: true });
+  const clean = load.errors === 0 && mismatches === 0 && load.opened === SESSIONS;
+  return { ...load, serverCpuPercent, mismatches, clean };
+}
+
+async function withPostgres<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `stream_bench_${randomBytes(6).toString("hex")}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return await fn(url.toString());
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+const pglite = await runOn("PGlite", undefined);
+const postgresUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
+const postgres = postgresUrl === undefined ? undefined : await withPostgres(postgresUrl, (url) => runOn("PostgreSQL", url));
+rpc.server.close();
+
+// ── Report ──────────────────────────────────────────────────────────────────────────────────────
+const sustained = (run: RunResult) => (run.clean ? SESSIONS : run.sessions.filter((session) => session.clean).length);
+const figures = (suffix: string, run: RunResult) => ({
+  [`concurrentSessions${suffix}`]: sustained(run),
+  [`voucherAckP99Ms${suffix}`]: round(run.ackP99Ms, 1),
+  [`voucherAckP50Ms${suffix}`]: round(run.ackP50Ms, 1),
+  [`vouchersPerSecond${suffix}`]: round(run.vouchersPerSecond),
+  [`serverCpuPercent${suffix}`]: round(run.serverCpuPercent),
+});
+const results = {
+  ...figures("", pglite),
+  "settleGasPerVoucher.1": round(gas.first[1]),
+  "settleGasPerVoucher.100": round(gas.first[100]),
+  "settleGasPerVoucher.repeat.1": round(gas.repeat[1]),
+  "settleGasPerVoucher.repeat.100": round(gas.repeat[100]),
+  ...(postgres === undefined ? {} : figures(".postgres", postgres)),
+  conditions: {
+    ...machine,
+    loadAverage1mAtEnd: round(loadavg()[0] ?? 0, 2),
+    sessions: SESSIONS,
+    listeners: LISTENERS,
+    voucherIntervalSeconds: 5,
+    measureSeconds: MEASURE_SECONDS,
+    loadGeneratorCpuPercent: round(pglite.loadCpuPercent),
+    errors: { pglite: pglite.errorCodes, ...(postgres === undefined ? {} : { postgres: postgres.errorCodes }) },
+    vaultMismatches: pglite.mismatches + (postgres?.mismatches ?? 0),
+    gas: "settleGasPerVoucher: receipt gasUsed / vouchers, 21,000 base included; first settlement of each session (a new storage slot); .repeat: a later voucher of the same sessions",
+    note: "relayer, load generator and chain are separate processes sharing the machine (and other jobs: see the load average); ack latency is signature to ack as the client sees it",
+  },
+};
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/stream.json", `${JSON.stringify(results, null, 2)}\n`);
+const row = (run: RunResult | undefined, pick: (run: RunResult) => number) => (run === undefined ? "-" : pick(run));
+console.table({
+  "concurrent sessions (no error)": { PGlite: sustained(pglite), PostgreSQL: row(postgres, sustained), target: "≥ 10,000" },
+  "voucher ack p50 (ms)": { PGlite: round(pglite.ackP50Ms, 1), PostgreSQL: row(postgres, (r) => round(r.ackP50Ms, 1)), target: "" },
+  "voucher ack p99 (ms)": { PGlite: round(pglite.ackP99Ms, 1), PostgreSQL: row(postgres, (r) => round(r.ackP99Ms, 1)), target: "< 50" },
+  "vouchers per second": { PGlite: round(pglite.vouchersPerSecond), PostgreSQL: row(postgres, (r) => round(r.vouchersPerSecond)), target: "" },
+  "relayer CPU (% of one core)": { PGlite: round(pglite.serverCpuPercent), PostgreSQL: row(postgres, (r) => round(r.serverCpuPercent)), target: "" },
+  "settle gas per voucher, 1 per call": { PGlite: results["settleGasPerVoucher.1"], PostgreSQL: "", target: "" },
+  "settle gas per voucher, 100 per call": { PGlite: results["settleGasPerVoucher.100"], PostgreSQL: "", target: "" },
+});
+log("wrote bench/results/stream.json");
+for (const [name, run] of [["PGlite", pglite], ["PostgreSQL", postgres]] as const) {
+  if (run !== undefined && !run.clean) {
+    log(`${name} NOT CLEAN: ${run.errors} error(s) ${JSON.stringify(run.errorCodes)}, ${run.mismatches} vault mismatch(es), ${run.opened}/${SESSIONS} opened`);
+    process.exitCode = 1;
+  }
+}
+
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The in-process chain over HTTP for the relayer process (bigints as hex quantities). */
+async function serveJsonRpc(): Promise<{ url: string; server: Server }> {
+  const answer = async (call: { id?: unknown; method: string; params?: unknown[] }) => {
+    try {
+      return { jsonrpc: "2.0", id: call.id ?? null, result: await connection.provider.request({ method: call.method, params: call.params ?? [] }) };
+    } catch (error) {
+      const { code = -32603, message = String(error), data } = (error ?? {}) as { code?: number; message?: string; data?: unknown };
+      return { jsonrpc: "2.0", id: call.id ?? null, error: { code, message, data } };
+    }
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", async () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      const reply = Array.isArray(body) ? await Promise.all(body.map(answer)) : await answer(body);
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply, (_, value) => (typeof value === "bigint" ? `0x${value.toString(16)}` : value)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}

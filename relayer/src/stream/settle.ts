@@ -1,0 +1,356 @@
+import type { Hex } from "viem";
+import { ChainRevertError } from "../batcher/errors.js";
+import type { BatchLease } from "../batcher/cycle.js";
+import type { MinedReceipt, SentTransaction } from "../chain/writer.js";
+import type { Database } from "../db/database.js";
+import { RelayerError } from "../errors.js";
+import { closeAbandonedSessions } from "./store.js";
+import type { SignedVoucher, VaultWriter } from "./vault.js";
+
+export type SettlementStatus = "sealed" | "submitted" | "settled" | "failed";
+export type SettlementStep = "seal" | "submit" | "confirm";
+
+export type SettlementContext = {
+  db: Database;
+  writer: VaultWriter;
+  /** Most vouchers per `settle`. */
+  maxVouchers: number;
+  /** A voucher whose deadline is closer than this (seconds) is left out: the transaction might land after it. */
+  deadlineMarginSeconds: number;
+  /** Unix seconds. */
+  now?: () => number;
+};
+
+/** A settlement as a step reads it. */
+export type SettlementRecord = {
+  id: bigint;
+  status: SettlementStatus;
+  vouchers: SignedVoucher[];
+  txHash: Hex | null;
+  txNonce: number | null;
+};
+
+/** The setttlement ran into a state its step cannot act on. */
+export class SettlementStateError extends RelayerError {
+  override name = "SettlementStateError";
+  constructor(message: string) {
+    super("settlement_state", message);
+  }
+}
+
+type VoucherJson = { listener: Hex; artist: Hex; sessionId: Hex; cumulativeAmount: string; deadline: string; signature: Hex };
+
+function encodeVouchers(vouchers: readonly SignedVoucher[]): string {
+  return JSON.stringify(
+    vouchers.map((v): VoucherJson => ({ ...v, cumulativeAmount: v.cumulativeAmount.toString(), deadline: v.deadline.toString() })),
+  );
+}
+
+function decodeVouchers(text: string): SignedVoucher[] {
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed)) throw new SettlementStateError("stored vouchers are not a list");
+  return parsed.map((item: VoucherJson) => ({
+    listener: item.listener,
+    artist: item.artist,
+    sessionId: item.sessionId,
+    cumulativeAmount: BigInt(item.cumulativeAmount),
+    deadline: BigInt(item.deadline),
+    signature: item.signature,
+  }));
+}
+
+export async function loadSettlement(db: Database, id: bigint): Promise<SettlementRecord> {
+  const { rows } = await db.query<{ id: string; status: SettlementStatus; vouchers: string; tx_hash: string | null; tx_nonce: string | null }>(
+    `SELECT id::text, status, vouchers, tx_hash, tx_nonce::text FROM stream_settlements WHERE id = $1`,
+    [id.toString()],
+  );
+  const row = rows[0];
+  if (row === undefined) throw new SettlementStateError(`settlement ${id} does not exist`);
+  return {
+    id,
+    status: row.status,
+    vouchers: decodeVouchers(row.vouchers),
+    txHash: row.tx_hash === null ? null : `0x${row.tx_hash.slice(2)}`,
+    txNonce: row.tx_nonce === null ? null : Number(row.tx_nonce),
+  };
+}
+
+/**
+ * Seal: freezes the latest stored voucher of up to `maxVouchers` sessions that hold more than their last settled
+ * voucher into a new settlement, sorted by artist (the vault writes an artist's earnings once per run), and marks
+ * those sessions as carried by it — one transaction, so a session is never in two unfinished settlements.
+ */
+export async function sealSettlement(ctx: SettlementContext): Promise<bigint | undefined> {
+  const now = ctx.now?.() ?? Math.floor(Date.now() / 1000);
+  return ctx.db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ session_id: string; listener: string; artist: string; cumulative: string; deadline: string; signature: string }>(
+      `SELECT session_id, listener, artist, cumulative::text, deadline::text, signature FROM stream_sessions
+        WHERE cumulative > settled_voucher AND settling_id IS NULL AND deadline > $1
+        ORDER BY artist, session_id LIMIT $2`,
+      [now + ctx.deadlineMarginSeconds, ctx.maxVouchers],
+    );
+    if (rows.length === 0) return undefined;
+    const vouchers: SignedVoucher[] = rows.map((row) => ({
+      listener: `0x${row.listener.slice(2)}`,
+      artist: `0x${row.artist.slice(2)}`,
+      sessionId: `0x${row.session_id.slice(2)}`,
+      cumulativeAmount: BigInt(row.cumulative),
+      deadline: BigInt(row.deadline),
+      signature: `0x${row.signature.slice(2)}`,
+    }));
+    const inserted = await tx.query<{ id: string }>(`INSERT INTO stream_settlements (voucher_count, vouchers) VALUES ($1, $2) RETURNING id::text`, [
+      vouchers.length,
+      encodeVouchers(vouchers),
+    ]);
+    const id = inserted.rows[0]?.id;
+    if (id === undefined) throw new SettlementStateError("no settlement id returned");
+    const { rowCount } = await tx.query(`UPDATE stream_sessions SET settling_id = $1 WHERE session_id = ANY($2::text[]) AND settling_id IS NULL`, [
+      id,
+      vouchers.map((v) => v.sessionId),
+    ]);
+    // Another process sealed one of these meanwhile: roll back rather than carry a session twice.
+    if (rowCount !== vouchers.length) throw new SettlementStateError(`settlement ${id}: ${vouchers.length - rowCount} session(s) were sealed concurrently`);
+    return BigInt(id);
+  });
+}
+
+/**
+ * Submit: sends `settle` with the frozen vouchers and records hash and nonce before anything waits on it. The vault
+ * refusing one voucher refuses the call: a voucher-specific refusal (expired, a bad signature) marks the settlement
+ * failed and takes that voucher out of circulation until a newer one arrives; the others go into the next seal.
+ */
+export async function submitSettlement(ctx: SettlementContext, id: bigint): Promise<void> {
+  const settlement = await expectStatus(ctx, id, "sealed");
+  let sent: SentTransaction;
+  try {
+    sent = await ctx.writer.settle({ vouchers: settlement.vouchers });
+  } catch (error) {
+    if (error instanceof ChainRevertError && (await failOnVoucherRevert(ctx, settlement, error))) return;
+    throw error;
+  }
+  await recordTransaction(ctx, id, "sealed", sent);
+}
+
+const VOUCHER_ERRORS = new Set(["BeatStreamVaultVoucherExpired", "BeatStreamVaultInvalidSignature", "BeatStreamVaultZeroArtist", "BeatStreamVaultSelfPayment"]);
+
+async function failOnVoucherRevert(ctx: SettlementContext, settlement: SettlementRecord, error: ChainRevertError): Promise<boolean> {
+  if (!VOUCHER_ERRORS.has(error.errorName)) return false;
+  const index = typeof error.args[0] === "bigint" ? Number(error.args[0]) : -1;
+  const bad = settlement.vouchers[index];
+  await ctx.db.transaction(async (tx) => {
+    await tx.query(`UPDATE stream_settlements SET status = 'failed', last_error = $2, finished_at = now() WHERE id = $1 AND status = 'sealed'`, [
+      settlement.id.toString(),
+      error.message.slice(0, 1000),
+    ]);
+    if (bad !== undefined) {
+      // This voucher can never settle; a newer one of the session (larger amount) will be picked up again.
+      await tx.query(`UPDATE stream_sessions SET settled_voucher = GREATEST(settled_voucher, $2::numeric) WHERE session_id = $1`, [
+        bad.sessionId,
+        bad.cumulativeAmount.toString(),
+      ]);
+    }
+    await tx.query(`UPDATE stream_sessions SET settling_id = NULL WHERE settling_id = $1`, [settlement.id.toString()]);
+  });
+  return true;
+}
+
+async function recordTransaction(ctx: SettlementContext, id: bigint, from: "sealed" | "submitted", sent: SentTransaction): Promise<void> {
+  await ctx.db.query(
+    `UPDATE stream_settlements SET status = 'submitted', tx_hash = $3, tx_nonce = $4, submitted_at = now(), attempts = attempts + 1
+      WHERE id = $1 AND status = $2`,
+    [id.toString(), from, sent.hash, sent.nonce],
+  );
+}
+
+const SEND_ROUNDS = 3;
+
+/**
+ * Confirm: drives the recorded transaction to a successful receipt — waiting for it, or resending the same vouchers
+ * (with the same nonce while it is unused) when it was dropped or reverted — then records what the vault paid
+ * each session. Resending is harmless: the vault pays only the increase over what a session already settled.
+ */
+export async function confirmSettlement(ctx: SettlementContext, id: bigint): Promise<void> {
+  const settlement = await expectStatus(ctx, id, "submitted");
+  if (settlement.txHash === null || settlement.txNonce === null) throw new SettlementStateError(`settlement ${id} is submitted without a transaction`);
+  let current: SentTransaction = { hash: settlement.txHash, nonce: settlement.txNonce };
+  for (let round = 0; round < SEND_ROUNDS; round++) {
+    const state = await ctx.writer.transactionState(current);
+    const receipt: MinedReceipt | undefined =
+      state.kind === "mined" ? state.receipt : state.kind === "pending" ? await ctx.writer.waitForReceipt(current.hash) : undefined;
+    if (receipt?.status === "success") {
+      await markSettled(ctx, settlement, receipt);
+      return;
+    }
+    try {
+      current = await ctx.writer.settle({ vouchers: settlement.vouchers, nonce: state.kind === "dropped" && state.nonceFree ? current.nonce : undefined });
+    } catch (error) {
+      if (error instanceof ChainRevertError) {
+        // Refused on resend (a voucher expired meanwhile): back to sealed, where submit sorts the voucher out.
+        await ctx.db.query(`UPDATE stream_settlements SET status = 'sealed', last_error = $2 WHERE id = $1 AND status = 'submitted'`, [
+          id.toString(),
+          error.message.slice(0, 1000),
+        ]);
+      }
+      throw error;
+    }
+    await recordTransaction(ctx, id, "submitted", current);
+  }
+  throw new SettlementStateError(`settlement ${id}: transaction ${current.hash} still not successful after ${SEND_ROUNDS} sends`);
+}
+
+/**
+ * Records the vault's own totals per session: from the receipt's StreamSettled events, and for a voucher that paid
+ * nothing in this transaction (already settled by an earlier send, or an empty balance) from `settledAmount`.
+ */
+async function markSettled(ctx: SettlementContext, settlement: SettlementRecord, receipt: MinedReceipt): Promise<void> {
+  const { totals, gasUsed } = await ctx.writer.settledTotals(receipt.hash);
+  const settled = new Map<Hex, bigint>();
+  for (const voucher of settlement.vouchers) {
+    settled.set(voucher.sessionId, totals.get(voucher.sessionId) ?? (await ctx.writer.settledAmount(voucher)));
+  }
+  await ctx.db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ paid: string | null }>(
+      `WITH v AS (SELECT * FROM unnest($2::text[], $3::numeric[], $4::numeric[]) AS v (session_id, settled, cumulative)),
+            old AS (SELECT s.session_id, s.settled FROM stream_sessions s JOIN v ON v.session_id = s.session_id),
+            up AS (
+              UPDATE stream_sessions s SET settled = GREATEST(s.settled, v.settled), settled_voucher = GREATEST(s.settled_voucher, v.cumulative),
+                     settling_id = CASE WHEN s.settling_id = $1::bigint THEN NULL ELSE s.settling_id END
+                FROM v WHERE s.session_id = v.session_id
+              RETURNING s.session_id, s.settled)
+       SELECT sum(up.settled - old.settled)::text AS paid FROM up JOIN old ON old.session_id = up.session_id`,
+      [settlement.id.toString(), settlement.vouchers.map((v) => v.sessionId), settlement.vouchers.map((v) => (settled.get(v.sessionId) ?? 0n).toString()), settlement.vouchers.map((v) => v.cumulativeAmount.toString())],
+    );
+    await tx.query(
+      `UPDATE stream_settlements SET status = 'settled', tx_hash = $2, block_number = $3, gas_used = $4, paid = $5, finished_at = now(), last_error = NULL
+        WHERE id = $1 AND status = 'submitted'`,
+      [settlement.id.toString(), receipt.hash, receipt.blockNumber.toString(), gasUsed.toString(), rows[0]?.paid ?? "0"],
+    );
+  });
+}
+
+async function expectStatus(ctx: SettlementContext, id: bigint, status: SettlementStatus): Promise<SettlementRecord> {
+  const settlement = await loadSettlement(ctx.db, id);
+  if (settlement.status !== status) throw new SettlementStateError(`settlement ${id} is ${settlement.status}, not ${status}`);
+  return settlement;
+}
+
+export async function unfinishedSettlementIds(db: Database): Promise<bigint[]> {
+  const { rows } = await db.query<{ id: string }>(`SELECT id::text FROM stream_settlements s WHERE status IN ('sealed', 'submitted') ORDER BY s.id`);
+  return rows.map((row) => BigInt(row.id));
+}
+
+export type RunSettlementCycleParameters = {
+  ctx: SettlementContext;
+  /** Most new settlements sealed in one cycle (each is one transaction). */
+  maxSettlements?: number;
+  shouldStop?: () => boolean;
+  afterStep?: (step: SettlementStep, id: bigint) => Promise<void>;
+};
+
+export type RunSettlementCycleReturnType = { settled: bigint[]; failed: bigint[]; stopped: boolean };
+
+/**
+ * One settlement cycle: finishes every unfinished settlement (a crash leaves them sealed or submitted), then seals
+ * and settles new ones until no session holds an unsettled voucher (or `maxSettlements` were made).
+ */
+export async function runSettlementCycle({ ctx, maxSettlements = 50, shouldStop = () => false, afterStep = async () => {} }: RunSettlementCycleParameters): Promise<RunSettlementCycleReturnType> {
+  const result: RunSettlementCycleReturnType = { settled: [], failed: [], stopped: false };
+  const drive = async (id: bigint): Promise<boolean> => {
+    for (;;) {
+      const { status } = await loadSettlement(ctx.db, id);
+      if (status === "settled") result.settled.push(id);
+      if (status === "failed") result.failed.push(id);
+      if (status === "settled" || status === "failed") return true;
+      if (shouldStop()) return false;
+      if (status === "sealed") {
+        await submitSettlement(ctx, id);
+        await afterStep("submit", id);
+      } else {
+        await confirmSettlement(ctx, id);
+        await afterStep("confirm", id);
+      }
+    }
+  };
+  for (const id of await unfinishedSettlementIds(ctx.db)) {
+    if (!(await drive(id))) return { ...result, stopped: true };
+  }
+  for (let made = 0; made < maxSettlements; made++) {
+    if (shouldStop()) return { ...result, stopped: true };
+    const id = await sealSettlement(ctx);
+    if (id === undefined) break;
+    await afterStep("seal", id);
+    if (!(await drive(id))) return { ...result, stopped: true };
+  }
+  return result;
+}
+
+export type SettlementScheduler = {
+  start(): void;
+  /** Settles soon (after `onCloseDelayMs`), for sessions that just ended; calls in that window share one cycle. */
+  trigger(): void;
+  /** Runs one cycle now, after any running one; `leased: false` when another process holds the lease. */
+  runCycle(): Promise<RunSettlementCycleReturnType & { leased: boolean }>;
+  /** Stops the timers and lets the running cycle finish its current step. */
+  stop(): Promise<void>;
+};
+
+export type CreateSettlementSchedulerParameters = {
+  ctx: SettlementContext;
+  intervalMs: number;
+  onCloseDelayMs: number;
+  /** The play batcher's lease: one process settles, the one that commits plays (it also owns the account's nonces). */
+  lease?: BatchLease;
+  /** Sessions marked open with no voucher for this long are marked closed by the cycle. */
+  abandonedAfterSeconds: number;
+  afterStep?: (step: SettlementStep, id: bigint) => Promise<void>;
+  log?: (message: string) => void;
+};
+
+/** Settles every `intervalMs` and soon after sessions end; cycles never overlap, and a failed one is retried next time. */
+export function createSettlementScheduler({ ctx, intervalMs, onCloseDelayMs, lease, abandonedAfterSeconds, afterStep, log = () => {} }: CreateSettlementSchedulerParameters): SettlementScheduler {
+  let queue: Promise<unknown> = Promise.resolve();
+  let interval: NodeJS.Timeout | undefined;
+  let soon: NodeJS.Timeout | undefined;
+  let stopping = false;
+
+  const cycle = async (): Promise<RunSettlementCycleReturnType & { leased: boolean }> => {
+    if (stopping) return { settled: [], failed: [], stopped: true, leased: false };
+    if (lease !== undefined && !(await lease.acquire())) return { settled: [], failed: [], stopped: false, leased: false };
+    await closeAbandonedSessions(ctx.db, abandonedAfterSeconds);
+    const result = await runSettlementCycle({ ctx, shouldStop: () => stopping, ...(afterStep === undefined ? {} : { afterStep }) });
+    if (result.settled.length > 0) log(`stream settlements settled: ${result.settled.join(", ")}`);
+    return { ...result, leased: true };
+  };
+
+  const runCycle = () => {
+    const run = queue.then(cycle, cycle);
+    queue = run.catch(() => {});
+    return run;
+  };
+  const background = () => {
+    runCycle().catch((error) => log(`stream settlement cycle failed, retried next time: ${error instanceof Error ? error.message : String(error)}`));
+  };
+
+  return {
+    start() {
+      if (interval !== undefined || stopping) return;
+      interval = setInterval(background, intervalMs);
+      interval.unref();
+    },
+    trigger() {
+      if (stopping || soon !== undefined) return;
+      soon = setTimeout(() => {
+        soon = undefined;
+        background();
+      }, onCloseDelayMs);
+      soon.unref();
+    },
+    runCycle,
+    async stop() {
+      stopping = true;
+      clearInterval(interval);
+      clearTimeout(soon);
+      await queue;
+    },
+  };
+}

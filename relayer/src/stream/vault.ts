@@ -1,0 +1,160 @@
+import { decodeEventLog, parseAbi, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
+import type { ChainWriter, SentTransaction } from "../chain/writer.js";
+import { revertOf, withRpcRetry, type ChainWriterRetry } from "../chain/writer.js";
+import type { SendLock } from "../chain/send-lock.js";
+import { ChainReadError } from "../errors.js";
+
+/** BeatStreamVault as the relayer uses it: the views it reads, `settle`, its event and every custom error `settle` may revert with. */
+export const vaultAbi = parseAbi([
+  "struct StreamVoucher { address listener; address artist; bytes32 sessionId; uint256 cumulativeAmount; uint64 deadline; }",
+  "function settle(StreamVoucher[] vouchers, bytes signatures)",
+  "function balanceOf(address listener) view returns (uint256)",
+  "function earningsOf(address artist) view returns (uint256)",
+  "function settledAmount(address listener, address artist, bytes32 sessionId) view returns (uint256)",
+  "function pendingWithdrawal(address listener) view returns ((uint128 amount, uint64 availableAt))",
+  "event StreamSettled(bytes32 indexed sessionKey, address indexed listener, address indexed artist, bytes32 sessionId, uint256 amount, uint256 totalSettled)",
+  "error BeatStreamVaultSignaturesLengthMismatch(uint256 voucherCount, uint256 signaturesLength)",
+  "error BeatStreamVaultVoucherExpired(uint256 index, uint64 deadline)",
+  "error BeatStreamVaultInvalidSignature(uint256 index)",
+  "error BeatStreamVaultZeroArtist(uint256 index)",
+  "error BeatStreamVaultSelfPayment(uint256 index)",
+  "error EnforcedPause()",
+  "error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)",
+]);
+
+/** A signed voucher as `settle` takes it, with the listener's 65-byte signature. */
+export type SignedVoucher = {
+  listener: Address;
+  artist: Address;
+  sessionId: Hex;
+  cumulativeAmount: bigint;
+  deadline: bigint;
+  signature: Hex;
+};
+
+export type ListenerFunds = {
+  /** `balanceOf`: unspent USDC, including any amount asked to withdraw. */
+  balance: bigint;
+  /** The pending withdrawal's amount (0 when none). */
+  pendingWithdrawal: bigint;
+};
+
+export type VaultReader = {
+  funds(listener: Address): Promise<ListenerFunds>;
+  earningsOf(artist: Address): Promise<bigint>;
+  settledAmount(voucher: { listener: Address; artist: Address; sessionId: Hex }): Promise<bigint>;
+};
+
+export type CreateVaultReaderParameters = { client: Pick<PublicClient, "readContract">; vault: Address };
+
+/** The vault's views; every failure becomes a `ChainReadError` (HTTP 503). */
+export function createVaultReader({ client, vault }: CreateVaultReaderParameters): VaultReader {
+  const read = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      throw new ChainReadError(what, error);
+    }
+  };
+  const contract = { address: vault, abi: vaultAbi } as const;
+  return {
+    async funds(listener) {
+      const [balance, withdrawal] = await Promise.all([
+        read("balanceOf", () => client.readContract({ ...contract, functionName: "balanceOf", args: [listener] })),
+        read("pendingWithdrawal", () => client.readContract({ ...contract, functionName: "pendingWithdrawal", args: [listener] })),
+      ]);
+      return { balance, pendingWithdrawal: withdrawal.amount };
+    },
+    earningsOf: (artist) => read("earningsOf", () => client.readContract({ ...contract, functionName: "earningsOf", args: [artist] })),
+    settledAmount: ({ listener, artist, sessionId }) =>
+      read("settledAmount", () => client.readContract({ ...contract, functionName: "settledAmount", args: [listener, artist, sessionId] })),
+  };
+}
+
+export type VaultWriter = Pick<ChainWriter, "transactionState" | "waitForReceipt"> & {
+  readonly account: Address;
+  /** simulate → write `settle`; `nonce` given on a resend. Reverts: `ChainRevertError` with the decoded error name and args. */
+  settle(args: { vouchers: readonly SignedVoucher[]; nonce?: number | undefined }): Promise<SentTransaction>;
+  /** The `StreamSettled` totals a mined settlement emitted, by session id (sessions paid nothing emit none). */
+  settledTotals(hash: Hex): Promise<{ totals: Map<Hex, bigint>; gasUsed: bigint }>;
+  settledAmount: VaultReader["settledAmount"];
+};
+
+export type CreateVaultWriterParameters = {
+  publicClient: PublicClient<Transport, Chain | undefined>;
+  walletClient: WalletClient<Transport, Chain, Account>;
+  vault: Address;
+  /** The relayer's chain writer: its receipt and transaction-state handling is reused, hash for hash. */
+  chainWriter: Pick<ChainWriter, "transactionState" | "waitForReceipt">;
+  /** The same lock the play batcher's writer holds, so the two never pick one nonce twice. */
+  sendLock: SendLock;
+  retry?: ChainWriterRetry;
+  onError?: (kind: "rpc" | "revert" | "timeout") => void;
+};
+
+/** `BeatStreamVault.settle` on the relayer's account, written like the batcher's commits: simulate, one nonce, write, retried. */
+export function createVaultWriter({ publicClient, walletClient, vault, chainWriter, sendLock, retry = { attempts: 5, backoffMs: 200 }, onError = () => {} }: CreateVaultWriterParameters): VaultWriter {
+  const account = walletClient.account;
+  const withRetry = <T>(operation: string, run: () => Promise<T>) => withRpcRetry({ operation, retry, run, onError });
+  const reader = createVaultReader({ client: publicClient, vault });
+  return {
+    account: account.address,
+    transactionState: (sent) => chainWriter.transactionState(sent),
+    waitForReceipt: (hash) => chainWriter.waitForReceipt(hash),
+    settledAmount: (voucher) => withRetry("settledAmount", () => reader.settledAmount(voucher)),
+    async settle({ vouchers, nonce }) {
+      const args = [
+        vouchers.map(({ listener, artist, sessionId, cumulativeAmount, deadline }) => ({ listener, artist, sessionId, cumulativeAmount, deadline })),
+        packSignatures(vouchers.map((voucher) => voucher.signature)),
+      ] as const;
+      const { request } = await withRetry("settle", async () => {
+        try {
+          return await publicClient.simulateContract({ address: vault, abi: vaultAbi, functionName: "settle", args, account });
+        } catch (error) {
+          throw revertOf("settle", error, onError) ?? error;
+        }
+      });
+      return sendLock(async () => {
+        const chosen = nonce ?? (await withRetry("nonce", () => publicClient.getTransactionCount({ address: account.address, blockTag: "pending" })));
+        const hash = await withRetry("settle", async () => {
+          try {
+            return await walletClient.writeContract({ ...request, nonce: chosen });
+          } catch (error) {
+            throw revertOf("settle", error, onError) ?? error;
+          }
+        });
+        return { hash, nonce: chosen };
+      });
+    },
+    async settledTotals(hash) {
+      const receipt = await withRetry("getTransactionReceipt", () => publicClient.getTransactionReceipt({ hash }));
+      const totals = new Map<Hex, bigint>();
+      for (const log of receipt.logs) {
+        if (log.address.toLowerCase() !== vault.toLowerCase()) continue;
+        try {
+          const event = decodeSettled(log);
+          if (event !== undefined) totals.set(event.sessionId, event.totalSettled);
+        } catch {
+          // Not a StreamSettled log (the vault emits nothing else in settle, but a foreign topic is no reason to fail).
+        }
+      }
+      return { totals, gasUsed: receipt.gasUsed };
+    },
+  };
+}
+
+function decodeSettled(log: { data: Hex; topics: readonly Hex[] }): { sessionId: Hex; totalSettled: bigint } | undefined {
+  const [signature, ...rest] = log.topics;
+  if (signature === undefined) return undefined;
+  const decoded = decodeEventLog({ abi: vaultAbi, eventName: "StreamSettled", data: log.data, topics: [signature, ...rest] });
+  return { sessionId: lowerHex(decoded.args.sessionId), totalSettled: decoded.args.totalSettled };
+}
+
+/** Concatenates 65-byte signatures in voucher order, the layout `settle` reads. */
+export function packSignatures(signatures: readonly Hex[]): Hex {
+  return `0x${signatures.map((signature) => signature.slice(2)).join("")}`;
+}
+
+function lowerHex(value: string): Hex {
+  return `0x${value.slice(2).toLowerCase()}`;
+}
