@@ -21,7 +21,7 @@ export const STACK_SETTINGS = {
   STACK_DATA_DIR: {
     default: ".data",
     schema: z.string().min(1),
-    meaning: "the stack's data: relayer/ and indexer/ (embedded PGlite stores), logs/, chain.json; `npm run reset` deletes it",
+    meaning: "the stack's data: relayer/ and indexer/ (embedded PGlite stores, cleared on every start), logs/, stack.json; `npm run reset` deletes it",
   },
   DEPLOYMENTS_DIR: { default: "deployments", schema: z.string().min(1), meaning: "where the deploy step writes <chainId>.json" },
   OPERATOR_API_KEY: {
