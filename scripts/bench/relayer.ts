@@ -49,7 +49,7 @@ import { deployProtocol } from "../../test/helpers/protocol.js";
 const TRACKS = 20;
 const LISTENERS = 1_000;
 const BATCH1 = { requests: 4_000, size: 1, concurrency: 16, warmup: 200 };
-const BATCH100 = { requests: 600, size: 100, concurrency: 8, warmup: 20 };
+const BATCH100 = { requests: 1_000, size: 100, concurrency: 4, warmup: 20 };
 const PROFILE_REQUESTS = 30;
 const VERIFY_VIEM = 600;
 const VERIFY_RELAYER = 20_000;

@@ -51,7 +51,7 @@ describe("relayer server (HTTP on 127.0.0.1, PGlite on disk)", function () {
 
       // What the 202 promised is on disk: a fresh open of the same directory reads both plays.
       const db = await openDatabase({ dataDir: config.DATA_DIR });
-      const { rows } = await db.query<{ id: string; nonce: string }>(`SELECT id::text AS id, nonce FROM plays ORDER BY id`);
+      const { rows } = await db.query<{ id: string; nonce: string }>(`SELECT id::text AS id, nonce FROM plays p ORDER BY p.id`);
       await db.close();
       expect(rows).to.deep.equal(results.map((result, index) => ({ id: result.id, nonce: items[index].nonce })));
     } finally {

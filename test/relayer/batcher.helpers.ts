@@ -61,6 +61,7 @@ export async function createRig({
   milestonePlays = 5_000n,
   key = RELAYER_KEY,
   metrics = createMetrics({ db }),
+  receiptTimeoutMs = 5_000,
 }: {
   chain: Chain;
   db: Database;
@@ -70,6 +71,7 @@ export async function createRig({
   milestonePlays?: bigint;
   key?: `0x${string}`;
   metrics?: RelayerMetrics;
+  receiptTimeoutMs?: number;
 }): Promise<BatcherRig> {
   const transport = faultyTransport(chain, faults);
   const viemChain = defineChain({
@@ -85,7 +87,7 @@ export async function createRig({
     musicNFT: { address: chain.musicNFT, startBlock: 0 },
     creatorCoinFactory: await factoryAddress(chain),
     retry: { attempts: 4, backoffMs: 20 },
-    receiptTimeoutMs: 5_000,
+    receiptTimeoutMs,
     pollingIntervalMs: 20,
     onError: (kind) => metrics.chainErrors.inc({ kind }),
   });

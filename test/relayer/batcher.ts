@@ -79,11 +79,11 @@ for (const backend of BACKENDS) {
         `SELECT count(*)::text AS n FROM plays p LEFT JOIN batches b ON b.id = p.batch_id WHERE b.status IS DISTINCT FROM 'committed'`,
       );
       expect(rows[0]?.n).to.equal("0");
-      const { rows: ids } = await db.query<{ id: string }>(`SELECT id::text FROM batches ORDER BY id`);
+      const { rows: ids } = await db.query<{ id: string }>(`SELECT id::text FROM batches b ORDER BY b.id`);
       expect(await chain.contracts.musicNFT.nextBatchId()).to.equal(BigInt(ids.length + 1));
     }
 
-    const rig = (options: { milestonePlays?: bigint; batchMax?: number } = {}) => createRig({ chain, db, store, faults, ...options });
+    const rig = (options: { milestonePlays?: bigint; batchMax?: number; receiptTimeoutMs?: number } = {}) => createRig({ chain, db, store, faults, ...options });
 
     it("full path: 1,000 signed plays posted, flushed, committed; counts, creator total, milestone and a proof verify on chain", async () => {
       const relayer = await rig({ milestonePlays: 100n });
@@ -246,6 +246,47 @@ for (const backend of BACKENDS) {
       await expectChainMatchesDatabase();
     });
 
+    it("outbids a transaction stuck in the mempool: same nonce, fees raised 12.5 %, committed once", async () => {
+      const provider = chain.connection.provider;
+      const impatient = await rig({ receiptTimeoutMs: 300 });
+      await postFresh(buildBatcherApp({ chain, db, rig: impatient, now: NOW, operatorApiKey: OPERATOR_KEY }), 9);
+      await provider.request({ method: "evm_setAutomine", params: [false] });
+      let batchId: bigint | undefined;
+      try {
+        batchId = await sealBatch(impatient.ctx);
+        await storeBatch(impatient.ctx, batchId!);
+        await submitBatch(impatient.ctx, batchId!);
+        const stuck = await batchRow(db, batchId!);
+        const nonceBefore = await chain.connection.ethers.provider.getTransactionCount(chain.relayer.address);
+        const original = await chain.client.getTransaction({ hash: stuck.tx_hash as Hex });
+        // Nothing is mined while confirmBatch waits: its receipt wait times out and it replaces the transaction.
+        const confirming = confirmBatch(impatient.ctx, batchId!);
+        let replaced = stuck;
+        for (let polls = 0; replaced.tx_hash === stuck.tx_hash && polls < 200; polls++) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+          replaced = await batchRow(db, batchId!);
+        }
+        expect(replaced.tx_hash).to.not.equal(stuck.tx_hash);
+        expect(replaced.tx_nonce).to.equal(stuck.tx_nonce);
+        const [before, after] = await Promise.all([
+          chain.client.getTransaction({ hash: stuck.tx_hash as Hex }).catch(() => undefined),
+          chain.client.getTransaction({ hash: replaced.tx_hash as Hex }),
+        ]);
+        // The node replaced the stuck transaction in its mempool: only the outbidding one is left.
+        expect(before, "the stuck transaction is still in the mempool").to.equal(undefined);
+        expect(after.maxFeePerGas! * 1000n >= original.maxFeePerGas! * 1125n, "max fee raised 12.5 %").to.equal(true);
+        expect(after.maxPriorityFeePerGas! * 1000n >= original.maxPriorityFeePerGas! * 1125n, "priority fee raised 12.5 %").to.equal(true);
+        await provider.request({ method: "evm_mine", params: [] });
+        await confirming;
+        expect(await batchRow(db, batchId!)).to.include({ status: "committed", tx_hash: replaced.tx_hash, tx_nonce: stuck.tx_nonce });
+        expect(await chain.connection.ethers.provider.getTransactionCount(chain.relayer.address)).to.equal(nonceBefore + 1);
+      } finally {
+        await provider.request({ method: "evm_setAutomine", params: [true] });
+      }
+      expect(await chain.contracts.musicNFT.nextBatchId()).to.equal(batchId! + 1n);
+      await expectChainMatchesDatabase();
+    });
+
     it("recognises a batch the chain already has (same root) and marks it committed without resending", async () => {
       const first = await rig();
       await postFresh(buildBatcherApp({ chain, db, rig: first, now: NOW, operatorApiKey: OPERATOR_KEY }), 12);
@@ -311,7 +352,7 @@ for (const backend of BACKENDS) {
         expect(error).to.be.instanceOf(SnapshotStoreError);
         expect((error as SnapshotStoreError).code).to.equal("storage_unavailable");
       }
-      const { rows } = await db.query<{ id: string; status: string }>(`SELECT id::text, status FROM batches ORDER BY id DESC LIMIT 1`);
+      const { rows } = await db.query<{ id: string; status: string }>(`SELECT id::text, status FROM batches b ORDER BY b.id DESC LIMIT 1`);
       expect(rows[0]?.status).to.equal("sealed");
       sealedId = BigInt(rows[0]!.id);
       expect(await relayer.metrics.registry.getSingleMetricAsString("relayer_storage_errors_total")).to.match(/relayer_storage_errors_total 1$/m);

@@ -100,7 +100,7 @@ describe("relayer CLI", function () {
       }
       // One more play stays pending, for status.
       expect((await postPlays(app, [await signedItem(newListener(), domain, { startedAt: BigInt(NOW - 700) })])).status).to.equal(202);
-      const { rows } = await db.query<{ id: string; cid: string }>(`SELECT id::text, cid FROM batches ORDER BY id`);
+      const { rows } = await db.query<{ id: string; cid: string }>(`SELECT id::text, cid FROM batches b ORDER BY b.id`);
       for (const row of rows) cids.set(BigInt(row.id), row.cid);
       // PGlite allows one process (here: one handle) on a data directory; the CLI opens its own.
       await db.close();

@@ -144,6 +144,31 @@ describe("relayer evidence: Merkle tree, deltas, snapshot against MusicNFT", () 
     expect(await musicNFT.creatorPlays(creatorA.address)).to.equal(huge);
   });
 
+  it("builds exactly StandardMerkleTree's tree: root, leaf hashes and every proof, for batches of 1 to 257 plays", () => {
+    // Signatures need not verify for tree shape; the values span their types' full ranges.
+    const fake = (n: number): SignedPlay => ({
+      listener: privateKeyToAccount(keccak256(toHex(`tree listener ${n % 7}`))).address,
+      trackId: n % 3 === 0 ? (1n << 256n) - 1n - BigInt(n) : BigInt(n % 11) + 1n,
+      startedAt: n % 5 === 0 ? (1n << 64n) - 1n : 1_732_060_800n + BigInt(n),
+      durationSeconds: n % 4 === 0 ? 2 ** 32 - 1 : 20 + n,
+      nonce: keccak256(toHex(`tree nonce ${n}`)),
+      signature: `0x${keccak256(toHex(`sig a ${n}`)).slice(2)}${keccak256(toHex(`sig b ${n}`)).slice(2)}1b`,
+    });
+    for (const size of [1, 2, 3, 4, 5, 8, 13, 64, 100, 257]) {
+      const plays = Array.from({ length: size }, (_, n) => fake(n));
+      const tree = buildPlaysTree(plays);
+      const values = [...tree.entries()].map(([, value]) => value);
+      const reference = StandardMerkleTree.of(values, [...PLAY_LEAF_ENCODING]);
+      expect(tree.root, `root of ${size}`).to.equal(reference.root);
+      for (const [index, value] of tree.entries()) {
+        expect(tree.leafHash(value)).to.equal(reference.leafHash(value));
+        expect(tree.leafHash(value)).to.equal(playLeafHash(plays.find((play) => play.nonce === value[4])!));
+        expect(tree.getProof(index), `proof ${index} of ${size}`).to.deep.equal(reference.getProof(index));
+        expect(tree.getProof(value)).to.deep.equal(reference.getProof(index));
+      }
+    }
+  });
+
   it("gives the same root, snapshot bytes and CID for the same batch in any order and spelling", async () => {
     const { chainId, musicNFTAddress, creatorOf, plays } = await networkHelpers.loadFixture(protocolWithTracks);
     const shuffled = [...plays].reverse().map((play, i) => (i % 2 ? { ...play, listener: getAddress(play.listener), nonce: upper(play.nonce) } : play));

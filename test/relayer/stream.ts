@@ -87,8 +87,9 @@ describe("stream sessions (WebSocket on 127.0.0.1, real vault)", function () {
 
       it("1,000 concurrent sessions (50 listeners × 20) each settle exactly what they signed", async function () {
         this.timeout(600_000);
-        // Vouchers every 5 s (the default): test, server and chain share one process here.
-        relayer = await startStreamRelayer(chain, { backend, env: { STREAM_VOUCHER_INTERVAL_SECONDS: "5" } });
+        // Vouchers every 5 s (the default). Test, server and chain share one process here, and opening 1,000 sessions
+        // keeps it busy for a while: a generous silence timeout keeps timing out of a test about correctness.
+        relayer = await startStreamRelayer(chain, { backend, env: { STREAM_VOUCHER_INTERVAL_SECONDS: "5", STREAM_SILENCE_SECONDS: "120" } });
         const listeners = [];
         for (let index = 0; index < 50; index++) listeners.push(await fundedListener(chain, DEPOSIT));
         const clients = await Promise.all(
@@ -98,7 +99,7 @@ describe("stream sessions (WebSocket on 127.0.0.1, real vault)", function () {
         expect(new Set(opened.map((frame) => frame.sessionId)).size).to.equal(1000);
         await sleep(6_000);
         const closed = await Promise.all(clients.map((client) => client.stop()));
-        expect(closed.every((frame) => frame.reason === "client_closed")).to.equal(true);
+        expect(closed.filter((frame) => frame.reason !== "client_closed").map((frame) => frame.reason)).to.deep.equal([]);
         const spent = clients.map((client) => client.spent());
         expect(spent.every((amount) => amount > 0n)).to.equal(true);
 

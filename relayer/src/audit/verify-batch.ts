@@ -3,7 +3,7 @@ import { musicNFTWriteAbi } from "../chain/writer.js";
 import { cidOf } from "../evidence/cid.js";
 import { computeDeltas, packDeltas, unpackDeltas } from "../evidence/deltas.js";
 import { EvidenceError } from "../evidence/errors.js";
-import { buildPlaysTree, rootOf } from "../evidence/merkle.js";
+import { referenceRoot } from "../evidence/merkle.js";
 import { lower, type SignedPlay } from "../evidence/plays.js";
 import { auditSnapshot, decodeSnapshot, type Snapshot } from "../evidence/snapshot.js";
 import { createPlayVerifier } from "../plays/verify.js";
@@ -69,8 +69,9 @@ export async function verifyBatch({ batchId, client, musicNFT, source }: VerifyB
   if (snapshot.batchId !== batchId) differences.push(`snapshot: batchId is ${snapshot.batchId}, expected ${batchId}`);
   for (const problem of auditSnapshot(snapshot)) differences.push(`snapshot ${problem}`);
 
-  // decodeSnapshot already rejected duplicates and malformed plays, so the tree builds.
-  const root = rootOf(buildPlaysTree(snapshot.plays));
+  // decodeSnapshot already rejected duplicates and malformed plays, so the tree builds. The audit builds it with
+  // OpenZeppelin's library itself, independently of the relayer's own tree code.
+  const root = referenceRoot(snapshot.plays);
   const batchRoot = lower(await client.readContract({ address: musicNFT.address, abi: musicNFTWriteAbi, functionName: "batchRoot", args: [batchId] }));
   if (batchRoot !== root) differences.push(`root: MusicNFT.batchRoot(${batchId}) is ${batchRoot}, the snapshot's plays give ${root}`);
   if (lower(commit.root) !== batchRoot) differences.push(`root: PlaysCommitted says ${lower(commit.root)}, MusicNFT.batchRoot(${batchId}) is ${batchRoot}`);

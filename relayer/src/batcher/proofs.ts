@@ -1,4 +1,4 @@
-import { isHex, type Hex } from "viem";
+import type { Hex } from "viem";
 import type { Queryable } from "../db/database.js";
 import { buildPlaysTree, rootOf, type PlaysTree } from "../evidence/merkle.js";
 import { BatchStateError } from "./errors.js";
@@ -43,12 +43,7 @@ export function createProofSource({ db, cacheSize = 8 }: CreateProofSourceParame
       const tree = await treeOf(batchId);
       const value = tree.at(leafIndex);
       if (value === undefined) throw new BatchStateError(`batch ${batchId} has no leaf ${leafIndex}`);
-      return { leaf: hex(tree.leafHash(value)), proof: tree.getProof(leafIndex).map(hex) };
+      return { leaf: tree.leafHash(value), proof: tree.getProof(leafIndex) };
     },
   };
-}
-
-function hex(value: string): Hex {
-  if (!isHex(value, { strict: true })) throw new BatchStateError(`merkle-tree returned ${value}`);
-  return value;
 }

@@ -1,12 +1,12 @@
 import type { Address, Hex } from "viem";
-import type { ChainWriter, MinedReceipt, SentTransaction } from "../chain/writer.js";
+import type { ChainWriter, MinedReceipt, Resend, SentTransaction } from "../chain/writer.js";
 import type { Database } from "../db/database.js";
 import { computeDeltas, packDeltas } from "../evidence/deltas.js";
 import { buildPlaysTree, rootOf } from "../evidence/merkle.js";
 import { lower } from "../evidence/plays.js";
 import { buildSnapshot, encodeSnapshot } from "../evidence/snapshot.js";
 import type { SnapshotStore } from "../stores/snapshot-store.js";
-import { BatchConflictError, BatchStateError, ChainRevertError, SnapshotStoreError } from "./errors.js";
+import { BatchConflictError, BatchStateError, ChainRevertError, ReceiptTimeoutError, SnapshotStoreError } from "./errors.js";
 import { batchPlays, encodeCreators, encodeTracks, lastBatch, loadBatch, pendingPlays, type BatchRecord } from "./records.js";
 
 /** Everything a batch step needs. One context per process; a restarted process builds a new one over the same database. */
@@ -122,7 +122,7 @@ export async function confirmBatch(ctx: BatcherContext, batchId: bigint): Promis
   if (batch.txHash === null || batch.txNonce === null) throw new BatchStateError(`batch ${batchId} is submitted without a transaction`);
   const receipt = await settle(ctx, { hash: batch.txHash, nonce: batch.txNonce }, {
     done: () => recogniseCommitted(ctx, batch),
-    resend: (nonce) => sendCommit(ctx, batch, nonce),
+    resend: (resend) => sendCommit(ctx, batch, resend),
     record: (sent) => recordTransaction(ctx, batchId, "submitted", sent),
   });
   if (receipt !== undefined) await markCommitted(ctx, batch, receipt);
@@ -155,7 +155,7 @@ export async function sendMilestones(ctx: BatcherContext): Promise<number> {
       sent = await ctx.writer.updateCreatorMetrics(args);
       await record(sent);
     } else sent = { hash: lowerHex(row.tx_hash), nonce: Number(row.tx_nonce) };
-    const receipt = await settle(ctx, sent, { resend: (nonce) => ctx.writer.updateCreatorMetrics({ ...args, nonce }), record });
+    const receipt = await settle(ctx, sent, { resend: (resend) => ctx.writer.updateCreatorMetrics({ ...args, ...resend }), record });
     await ctx.db.query(
       `UPDATE creator_milestones SET status = 'confirmed', tx_hash = $3, block_number = $4, confirmed_at = now() WHERE batch_id = $1 AND creator = $2`,
       [...key, receipt?.hash ?? sent.hash, receipt?.blockNumber.toString() ?? null],
@@ -167,7 +167,7 @@ export async function sendMilestones(ctx: BatcherContext): Promise<number> {
 type SettleHooks = {
   /** Whether the goal was reached another way (the batch is on chain already); it then records that itself. */
   done?: () => Promise<boolean>;
-  resend: (nonce: number | undefined) => Promise<SentTransaction>;
+  resend: (resend: Resend) => Promise<SentTransaction>;
   record: (sent: SentTransaction) => Promise<void>;
 };
 
@@ -175,26 +175,40 @@ const SETTLE_ROUNDS = 3;
 
 /**
  * Waits for a recorded transaction; when it was dropped or reverted, resends — with its own nonce while that is
- * unused, so the two can never both be mined — and records the replacement before waiting again.
+ * unused, so the two can never both be mined — and records the replacement before waiting again. One still pending
+ * when the receipt wait times out is stuck (underpriced for the market): it is outbid with the same nonce and fees
+ * raised 12.5 %, so whichever of the two is mined, the write happens once.
  * Returns the successful receipt, or undefined when `done` says the goal was reached otherwise.
  */
 async function settle(ctx: BatcherContext, recorded: SentTransaction, hooks: SettleHooks): Promise<MinedReceipt | undefined> {
   let current = recorded;
   for (let round = 0; round < SETTLE_ROUNDS; round++) {
     const state = await ctx.writer.transactionState(current);
-    const receipt = state.kind === "mined" ? state.receipt : state.kind === "pending" ? await ctx.writer.waitForReceipt(current.hash) : undefined;
+    let receipt: MinedReceipt | undefined;
+    if (state.kind === "mined") receipt = state.receipt;
+    else if (state.kind === "pending") {
+      receipt = await ctx.writer.waitForReceipt(current.hash).catch((error: unknown) => {
+        if (error instanceof ReceiptTimeoutError) return undefined;
+        throw error;
+      });
+      if (receipt === undefined) {
+        current = await hooks.resend({ nonce: current.nonce, replaces: current.hash });
+        await hooks.record(current);
+        continue;
+      }
+    }
     if (receipt?.status === "success") return receipt;
     if (await hooks.done?.()) return undefined;
     // Dropped with its nonce unused: same nonce. Reverted, or its nonce taken: the nonce is spent, take a fresh one.
-    current = await hooks.resend(state.kind === "dropped" && state.nonceFree ? current.nonce : undefined);
+    current = await hooks.resend(state.kind === "dropped" && state.nonceFree ? { nonce: current.nonce } : {});
     await hooks.record(current);
   }
   throw new BatchStateError(`transaction ${current.hash} still not successful after ${SETTLE_ROUNDS} sends`);
 }
 
-function sendCommit(ctx: BatcherContext, batch: BatchRecord, nonce?: number): Promise<SentTransaction> {
+function sendCommit(ctx: BatcherContext, batch: BatchRecord, resend: Resend = {}): Promise<SentTransaction> {
   if (batch.cid === null) throw new BatchStateError(`batch ${batch.id} has no CID`);
-  return ctx.writer.commitPlays({ batchId: batch.id, root: batch.root, cid: batch.cid, deltas: batch.deltas, ...(nonce === undefined ? {} : { nonce }) });
+  return ctx.writer.commitPlays({ batchId: batch.id, root: batch.root, cid: batch.cid, deltas: batch.deltas, ...resend });
 }
 
 async function recordTransaction(ctx: BatcherContext, batchId: bigint, from: "stored" | "submitted", sent: SentTransaction): Promise<void> {

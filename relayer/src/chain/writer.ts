@@ -64,13 +64,22 @@ export type ChainWriter = {
   creatorPlays(creator: Address, blockNumber?: bigint): Promise<bigint>;
   /** The transaction and block that committed `batchId`, from its PlaysCommitted log; undefined if none. */
   findCommit(batchId: bigint): Promise<{ hash: Hex; blockNumber: bigint } | undefined>;
-  /** simulate → write; `nonce` given on a resend, else the account's next pending nonce. Reverts: `ChainRevertError`. */
-  commitPlays(args: { batchId: bigint; root: Hex; cid: string; deltas: Hex; nonce?: number }): Promise<SentTransaction>;
-  updateCreatorMetrics(args: { creator: Address; plays: bigint; cid: string; nonce?: number }): Promise<SentTransaction>;
+  /**
+   * simulate → write; `nonce` given on a resend, else the account's next pending nonce. `replaces` names a transaction
+   * stuck with that nonce: the new one outbids it (see replacementFees). Reverts: `ChainRevertError`.
+   */
+  commitPlays(args: { batchId: bigint; root: Hex; cid: string; deltas: Hex } & Resend): Promise<SentTransaction>;
+  updateCreatorMetrics(args: { creator: Address; plays: bigint; cid: string } & Resend): Promise<SentTransaction>;
   transactionState(sent: SentTransaction): Promise<TransactionState>;
   /** Waits for the receipt; `ReceiptTimeoutError` after the configured timeout (the transaction stays recorded). */
   waitForReceipt(hash: Hex): Promise<MinedReceipt>;
 };
+
+/** How a write is resent: with the nonce it must reuse, and the stuck transaction it replaces, if any. */
+export type Resend = { nonce?: number; replaces?: Hex };
+
+/** Nodes refuse a same-nonce replacement that does not raise both fee caps by at least 10 %; this bumps by 12.5 %. */
+const FEE_BUMP_PERMILLE = 1125n;
 
 export type ChainWriterRetry = {
   /** Attempts per RPC operation, at least 1. */
@@ -114,7 +123,32 @@ export function createChainWriter({
   const withRetry = <T>(operation: string, run: () => Promise<T>) => withRpcRetry({ operation, retry, run, onError });
   const nft = { address: musicNFT.address, abi: musicNFTWriteAbi } as const;
 
-  const send = async (operation: string, nonce: number | undefined, simulate: () => Promise<{ request: Parameters<typeof walletClient.writeContract>[0] }>) => {
+  /**
+   * Fees that replace `hash` in the mempool: its own caps raised 12.5 %, or the network's current estimate when that
+   * is higher, and its gas limit. A transaction no node knows any more needs no outbidding: the estimate alone.
+   */
+  const replacementFees = async (hash: Hex) => {
+    const [stuck, estimate] = await Promise.all([
+      publicClient.getTransaction({ hash }).catch((error: unknown) => {
+        if (error instanceof TransactionNotFoundError) return undefined;
+        throw error;
+      }),
+      publicClient.estimateFeesPerGas(),
+    ]);
+    const bump = (value: bigint | undefined) => (value === undefined ? 0n : (value * FEE_BUMP_PERMILLE) / 1000n + 1n);
+    const max = (a: bigint, b: bigint) => (a > b ? a : b);
+    const maxPriorityFeePerGas = max(bump(stuck?.maxPriorityFeePerGas ?? stuck?.gasPrice), estimate.maxPriorityFeePerGas);
+    const maxFeePerGas = max(max(bump(stuck?.maxFeePerGas ?? stuck?.gasPrice), estimate.maxFeePerGas), maxPriorityFeePerGas);
+    // The same call needs the same gas. Estimating again would run against the pending state, where the stuck
+    // transaction has already taken the batch id, and revert.
+    return { maxFeePerGas, maxPriorityFeePerGas, ...(stuck === undefined ? {} : { gas: stuck.gas }) };
+  };
+
+  const send = async (
+    operation: string,
+    { nonce, replaces }: Resend,
+    simulate: () => Promise<{ request: Parameters<typeof walletClient.writeContract>[0] }>,
+  ) => {
     const { request } = await withRetry(operation, async () => {
       try {
         return await simulate();
@@ -122,12 +156,13 @@ export function createChainWriter({
         throw revertOf(operation, error, onError) ?? error;
       }
     });
+    const fees = replaces === undefined ? {} : await withRetry("fees", () => replacementFees(replaces));
     return sendLock(async () => {
       // Chosen once, before the first attempt: every retry of this write reuses it.
       const chosen = nonce ?? (await withRetry("nonce", () => publicClient.getTransactionCount({ address: account.address, blockTag: "pending" })));
       const hash = await withRetry(operation, async () => {
         try {
-          return await walletClient.writeContract({ ...request, nonce: chosen });
+          return await walletClient.writeContract({ ...request, nonce: chosen, ...fees });
         } catch (error) {
           throw revertOf(operation, error, onError) ?? error;
         }
@@ -159,12 +194,12 @@ export function createChainWriter({
       if (log === undefined || log.transactionHash === null || log.blockNumber === null) return undefined;
       return { hash: log.transactionHash, blockNumber: log.blockNumber };
     },
-    commitPlays: ({ batchId, root, cid, deltas, nonce }) =>
-      send("commitPlays", nonce, () =>
+    commitPlays: ({ batchId, root, cid, deltas, ...resend }) =>
+      send("commitPlays", resend, () =>
         publicClient.simulateContract({ ...nft, functionName: "commitPlays", args: [batchId, root, cid, deltas], account }),
       ),
-    updateCreatorMetrics: ({ creator, plays, cid, nonce }) =>
-      send("updateCreatorMetrics", nonce, () =>
+    updateCreatorMetrics: ({ creator, plays, cid, ...resend }) =>
+      send("updateCreatorMetrics", resend, () =>
         publicClient.simulateContract({
           address: creatorCoinFactory,
           abi: factoryWriteAbi,
