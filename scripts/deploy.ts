@@ -3,42 +3,69 @@
  * (addresses and start blocks). Ignition keeps a journal per chain, so running it again against the
  * same chain deploys nothing and rewrites the same file.
  *
- *   npm run deploy -- --network localhost
+ *   npm run deploy -- --network localhost            # parameters: deploy/parameters/localhost.json
+ *   npm run deploy -- --network baseSepolia          # BASE_SEPOLIA_RPC_URL, DEPLOYER_PRIVATE_KEY, RELAYER_ADDRESS, …
+ *
+ * Environment: DEPLOY_PARAMETERS (another parameters file), DEPLOYMENTS_DIR (default `deployments`),
+ * LOCALHOST_RPC_URL (the `localhost` network's URL, default http://127.0.0.1:8545), IGNITION_DEPLOYMENT_ID (the
+ * journal's name under deploy/deployments, default chain-<chainId>; tests give theirs a name of their own).
  */
 import { readFile, rm } from "node:fs/promises";
-import { network } from "hardhat";
-import { getAddress } from "viem";
+import { join } from "node:path";
+import hre, { network } from "hardhat";
+import { getAddress, type Address } from "viem";
+import { loadDeployParameters } from "../deploy/load-parameters.js";
 import ProtocolModule from "../deploy/modules/Protocol.js";
-import { writeDeployments, type DeployedContract } from "../relayer/src/deployments.js";
+import ProtocolExternalUsdcModule from "../deploy/modules/ProtocolExternalUsdc.js";
+import { loadDeployments, writeDeployments, type DeployedContract } from "../relayer/src/deployments.js";
 
-const { ethers, ignition } = await network.create();
+const { ethers, ignition, networkName } = await network.create();
 const chainId = Number((await ethers.provider.getNetwork()).chainId);
-await forgetJournalOfAGoneChain(chainId);
-const deployed = await ignition.deploy(ProtocolModule);
+const deploymentsDir = process.env.DEPLOYMENTS_DIR || "deployments";
+const { file: parametersFile, parameters } = await loadDeployParameters({ network: networkName });
+// A network whose parameters name a `usdc` runs on that token; every other one gets MockUSDC.
+const externalUsdc = parameters[ProtocolModule.id]?.usdc !== undefined;
+console.log(`network ${networkName} (chain ${chainId}), parameters ${parametersFile ?? "(module defaults)"}, USDC ${externalUsdc ? "existing token" : "MockUSDC deployed here"}`);
+const deploymentId = process.env.IGNITION_DEPLOYMENT_ID || `chain-${chainId}`;
+await forgetJournalOfAGoneChain(join(hre.config.paths.ignition, "deployments", deploymentId));
+const deployed = externalUsdc
+  ? await ignition.deploy(ProtocolExternalUsdcModule, { parameters, deploymentId })
+  : await ignition.deploy(ProtocolModule, { parameters, deploymentId });
 
+const previous = await loadDeployments({ dir: deploymentsDir, chainId }).catch(() => undefined);
 const names = {
-  MockUSDC: deployed.usdc,
   MusicNFT: deployed.musicNFT,
   RevenueDistributor: deployed.distributor,
   MusicDEX: deployed.dex,
   CreatorCoinFactory: deployed.factory,
   BeatStreamVault: deployed.vault,
+  ...(externalUsdc ? {} : { MockUSDC: deployed.usdc }),
 };
 const contracts: Record<string, DeployedContract> = {};
 for (const [name, contract] of Object.entries(names)) {
   const tx = contract.deploymentTransaction();
-  const address = await contract.getAddress();
-  // A contract deployed in an earlier run comes back without its transaction: find its block by code.
-  const startBlock = tx ? (await tx.wait())!.blockNumber : await firstBlockWithCode(address);
-  contracts[name] = { address: getAddress(address), startBlock };
+  const address = getAddress(await contract.getAddress());
+  contracts[name] = { address, startBlock: tx ? (await tx.wait())!.blockNumber : await knownStartBlock(name, address) };
+}
+// Every network names its USDC under one key; MockUSDC (local) is the same contract under its own name.
+const usdc = getAddress(await deployed.usdc.getAddress());
+contracts.USDC = { address: usdc, startBlock: contracts.MockUSDC?.startBlock ?? 0 };
+
+/**
+ * A contract deployed in an earlier run comes back without its transaction: its start block is in the deployments
+ * file written then, or else found by its code (a binary search over history, which needs an archive node).
+ */
+async function knownStartBlock(name: string, address: Address): Promise<number> {
+  const known = previous?.contracts[name];
+  if (known !== undefined && known.address === address) return known.startBlock;
+  return firstBlockWithCode(address);
 }
 
 /**
  * A local chain restarts empty while Ignition's journal (deploy/deployments/chain-<id>) remembers the
  * last one; a journal whose contracts have no code describes a chain that is gone, so start afresh.
  */
-async function forgetJournalOfAGoneChain(id: number): Promise<void> {
-  const journalDir = `deploy/deployments/chain-${id}`;
+async function forgetJournalOfAGoneChain(journalDir: string): Promise<void> {
   let addresses: Record<string, string>;
   try {
     addresses = JSON.parse(await readFile(`${journalDir}/deployed_addresses.json`, "utf8"));
@@ -64,6 +91,6 @@ async function firstBlockWithCode(address: string): Promise<number> {
   return low;
 }
 
-const file = await writeDeployments({ dir: "deployments", deployments: { chainId, contracts } });
+const file = await writeDeployments({ dir: deploymentsDir, deployments: { chainId, contracts } });
 console.table(Object.entries(contracts).map(([name, c]) => ({ contract: name, ...c })));
 console.log(`wrote ${file}`);

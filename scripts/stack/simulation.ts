@@ -1,0 +1,419 @@
+/**
+ * A living protocol on a running local stack, with real signatures and real transactions: listeners sign plays
+ * (some shorter than 20 s, which the relayer rejects), creators mint tracks and launch coins once their committed
+ * plays cross the launch threshold, fans buy, sell and claim revenue on the DEX, creators deposit revenue, and
+ * some listeners pay per second through the vault with the relayer's streaming client. Every actor is a loop of
+ * its own (one account, one nonce sequence), all running until the deadline; then the relayer is flushed so every
+ * accepted play and every voucher reaches the chain, and the indexer is awaited at the chain's head.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  createPublicClient,
+  createWalletClient,
+  erc20Abi,
+  http,
+  maxUint256,
+  parseAbi,
+  parseEventLogs,
+  zeroAddress,
+  type Abi,
+  type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount, type LocalAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { BeatStreamVaultAbi } from "../../indexer/abis/BeatStreamVault.js";
+import { CreatorCoinAbi } from "../../indexer/abis/CreatorCoin.js";
+import { CreatorCoinFactoryAbi } from "../../indexer/abis/CreatorCoinFactory.js";
+import { MusicDEXAbi } from "../../indexer/abis/MusicDEX.js";
+import { MusicNFTAbi } from "../../indexer/abis/MusicNFT.js";
+import { RevenueDistributorAbi } from "../../indexer/abis/RevenueDistributor.js";
+import { PLAY_TYPES, playDomain } from "../../relayer/src/plays/verify.js";
+import { createStreamClient } from "../../relayer/src/stream/client.js";
+
+/** Hardhat's test mnemonic: its accounts hold ETH on the local chain (public keys, local use only). */
+const MNEMONIC = "test test test test test test test test test test test junk";
+const mockUsdcAbi = parseAbi(["function mint(address to, uint256 amount)"]);
+const USDC = (amount: number) => BigInt(Math.round(amount * 1e6));
+/** Creators (accounts #2–#4), fans (#5–#9), streaming listeners (#10–#13); #0 is the admin, #1 the relayer. */
+const CREATORS = [
+  { index: 2, name: "Ada Lux", symbol: "ADA", weight: 5 },
+  { index: 3, name: "Bo Reed", symbol: "BOR", weight: 3 },
+  { index: 4, name: "Cy Vale", symbol: "CYV", weight: 2 },
+] as const;
+const FAN_INDEXES = [5, 6, 7, 8, 9] as const;
+const STREAMER_INDEXES = [10, 11, 12, 13] as const;
+const TRACKS_PER_CREATOR = 2;
+/** Share of plays shorter than the 20-second rule. */
+const SHORT_PLAY_SHARE = 0.15;
+/** Streamed at this many USDC units (1e-6 USDC) per second. */
+const STREAM_RATE = 1_000n;
+
+export type SimulationEndpoints = { rpcUrl: string; relayerUrl: string; indexerUrl: string; deploymentsDir: string; operatorApiKey: string };
+
+export type SimulationSummary = {
+  listeners: number;
+  seconds: number;
+  plays: {
+    signed: number;
+    accepted: number;
+    rejected: Record<string, number>;
+    /** Accepted plays per track id (decimal string), from the relayer's answers. */
+    acceptedByTrack: Record<string, number>;
+    /** Every accepted play's relayer id. */
+    acceptedIds: string[];
+  };
+  tracks: string[];
+  /** Every creator coin traded in this run; `launchedNow` is false for one launched by an earlier run on this chain. */
+  coins: { creator: Address; coin: Address; symbol: string; launchedNow: boolean }[];
+  trades: { buys: number; sells: number; volumeUsdc: string };
+  revenue: { deposits: number; depositedUsdc: string; claims: number; claimedUsdc: string };
+  streams: { listeners: number; sessions: number; vouchersAcked: number; spentUsdc: string; errors: Record<string, number> };
+  /** Batches committed on-chain at the end (MusicNFT.nextBatchId - 1). */
+  batches: number;
+  /** Failed actions (a reverted transaction, an HTTP error), by message; a healthy run has none. */
+  failures: Record<string, number>;
+  head: string;
+};
+
+export type SimulationProgress = { elapsedSeconds: number; totalSeconds: number; summary: SimulationSummary; phase: string };
+
+export type RunSimulationParameters = {
+  endpoints: SimulationEndpoints;
+  listeners: number;
+  seconds: number;
+  onProgress?: (progress: SimulationProgress) => void;
+};
+export type RunSimulationReturnType = SimulationSummary;
+
+type Addresses = { usdc: Address; musicNFT: Address; factory: Address; dex: Address; distributor: Address; vault: Address };
+
+export async function runSimulation({ endpoints, listeners, seconds, onProgress }: RunSimulationParameters): Promise<RunSimulationReturnType> {
+  const deployments = JSON.parse(await readFile(join(endpoints.deploymentsDir, `${hardhat.id}.json`), "utf8"));
+  const at = (name: string): Address => {
+    const address = deployments.contracts?.[name]?.address;
+    if (typeof address !== "string") throw new Error(`${endpoints.deploymentsDir}/${hardhat.id}.json has no ${name}: is the stack (npm start) running?`);
+    return address as Address;
+  };
+  const addresses: Addresses = {
+    usdc: at("MockUSDC"),
+    musicNFT: at("MusicNFT"),
+    factory: at("CreatorCoinFactory"),
+    dex: at("MusicDEX"),
+    distributor: at("RevenueDistributor"),
+    vault: at("BeatStreamVault"),
+  };
+  const client = createPublicClient({ chain: hardhat, transport: http(endpoints.rpcUrl) });
+  const summary: SimulationSummary = {
+    listeners,
+    seconds,
+    plays: { signed: 0, accepted: 0, rejected: {}, acceptedByTrack: {}, acceptedIds: [] },
+    tracks: [],
+    coins: [],
+    trades: { buys: 0, sells: 0, volumeUsdc: "0" },
+    revenue: { deposits: 0, depositedUsdc: "0", claims: 0, claimedUsdc: "0" },
+    streams: { listeners: 0, sessions: 0, vouchersAcked: 0, spentUsdc: "0", errors: {} },
+    batches: 0,
+    failures: {},
+    head: "0",
+  };
+  let volume = 0n;
+  let deposited = 0n;
+  let claimed = 0n;
+  let streamed = 0n;
+  const fail = (what: string, error: unknown) => {
+    const message = `${what}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 160)}`;
+    summary.failures[message] = (summary.failures[message] ?? 0) + 1;
+  };
+
+  const account = (index: number) => mnemonicToAccount(MNEMONIC, { addressIndex: index });
+  const send = sender(client, endpoints.rpcUrl);
+  const started = Date.now();
+  const deadline = started + seconds * 1000;
+  let phase = "setup";
+  const report = () => onProgress?.({ elapsedSeconds: Math.min(seconds, (Date.now() - started) / 1000), totalSeconds: seconds, summary, phase });
+  const progressTimer = setInterval(report, 500);
+  const running = () => Date.now() < deadline;
+
+  try {
+    // ---------------------------------------------------------------- setup: tracks, funds, approvals
+    const creators = CREATORS.map((creator) => ({ ...creator, account: account(creator.index), tracks: [] as bigint[], coin: undefined as Address | undefined }));
+    await Promise.all(
+      creators.map(async (creator) => {
+        for (let index = 0; index < TRACKS_PER_CREATOR; index++) {
+          const receipt = await send(creator.account, { address: addresses.musicNFT, abi: MusicNFTAbi, functionName: "mintTrack", args: [`ipfs://${creator.symbol.toLowerCase()}-${index + 1}-${randomBytes(4).toString("hex")}`, creator.account.address, 500n] });
+          const [minted] = parseEventLogs({ abi: MusicNFTAbi, logs: receipt.logs, eventName: "TrackMinted" });
+          if (minted === undefined) throw new Error("mintTrack emitted no TrackMinted");
+          creator.tracks.push(minted.args.trackId);
+        }
+        // A second run on the same chain finds the coins of the first.
+        const coin = await client.readContract({ address: addresses.factory, abi: CreatorCoinFactoryAbi, functionName: "coinOf", args: [creator.account.address] });
+        if (coin !== zeroAddress) {
+          creator.coin = coin;
+          summary.coins.push({ creator: creator.account.address, coin, symbol: creator.symbol, launchedNow: false });
+        }
+        await send(creator.account, { address: addresses.usdc, abi: mockUsdcAbi, functionName: "mint", args: [creator.account.address, USDC(1_000_000)] });
+        await send(creator.account, { address: addresses.usdc, abi: erc20Abi, functionName: "approve", args: [addresses.distributor, maxUint256] });
+      }),
+    );
+    summary.tracks = creators.flatMap((creator) => creator.tracks.map(String));
+    // Plays favour the first creator, so the launches come one after another.
+    const weightedTracks = creators.flatMap((creator) => creator.tracks.flatMap((track) => Array.from({ length: creator.weight }, () => track)));
+    const fans = FAN_INDEXES.map((index) => account(index));
+    await Promise.all(
+      fans.map(async (fan) => {
+        await send(fan, { address: addresses.usdc, abi: mockUsdcAbi, functionName: "mint", args: [fan.address, USDC(1_000_000)] });
+        await send(fan, { address: addresses.usdc, abi: erc20Abi, functionName: "approve", args: [addresses.dex, maxUint256] });
+      }),
+    );
+    const streamers = STREAMER_INDEXES.slice(0, Math.min(listeners, STREAMER_INDEXES.length)).map((index) => account(index));
+    await Promise.all(
+      streamers.map(async (listener) => {
+        await send(listener, { address: addresses.usdc, abi: mockUsdcAbi, functionName: "mint", args: [listener.address, USDC(100)] });
+        await send(listener, { address: addresses.usdc, abi: erc20Abi, functionName: "approve", args: [addresses.vault, maxUint256] });
+        await send(listener, { address: addresses.vault, abi: BeatStreamVaultAbi, functionName: "deposit", args: [USDC(20)] });
+      }),
+    );
+    summary.streams.listeners = streamers.length;
+    // Listeners who stream also sign plays; the rest are fresh keys (signing plays needs no gas).
+    const playListeners: LocalAccount[] = [...streamers, ...Array.from({ length: listeners - streamers.length }, () => privateKeyToAccount(generatePrivateKey()))];
+    phase = "live";
+
+    // ---------------------------------------------------------------- listeners: signed plays
+    const domain = playDomain({ chainId: hardhat.id, musicNFT: addresses.musicNFT });
+    const listenerLoop = async (listener: LocalAccount) => {
+      while (running()) {
+        const count = 1 + Math.floor(Math.random() * 3);
+        const now = Math.floor(Date.now() / 1000);
+        const plays = await Promise.all(
+          Array.from({ length: count }, async () => {
+            const short = Math.random() < SHORT_PLAY_SHARE;
+            const durationSeconds = short ? 5 + Math.floor(Math.random() * 15) : 20 + Math.floor(Math.random() * 280);
+            const play = {
+              listener: listener.address,
+              trackId: pick(weightedTracks),
+              startedAt: BigInt(now - durationSeconds - Math.floor(Math.random() * 60)),
+              durationSeconds,
+              nonce: `0x${randomBytes(32).toString("hex")}` as Hex,
+            };
+            const signature = await listener.signTypedData({ domain, types: PLAY_TYPES, primaryType: "Play", message: play });
+            return { ...play, trackId: play.trackId.toString(), startedAt: Number(play.startedAt), signature };
+          }),
+        );
+        summary.plays.signed += plays.length;
+        try {
+          const response = await fetch(`${endpoints.relayerUrl}/v1/plays`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ plays }) });
+          const body = (await response.json()) as { results?: ({ status: "accepted"; id: string } | { status: "rejected"; code: string })[] };
+          if (response.status !== 202 || body.results === undefined) throw new Error(`POST /v1/plays answered ${response.status}: ${JSON.stringify(body)}`);
+          body.results.forEach((result, index) => {
+            if (result.status === "accepted") {
+              summary.plays.accepted += 1;
+              summary.plays.acceptedIds.push(result.id);
+              const track = plays[index]!.trackId;
+              summary.plays.acceptedByTrack[track] = (summary.plays.acceptedByTrack[track] ?? 0) + 1;
+            } else {
+              summary.plays.rejected[result.code] = (summary.plays.rejected[result.code] ?? 0) + 1;
+            }
+          });
+        } catch (error) {
+          fail("post plays", error);
+        }
+        await sleep(800 + Math.random() * 1_200);
+      }
+    };
+
+    // ---------------------------------------------------------------- creators: launch past the threshold, deposit revenue
+    const creatorLoop = async (creator: (typeof creators)[number]) => {
+      let nextDeposit = 0;
+      while (running()) {
+        try {
+          if (creator.coin === undefined) {
+            const [plays, threshold] = await Promise.all([
+              client.readContract({ address: addresses.musicNFT, abi: MusicNFTAbi, functionName: "creatorPlays", args: [creator.account.address] }),
+              client.readContract({ address: addresses.factory, abi: CreatorCoinFactoryAbi, functionName: "launchThreshold" }),
+            ]);
+            if (plays >= threshold) {
+              await send(creator.account, { address: addresses.factory, abi: CreatorCoinFactoryAbi, functionName: "launchCoin", args: [creator.name, creator.symbol] });
+              creator.coin = await client.readContract({ address: addresses.factory, abi: CreatorCoinFactoryAbi, functionName: "coinOf", args: [creator.account.address] });
+              summary.coins.push({ creator: creator.account.address, coin: creator.coin, symbol: creator.symbol, launchedNow: true });
+              nextDeposit = Date.now() + 5_000;
+            }
+          } else if (Date.now() >= nextDeposit) {
+            const amount = USDC(10 + Math.floor(Math.random() * 40));
+            await send(creator.account, { address: addresses.distributor, abi: RevenueDistributorAbi, functionName: "deposit", args: [creator.coin, amount] });
+            summary.revenue.deposits += 1;
+            deposited += amount;
+            summary.revenue.depositedUsdc = deposited.toString();
+            nextDeposit = Date.now() + 8_000 + Math.random() * 8_000;
+          }
+        } catch (error) {
+          fail(`creator ${creator.symbol}`, error);
+        }
+        await sleep(1_000);
+      }
+    };
+
+    // ---------------------------------------------------------------- fans: buy, sell, claim
+    const approvedCoins = new Map<Address, Set<Address>>();
+    const fanLoop = async (fan: LocalAccount) => {
+      approvedCoins.set(fan.address, new Set());
+      while (running()) {
+        const coins = summary.coins.map((entry) => entry.coin);
+        if (coins.length === 0) {
+          await sleep(1_000);
+          continue;
+        }
+        const coin = pick(coins);
+        const dice = Math.random();
+        try {
+          const balance = await client.readContract({ address: coin, abi: CreatorCoinAbi, functionName: "balanceOf", args: [fan.address] });
+          if (dice < 0.6 || balance === 0n) {
+            const usdcIn = USDC(5 + Math.floor(Math.random() * 95));
+            const [coinsOut] = await client.readContract({ address: addresses.dex, abi: MusicDEXAbi, functionName: "quoteBuy", args: [coin, usdcIn] });
+            // 5 % slippage: other fans trade the same market at the same time.
+            const receipt = await send(fan, { address: addresses.dex, abi: MusicDEXAbi, functionName: "buy", args: [coin, usdcIn, (coinsOut * 95n) / 100n, fan.address, BigInt(Math.floor(Date.now() / 1000) + 600)] });
+            summary.trades.buys += 1;
+            volume += swappedUsdc(receipt.logs);
+          } else if (dice < 0.85) {
+            if (!approvedCoins.get(fan.address)!.has(coin)) {
+              await send(fan, { address: coin, abi: CreatorCoinAbi, functionName: "approve", args: [addresses.dex, maxUint256] });
+              approvedCoins.get(fan.address)!.add(coin);
+            }
+            const coinsIn = (balance * BigInt(20 + Math.floor(Math.random() * 40))) / 100n;
+            const [usdcOut] = await client.readContract({ address: addresses.dex, abi: MusicDEXAbi, functionName: "quoteSell", args: [coin, coinsIn] });
+            const receipt = await send(fan, { address: addresses.dex, abi: MusicDEXAbi, functionName: "sell", args: [coin, coinsIn, (usdcOut * 95n) / 100n, fan.address, BigInt(Math.floor(Date.now() / 1000) + 600)] });
+            summary.trades.sells += 1;
+            volume += swappedUsdc(receipt.logs);
+          } else {
+            const claimable = await client.readContract({ address: addresses.distributor, abi: RevenueDistributorAbi, functionName: "claimable", args: [coin, fan.address] });
+            if (claimable > 0n) {
+              const receipt = await send(fan, { address: addresses.distributor, abi: RevenueDistributorAbi, functionName: "claim", args: [[coin]] });
+              summary.revenue.claims += 1;
+              claimed += parseEventLogs({ abi: CreatorCoinAbi, logs: receipt.logs, eventName: "RevenueClaimed" }).reduce((sum, log) => sum + log.args.amount, 0n);
+              summary.revenue.claimedUsdc = claimed.toString();
+            }
+          }
+          summary.trades.volumeUsdc = volume.toString();
+        } catch (error) {
+          fail("fan trade", error);
+        }
+        await sleep(1_500 + Math.random() * 2_500);
+      }
+    };
+
+    // ---------------------------------------------------------------- streaming listeners: pay per second
+    const wsUrl = `${endpoints.relayerUrl.replace(/^http/, "ws")}/v1/stream`;
+    const streamLoop = async (listener: LocalAccount) => {
+      while (running()) {
+        const length = Math.min(15_000 + Math.random() * 15_000, deadline - Date.now());
+        if (length < 6_000) break;
+        const stream = createStreamClient({ url: wsUrl, account: listener, chainId: hardhat.id, vault: addresses.vault, trackId: pick(summary.tracks.map(BigInt)), ratePerSecond: STREAM_RATE });
+        stream.on("ack", () => (summary.streams.vouchersAcked += 1));
+        stream.on("error", (frame) => (summary.streams.errors[frame.code] = (summary.streams.errors[frame.code] ?? 0) + 1));
+        try {
+          await stream.start();
+          summary.streams.sessions += 1;
+          await sleep(length);
+          await stream.stop();
+        } catch (error) {
+          fail("stream", error);
+          await stream.stop().catch(() => undefined);
+        }
+        streamed += stream.spent();
+        summary.streams.spentUsdc = streamed.toString();
+        await sleep(2_000 + Math.random() * 3_000);
+      }
+    };
+
+    await Promise.all([...playListeners.map(listenerLoop), ...creators.map(creatorLoop), ...fans.map(fanLoop), ...streamers.map(streamLoop)]);
+
+    // ---------------------------------------------------------------- settle: every accepted play and voucher on-chain
+    phase = "flushing";
+    await flushPlays(endpoints);
+    await operatorPost(endpoints, "/v1/admin/settlements/flush");
+    const head = await client.getBlockNumber();
+    summary.head = head.toString();
+    summary.batches = Number((await client.readContract({ address: addresses.musicNFT, abi: MusicNFTAbi, functionName: "nextBatchId" })) - 1n);
+    phase = "indexing";
+    await waitForIndexer(endpoints.indexerUrl, head);
+    phase = "done";
+    report();
+    return summary;
+  } finally {
+    clearInterval(progressTimer);
+  }
+}
+
+/** Flushes until the relayer has no pending play and no unfinished batch. */
+async function flushPlays(endpoints: SimulationEndpoints): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await operatorPost(endpoints, "/v1/admin/flush");
+    const response = await fetch(`${endpoints.relayerUrl}/v1/admin/status`, { headers: { authorization: `Bearer ${endpoints.operatorApiKey}` } });
+    const status = (await response.json()) as { batches: Record<string, number>; pendingPlays: number };
+    const unfinished = Object.entries(status.batches).filter(([name, count]) => name !== "committed" && count > 0);
+    if (status.pendingPlays === 0 && unfinished.length === 0) return;
+    await sleep(500);
+  }
+  throw new Error("the relayer still has pending plays after 20 flushes");
+}
+
+async function operatorPost(endpoints: SimulationEndpoints, path: string): Promise<unknown> {
+  const response = await fetch(`${endpoints.relayerUrl}${path}`, { method: "POST", headers: { authorization: `Bearer ${endpoints.operatorApiKey}` } });
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(`POST ${path} answered ${response.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Resolves once the indexer's /status has reached `block`. */
+export async function waitForIndexer(indexerUrl: string, block: bigint, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = await fetch(`${indexerUrl}/status`)
+      .then((response) => response.json() as Promise<{ beatstream?: { block?: { number?: number } } }>)
+      .catch(() => undefined);
+    const indexed = body?.beatstream?.block?.number;
+    if (typeof indexed === "number" && BigInt(indexed) >= block) return;
+    if (Date.now() > deadline) throw new Error(`the indexer did not reach block ${block} within ${timeoutMs} ms (at ${indexed})`);
+    await sleep(250);
+  }
+}
+
+type Sender = <const abi extends Abi, name extends ContractFunctionName<abi, "nonpayable" | "payable">>(
+  account: LocalAccount,
+  call: { address: Address; abi: abi; functionName: name; args: ContractFunctionArgs<abi, "nonpayable" | "payable", name> },
+) => ReturnType<PublicClient["waitForTransactionReceipt"]>;
+
+/** Sends one transaction from `account` and waits for its successful receipt (instant: the node automines). */
+function sender(client: PublicClient, rpcUrl: string): Sender {
+  const wallets = new Map<Address, ReturnType<typeof createWalletClient>>();
+  return async (account, call) => {
+    let wallet = wallets.get(account.address);
+    if (wallet === undefined) {
+      wallet = createWalletClient({ account, chain: hardhat, transport: http(rpcUrl) });
+      wallets.set(account.address, wallet);
+    }
+    // viem's generic writeContract parameters cannot be spelled through a generic wrapper without a cast.
+    const hash = await wallet.writeContract({ ...call, account, chain: hardhat } as never);
+    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+    if (receipt.status !== "success") throw new Error(`${String(call.functionName)} reverted (${hash})`);
+    return receipt;
+  };
+}
+
+/** The USDC side of the trade in a receipt: what the buyer paid or the seller received (the indexer's volume). */
+function swappedUsdc(logs: Parameters<typeof parseEventLogs>[0]["logs"]): bigint {
+  return parseEventLogs({ abi: MusicDEXAbi, logs, eventName: "Swapped" }).reduce((sum, log) => sum + log.args.usdcAmount, 0n);
+}
+
+function pick<T>(items: readonly T[]): T {
+  return items[Math.floor(Math.random() * items.length)]!;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}

@@ -1,0 +1,240 @@
+/**
+ * `npm start`: the whole protocol on this machine. A Hardhat node on STACK_HOST:CHAIN_PORT (every transaction
+ * mined at once, plus a block every second), the protocol deployed by scripts/deploy.ts with
+ * deploy/parameters/localhost.json (deployments/31337.json written), the relayer and the Ponder indexer on
+ * their embedded PGlite stores in STACK_DATA_DIR, each waited for until healthy; then the URLs and a few
+ * commands to try. Ctrl-C (SIGINT/SIGTERM) stops the indexer and the relayer, then the chain.
+ *
+ * The chain lives in memory, so every start is a fresh chain: the relayer's and the indexer's stores described
+ * the previous one and are cleared here (logs are kept). Settings: scripts/stack/config.ts (docs/local-stack.md).
+ */
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { createPublicClient, createWalletClient, http, parseEther, type Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { loadStackConfig, ROOT, type StackConfig } from "./stack/config.js";
+import { portInUse, spawnChild, waitForHttp, type StackChild } from "./stack/processes.js";
+
+const HARDHAT_CLI = join(ROOT, "node_modules/hardhat/dist/src/cli.js");
+const PONDER_CLI = join(ROOT, "node_modules/ponder/dist/esm/bin/ponder.js");
+const CHAIN_ID = 31337;
+/** Hardhat's well-known account #0 (mnemonic "test test … junk"): the deployer and admin on the local chain. */
+const ADMIN: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+const config = loadStackConfig();
+const children: StackChild[] = [];
+let shuttingDown: Promise<void> | undefined;
+
+const say = (line = "") => process.stdout.write(`${line}\n`);
+
+/** Stops the indexer and the relayer (in parallel; the relayer finishes its batch step), then the chain. */
+function shutdown(reason: string, code: number): Promise<void> {
+  return (shuttingDown ??= (async () => {
+    say(`\n${reason}: stopping ${children.map((child) => child.name).reverse().join(", ") || "nothing"}…`);
+    const chain = children.find((child) => child.name === "chain");
+    await Promise.all(children.filter((child) => child !== chain).map((child) => child.stop(20_000)));
+    await chain?.stop(5_000);
+    await rm(join(config.dataDir, "stack.json"), { force: true });
+    say("stopped.");
+    process.exit(code);
+  })());
+}
+
+let interrupts = 0;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    // A second Ctrl-C while stopping: kill every child's group at once.
+    if (++interrupts > 1) {
+      for (const child of children) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      process.exit(130);
+    }
+    void shutdown(signal, 0);
+  });
+}
+
+async function main(): Promise<void> {
+  await refuseSecondStack(config);
+  for (const [name, port] of [["CHAIN_PORT", config.CHAIN_PORT], ["RELAYER_PORT", config.RELAYER_PORT], ["INDEXER_PORT", config.INDEXER_PORT]] as const) {
+    if (await portInUse(config.STACK_HOST, port)) throw new Error(`${config.STACK_HOST}:${port} is in use (${name}): stop whatever listens there, or set ${name}`);
+  }
+  const logs = join(config.dataDir, "logs");
+  await mkdir(logs, { recursive: true });
+  // A fresh chain: stores that describe the previous one would show plays, coins and batches that no longer exist.
+  await rm(join(config.dataDir, "relayer"), { recursive: true, force: true });
+  await rm(join(config.dataDir, "indexer"), { recursive: true, force: true });
+  const relayerAccount = privateKeyToAccount(toKey(config.RELAYER_PRIVATE_KEY));
+  const echo = (name: string) => (config.STACK_VERBOSE ? (line: string) => say(`[${name}] ${line}`) : undefined);
+  const timeoutMs = config.STACK_READY_TIMEOUT_MS;
+  // Logs go to files: no colour codes in them.
+  const baseEnv = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
+
+  step(`chain    starting a Hardhat node on ${config.rpcUrl}`);
+  const chain = spawnChild({
+    name: "chain",
+    args: [HARDHAT_CLI, "--network", "stack", "node", "--hostname", config.STACK_HOST, "--port", String(config.CHAIN_PORT)],
+    env: baseEnv,
+    logFile: join(logs, "chain.log"),
+  });
+  children.push(chain);
+  await chain.waitFor(/Started HTTP and WebSocket JSON-RPC server/, timeoutMs);
+
+  step("deploy   compiling if needed, deploying the protocol (deploy/parameters/localhost.json)");
+  const parametersFile = await writeDeployParameters(config, relayerAccount.address);
+  const deploy = spawnChild({
+    name: "deploy",
+    args: [HARDHAT_CLI, "run", "scripts/deploy.ts", "--network", "localhost"],
+    env: { ...baseEnv, LOCALHOST_RPC_URL: config.rpcUrl, DEPLOYMENTS_DIR: config.deploymentsDir, DEPLOY_PARAMETERS: parametersFile },
+    logFile: join(logs, "deploy.log"),
+  });
+  children.push(deploy);
+  await deploy.waitFor(/^wrote /, timeoutMs);
+  if ((await deploy.exited) !== 0) throw new Error(`deploy failed:\n${deploy.tail()}`);
+  children.splice(children.indexOf(deploy), 1);
+  await fundRelayer(config, relayerAccount.address);
+
+  step(`relayer  starting on ${config.relayerUrl} (PGlite in ${relative(ROOT, join(config.dataDir, "relayer"))})`);
+  const relayer = spawnChild({
+    name: "relayer",
+    args: ["--import", "tsx", "relayer/src/server.ts"],
+    env: {
+      ...baseEnv,
+      HOST: config.STACK_HOST,
+      PORT: String(config.RELAYER_PORT),
+      RPC_URL: config.rpcUrl,
+      CHAIN_ID: String(CHAIN_ID),
+      DEPLOYMENTS_DIR: config.deploymentsDir,
+      DATA_DIR: join(config.dataDir, "relayer"),
+      // The stack runs on the embedded store; a PostgreSQL of the shell's environment is not this chain's.
+      DATABASE_URL: "",
+      OPERATOR_API_KEY: config.OPERATOR_API_KEY,
+      RELAYER_PRIVATE_KEY: config.RELAYER_PRIVATE_KEY,
+      BATCH_INTERVAL_MS: String(config.BATCH_INTERVAL_MS),
+      MILESTONE_PLAYS: String(config.MILESTONE_PLAYS),
+      STREAM_SETTLE_INTERVAL_MS: String(config.STREAM_SETTLE_INTERVAL_MS),
+    },
+    logFile: join(logs, "relayer.log"),
+    echo: echo("relayer"),
+  });
+  children.push(relayer);
+  await waitForHttp({ url: `${config.relayerUrl}/healthz`, timeoutMs, child: relayer });
+
+  step(`indexer  starting Ponder on ${config.indexerUrl} (PGlite in ${relative(ROOT, join(config.dataDir, "indexer"))})`);
+  const indexer = spawnChild({
+    name: "indexer",
+    args: [PONDER_CLI, "--root", "indexer", "start", "--schema", "beatstream", "--port", String(config.INDEXER_PORT), "--hostname", config.STACK_HOST],
+    env: {
+      ...baseEnv,
+      RPC_URL: config.rpcUrl,
+      [`PONDER_RPC_URL_${CHAIN_ID}`]: config.rpcUrl,
+      CHAIN_ID: String(CHAIN_ID),
+      DEPLOYMENTS_DIR: config.deploymentsDir,
+      INDEXER_DATA_DIR: join(config.dataDir, "indexer"),
+      DATABASE_URL: "",
+      PONDER_TELEMETRY_DISABLED: "true",
+    },
+    logFile: join(logs, "indexer.log"),
+    echo: echo("indexer"),
+  });
+  children.push(indexer);
+  // /ready answers 200 once the historical sync is done and the indexer serves the head.
+  await waitForHttp({ url: `${config.indexerUrl}/ready`, timeoutMs, child: indexer });
+
+  for (const child of [chain, relayer, indexer]) {
+    void child.exited.then((code) => {
+      if (shuttingDown === undefined) {
+        say(`\n${child.name} exited unexpectedly (${code}); last output:\n${child.tail(3_000)}`);
+        void shutdown(`${child.name} failed`, 1);
+      }
+    });
+  }
+  await writeFile(
+    join(config.dataDir, "stack.json"),
+    `${JSON.stringify({ pid: process.pid, chainId: CHAIN_ID, rpcUrl: config.rpcUrl, relayerUrl: config.relayerUrl, indexerUrl: config.indexerUrl, pids: { chain: chain.pid, relayer: relayer.pid, indexer: indexer.pid } }, null, 2)}\n`,
+  );
+  printReady(config, relayerAccount.address, { chain: chain.pid, relayer: relayer.pid, indexer: indexer.pid });
+}
+
+function step(line: string): void {
+  say(`• ${line}`);
+}
+
+function toKey(value: string): `0x${string}` {
+  return `0x${value.slice(2)}`;
+}
+
+/** One `npm start` per data directory: two would share (and wipe) the same stores. */
+async function refuseSecondStack(stack: StackConfig): Promise<void> {
+  let pid: number;
+  try {
+    pid = JSON.parse(await readFile(join(stack.dataDir, "stack.json"), "utf8")).pid;
+  } catch {
+    return;
+  }
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // a stack that did not stop cleanly left its file behind
+  }
+  throw new Error(`a stack (pid ${pid}) already runs on ${relative(ROOT, stack.dataDir) || "."}: stop it first, or set STACK_DATA_DIR`);
+}
+
+/** The localhost parameters with the relayer roles granted to RELAYER_PRIVATE_KEY's address. */
+async function writeDeployParameters(stack: StackConfig, relayer: Address): Promise<string> {
+  const base = JSON.parse(await readFile(join(ROOT, "deploy/parameters/localhost.json"), "utf8"));
+  const file = join(stack.dataDir, "deploy-parameters.json");
+  await writeFile(file, `${JSON.stringify({ ...base, BeatStreamProtocol: { ...base.BeatStreamProtocol, relayer } }, null, 2)}\n`);
+  return file;
+}
+
+/** A relayer key other than Hardhat's account #1 starts without ETH for gas: account #0 sends it some. */
+async function fundRelayer(stack: StackConfig, relayer: Address): Promise<void> {
+  const client = createPublicClient({ chain: hardhat, transport: http(stack.rpcUrl) });
+  if ((await client.getBalance({ address: relayer })) >= parseEther("10")) return;
+  // The node holds account #0's key (Hardhat's unlocked test accounts), so it signs this transfer itself.
+  const admin = createWalletClient({ account: ADMIN, chain: hardhat, transport: http(stack.rpcUrl) });
+  const hash = await admin.sendTransaction({ to: relayer, value: parseEther("1000") });
+  await client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+  say(`  funded the relayer ${relayer} with 1000 ETH from account #0`);
+}
+
+function printReady(stack: StackConfig, relayer: Address, pids: { chain: number; relayer: number; indexer: number }): void {
+  const data = relative(ROOT, stack.dataDir) || ".";
+  const key = stack.OPERATOR_API_KEY;
+  say(`
+BeatStream local stack is up (chain ${CHAIN_ID}, fresh: an in-memory chain starts empty on every npm start)
+
+  chain     ${stack.rpcUrl.padEnd(28)} Hardhat node, instant mining + a block every second
+  relayer   ${stack.relayerUrl.padEnd(28)} POST /v1/plays, GET /v1/batches, /healthz, /metrics
+  indexer   ${stack.indexerUrl.padEnd(28)} REST (/stats, /tracks/top, /coins…), POST /graphql, /sql/db
+  addresses ${relative(ROOT, join(stack.deploymentsDir, `${CHAIN_ID}.json`))}
+  data      ${data}/relayer, ${data}/indexer (PGlite), logs in ${data}/logs   (npm run reset wipes ${data}/)
+
+  keys: Hardhat's well-known test accounts — public, for this local chain only:
+    #0 ${ADMIN} deployer, admin, treasury
+    relayer ${relayer}${relayer.toLowerCase() === "0x70997970c51812dc3a010c7d01b50e0d17dc79c8" ? " (#1)" : " (RELAYER_PRIVATE_KEY)"}
+  operator key (OPERATOR_API_KEY): ${key}
+
+Try this:
+  npm run simulate -- --listeners 10 --minutes 2      # listeners, creators, fans and streams, live
+  curl -s ${stack.indexerUrl}/stats
+  curl -s '${stack.indexerUrl}/tracks/top?window=24h&limit=5'
+  curl -s ${stack.indexerUrl}/coins
+  curl -s ${stack.relayerUrl}/v1/batches
+  curl -s -X POST -H 'authorization: Bearer ${key}' ${stack.relayerUrl}/v1/admin/flush
+  npm run relayer -- verify 1                         # audit batch 1 from public data (DATA_DIR=${data}/relayer)
+
+pids: chain ${pids.chain}, relayer ${pids.relayer}, indexer ${pids.indexer}
+ready. Ctrl-C stops everything.`);
+}
+
+main().catch(async (error) => {
+  say(`\nnpm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown("start failed", 1);
+});
