@@ -1,0 +1,34 @@
+/**
+ * A baseline Ponder project for the benchmark: the indexer's own ponder.config.ts (same contracts, same chain, same
+ * factory), but a handler that does nothing for each event the real indexer handles. Syncing the same chain with it
+ * measures what Ponder itself costs here (RPC extraction, the sync store, decoding, dispatch), so the gap to the real
+ * indexer is what its handlers and tables cost.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+export type WriteBareProjectParameters = {
+  /** A directory inside the project (so `ponder` and the config's imports resolve from node_modules). */
+  dir: string;
+  /** `Contract:Event` names to register a no-op handler for. */
+  events: string[];
+};
+export type WriteBareProjectReturnType = { root: string };
+
+export async function writeBareProject({ dir, events }: WriteBareProjectParameters): Promise<WriteBareProjectReturnType> {
+  await mkdir(join(dir, "src", "api"), { recursive: true });
+  const config = relative(dir, join(ROOT, "ponder.config.ts")).replaceAll("\\", "/");
+  await writeFile(join(dir, "ponder.config.ts"), `export { default } from ${JSON.stringify(config.startsWith(".") ? config : `./${config}`)};\n`);
+  await writeFile(
+    join(dir, "ponder.schema.ts"),
+    `import { onchainTable } from "ponder";\n// Ponder wants a schema; the baseline writes nothing to it.\nexport const unused = onchainTable("unused", (t) => ({ id: t.text().primaryKey() }));\n`,
+  );
+  await writeFile(
+    join(dir, "src", "index.ts"),
+    `import { ponder } from "ponder:registry";\n\n${events.map((event) => `ponder.on(${JSON.stringify(event)}, async () => {});`).join("\n")}\n`,
+  );
+  await writeFile(join(dir, "src", "api", "index.ts"), `import { Hono } from "hono";\n\nexport default new Hono();\n`);
+  return { root: dir };
+}
