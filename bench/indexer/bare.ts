@@ -4,13 +4,17 @@
  * measures what Ponder itself costs here (RPC extraction, the sync store, decoding, dispatch), so the gap to the real
  * indexer is what its handlers and tables cost.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
 export type WriteBareProjectParameters = {
-  /** A directory inside the project (so `ponder` and the config's imports resolve from node_modules). */
+  /**
+   * An empty directory outside the project: Ponder writes a ponder-env.d.ts there that declares its virtual modules
+   * for this schema, which would clash with the indexer's in the project's type check. Packages resolve through a
+   * node_modules link to the project's.
+   */
   dir: string;
   /** `Contract:Event` names to register a no-op handler for. */
   events: string[];
@@ -19,6 +23,7 @@ export type WriteBareProjectReturnType = { root: string };
 
 export async function writeBareProject({ dir, events }: WriteBareProjectParameters): Promise<WriteBareProjectReturnType> {
   await mkdir(join(dir, "src", "api"), { recursive: true });
+  await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   const config = relative(dir, join(ROOT, "ponder.config.ts")).replaceAll("\\", "/");
   await writeFile(join(dir, "ponder.config.ts"), `export { default } from ${JSON.stringify(config.startsWith(".") ? config : `./${config}`)};\n`);
   await writeFile(

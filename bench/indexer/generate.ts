@@ -67,6 +67,7 @@ const DELTAS_PER_BATCH = 100;
 const METRICS_PER_ROUND = 4;
 const VOUCHERS_PER_SETTLE = 40;
 const TRADER_ACTIONS_PER_ROUND = 140;
+const CLAIM_COINS = 5;
 const LISTENER_ACTIONS_PER_ROUND = 6;
 const CREATOR_ACTION_PROBABILITY = 0.25;
 const ROUND_SECONDS = 600;
@@ -503,7 +504,9 @@ async function fill({ rpc, node, targetEvents, log }: FillParameters) {
       const held = [...trader.holdings];
       const choice = random.next();
       const action = held.length === 0 || choice < 0.5 ? "buy" : choice < 0.7 ? "sell" : choice < 0.85 ? "transfer" : "claim";
-      return { trader, action, coin: action === "buy" ? random.skewed(launchedCoins) : random.pick(held), held };
+      // A claim covers at most CLAIM_COINS coins, so only that many are read (a trader may hold all 40).
+      const candidates = action === "claim" ? random.shuffle(held).slice(0, CLAIM_COINS) : held;
+      return { trader, action, coin: action === "buy" ? random.skewed(launchedCoins) : random.pick(held), held: candidates };
     });
     const balanceReads = intents.filter(({ action }) => action === "sell" || action === "transfer");
     const claimReads = intents.filter(({ action }) => action === "claim");
@@ -534,7 +537,7 @@ async function fill({ rpc, node, targetEvents, log }: FillParameters) {
         if (to === me.address) buy();
         else txs.push(tx(me, "coin transfer", coin, "CreatorCoin", "transfer", [to, (balance * BigInt(random.int(10, 40))) / 100n], 200_000n));
       } else if (intent.action === "claim" && (claimable.get(intent)?.length ?? 0) > 0) {
-        const coins = claimable.get(intent)!.slice(0, 5);
+        const coins = claimable.get(intent)!;
         txs.push(tx(me, "revenue claim", distributor, "RevenueDistributor", "claim", [coins], 100_000n + 80_000n * BigInt(coins.length)));
       } else buy();
     }

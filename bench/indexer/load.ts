@@ -28,7 +28,8 @@ export type LoadResult = {
 
 export type RunLoadParameters = {
   url: string;
-  path: string;
+  /** The path of every request, or of request `index` (e.g. to make each URL distinct and miss a response cache). */
+  path: string | ((index: number) => string);
   rate: number;
   seconds: number;
   /** A request still unanswered after this long is dropped and counted as failed. */
@@ -37,7 +38,7 @@ export type RunLoadParameters = {
 export type RunLoadReturnType = LoadResult;
 
 export async function runLoad({ url, path, rate, seconds, timeoutMs = 30_000 }: RunLoadParameters): Promise<RunLoadReturnType> {
-  const target = new URL(path, url);
+  const pathOf = typeof path === "string" ? () => path : path;
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;
@@ -50,7 +51,7 @@ export async function runLoad({ url, path, rate, seconds, timeoutMs = 30_000 }: 
   const start = performance.now();
   let lastDone = start;
 
-  const fire = (scheduled: number) =>
+  const fire = (scheduled: number, target: URL) =>
     new Promise<void>((settle) => {
       const done = (good: boolean, why?: string) => {
         const now = performance.now();
@@ -82,7 +83,7 @@ export async function runLoad({ url, path, rate, seconds, timeoutMs = 30_000 }: 
       const scheduled = start + sent * interval;
       lags.push(now - scheduled);
       sent++;
-      pending.push(fire(scheduled));
+      pending.push(fire(scheduled, new URL(pathOf(sent - 1), url)));
     }
     const wait = start + sent * interval - performance.now();
     await new Promise((done) => (wait > 1 ? setTimeout(done, Math.floor(wait)) : setImmediate(done)));
@@ -94,9 +95,9 @@ export async function runLoad({ url, path, rate, seconds, timeoutMs = 30_000 }: 
   latencies.sort((a, b) => a - b);
   lags.sort((a, b) => a - b);
   const pct = (values: number[], p: number) => (values.length === 0 ? Number.NaN : values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]);
-  if (failed > 0) console.warn(`${path}: ${failed} of ${sent} requests failed (first: ${firstFailure})`);
+  if (failed > 0) console.warn(`${pathOf(0)}: ${failed} of ${sent} requests failed (first: ${firstFailure})`);
   return {
-    path,
+    path: pathOf(0),
     rate,
     seconds,
     sent,

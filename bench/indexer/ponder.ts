@@ -38,14 +38,29 @@ export type PonderSync = {
   handlers: { event: string; count: number; totalMs: number }[];
   /** Ponder's split of the historical phase: extract (RPC, decode) and transform (prefetch, index, flush…), seconds. */
   phases: Record<string, number>;
-  /** Database work of the handlers by `table.method` (ponder_indexing_cache_query_duration and store query counts). */
-  tables: { table: string; method: string; count: number; totalMs: number }[];
+  /**
+   * Database work of the handlers per table: store operations the handlers asked for (ponder_indexing_store_queries_total:
+   * find, insert, update, delete), finds that missed Ponder's cache and went to the database (count and ms), and the
+   * time its batched writes ("flush") took (ponder_indexing_cache_query_duration).
+   */
+  tables: TableProfile[];
   /** RPC requests Ponder made to the node, by method: count and total ms. */
   rpc: { method: string; count: number; totalMs: number }[];
   /** CPU seconds (user + system) the Ponder process tree used from spawn to /ready: unlike wall time, barely moved by other jobs. */
   cpuSeconds: number;
   /** The same over the backfill alone (sampled every 100 ms, so ± 0.1 s of CPU at its start). */
   backfillCpuSeconds: number;
+};
+
+export type TableProfile = {
+  table: string;
+  finds: number;
+  inserts: number;
+  updates: number;
+  deletes: number;
+  cacheMisses: number;
+  missMs: number;
+  flushMs: number;
 };
 
 export type RunningPonder = { url: string; pid: number; sync: PonderSync; output(): string; stop(): Promise<void> };
@@ -163,14 +178,22 @@ export async function startPonder({ rpcUrl, deploymentsDir, databaseUrl, dataDir
       return out;
     };
     const cacheMs = seriesBy("ponder_indexing_cache_query_duration_sum", ["table", "method"]);
-    const cacheCount = seriesBy("ponder_indexing_cache_query_duration_count", ["table", "method"]);
     const storeCount = seriesBy("ponder_indexing_store_queries_total", ["table", "method"]);
-    const tables = [...new Set([...cacheCount.keys(), ...storeCount.keys()])]
-      .map((label) => {
-        const [table, method] = label.split(".");
-        return { table, method, count: (cacheCount.get(label) ?? 0) + (storeCount.get(label) ?? 0), totalMs: cacheMs.get(label) ?? 0 };
-      })
-      .sort((a, b) => b.totalMs - a.totalMs || b.count - a.count);
+    const cacheRequests = seriesBy("ponder_indexing_cache_requests_total", ["table", "type"]);
+    const tableNames = new Set([...storeCount.keys(), ...cacheMs.keys()].map((label) => label.split(".")[0]).filter(Boolean));
+    const tables = [...tableNames]
+      .map((table) => ({
+        table,
+        finds: storeCount.get(`${table}.find`) ?? 0,
+        inserts: storeCount.get(`${table}.insert`) ?? 0,
+        updates: storeCount.get(`${table}.update`) ?? 0,
+        deletes: storeCount.get(`${table}.delete`) ?? 0,
+        cacheMisses: cacheRequests.get(`${table}.miss`) ?? 0,
+        missMs: cacheMs.get(`${table}.find`) ?? 0,
+        flushMs: cacheMs.get(`${table}.flush`) ?? 0,
+      }))
+      .filter((entry) => entry.finds + entry.inserts + entry.updates + entry.deletes + entry.flushMs > 0)
+      .sort((a, b) => b.flushMs + b.missMs - (a.flushMs + a.missMs));
     const rpcMs = seriesBy("ponder_rpc_request_duration_sum", ["method"]);
     const rpcCount = seriesBy("ponder_rpc_request_duration_count", ["method"]);
     const rpc = [...rpcCount.entries()].map(([method, count]) => ({ method, count, totalMs: rpcMs.get(method) ?? 0 })).sort((a, b) => b.totalMs - a.totalMs);
