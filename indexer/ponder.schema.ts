@@ -197,6 +197,8 @@ export const candle = onchainTable(
   }),
   (table) => ({
     pk: primaryKey({ columns: [table.coin, table.interval, table.time] }),
+    // /stats adds up every coin's 1 h candles of the last 24 hours.
+    timeIdx: index().on(table.interval, table.time),
   }),
 );
 
@@ -307,7 +309,12 @@ export const withdrawal = onchainTable(
 
 // ------------------------------------------------------------------------------------------- platform
 
-/** One row (id "global"): the protocol's totals and governance parameters as they now stand. */
+/**
+ * One row (id "global"): the protocol's totals and governance parameters as they now stand. Market and revenue
+ * totals (trades, volume, fees, revenue deposited and claimed) are not kept here: they are the sums of the coin
+ * rows, which the same events already update, so `/stats` adds up one row per coin instead of every trade, deposit
+ * and claim writing this row a second time.
+ */
 export const platform = onchainTable("platform", (t) => ({
   id: t.text().primaryKey(),
   tracks: t.integer().notNull().default(0),
@@ -315,13 +322,7 @@ export const platform = onchainTable("platform", (t) => ({
   plays: t.bigint().notNull().default(0n),
   batches: t.integer().notNull().default(0),
   coins: t.integer().notNull().default(0),
-  trades: t.integer().notNull().default(0),
-  volumeUsdc: t.bigint().notNull().default(0n),
-  feesTotal: t.bigint().notNull().default(0n),
-  treasuryFeesAccrued: t.bigint().notNull().default(0n),
   treasuryFeesClaimed: t.bigint().notNull().default(0n),
-  revenueDeposited: t.bigint().notNull().default(0n),
-  revenueClaimed: t.bigint().notNull().default(0n),
   listeners: t.integer().notNull().default(0),
   vaultDeposited: t.bigint().notNull().default(0n),
   vaultSettled: t.bigint().notNull().default(0n),
@@ -337,12 +338,13 @@ export const platform = onchainTable("platform", (t) => ({
   vestingDuration: t.bigint().notNull().default(0n),
 }));
 
-/** Plays committed and trading per UTC hour over the whole platform: `/stats` adds up at most 24 of these. */
+/**
+ * Plays committed per UTC hour over the whole platform: `/stats` adds up at most 24 of these. Trading per hour is
+ * not repeated here: it is the coins' 1 h candles, which every swap already writes.
+ */
 export const platformHourly = onchainTable("platform_hourly", (t) => ({
   hour: t.bigint().primaryKey(),
   plays: t.bigint().notNull().default(0n),
-  trades: t.integer().notNull().default(0),
-  volumeUsdc: t.bigint().notNull().default(0n),
 }));
 
 // ------------------------------------------------------------------------------------------- relations (GraphQL)

@@ -40,15 +40,19 @@ export function accruedRevenue(balance: bigint, accumulator: bigint, snapshot: b
 
 export type RevenueState = { revenuePerToken: bigint; eligibleSupply: bigint; undistributedRevenue: bigint };
 
-/** CreatorCoin._accrue: spreads `amount` plus the carry over the eligible supply, or carries it all. */
+/**
+ * CreatorCoin._accrue: spreads `amount` plus the carry over the eligible supply, or carries it all. Returns only the
+ * three revenue fields (never a copy of `state`, which in a handler is a whole coin row behind a proxy).
+ */
 export function accrueRevenue(state: RevenueState, amount: bigint): RevenueState {
+  const { revenuePerToken, eligibleSupply } = state;
   const pending = state.undistributedRevenue + amount;
-  if (state.eligibleSupply < MIN_ELIGIBLE_SUPPLY) return { ...state, undistributedRevenue: pending };
-  const increase = (pending * REVENUE_PRECISION) / state.eligibleSupply;
-  const product = increase * state.eligibleSupply;
+  if (eligibleSupply < MIN_ELIGIBLE_SUPPLY) return { revenuePerToken, eligibleSupply, undistributedRevenue: pending };
+  const increase = (pending * REVENUE_PRECISION) / eligibleSupply;
+  const product = increase * eligibleSupply;
   // RevenueMath.distributed rounds up, so the carry is never overstated.
   const distributed = product / REVENUE_PRECISION + (product % REVENUE_PRECISION === 0n ? 0n : 1n);
-  return { ...state, revenuePerToken: state.revenuePerToken + increase, undistributedRevenue: pending - distributed };
+  return { revenuePerToken: revenuePerToken + increase, eligibleSupply, undistributedRevenue: pending - distributed };
 }
 
 export type HolderRevenue = { balance: bigint; excluded: boolean; revenueSnapshot: bigint; owed: bigint };

@@ -7,8 +7,7 @@ import { ponder } from "ponder:registry";
 import { coin, revenueClaim, revenueDeposit } from "ponder:schema";
 import { zeroAddress } from "viem";
 import { accrueRevenue, settleHolder } from "../lib/math.js";
-import { loadHolder, saveHolder } from "./lib/holders.js";
-import { updatePlatform } from "./lib/platform.js";
+import { changeHolder } from "./lib/holders.js";
 
 /** The market (MusicDEX) and the vesting escrow (the coin itself) hold coins for others: not counted as holders. */
 function countsAsHolder(address: `0x${string}`, coinAddress: `0x${string}`, dex: `0x${string}`): boolean {
@@ -22,24 +21,37 @@ ponder.on("CreatorCoin:Transfer", async ({ event, context }) => {
   if (from === zeroAddress) {
     // Only initialize() mints, to the DEX and to the coin itself: both start excluded from revenue, and the
     // coin row does not exist yet (CreatorCoinLaunched comes later in the same transaction).
-    const row = await loadHolder(context.db, coinAddress, to);
-    await saveHolder(context.db, { ...row, balance: row.balance + value, excluded: true });
+    await changeHolder({ db: context.db, coin: coinAddress, holder: to, change: (row) => ({ ...row, balance: row.balance + value, excluded: true }) });
     return;
   }
   if (from === to) return; // CreatorCoin._update moves nothing
   const state = await context.db.find(coin, { address: coinAddress });
   if (state === null) throw new Error(`Transfer of unknown coin ${coinAddress}`);
   const accumulator = state.revenuePerToken;
-  const sender = settleHolder(await loadHolder(context.db, coinAddress, from), accumulator);
-  const recipient = settleHolder(await loadHolder(context.db, coinAddress, to), accumulator);
+  const { before: sender } = await changeHolder({
+    db: context.db,
+    coin: coinAddress,
+    holder: from,
+    change: (row) => {
+      const settled = settleHolder(row, accumulator);
+      return { ...settled, balance: settled.balance - value };
+    },
+  });
+  const { before: recipient } = await changeHolder({
+    db: context.db,
+    coin: coinAddress,
+    holder: to,
+    change: (row) => {
+      const settled = settleHolder(row, accumulator);
+      return { ...settled, balance: settled.balance + value };
+    },
+  });
   const dex = context.contracts.MusicDEX.address;
   let holders = state.holders;
   if (countsAsHolder(from, coinAddress, dex) && sender.balance === value && value > 0n) holders -= 1;
   if (countsAsHolder(to, coinAddress, dex) && recipient.balance === 0n && value > 0n) holders += 1;
   let eligibleSupply = state.eligibleSupply;
   if (sender.excluded !== recipient.excluded) eligibleSupply += sender.excluded ? value : -value;
-  await saveHolder(context.db, { ...sender, balance: sender.balance - value });
-  await saveHolder(context.db, { ...recipient, balance: recipient.balance + value });
   if (holders !== state.holders || eligibleSupply !== state.eligibleSupply) {
     await context.db.update(coin, { address: coinAddress }).set({ holders, eligibleSupply });
   }
@@ -62,7 +74,6 @@ ponder.on("CreatorCoin:RevenueDeposited", async ({ event, context }) => {
     timestamp: event.block.timestamp,
     txHash: event.transaction.hash,
   });
-  await updatePlatform(context.db, (p) => ({ revenueDeposited: p.revenueDeposited + amount }));
 });
 
 ponder.on("CreatorCoin:RevenueClaimed", async ({ event, context }) => {
@@ -70,8 +81,12 @@ ponder.on("CreatorCoin:RevenueClaimed", async ({ event, context }) => {
   const { holder, amount } = event.args;
   const state = await context.db.update(coin, { address: coinAddress }).set((current) => ({ revenueClaimed: current.revenueClaimed + amount }));
   // _claim settles the holder and zeroes what it is owed, which is exactly `amount`.
-  const row = settleHolder(await loadHolder(context.db, coinAddress, holder), state.revenuePerToken);
-  await saveHolder(context.db, { ...row, owed: 0n, claimed: row.claimed + amount });
+  await changeHolder({
+    db: context.db,
+    coin: coinAddress,
+    holder,
+    change: (row) => ({ ...settleHolder(row, state.revenuePerToken), owed: 0n, claimed: row.claimed + amount }),
+  });
   await context.db.insert(revenueClaim).values({
     id: event.id,
     coin: coinAddress,
@@ -81,7 +96,6 @@ ponder.on("CreatorCoin:RevenueClaimed", async ({ event, context }) => {
     timestamp: event.block.timestamp,
     txHash: event.transaction.hash,
   });
-  await updatePlatform(context.db, (p) => ({ revenueClaimed: p.revenueClaimed + amount }));
 });
 
 ponder.on("CreatorCoin:VestingReleased", async ({ event, context }) => {

@@ -1,7 +1,7 @@
 import { ponder } from "ponder:registry";
 import { candle, coin, trade } from "ponder:schema";
 import { bucketStart, CANDLE_INTERVALS, marketCap, spotPrice, splitFee } from "../lib/math.js";
-import { addHourly, updatePlatform } from "./lib/platform.js";
+import { updatePlatform } from "./lib/platform.js";
 
 // Opened inside launchCoin, before CreatorCoinLaunched: create the coin row with what the market knows.
 ponder.on("MusicDEX:MarketOpened", async ({ event, context }) => {
@@ -15,7 +15,7 @@ ponder.on("MusicDEX:MarketOpened", async ({ event, context }) => {
 
 ponder.on("MusicDEX:Swapped", async ({ event, context }) => {
   const { coin: address, trader, recipient, isBuy, usdcAmount, coinAmount, fee, usdcReserve, coinReserve } = event.args;
-  const { creatorFee, holderFee, treasuryFee } = splitFee(fee);
+  const { creatorFee, holderFee } = splitFee(fee);
   const timestamp = event.block.timestamp;
   const row = await context.db.update(coin, { address }).set((current) => {
     const price = spotPrice({ virtualUsdc: current.virtualUsdc, usdcReserve, coinReserve });
@@ -63,13 +63,6 @@ ponder.on("MusicDEX:Swapped", async ({ event, context }) => {
         trades: current.trades + 1,
       }));
   }
-  await updatePlatform(context.db, (p) => ({
-    trades: p.trades + 1,
-    volumeUsdc: p.volumeUsdc + usdcAmount,
-    feesTotal: p.feesTotal + fee,
-    treasuryFeesAccrued: p.treasuryFeesAccrued + treasuryFee,
-  }));
-  await addHourly({ db: context.db, timestamp, trades: 1, volumeUsdc: usdcAmount });
 });
 
 ponder.on("MusicDEX:CreatorFeesClaimed", async ({ event, context }) => {

@@ -2,7 +2,7 @@ import { ponder } from "ponder:registry";
 import { batchTrackDelta, creator, playBatch, track, trackHourlyPlays } from "ponder:schema";
 import { zeroAddress } from "viem";
 import { bucketStart, decodeDeltas } from "../lib/math.js";
-import { addHourly, ensureCreator, updatePlatform } from "./lib/platform.js";
+import { addHourlyPlays, ensureCreator, updatePlatform } from "./lib/platform.js";
 
 ponder.on("MusicNFT:TrackMinted", async ({ event, context }) => {
   const { trackId, creator: creatorAddress, uri, royaltyReceiver, royaltyBps } = event.args;
@@ -38,22 +38,29 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
   const { batchId, root, snapshotCid, plays, tracks, deltas } = event.args;
   const hour = bucketStart(event.block.timestamp, 3_600n);
   const entries = decodeDeltas(deltas);
-  const deltaRows: (typeof batchTrackDelta.$inferInsert)[] = [];
-  // A creator's plays are the sum of its tracks' deltas; summed here so each creator row is written once.
+  // A track may appear more than once in a batch: its deltas are summed here so each track, hourly and creator
+  // row is written once per batch (the per-entry rows keep every delta in commit order).
+  const trackPlays = new Map<bigint, bigint>();
+  for (const { trackId, plays: delta } of entries) trackPlays.set(trackId, (trackPlays.get(trackId) ?? 0n) + delta);
+  const creatorOf = new Map<bigint, `0x${string}`>();
   const creatorPlays = new Map<`0x${string}`, bigint>();
-  for (const [position, { trackId, plays: delta }] of entries.entries()) {
+  for (const [trackId, delta] of trackPlays) {
     const row = await context.db.update(track, { id: trackId }).set((current) => ({ plays: current.plays + delta }));
+    creatorOf.set(trackId, row.creator);
     creatorPlays.set(row.creator, (creatorPlays.get(row.creator) ?? 0n) + delta);
     await context.db
       .insert(trackHourlyPlays)
       .values({ trackId, hour, plays: delta })
       .onConflictDoUpdate((current) => ({ plays: current.plays + delta }));
-    deltaRows.push({ batchId, position, trackId, creator: row.creator, plays: delta });
   }
   for (const [address, delta] of creatorPlays) {
     await context.db.update(creator, { address }).set((current) => ({ plays: current.plays + delta }));
   }
-  if (deltaRows.length > 0) await context.db.insert(batchTrackDelta).values(deltaRows);
+  if (entries.length > 0) {
+    await context.db
+      .insert(batchTrackDelta)
+      .values(entries.map(({ trackId, plays: delta }, position) => ({ batchId, position, trackId, creator: creatorOf.get(trackId)!, plays: delta })));
+  }
   await context.db.insert(playBatch).values({
     id: batchId,
     root,
@@ -66,5 +73,5 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
     txHash: event.transaction.hash,
   });
   await updatePlatform(context.db, (p) => ({ plays: p.plays + plays, batches: p.batches + 1 }));
-  await addHourly({ db: context.db, timestamp: event.block.timestamp, plays });
+  await addHourlyPlays({ db: context.db, timestamp: event.block.timestamp, plays });
 });

@@ -43,6 +43,53 @@ describe("indexer API response cache", function () {
     expect(await (await off.app.request("/n")).json()).to.deep.equal({ calls: 2, q: null });
   });
 
+  it("runs one computation per URL at a time: concurrent first requests share it, later ones get the stale answer while it refreshes", async function () {
+    let calls = 0;
+    let release: () => void = () => {};
+    const app = new Hono().get("/slow", responseCache({ ttlMs: 100 }), async (c) => {
+      const call = ++calls;
+      await new Promise<void>((done) => (release = done));
+      return c.json({ call });
+    });
+    const cold = [app.request("/slow"), app.request("/slow"), app.request("/slow")];
+    await new Promise((done) => setTimeout(done, 20));
+    release();
+    const answers = await Promise.all(cold);
+    expect(await Promise.all(answers.map((answer) => answer.json()))).to.deep.equal([{ call: 1 }, { call: 1 }, { call: 1 }]);
+    expect(answers.map((answer) => answer.headers.get("x-cache"))).to.deep.equal([null, "shared", "shared"]);
+    expect(calls).to.equal(1);
+
+    await new Promise((done) => setTimeout(done, 150));
+    const refreshing = app.request("/slow");
+    await new Promise((done) => setTimeout(done, 20));
+    const meanwhile = await app.request("/slow");
+    expect(meanwhile.headers.get("x-cache")).to.equal("stale");
+    expect(await meanwhile.json()).to.deep.equal({ call: 1 });
+    release();
+    expect(await (await refreshing).json()).to.deep.equal({ call: 2 });
+    expect((await app.request("/slow")).headers.get("x-cache")).to.equal("hit");
+    expect(calls).to.equal(2);
+  });
+
+  it("lets waiting requests compute for themselves when the shared computation fails", async function () {
+    let calls = 0;
+    let release: () => void = () => {};
+    const app = new Hono().get("/flaky", responseCache({ ttlMs: 60_000 }), async (c) => {
+      const call = ++calls;
+      if (call === 1) {
+        await new Promise<void>((done) => (release = done));
+        return c.json({ error: { code: "internal_error", message: "first call fails" } }, 500);
+      }
+      return c.json({ call });
+    });
+    const first = app.request("/flaky");
+    await new Promise((done) => setTimeout(done, 20));
+    const second = app.request("/flaky");
+    release();
+    expect((await first).status).to.equal(500);
+    expect(await (await second).json()).to.deep.equal({ call: 2 });
+  });
+
   it("reads INDEXER_API_CACHE_MS (default 1000 ms) and refuses nonsense", function () {
     expect(cacheTtlFromEnv(undefined)).to.equal(1_000);
     expect(cacheTtlFromEnv("0")).to.equal(0);

@@ -13,13 +13,7 @@ const EMPTY: PlatformRow = {
   plays: 0n,
   batches: 0,
   coins: 0,
-  trades: 0,
-  volumeUsdc: 0n,
-  feesTotal: 0n,
-  treasuryFeesAccrued: 0n,
   treasuryFeesClaimed: 0n,
-  revenueDeposited: 0n,
-  revenueClaimed: 0n,
   listeners: 0,
   vaultDeposited: 0n,
   vaultSettled: 0n,
@@ -54,12 +48,12 @@ export async function ensureCreator({ db, address, timestamp }: EnsureCreatorPar
   return row;
 }
 
-export type AddHourlyParameters = { db: Context["db"]; timestamp: bigint; plays?: bigint; trades?: number; volumeUsdc?: bigint };
+export type AddHourlyPlaysParameters = { db: Context["db"]; timestamp: bigint; plays: bigint };
 
-/** Adds to the platform's row of the UTC hour holding `timestamp` (the rolling windows of /stats). */
-export async function addHourly({ db, timestamp, plays = 0n, trades = 0, volumeUsdc = 0n }: AddHourlyParameters): Promise<void> {
+/** Adds to the platform's plays of the UTC hour holding `timestamp` (the rolling window of /stats). */
+export async function addHourlyPlays({ db, timestamp, plays }: AddHourlyPlaysParameters): Promise<void> {
   await db
     .insert(platformHourly)
-    .values({ hour: bucketStart(timestamp, 3_600n), plays, trades, volumeUsdc })
-    .onConflictDoUpdate((row) => ({ plays: row.plays + plays, trades: row.trades + trades, volumeUsdc: row.volumeUsdc + volumeUsdc }));
+    .values({ hour: bucketStart(timestamp, 3_600n), plays })
+    .onConflictDoUpdate((row) => ({ plays: row.plays + plays }));
 }

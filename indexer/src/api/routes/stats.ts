@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { and, gte, lte, sql } from "ponder";
+import { and, eq, gte, lte, sql, sum } from "ponder";
 import { db } from "ponder:api";
-import { platform, platformHourly } from "ponder:schema";
+import { candle, coin, platform, platformHourly } from "ponder:schema";
 import { z } from "zod";
 import { cacheTtlFromEnv, responseCache } from "../cache.js";
 import { toJson } from "../json.js";
@@ -10,28 +10,51 @@ import { windowStart } from "../windows.js";
 
 const statsQuery = z.object({ at });
 
-/** Platform totals (running sums kept by the handlers) and the last 24 hours from at most 24 hourly rows. */
+/**
+ * Platform totals and governance parameters (the platform row), market and revenue totals (the sums of the coin
+ * rows' running totals: one row per coin, kept by the same events) and the last 24 hours (at most 24 hourly play
+ * rows and each coin's 24 hourly candles).
+ */
 export const stats = new Hono().get("/", responseCache({ ttlMs: cacheTtlFromEnv() }), validate("query", statsQuery), async (c) => {
   const end = c.req.valid("query").at ?? nowSeconds();
-  const [[totals], [last24h]] = await Promise.all([
+  const since = windowStart(end, 24n);
+  const [[totals], [market], [plays24h], [trading24h]] = await Promise.all([
     db.select().from(platform).limit(1),
     db
       .select({
-        plays: sql<string | null>`sum(${platformHourly.plays})`,
-        trades: sql<string | null>`sum(${platformHourly.trades})`,
-        volumeUsdc: sql<string | null>`sum(${platformHourly.volumeUsdc})`,
+        trades: sum(coin.trades),
+        volumeUsdc: sum(coin.volumeUsdc),
+        feesTotal: sum(coin.feesTotal),
+        // CurveMath.splitFee: the treasury's part of each fee is what the creator and the holders do not get.
+        treasuryFeesAccrued: sql<string | null>`sum(${coin.feesTotal} - ${coin.creatorFeesAccrued} - ${coin.holderFeesAccrued})`,
+        revenueDeposited: sum(coin.revenueDeposited),
+        revenueClaimed: sum(coin.revenueClaimed),
       })
+      .from(coin),
+    db
+      .select({ plays: sum(platformHourly.plays) })
       .from(platformHourly)
-      .where(and(gte(platformHourly.hour, windowStart(end, 24n)), lte(platformHourly.hour, end))),
+      .where(and(gte(platformHourly.hour, since), lte(platformHourly.hour, end))),
+    db
+      .select({ trades: sum(candle.trades), volumeUsdc: sum(candle.volumeUsdc) })
+      .from(candle)
+      .where(and(eq(candle.interval, "1h"), gte(candle.time, since), lte(candle.time, end))),
   ]);
   const { id: _id, ...rest } = totals ?? { id: "global" };
+  const big = (value: string | null | undefined) => BigInt(value ?? 0);
   return c.json(
     toJson({
       ...rest,
+      trades: Number(big(market?.trades)),
+      volumeUsdc: big(market?.volumeUsdc),
+      feesTotal: big(market?.feesTotal),
+      treasuryFeesAccrued: big(market?.treasuryFeesAccrued),
+      revenueDeposited: big(market?.revenueDeposited),
+      revenueClaimed: big(market?.revenueClaimed),
       last24h: {
-        plays: BigInt(last24h?.plays ?? 0),
-        trades: BigInt(last24h?.trades ?? 0),
-        volumeUsdc: BigInt(last24h?.volumeUsdc ?? 0),
+        plays: big(plays24h?.plays),
+        trades: big(trading24h?.trades),
+        volumeUsdc: big(trading24h?.volumeUsdc),
       },
     }),
   );
