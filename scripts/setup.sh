@@ -12,12 +12,15 @@ minor=$(node -p 'process.versions.node.split(".")[1]')
 if [ "$major" -lt 22 ] || { [ "$major" -eq 22 ] && [ "$minor" -lt 13 ]; }; then
   if [ ! -x .tools/node22/node_modules/.bin/node ]; then
     echo "setup: system Node $(node --version) is too old for Hardhat 3; installing Node $NODE22_VERSION into .tools/node22"
-    npm install --prefix .tools/node22 --no-audit --no-fund --loglevel=error "node@$NODE22_VERSION"
+    npm install --prefix .tools/node22 --prefer-offline --no-audit --no-fund --loglevel=error "node@$NODE22_VERSION"
   fi
   export PATH="$PWD/.tools/node22/node_modules/.bin:$PATH"
 fi
 echo "setup: installing with Node $(node --version)"
 # `npm install`, not `npm ci`: the lockfile omits the other platforms' optional EDR builds that this
 # registry lacks, and `npm ci` refuses such a lockfile. With the committed lock it installs exactly it.
-npm install --no-audit --no-fund --loglevel=error
+# --prefer-offline: metadata already in the npm cache is used as is. Here the registry answers some other
+# platforms' optional packages with a TLS error that npm retries for about 70 s per package before it
+# falls back to the cache anyway; without a cache, npm fetches as usual.
+npm install --prefer-offline --no-audit --no-fund --loglevel=error
 node -e 'import("@nomicfoundation/edr").then(() => console.log("setup: Hardhat EDR loaded"))'
