@@ -22,5 +22,11 @@ echo "setup: installing with Node $(node --version)"
 # --prefer-offline: metadata already in the npm cache is used as is. Here the registry answers some other
 # platforms' optional packages with a TLS error that npm retries for about 70 s per package before it
 # falls back to the cache anyway; without a cache, npm fetches as usual.
-npm install --prefer-offline --no-audit --no-fund --loglevel=error
+# A registry error mid-install (seen here: intermittent TLS failures) gets two more tries before setup fails.
+for attempt in 1 2 3; do
+  npm install --prefer-offline --no-audit --no-fund --loglevel=error && break
+  [ "$attempt" -lt 3 ] || exit 1
+  echo "setup: npm install failed (attempt $attempt of 3); retrying in 10 s"
+  sleep 10
+done
 node -e 'import("@nomicfoundation/edr").then(() => console.log("setup: Hardhat EDR loaded"))'
