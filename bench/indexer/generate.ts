@@ -46,6 +46,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
+import { STREAM_VOUCHER_TYPES, vaultDomain } from "../../relayer/src/stream/voucher.js";
 import { startLocalNode, type LocalNode } from "../../test/relayer/helpers/processes.js";
 import { createRpcClient, type RpcClient } from "./rpc.js";
 import { BENCH_CHAIN_ID, deriveAccount, signDigest, signTransaction, type BenchAccount } from "./signer.js";
@@ -452,7 +453,7 @@ async function fill({ rpc, node, targetEvents, log }: FillParameters) {
       const session = random.pick(listener.sessions);
       session.cumulative += BigInt(random.int(10_000, 300_000));
       const voucher = { listener: listener.account.address, artist: session.artist, sessionId: session.sessionId, cumulativeAmount: session.cumulative, deadline: FAR_DEADLINE };
-      const digest = hashTypedData({ domain: { name: "BeatStreamVault", version: "1", chainId: BENCH_CHAIN_ID, verifyingContract: vault }, types: VOUCHER_TYPES, primaryType: "StreamVoucher", message: voucher });
+      const digest = hashTypedData({ domain: vaultDomain({ chainId: BENCH_CHAIN_ID, vault }), types: STREAM_VOUCHER_TYPES, primaryType: "StreamVoucher", message: voucher });
       return { voucher, signature: signDigest({ account: listener.account, digest }) };
     });
     vouchers.sort((a, b) => a.voucher.artist.localeCompare(b.voucher.artist));
@@ -594,16 +595,6 @@ export async function countEvents({ rpcUrl, contractAt, eventTables }: CountEven
   }
   return { eventsByKind, protocolEvents, usdcEvents, lastBlock };
 }
-
-const VOUCHER_TYPES = {
-  StreamVoucher: [
-    { name: "listener", type: "address" },
-    { name: "artist", type: "address" },
-    { name: "sessionId", type: "bytes32" },
-    { name: "cumulativeAmount", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-  ],
-} as const;
 
 // ── CLI ─────────────────────────────────────────────────────────────────────────────────────────────
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === import.meta.filename) {

@@ -28,17 +28,16 @@
  * Everything (chain node, Ponder, PostgreSQL, the load generator) shares this machine; the load average is recorded.
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import { writeBareProject } from "./bare.js";
 import { generateChain, type GeneratedChain } from "./generate.js";
 import { runLoad, type LoadResult } from "./load.js";
 import { currentTreeRssMb, processCpuSeconds, startPonder, type PonderSync } from "./ponder.js";
+import { withPostgresDatabase } from "../../scripts/bench/shared.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 106_000);
@@ -98,26 +97,6 @@ async function serialLatencyMs(url: string, path: string, count = 200): Promise<
 }
 
 /** A throwaway database on the given cluster for one run, dropped afterwards. */
-async function withPostgresDatabase<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `indexer_bench_${randomBytes(6).toString("hex")}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  try {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return await fn(url.toString());
-  } finally {
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  }
-}
 
 type SyncOnceParameters = {
   chain: GeneratedChain;

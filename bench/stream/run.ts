@@ -20,12 +20,9 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import pg from "pg";
 import { network } from "hardhat";
 import { bytesToHex, encodeFunctionData, getAddress, keccak256, type Address, type Hex } from "viem";
 import { writeDeployments } from "../../relayer/src/deployments.js";
@@ -33,6 +30,7 @@ import { loadNativeSecp256k1 } from "../../relayer/src/plays/verify.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
 import { packSignatures, signVoucher, vaultDomain, type StreamVoucher } from "../../test/helpers/vault/vouchers.js";
 import { usdcAbi, vaultTestAbi } from "../../test/relayer/stream.helpers.js";
+import { serveJsonRpc, withPostgresDatabase } from "../../scripts/bench/shared.js";
 
 const SESSIONS = Number(process.env.BENCH_STREAM_SESSIONS ?? 10_000);
 const MEASURE_SECONDS = Number(process.env.BENCH_STREAM_MEASURE_SECONDS ?? 60);
@@ -58,7 +56,7 @@ const chainId = Number((await ethers.provider.getNetwork()).chainId);
 const vaultAddress = getAddress(await vault.getAddress());
 const usdcAddress = getAddress(await usdc.getAddress());
 const artist = getAddress(creator.address);
-const rpc = await serveJsonRpc();
+const rpc = await serveJsonRpc(connection.provider);
 
 // ── Gas: settle at 1 and 100 vouchers per call (first settlement of each session, then a repeat) ─
 async function settleGas() {
@@ -224,30 +222,10 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
   return { ...load, serverCpuPercent, mismatches, clean };
 }
 
-async function withPostgres<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `stream_bench_${randomBytes(6).toString("hex")}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  try {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return await fn(url.toString());
-  } finally {
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  }
-}
 
 const pglite = await runOn("PGlite", undefined);
 const postgresUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
-const postgres = postgresUrl === undefined ? undefined : await withPostgres(postgresUrl, (url) => runOn("PostgreSQL", url));
+const postgres = postgresUrl === undefined ? undefined : await withPostgresDatabase(postgresUrl, (url) => runOn("PostgreSQL", url));
 rpc.server.close();
 
 // ── Report ──────────────────────────────────────────────────────────────────────────────────────
@@ -307,25 +285,3 @@ function processCpuMs(pid: number): number {
 }
 
 /** The in-process chain over HTTP for the relayer process (bigints as hex quantities). */
-async function serveJsonRpc(): Promise<{ url: string; server: Server }> {
-  const answer = async (call: { id?: unknown; method: string; params?: unknown[] }) => {
-    try {
-      return { jsonrpc: "2.0", id: call.id ?? null, result: await connection.provider.request({ method: call.method, params: call.params ?? [] }) };
-    } catch (error) {
-      const { code = -32603, message = String(error), data } = (error ?? {}) as { code?: number; message?: string; data?: unknown };
-      return { jsonrpc: "2.0", id: call.id ?? null, error: { code, message, data } };
-    }
-  };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", async () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      const reply = Array.isArray(body) ? await Promise.all(body.map(answer)) : await answer(body);
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply, (_, value) => (typeof value === "bigint" ? `0x${value.toString(16)}` : value)));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  server.unref();
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}

@@ -30,13 +30,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { Agent, createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent, request } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
-import pg from "pg";
 import { network } from "hardhat";
 import { bytesToHex, getAddress, hexToBytes, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
 import { writeDeployments } from "../../relayer/src/deployments.js";
@@ -45,6 +43,7 @@ import { ingestPlays, type IngestRules } from "../../relayer/src/plays/ingest.js
 import { createVerifierPool } from "../../relayer/src/plays/verify-pool.js";
 import { createPlayVerifier, loadNativeSecp256k1, PLAY_TYPES, playDomain, type Play } from "../../relayer/src/plays/verify.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
+import { serveJsonRpc, withPostgresDatabase } from "./shared.js";
 
 const TRACKS = 20;
 const LISTENERS = 1_000;
@@ -81,7 +80,7 @@ for (let index = 0; index < TRACKS; index++) {
 const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
 const musicNFTAddress = getAddress(await musicNFT.getAddress());
 const factoryAddress = getAddress(await factory.getAddress());
-const rpc = await serveJsonRpc();
+const rpc = await serveJsonRpc(connection.provider);
 const domain = { chainId, musicNFT: musicNFTAddress };
 const verifier = createPlayVerifier(domain);
 
@@ -352,50 +351,8 @@ async function profileIngest(serialMs: number) {
 }
 
 // ── PostgreSQL: a throwaway database on the given cluster ───────────────────────────────────────
-async function withPostgres<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `relayer_bench_${randomBytes(6).toString("hex")}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  try {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return await fn(url.toString());
-  } finally {
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  }
-}
 
 // ── JSON-RPC bridge: the in-process chain over HTTP for the server process ──────────────────────
-async function serveJsonRpc(): Promise<{ url: string; server: Server }> {
-  const answer = async (call: { id?: unknown; method: string; params?: unknown[] }) => {
-    try {
-      return { jsonrpc: "2.0", id: call.id ?? null, result: await connection.provider.request({ method: call.method, params: call.params ?? [] }) };
-    } catch (error) {
-      const { code = -32603, message = String(error), data } = (error ?? {}) as { code?: number; message?: string; data?: unknown };
-      return { jsonrpc: "2.0", id: call.id ?? null, error: { code, message, data } };
-    }
-  };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", async () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      const reply = Array.isArray(body) ? await Promise.all(body.map(answer)) : await answer(body);
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply, (_, value) => (typeof value === "bigint" ? `0x${value.toString(16)}` : value)));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  server.unref();
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 // ── Run ─────────────────────────────────────────────────────────────────────────────────────────
 const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, loadAverage1m: Number(loadavg()[0].toFixed(2)) };
@@ -405,7 +362,7 @@ const rates = await verifyRates();
 const pglite = await benchBackend("PGlite", undefined);
 const profile = await profileIngest(pglite.serial100.p50Ms);
 const postgresUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
-const postgres = postgresUrl === undefined ? undefined : await withPostgres(postgresUrl, (url) => benchBackend("PostgreSQL", url));
+const postgres = postgresUrl === undefined ? undefined : await withPostgresDatabase(postgresUrl, (url) => benchBackend("PostgreSQL", url));
 rpc.server.close();
 
 const round = (value: number, digits = 0) => Number(value.toFixed(digits));

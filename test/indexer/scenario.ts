@@ -29,6 +29,7 @@ import { CreatorCoinFactoryAbi } from "../../indexer/abis/CreatorCoinFactory.js"
 import { MusicDEXAbi } from "../../indexer/abis/MusicDEX.js";
 import { MusicNFTAbi } from "../../indexer/abis/MusicNFT.js";
 import { RevenueDistributorAbi } from "../../indexer/abis/RevenueDistributor.js";
+import { STREAM_VOUCHER_TYPES, vaultDomain } from "../../relayer/src/stream/voucher.js";
 import { packDeltas } from "../helpers/nft/deltas.js";
 import type { LocalNode } from "../relayer/helpers/processes.js";
 
@@ -209,20 +210,11 @@ export async function phaseTwo(scenario: Scenario): Promise<void> {
 
 async function settle(scenario: Scenario, vouchers: { listener: HDAccount; artist: Address; session: string; cumulative: bigint }[]): Promise<void> {
   const { vault } = scenario.addresses;
-  const domain = { name: "BeatStreamVault", version: "1", chainId: hardhat.id, verifyingContract: vault } as const;
-  const types = {
-    StreamVoucher: [
-      { name: "listener", type: "address" },
-      { name: "artist", type: "address" },
-      { name: "sessionId", type: "bytes32" },
-      { name: "cumulativeAmount", type: "uint256" },
-      { name: "deadline", type: "uint64" },
-    ],
-  } as const;
+  const domain = vaultDomain({ chainId: hardhat.id, vault });
   const signed = await Promise.all(
     vouchers.map(async ({ listener, artist, session, cumulative }) => {
       const message = { listener: listener.address, artist, sessionId: keccak256(toHex(session)), cumulativeAmount: cumulative, deadline: 2n ** 62n };
-      return { message, signature: await listener.signTypedData({ domain, types, primaryType: "StreamVoucher", message }) };
+      return { message, signature: await listener.signTypedData({ domain, types: STREAM_VOUCHER_TYPES, primaryType: "StreamVoucher", message }) };
     }),
   );
   const signatures: Hex = `0x${signed.map(({ signature }) => signature.slice(2)).join("")}`;
