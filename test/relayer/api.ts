@@ -124,6 +124,31 @@ for (const backend of BACKENDS) {
       expect(await countPlays(db)).to.equal(before + 2);
     });
 
+    it("gives every accepted play its own id, also when a replay in the request forces the slow path; stores the client address verbatim", async () => {
+      const listener = newListener();
+      const earlier = await signedItem(listener, domain, { startedAt });
+      expect((await json(await postPlays(app, [earlier]))).results[0].status).to.equal("accepted");
+      // A forwarded address with the characters COPY's text format escapes: backslash and tab.
+      const ip = "10.9.8.7\\x\ty";
+      for (const replay of [false, true]) {
+        const fresh = await Promise.all(Array.from({ length: 5 }, (_, index) => signedItem(listener, domain, { startedAt: startedAt + BigInt(index) })));
+        const items = replay ? [fresh[0], fresh[1], earlier, fresh[2], fresh[3], fresh[4]] : fresh;
+        const { results } = await json(await postPlays(app, items, ip));
+        expect(results.map((result: Json) => result.code ?? result.status)).to.deep.equal(
+          items.map((item) => (item === earlier ? "duplicate_nonce" : "accepted")),
+        );
+        const ids = results.filter((result: Json) => result.status === "accepted").map((result: Json) => result.id);
+        expect(new Set(ids).size).to.equal(5);
+        for (const [at, id] of ids.entries()) {
+          const { play } = await json(await app.request(`/v1/plays/${id}`));
+          expect(play.nonce, `play ${at}`).to.equal(fresh[at].nonce);
+          expect(play.startedAt).to.equal((startedAt + BigInt(at)).toString());
+        }
+        const { rows } = await db.query<{ client_ip: string }>(`SELECT DISTINCT client_ip FROM plays WHERE id = ANY($1::bigint[])`, [ids]);
+        expect(rows).to.deep.equal([{ client_ip: ip }]);
+      }
+    });
+
     it("rate-limits a listener per track per hour and per day, and a client IP per minute", async () => {
       const { app: limited } = buildApp({
         db,

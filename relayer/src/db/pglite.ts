@@ -21,11 +21,17 @@ export async function openPglite({ dataDir }: OpenPgliteParameters = {}): Promis
     async query<T extends Row>(sql: string, params: readonly unknown[] = []) {
       return toResult(await pg.query<T>(sql, [...params]));
     },
+    async copyFrom(sql, data) {
+      return (await pg.query(sql, [], { blob: new Blob([data]) })).affectedRows ?? 0;
+    },
     transaction(fn) {
       return pg.transaction((tx) =>
         fn({
           async query<T extends Row>(sql: string, params: readonly unknown[] = []) {
             return toResult(await tx.query<T>(sql, [...params]));
+          },
+          async copyFrom(sql, data) {
+            return (await tx.query(sql, [], { blob: new Blob([data]) })).affectedRows ?? 0;
           },
         }),
       );
