@@ -123,7 +123,7 @@ type LoadResult = {
   loadCpuPercent: number;
   sessions: { sessionId: Hex | null; listener: Address; spent: string; clean: boolean }[];
 };
-type RunResult = LoadResult & { serverCpuPercent: number; mismatches: number; clean: boolean };
+type RunResult = LoadResult & { serverCpuPercent: number; serverAckP50Ms: number; serverAckP99Ms: number; mismatches: number; clean: boolean };
 
 async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undefined): Promise<RunResult> {
   const dir = await mkdtemp(join(tmpdir(), "bench-stream-"));
@@ -188,6 +188,7 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
     resultFile: join(dir, "load-result.json"),
   };
   const serverCpuAt: { start?: number; end?: number } = {};
+  const histogramAt: { start?: Promise<Map<string, number>>; end?: Promise<Map<string, number>> } = {};
   const loader = spawn(process.execPath, ["--import", "tsx", "bench/stream/load.ts"], { env: { ...process.env, BENCH_STREAM: JSON.stringify(input) }, stdio: ["ignore", "pipe", "inherit"] });
   const load = await new Promise<LoadResult>((resolve, reject) => {
     loader.once("exit", (code) => reject(new Error(`load generator exited with ${code} before its result`)));
@@ -195,11 +196,19 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
       if (line.startsWith("RESULT ")) resolve(JSON.parse(readFileSync(input.resultFile, "utf8")));
       else {
         log(line);
-        if (line.includes("measuring for")) serverCpuAt.start = processCpuMs(server.pid!);
-        if (line.includes("stopping")) serverCpuAt.end = processCpuMs(server.pid!);
+        if (line.includes("measuring for")) {
+          serverCpuAt.start = processCpuMs(server.pid!);
+          histogramAt.start = scrapeAckHistogram(url);
+        }
+        if (line.includes("stopping")) {
+          serverCpuAt.end = processCpuMs(server.pid!);
+          histogramAt.end = scrapeAckHistogram(url);
+        }
       }
     });
   });
+  const serverAck = await serverAckQuantiles(histogramAt.start, histogramAt.end);
+  log(`${store}: server-side ack (arrival to ack, from /metrics buckets over the window): p50 ≤ ${serverAck.p50Ms} ms, p99 ≤ ${serverAck.p99Ms} ms`);
   const serverCpuPercent = serverCpuAt.start !== undefined && serverCpuAt.end !== undefined ? ((serverCpuAt.end - serverCpuAt.start) / 1000 / MEASURE_SECONDS) * 100 : Number.NaN;
 
   // Settle everything, then every listener's vault balance must have dropped by exactly what its sessions were acknowledged.
@@ -219,7 +228,7 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
   await serverExited;
   await rm(dir, { recursive: true, force: true });
   const clean = load.errors === 0 && mismatches === 0 && load.opened === SESSIONS;
-  return { ...load, serverCpuPercent, mismatches, clean };
+  return { ...load, serverCpuPercent, serverAckP50Ms: serverAck.p50Ms, serverAckP99Ms: serverAck.p99Ms, mismatches, clean };
 }
 
 
@@ -236,6 +245,7 @@ const figures = (suffix: string, run: RunResult) => ({
   [`voucherAckP50Ms${suffix}`]: round(run.ackP50Ms, 1),
   [`vouchersPerSecond${suffix}`]: round(run.vouchersPerSecond),
   [`serverCpuPercent${suffix}`]: round(run.serverCpuPercent),
+  [`serverAckP99MsBucket${suffix}`]: run.serverAckP99Ms,
 });
 const results = {
   ...figures("", pglite),
@@ -276,6 +286,27 @@ for (const [name, run] of [["PGlite", pglite], ["PostgreSQL", postgres]] as cons
     log(`${name} NOT CLEAN: ${run.errors} error(s) ${JSON.stringify(run.errorCodes)}, ${run.mismatches} vault mismatch(es), ${run.opened}/${SESSIONS} opened`);
     process.exitCode = 1;
   }
+}
+
+/** The relayer's voucher-ack histogram (cumulative counts by upper bound `le`, in seconds). */
+async function scrapeAckHistogram(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = new Map<string, number>();
+  for (const match of text.matchAll(/^relayer_stream_voucher_ack_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) buckets.set(match[1]!, Number(match[2]));
+  return buckets;
+}
+
+/** Upper bounds (ms) of the buckets holding the 50th and 99th percentile of the acks between two scrapes. */
+async function serverAckQuantiles(start: Promise<Map<string, number>> | undefined, end: Promise<Map<string, number>> | undefined) {
+  if (start === undefined || end === undefined) return { p50Ms: Number.NaN, p99Ms: Number.NaN };
+  const [before, after] = [await start, await end];
+  const deltas = [...after].map(([le, count]) => [le, count - (before.get(le) ?? 0)] as const);
+  const total = deltas.find(([le]) => le === "+Inf")?.[1] ?? 0;
+  const bound = (q: number) => {
+    const hit = deltas.find(([, count]) => count >= q * total);
+    return hit === undefined || hit[0] === "+Inf" ? Number.POSITIVE_INFINITY : Number(hit[0]) * 1000;
+  };
+  return { p50Ms: bound(0.5), p99Ms: bound(0.99) };
 }
 
 function processCpuMs(pid: number): number {

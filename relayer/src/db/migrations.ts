@@ -172,6 +172,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `DROP INDEX IF EXISTS plays_unbatched`,
     ],
   },
+  {
+    version: 5,
+    name: "voucher writes as heap-only updates",
+    statements: [
+      // Every acknowledged voucher updates its session row. The old unsettled index named `cumulative` in its
+      // predicate, so each voucher also wrote a new entry into every index of the table (no HOT update), and
+      // nothing vacuums PGlite. `unsettled` changes only on a session's first voucher after a settlement; free room
+      // in each page (fillfactor) lets the new row version stay in its page, so a voucher touches no index at all.
+      `ALTER TABLE stream_sessions ADD COLUMN unsettled boolean GENERATED ALWAYS AS (cumulative > settled_voucher) STORED`,
+      `DROP INDEX stream_sessions_unsettled`,
+      `CREATE INDEX stream_sessions_unsettled ON stream_sessions (artist, session_id) WHERE unsettled`,
+      `ALTER TABLE stream_sessions SET (fillfactor = 40)`,
+    ],
+  },
 ];
 
 export type MigrateParameters = { db: Database; migrations?: readonly Migration[] };

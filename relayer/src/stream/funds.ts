@@ -46,9 +46,9 @@ type Entry = {
 
 /**
  * What a listener can still spend: its vault balance, minus any pending withdrawal (a listener on the way out is not
- * streaming), minus every stored voucher the vault has not paid yet. The chain is read at most once per `ttlMs`;
- * in between, each acknowledged voucher is subtracted here as it is reserved, so the figure stays exact without a
- * read per voucher.
+ * streaming), minus every stored voucher the vault has not paid yet. The chain is read at most once per `ttlMs`,
+ * in the background once a figure exists; in between, each acknowledged voucher is subtracted here as it is
+ * reserved, so the figure stays exact without a read per voucher.
  *
  * The database is read before the chain: a settlement landing between the two reads then shows as still unsettled
  * while the balance already dropped, which understates what is left — the safe side. Vouchers reserved while a
@@ -93,14 +93,16 @@ export function createListenerFundsCache({ db, vault, ttlMs, minRefreshMs = 1_00
     async reserve(listener, amount) {
       const key = keyOf(listener);
       let entry = entries.get(key);
-      if (entry === undefined || now() - entry.fetchedAt >= ttlMs) {
-        try {
-          await refresh(listener);
-        } catch (error) {
-          // A stale figure beats refusing every voucher while the RPC hiccups; with none at all, refuse.
-          if (entry === undefined || entry.fetchedAt === Number.NEGATIVE_INFINITY) throw error;
-        }
+      if (entry === undefined || entry.fetchedAt === Number.NEGATIVE_INFINITY) {
+        // Never read: nothing to decide on, so this voucher waits for the chain.
+        await refresh(listener);
         entry = entries.get(key);
+      } else if (now() - entry.fetchedAt >= ttlMs) {
+        // Stale: read again in the background and decide on the cached figure, which every reservation since the
+        // last read has kept exact; the read subtracts what is reserved meanwhile. A voucher never waits on the
+        // RPC this way, and a failing RPC leaves the last figure in use (a voucher that does not fit still gets
+        // a fresh read below).
+        void refresh(listener).catch(() => undefined);
       }
       if (entry === undefined) return false;
       if (take(entry, amount)) return true;

@@ -16,6 +16,11 @@ export type CreateGroupCommitParameters<Item, Result> = {
  * Group commit: while one statement is being written, everything that arrives waits and goes out together in the
  * next one. An idle system writes each item at once; a busy one writes one multi-row statement per round trip, so
  * the statement rate stays flat however many sessions send vouchers.
+ *
+ * Each statement waits for one pass of the event loop (setImmediate) before it takes the queue: PGlite runs a
+ * statement synchronously on this thread, so no socket is read while it runs, and without that pass every
+ * statement would carry the one item that started it. After the pass, everything the sockets delivered meanwhile
+ * goes out together; an idle process pays only the pass itself.
  */
 export function createGroupCommit<Item, Result>({ write, maxItems = 5_000 }: CreateGroupCommitParameters<Item, Result>): GroupCommit<Item, Result> {
   type Waiter = { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void };
@@ -23,6 +28,7 @@ export function createGroupCommit<Item, Result>({ write, maxItems = 5_000 }: Cre
   let running: Promise<void> | undefined;
 
   const pump = async (): Promise<void> => {
+    await nextTurn();
     while (queue.length > 0) {
       const batch = queue.slice(0, maxItems);
       queue = queue.slice(batch.length);
@@ -32,6 +38,7 @@ export function createGroupCommit<Item, Result>({ write, maxItems = 5_000 }: Cre
       } catch (error) {
         for (const waiter of batch) waiter.reject(error);
       }
+      await nextTurn();
     }
   };
 
@@ -54,4 +61,8 @@ export function createGroupCommit<Item, Result>({ write, maxItems = 5_000 }: Cre
       while (running !== undefined) await running;
     },
   };
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -85,7 +85,7 @@ export async function sealSettlement(ctx: SettlementContext): Promise<bigint | u
   return ctx.db.transaction(async (tx) => {
     const { rows } = await tx.query<{ session_id: string; listener: string; artist: string; cumulative: string; deadline: string; signature: string }>(
       `SELECT session_id, listener, artist, cumulative::text, deadline::text, signature FROM stream_sessions
-        WHERE cumulative > settled_voucher AND settling_id IS NULL AND deadline > $1
+        WHERE unsettled AND settling_id IS NULL AND deadline > $1
         ORDER BY artist, session_id LIMIT $2`,
       [now + ctx.deadlineMarginSeconds, ctx.maxVouchers],
     );

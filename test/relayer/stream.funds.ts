@@ -1,0 +1,77 @@
+import { expect } from "chai";
+import type { Address } from "viem";
+import type { Queryable } from "../../relayer/src/db/database.js";
+import { createListenerFundsCache } from "../../relayer/src/stream/funds.js";
+
+const LISTENER: Address = "0x00000000000000000000000000000000000000aa";
+
+/** A vault whose reads wait until the test answers them, and a database holding `unsettled` for the listener. */
+function harness({ ttlMs = 1_000, unsettled = 0n } = {}) {
+  let clock = 0;
+  const reads: { resolve: (balance: bigint) => void }[] = [];
+  const vault = {
+    funds: (_listener: Address) =>
+      new Promise<{ balance: bigint; pendingWithdrawal: bigint }>((resolve) => reads.push({ resolve: (balance) => resolve({ balance, pendingWithdrawal: 0n }) })),
+  };
+  const db: Queryable = { query: async () => ({ rows: [{ unsettled: unsettled.toString() }] as never[], rowCount: 1 }) };
+  const funds = createListenerFundsCache({ db, vault, ttlMs, minRefreshMs: 100, now: () => clock });
+  const settle = async () => {
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { funds, reads, advance: (ms: number) => (clock += ms), settle };
+}
+
+describe("relayer stream: listener funds cache", () => {
+  it("makes the first voucher wait for the chain; later ones are decided from the figure, minus every reservation", async () => {
+    const { funds, reads, settle } = harness({ unsettled: 100n });
+    const first = funds.reserve(LISTENER, 300n);
+    await settle();
+    expect(reads).to.have.length(1);
+    reads[0]!.resolve(1_000n);
+    expect(await first).to.equal(true);
+    expect(funds.available(LISTENER)).to.equal(600n);
+    expect(await funds.reserve(LISTENER, 600n)).to.equal(true);
+    expect(await funds.reserve(LISTENER, 1n)).to.equal(false);
+    expect(reads).to.have.length(1);
+  });
+
+  it("past the TTL reads again in the background: the voucher does not wait, and the new figure counts what was reserved meanwhile", async () => {
+    const { funds, reads, advance, settle } = harness();
+    const first = funds.reserve(LISTENER, 100n);
+    await settle();
+    reads[0]!.resolve(1_000n);
+    await first;
+    funds.stored(LISTENER, 100n);
+    advance(1_500);
+    // Decided at once on the cached 900, with a read under way.
+    expect(await funds.reserve(LISTENER, 200n)).to.equal(true);
+    await settle();
+    expect(reads).to.have.length(2);
+    expect(await funds.reserve(LISTENER, 50n)).to.equal(true);
+    expect(funds.available(LISTENER)).to.equal(650n);
+    // The read began before the 250 were stored: its balance predates them, its database figure (0) misses them.
+    reads[1]!.resolve(1_000n - 100n);
+    await settle();
+    expect(funds.available(LISTENER)).to.equal(900n - 250n);
+    expect(funds.fresh(LISTENER)).to.equal(true);
+  });
+
+  it("re-reads before refusing a voucher that does not fit, once the figure is older than minRefreshMs (a deposit may have landed)", async () => {
+    const { funds, reads, advance, settle } = harness({ ttlMs: 60_000 });
+    const first = funds.reserve(LISTENER, 100n);
+    await settle();
+    reads[0]!.resolve(100n);
+    expect(await first).to.equal(true);
+    expect(await funds.reserve(LISTENER, 50n)).to.equal(false);
+    expect(reads).to.have.length(1);
+    advance(200);
+    const retry = funds.reserve(LISTENER, 50n);
+    await settle();
+    expect(reads).to.have.length(2);
+    // A deposit of 500 landed. The first voucher is still on its way to storage, so the read cannot see it yet and
+    // takes it off again: 600 − 100 in flight, then 50 for this voucher.
+    reads[1]!.resolve(600n);
+    expect(await retry).to.equal(true);
+    expect(funds.available(LISTENER)).to.equal(450n);
+  });
+});
