@@ -11,7 +11,7 @@ import { createMetrics } from "../../relayer/src/api/metrics.js";
 import { createChainReader } from "../../relayer/src/chain/reader.js";
 import type { Database } from "../../relayer/src/db/database.js";
 import { migrate } from "../../relayer/src/db/migrations.js";
-import { openPglite } from "../../relayer/src/db/pglite.js";
+import { openPgliteThread } from "../../relayer/src/db/pglite-thread.js";
 import { openPostgres } from "../../relayer/src/db/postgres.js";
 import type { IngestRules } from "../../relayer/src/plays/ingest.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
@@ -52,7 +52,7 @@ export const BACKENDS: Backend[] = [
   {
     name: "PGlite",
     async open() {
-      const db = await openPglite();
+      const db = await openPgliteThread();
       await migrate({ db });
       return { db, dispose: () => db.close() };
     },

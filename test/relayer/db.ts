@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { MigrationError } from "../../relayer/src/errors.js";
 import { migrate, MIGRATIONS } from "../../relayer/src/db/migrations.js";
 import { openDatabase } from "../../relayer/src/db/open.js";
+import { openPgliteThread, PgliteThreadError } from "../../relayer/src/db/pglite-thread.js";
 import { openPostgres } from "../../relayer/src/db/postgres.js";
 import { BACKENDS, createPostgresDatabase, TEST_DATABASE_URL, tempDir } from "./core.helpers.js";
 
@@ -82,6 +83,64 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe("relayer db (PGlite thread)", function () {
+  this.timeout(60_000);
+
+  it("keeps the event loop running while a statement runs, and makes outside statements wait for an open transaction", async () => {
+    const db = await openPgliteThread();
+    try {
+      await migrate({ db });
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      await db.query(`SELECT pg_sleep(0.3)`);
+      clearInterval(timer);
+      // In-process PGlite would have held the thread for the whole 300 ms: no timer could fire.
+      expect(ticks).to.be.greaterThan(20);
+
+      let outside: Promise<{ rows: { bucket: string }[] }> | undefined;
+      try {
+        await db.transaction(async (tx) => {
+          await tx.query(`INSERT INTO rate_counters (bucket, count, expires_at) VALUES ('uncommitted', 1, 0)`);
+          // Not part of the transaction: it must run after the rollback, so it never sees the row.
+          outside = db.query<{ bucket: string }>(`SELECT bucket FROM rate_counters`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          throw new Error("abort");
+        });
+      } catch (error) {
+        expect((error as Error).message).to.equal("abort");
+      }
+      expect((await outside!).rows).to.deep.equal([]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("raises PostgreSQL errors with their code, and refuses statements once closed", async () => {
+    const db = await openPgliteThread();
+    await migrate({ db });
+    await db.query(`INSERT INTO rate_counters (bucket, count, expires_at) VALUES ('a', 1, 0)`);
+    try {
+      await db.query(`INSERT INTO rate_counters (bucket, count, expires_at) VALUES ('a', 1, 0)`);
+      expect.fail("a duplicate key was accepted");
+    } catch (error) {
+      expect(error).to.be.instanceOf(PgliteThreadError);
+      expect((error as PgliteThreadError).code).to.equal("23505");
+      expect((error as PgliteThreadError).constraint).to.equal("rate_counters_pkey");
+    }
+    const copy = await db.copyFrom!(`COPY rate_counters (bucket, count, expires_at) FROM '/dev/blob'`, "b\t2\t0\nc\t3\t0\n", `SELECT count(*)::integer AS n FROM rate_counters`);
+    expect(copy).to.deep.equal({ copied: 2, rows: [{ n: 3 }] });
+    const { rows } = await db.query<{ bucket: string; count: number }>(`SELECT bucket, count FROM rate_counters ORDER BY bucket`);
+    expect(rows).to.deep.equal([{ bucket: "a", count: 1 }, { bucket: "b", count: 2 }, { bucket: "c", count: 3 }]);
+    await db.close();
+    try {
+      await db.query(`SELECT 1`);
+      expect.fail("a closed database answered");
+    } catch (error) {
+      expect((error as Error).message).to.match(/closed/);
+    }
+  });
+});
 
 describe("relayer db (PGlite on disk)", function () {
   this.timeout(60_000);

@@ -3,14 +3,18 @@ export type Row = Record<string, unknown>;
 
 export type QueryResult<T extends Row> = { rows: T[]; rowCount: number };
 
+/** What `copyFrom` returns: rows copied, and the rows of its follow-up statement. */
+export type CopyResult = { copied: number; rows: Row[] };
+
 /** What both a database and an open transaction can do: run one parameterised statement. */
 export interface Queryable {
   query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
   /**
-   * PGlite only: `COPY … FROM '/dev/blob'` fed with `data` (COPY's text format); returns the rows copied. Bulk
-   * loading skips the planner and the parameter round trip, so it costs about half an INSERT per row.
+   * PGlite only: `COPY … FROM '/dev/blob'` fed with `data` (COPY's text format), then `followUp` (if given) on the
+   * same connection before any other statement; returns the rows copied and `followUp`'s rows. Bulk loading skips
+   * the planner and the parameter round trip, so it costs about half an INSERT per row.
    */
-  copyFrom?(sql: string, data: string): Promise<number>;
+  copyFrom?(sql: string, data: string, followUp?: string): Promise<CopyResult>;
 }
 
 /**

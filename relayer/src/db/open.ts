@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Database } from "./database.js";
 import { migrate } from "./migrations.js";
-import { openPglite } from "./pglite.js";
+import { openPgliteThread } from "./pglite-thread.js";
 import { openPostgres } from "./postgres.js";
 
 export type OpenDatabaseParameters = {
@@ -17,7 +17,7 @@ export async function openDatabase({ databaseUrl, dataDir }: OpenDatabaseParamet
   const db =
     databaseUrl !== undefined
       ? await openPostgres({ connectionString: databaseUrl })
-      : await openPglite({ dataDir: dataDir === undefined ? undefined : join(dataDir, "pglite") });
+      : await openPgliteThread({ dataDir: dataDir === undefined ? undefined : join(dataDir, "pglite") });
   try {
     await migrate({ db });
   } catch (error) {

@@ -334,8 +334,9 @@ async function insertPlays(db: Queryable, candidates: readonly Candidate[], clie
 /**
  * The single-writer insert: one COPY for the whole request, the fast path (no planner, no parameters, no rows sent
  * back). COPY has no ON CONFLICT, so a nonce already stored aborts it and the request falls back to insertPlays,
- * which skips duplicates. Ids come from the identity sequence: in one transaction on PGlite's only connection
- * nothing else draws from it, so the copied rows hold the consecutive values ending at currval, in input order.
+ * which skips duplicates. Ids come from the identity sequence: on PGlite's only connection nothing else draws from
+ * it between the COPY and its follow-up, so the copied rows hold the consecutive values ending at currval, in
+ * input order.
  */
 async function insertPlaysAlone(db: Database, candidates: readonly Candidate[], clientIp: string): Promise<Map<string, string>> {
   if (db.copyFrom === undefined) return insertPlays(db, candidates, clientIp);
@@ -347,13 +348,15 @@ async function insertPlaysAlone(db: Database, candidates: readonly Candidate[], 
     data += `${play.listener}\t${play.trackId}\t${play.startedAt}\t${play.durationSeconds}\t${play.nonce}\t${signature}\t${signatureHash}\t${ip}\n`;
   }
   try {
-    return await db.transaction(async (tx) => {
-      const copied = await tx.copyFrom!(`COPY plays (${PLAY_COLUMNS}, client_ip) FROM '/dev/blob'`, data);
-      const { rows } = await tx.query<{ last: string }>(`SELECT currval(pg_get_serial_sequence('plays', 'id'))::text AS last`);
-      if (copied !== candidates.length) throw new Error(`COPY stored ${copied} of ${candidates.length} plays`);
-      const first = BigInt(rows[0].last) - BigInt(candidates.length) + 1n;
-      return new Map(candidates.map((candidate, at) => [playKey(candidate.signed.play.listener, candidate.signed.play.nonce), (first + BigInt(at)).toString()]));
-    });
+    // COPY is one statement, whole or nothing; currval runs right after it on the same connection.
+    const { copied, rows } = await db.copyFrom(
+      `COPY plays (${PLAY_COLUMNS}, client_ip) FROM '/dev/blob'`,
+      data,
+      `SELECT currval(pg_get_serial_sequence('plays', 'id'))::text AS last`,
+    );
+    if (copied !== candidates.length) throw new Error(`COPY stored ${copied} of ${candidates.length} plays`);
+    const first = BigInt((rows[0] as { last: string }).last) - BigInt(candidates.length) + 1n;
+    return new Map(candidates.map((candidate, at) => [playKey(candidate.signed.play.listener, candidate.signed.play.nonce), (first + BigInt(at)).toString()]));
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     return insertPlays(db, candidates, clientIp);
