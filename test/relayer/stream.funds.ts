@@ -18,17 +18,21 @@ function harness({ ttlMs = 1_000, unsettled = 0n } = {}) {
   const settle = async () => {
     for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
   };
-  return { funds, reads, advance: (ms: number) => (clock += ms), settle };
+  /** A reservation that must wait for read number `read` (0-based), answered with `balance`. */
+  const reserveThroughRead = async (amount: bigint, read: number, balance: bigint) => {
+    const reservation = funds.reserve(LISTENER, amount);
+    await settle();
+    expect(reads).to.have.length(read + 1);
+    reads[read]!.resolve(balance);
+    return reservation;
+  };
+  return { funds, reads, advance: (ms: number) => (clock += ms), settle, reserveThroughRead };
 }
 
 describe("relayer stream: listener funds cache", () => {
   it("makes the first voucher wait for the chain; later ones are decided from the figure, minus every reservation", async () => {
-    const { funds, reads, settle } = harness({ unsettled: 100n });
-    const first = funds.reserve(LISTENER, 300n);
-    await settle();
-    expect(reads).to.have.length(1);
-    reads[0]!.resolve(1_000n);
-    expect(await first).to.equal(true);
+    const { funds, reads, reserveThroughRead } = harness({ unsettled: 100n });
+    expect(await reserveThroughRead(300n, 0, 1_000n)).to.equal(true);
     expect(funds.available(LISTENER)).to.equal(600n);
     expect(await funds.reserve(LISTENER, 600n)).to.equal(true);
     expect(await funds.reserve(LISTENER, 1n)).to.equal(false);
@@ -36,11 +40,8 @@ describe("relayer stream: listener funds cache", () => {
   });
 
   it("past the TTL reads again in the background: the voucher does not wait, and the new figure counts what was reserved meanwhile", async () => {
-    const { funds, reads, advance, settle } = harness();
-    const first = funds.reserve(LISTENER, 100n);
-    await settle();
-    reads[0]!.resolve(1_000n);
-    await first;
+    const { funds, reads, advance, settle, reserveThroughRead } = harness();
+    expect(await reserveThroughRead(100n, 0, 1_000n)).to.equal(true);
     funds.stored(LISTENER, 100n);
     advance(1_500);
     // Decided at once on the cached 900, with a read under way.
@@ -57,21 +58,14 @@ describe("relayer stream: listener funds cache", () => {
   });
 
   it("re-reads before refusing a voucher that does not fit, once the figure is older than minRefreshMs (a deposit may have landed)", async () => {
-    const { funds, reads, advance, settle } = harness({ ttlMs: 60_000 });
-    const first = funds.reserve(LISTENER, 100n);
-    await settle();
-    reads[0]!.resolve(100n);
-    expect(await first).to.equal(true);
+    const { funds, reads, advance, reserveThroughRead } = harness({ ttlMs: 60_000 });
+    expect(await reserveThroughRead(100n, 0, 100n)).to.equal(true);
     expect(await funds.reserve(LISTENER, 50n)).to.equal(false);
     expect(reads).to.have.length(1);
     advance(200);
-    const retry = funds.reserve(LISTENER, 50n);
-    await settle();
-    expect(reads).to.have.length(2);
     // A deposit of 500 landed. The first voucher is still on its way to storage, so the read cannot see it yet and
     // takes it off again: 600 − 100 in flight, then 50 for this voucher.
-    reads[1]!.resolve(600n);
-    expect(await retry).to.equal(true);
+    expect(await reserveThroughRead(50n, 1, 600n)).to.equal(true);
     expect(funds.available(LISTENER)).to.equal(450n);
   });
 });
