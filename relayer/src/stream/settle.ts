@@ -4,7 +4,7 @@ import type { BatchLease } from "../batcher/cycle.js";
 import type { MinedReceipt, SentTransaction } from "../chain/writer.js";
 import type { Database } from "../db/database.js";
 import { RelayerError } from "../errors.js";
-import { closeAbandonedSessions } from "./store.js";
+import { bySessionId, closeAbandonedSessions } from "./store.js";
 import type { SignedVoucher, VaultWriter } from "./vault.js";
 
 export type SettlementStatus = "sealed" | "submitted" | "settled" | "failed";
@@ -104,9 +104,12 @@ export async function sealSettlement(ctx: SettlementContext): Promise<bigint | u
     ]);
     const id = inserted.rows[0]?.id;
     if (id === undefined) throw new SettlementStateError("no settlement id returned");
+    const sessionIds = bySessionId(vouchers).map((v) => v.sessionId);
+    // Locked in session-id order first, as voucher writes lock them, so the two cannot deadlock on PostgreSQL.
+    await tx.query(`SELECT 1 FROM stream_sessions WHERE session_id = ANY($1::text[]) ORDER BY session_id FOR UPDATE`, [sessionIds]);
     const { rowCount } = await tx.query(`UPDATE stream_sessions SET settling_id = $1 WHERE session_id = ANY($2::text[]) AND settling_id IS NULL`, [
       id,
-      vouchers.map((v) => v.sessionId),
+      sessionIds,
     ]);
     // Another process sealed one of these meanwhile: roll back rather than carry a session twice.
     if (rowCount !== vouchers.length) throw new SettlementStateError(`settlement ${id}: ${vouchers.length - rowCount} session(s) were sealed concurrently`);
@@ -208,7 +211,10 @@ async function markSettled(ctx: SettlementContext, settlement: SettlementRecord,
   for (const voucher of settlement.vouchers) {
     settled.set(voucher.sessionId, totals.get(voucher.sessionId) ?? (await ctx.writer.settledAmount(voucher)));
   }
+  // Locked in session-id order, as voucher writes lock them (the settlement itself is sorted by artist).
+  const ordered = bySessionId(settlement.vouchers);
   await ctx.db.transaction(async (tx) => {
+    await tx.query(`SELECT 1 FROM stream_sessions WHERE session_id = ANY($1::text[]) ORDER BY session_id FOR UPDATE`, [ordered.map((v) => v.sessionId)]);
     const { rows } = await tx.query<{ paid: string | null }>(
       `WITH v AS (SELECT * FROM unnest($2::text[], $3::numeric[], $4::numeric[]) AS v (session_id, settled, cumulative)),
             old AS (SELECT s.session_id, s.settled FROM stream_sessions s JOIN v ON v.session_id = s.session_id),
@@ -218,7 +224,7 @@ async function markSettled(ctx: SettlementContext, settlement: SettlementRecord,
                 FROM v WHERE s.session_id = v.session_id
               RETURNING s.session_id, s.settled)
        SELECT sum(up.settled - old.settled)::text AS paid FROM up JOIN old ON old.session_id = up.session_id`,
-      [settlement.id.toString(), settlement.vouchers.map((v) => v.sessionId), settlement.vouchers.map((v) => (settled.get(v.sessionId) ?? 0n).toString()), settlement.vouchers.map((v) => v.cumulativeAmount.toString())],
+      [settlement.id.toString(), ordered.map((v) => v.sessionId), ordered.map((v) => (settled.get(v.sessionId) ?? 0n).toString()), ordered.map((v) => v.cumulativeAmount.toString())],
     );
     await tx.query(
       `UPDATE stream_settlements SET status = 'settled', tx_hash = $2, block_number = $3, gas_used = $4, paid = $5, finished_at = now(), last_error = NULL

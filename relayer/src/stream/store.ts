@@ -100,6 +100,8 @@ export type VoucherWrite = { sessionId: Hex; cumulativeAmount: bigint; deadline:
  * voucher at or below the stored amount changes nothing. Returns the session ids whose row took the voucher.
  */
 export async function storeVouchers(db: Queryable, vouchers: readonly VoucherWrite[]): Promise<Set<string>> {
+  // Rows are locked in array order: sorted by session id, as settlement locks them, so the two cannot deadlock.
+  vouchers = bySessionId(vouchers);
   const { rows } = await db.query<{ session_id: string }>(
     `UPDATE stream_sessions s SET cumulative = v.cumulative, deadline = v.deadline, signature = v.signature, voucher_at = now()
        FROM unnest($1::text[], $2::numeric[], $3::bigint[], $4::text[]) AS v (session_id, cumulative, deadline, signature)
@@ -116,6 +118,7 @@ export async function storeVouchers(db: Queryable, vouchers: readonly VoucherWri
 }
 
 export async function closeSessions(db: Queryable, closes: readonly { sessionId: Hex; reason: string }[]): Promise<void> {
+  closes = bySessionId(closes);
   await db.query(
     `UPDATE stream_sessions s SET status = 'closed', close_reason = c.reason, closed_at = now()
        FROM unnest($1::text[], $2::text[]) AS c (session_id, reason)
@@ -155,6 +158,14 @@ export async function artistTotals(db: Queryable, artist: Address): Promise<{ se
   );
   const row = rows[0];
   return { settled: BigInt(row?.settled ?? "0"), pending: BigInt(row?.pending ?? "0"), sessions: Number(row?.sessions ?? 0) };
+}
+
+/**
+ * Session rows are locked in session-id order by every multi-row write (vouchers, closes, settlement), so two
+ * transactions on PostgreSQL never wait on each other in a cycle.
+ */
+export function bySessionId<T extends { sessionId: string }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
 }
 
 function hex(value: string): `0x${string}` {
