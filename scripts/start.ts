@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   });
   children.push(deploy);
   await deploy.waitFor(/^wrote /, timeoutMs);
-  if ((await deploy.exited) !== 0) throw new Error(`deploy failed:\n${deploy.tail()}`);
+  if ((await deploy.exited).code !== 0) throw new Error(`deploy failed:\n${deploy.tail()}`);
   children.splice(children.indexOf(deploy), 1);
   await fundRelayer(config, relayerAccount.address);
 
@@ -147,9 +147,9 @@ async function main(): Promise<void> {
   await waitForHttp({ url: `${config.indexerUrl}/ready`, timeoutMs, child: indexer });
 
   for (const child of [chain, relayer, indexer]) {
-    void child.exited.then((code) => {
+    void child.exited.then(({ code, signal }) => {
       if (shuttingDown === undefined) {
-        say(`\n${child.name} exited unexpectedly (${code}); last output:\n${child.tail(3_000)}`);
+        say(`\n${child.name} exited unexpectedly (${code ?? signal}); last output:\n${child.tail(3_000)}`);
         void shutdown(`${child.name} failed`, 1);
       }
     });

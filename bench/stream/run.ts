@@ -30,7 +30,7 @@ import { loadNativeSecp256k1 } from "../../relayer/src/plays/verify.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
 import { packSignatures, signVoucher, vaultDomain, type StreamVoucher } from "../../test/helpers/vault/vouchers.js";
 import { usdcAbi, vaultTestAbi } from "../../test/relayer/stream.helpers.js";
-import { serveJsonRpc, withPostgresDatabase } from "../../scripts/bench/shared.js";
+import { serveJsonRpc, startRelayerProcess, withPostgresDatabase } from "../../scripts/bench/shared.js";
 
 const SESSIONS = Number(process.env.BENCH_STREAM_SESSIONS ?? 10_000);
 const MEASURE_SECONDS = Number(process.env.BENCH_STREAM_MEASURE_SECONDS ?? 60);
@@ -39,7 +39,6 @@ const LISTENERS = Math.ceil(SESSIONS / SESSIONS_PER_LISTENER);
 const RATE = 10n;
 const DEPOSIT = 10_000_000n;
 const OPERATOR_KEY = "bench-operator-key-0123456789";
-const CLOCK_TICKS_PER_SECOND = 100;
 const log = (line: string) => console.log(line);
 const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 
@@ -142,11 +141,8 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
   });
   const balancesBefore = new Map<string, bigint>();
   for (const { address } of keys) balancesBefore.set(address, await vault.balanceOf(address));
-  const server = spawn(process.execPath, ["--import", "tsx", "relayer/src/server.ts"], {
+  const server = await startRelayerProcess({
     env: {
-      ...process.env,
-      PORT: "0",
-      HOST: "127.0.0.1",
       RPC_URL: rpc.url,
       CHAIN_ID: String(chainId),
       DEPLOYMENTS_DIR: deploymentsDir,
@@ -155,21 +151,11 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
       OPERATOR_API_KEY: OPERATOR_KEY,
       BATCH_INTERVAL_MS: "86400000",
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const serverExited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("relayer did not start within 60 s")), 60_000);
-    server.once("exit", (code) => reject(new Error(`relayer exited with ${code} before listening`)));
-    createInterface({ input: server.stdout! }).on("line", (line) => {
-      const match = /relayer listening on (http:\/\/\S+)/.exec(line);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
+    onLine: (line) => {
       if (/settle|failed|error/i.test(line)) log(`[relayer] ${line}`);
-    });
+    },
   });
+  const { url } = server;
   log(`${store}: relayer ${url} (pid ${server.pid})`);
 
   const keysFile = join(dir, "keys.json");
@@ -197,11 +183,11 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
       else {
         log(line);
         if (line.includes("measuring for")) {
-          serverCpuAt.start = processCpuMs(server.pid!);
+          serverCpuAt.start = server.cpuMs();
           histogramAt.start = scrapeAckHistogram(url);
         }
         if (line.includes("stopping")) {
-          serverCpuAt.end = processCpuMs(server.pid!);
+          serverCpuAt.end = server.cpuMs();
           histogramAt.end = scrapeAckHistogram(url);
         }
       }
@@ -224,8 +210,7 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
   }
   const totalSpent = [...spentBy.values()].reduce((sum, value) => sum + value, 0n);
   log(`${store}: ${flushed.settled.length} settlement(s) after the run; ${mismatches} listener(s) whose vault balance differs from what their sessions were acknowledged (total ${totalSpent})`);
-  server.kill("SIGTERM");
-  await serverExited;
+  await server.stop();
   await rm(dir, { recursive: true, force: true });
   const clean = load.errors === 0 && mismatches === 0 && load.opened === SESSIONS;
   return { ...load, serverCpuPercent, serverAckP50Ms: serverAck.p50Ms, serverAckP99Ms: serverAck.p99Ms, mismatches, clean };
@@ -309,10 +294,5 @@ async function serverAckQuantiles(start: Promise<Map<string, number>> | undefine
   return { p50Ms: bound(0.5), p99Ms: bound(0.99) };
 }
 
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
 
 /** The in-process chain over HTTP for the relayer process (bigints as hex quantities). */

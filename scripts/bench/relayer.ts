@@ -27,15 +27,13 @@
  * signatures stubbed out), and the rest (HTTP, JSON, zod, Hono), measured as the end-to-end latency at
  * concurrency 1 minus the pool's share and the database's.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
 import { network } from "hardhat";
 import { bytesToHex, getAddress, hexToBytes, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
 import { writeDeployments } from "../../relayer/src/deployments.js";
@@ -44,7 +42,7 @@ import { ingestPlays, type IngestRules } from "../../relayer/src/plays/ingest.js
 import { createVerifierPool } from "../../relayer/src/plays/verify-pool.js";
 import { createPlayVerifier, loadNativeSecp256k1, PLAY_TYPES, playDomain, type Play } from "../../relayer/src/plays/verify.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
-import { serveJsonRpc, withPostgresDatabase } from "./shared.js";
+import { serveJsonRpc, startRelayerProcess, withPostgresDatabase, type RelayerProcess } from "./shared.js";
 
 const TRACKS = 20;
 const LISTENERS = 1_000;
@@ -54,7 +52,6 @@ const PROFILE_REQUESTS = 30;
 const VERIFY_VIEM = 600;
 const VERIFY_RELAYER = 20_000;
 const IP_LIMIT = 100_000_000;
-const CLOCK_TICKS_PER_SECOND = 100;
 
 type Item = { listener: Address; trackId: string; startedAt: number; durationSeconds: number; nonce: Hex; signature: Hex };
 type Figures = {
@@ -232,18 +229,8 @@ async function run(relayer: Relayer, all: string[], concurrency: number): Promis
 }
 
 // ── The server under test ───────────────────────────────────────────────────────────────────────
-type Relayer = { url: string; cpuMs(): number; stop(): Promise<void> };
-
-/**
- * CPU time (user + system) a process has used, from /proc: unlike wall time it barely moves when other jobs
- * share the cores, so it is the figure to compare two versions by on a busy machine. Linux clock ticks are 10 ms.
- */
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // Fields 14 and 15 of proc(5) (utime, stime) are the 12th and 13th after the command name.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
+/** The server's CPU time (processCpuMs, from /proc) barely moves when other jobs share the cores, unlike wall time. */
+type Relayer = RelayerProcess;
 
 async function startRelayer(dir: string, databaseUrl: string | undefined): Promise<Relayer> {
   const deploymentsDir = join(dir, "deployments");
@@ -254,12 +241,8 @@ async function startRelayer(dir: string, databaseUrl: string | undefined): Promi
       contracts: { MusicNFT: { address: musicNFTAddress, startBlock: 0 }, CreatorCoinFactory: { address: factoryAddress, startBlock: 0 } },
     },
   });
-  // node with tsx as a loader (not the tsx CLI, which runs the server in a second process): one pid to measure.
-  const child = spawn(process.execPath, ["--import", "tsx", "relayer/src/server.ts"], {
+  return startRelayerProcess({
     env: {
-      ...process.env,
-      PORT: "0",
-      HOST: "127.0.0.1",
       RPC_URL: rpc.url,
       CHAIN_ID: String(chainId),
       DEPLOYMENTS_DIR: deploymentsDir,
@@ -269,30 +252,7 @@ async function startRelayer(dir: string, databaseUrl: string | undefined): Promi
       BATCH_MAX: "100000000",
       BATCH_INTERVAL_MS: "86400000",
     },
-    stdio: ["ignore", "pipe", "inherit"],
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("relayer did not start within 60 s")), 60_000);
-    child.once("exit", (code) => reject(new Error(`relayer exited with ${code} before listening`)));
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const match = /relayer listening on (http:\/\/\S+)/.exec(line);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
-  return {
-    url,
-    cpuMs: () => processCpuMs(child.pid!),
-    async stop() {
-      // SIGTERM: the server finishes in-flight requests and closes its database.
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    },
-  };
 }
 
 async function benchBackend(name: string, databaseUrl: string | undefined) {

@@ -1,5 +1,11 @@
-/** Pieces every benchmark needs: a throwaway PostgreSQL database, and an in-process chain served over HTTP. */
+/**
+ * Pieces every benchmark needs: a throwaway PostgreSQL database, an in-process chain served over HTTP, the relayer
+ * server as a process of its own, and a process's CPU time.
+ */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
@@ -50,4 +56,58 @@ export async function serveJsonRpc(provider: Provider): Promise<{ url: string; s
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   server.unref();
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+export type StartRelayerProcessParameters = {
+  /** Settings on top of this process's environment (PORT and HOST are set to a free port on 127.0.0.1). */
+  env: Record<string, string>;
+  /** Sees every line the server prints. */
+  onLine?: (line: string) => void;
+};
+
+export type RelayerProcess = { url: string; pid: number; cpuMs(): number; stop(): Promise<void> };
+
+/**
+ * `relayer/src/server.ts` under node with tsx as a loader (not the tsx CLI, which runs the server in a second
+ * process): one pid to measure. Resolves once it prints its URL.
+ */
+export async function startRelayerProcess({ env, onLine = () => {} }: StartRelayerProcessParameters): Promise<RelayerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "relayer/src/server.ts"], {
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("relayer did not start within 60 s")), 60_000);
+    child.once("exit", (code) => reject(new Error(`relayer exited with ${code} before listening`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const match = /relayer listening on (http:\/\/\S+)/.exec(line);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+      onLine(line);
+    });
+  });
+  return {
+    url,
+    pid: child.pid!,
+    cpuMs: () => processCpuMs(child.pid!),
+    async stop() {
+      // SIGTERM: the server finishes in-flight work and closes its database.
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User + system CPU time of process `pid` so far, in ms (Linux /proc). */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of proc(5) (utime, stime) are the 12th and 13th after the command name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }

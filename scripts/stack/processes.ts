@@ -1,23 +1,99 @@
 /**
- * The stack's child processes: each in its own process group (so a stop reaches whatever it forks, and the
- * terminal's Ctrl-C reaches only `npm start`, which then stops them in order), output appended to a log file,
- * stopped by its own pid with SIGTERM, then SIGKILL after a grace period.
+ * Child processes: each in its own process group (so a stop reaches whatever it forks, and the terminal's Ctrl-C
+ * reaches only `npm start`, which then stops them in order). The stack's children also append their output to a
+ * log file and stop with SIGTERM, then SIGKILL after a grace period.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { createConnection } from "node:net";
 import { ROOT } from "./config.js";
 
-export type StackChild = {
+export type GroupChild = {
   name: string;
   pid: number;
   process: ChildProcess;
-  /** The last `chars` characters of its output. */
-  tail(chars?: number): string;
+  /** Its output so far, stdout and stderr interleaved (the last `keepChars` characters). */
+  output(): string;
   /** Resolves with the first output line matching `pattern`; rejects when the child exits first or after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
-  /** Resolves with the exit code once the child has exited. */
-  exited: Promise<number | null>;
+  /** Resolves with how it exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  running(): boolean;
+  /** Sends `signal` to its whole process group (nothing when the group is gone). */
+  signal(signal: NodeJS.Signals): void;
+};
+
+export type SpawnInGroupParameters = {
+  name: string;
+  /** Defaults to the Node running this script (Node 22 everywhere). */
+  command?: string;
+  args: string[];
+  cwd?: string;
+  /** The child's whole environment; unset (undefined) variables are left out. */
+  env: Record<string, string | undefined>;
+  /** Output kept for output() and error messages; unbounded by default. */
+  keepChars?: number;
+  /** Sees every chunk of output as it arrives. */
+  onOutput?: (piece: string) => void;
+};
+
+/**
+ * A child in its own process group (a signal to the group reaches whatever it forks; the terminal's Ctrl-C does not
+ * reach it), its output collected and searchable. The stack, the end-to-end test and the crash tests build on it.
+ */
+export function spawnInGroup({ name, command = process.execPath, args, cwd = ROOT, env, keepChars = Number.POSITIVE_INFINITY, onOutput }: SpawnInGroupParameters): GroupChild {
+  const child = spawn(command, args, { cwd, env: cleanEnv(env), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  if (child.pid === undefined) throw new Error(`${name}: could not start`);
+  const pid = child.pid;
+  let text = "";
+  const listeners = new Set<() => void>();
+  const append = (chunk: Buffer) => {
+    const piece = chunk.toString();
+    onOutput?.(piece);
+    text += piece;
+    if (text.length > keepChars) text = text.slice(-keepChars);
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => {
+      for (const listener of listeners) listener();
+      resolve({ code, signal });
+    }),
+  );
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    name,
+    pid,
+    process: child,
+    output: () => text,
+    exited,
+    running,
+    signal: (signal) => signalGroup(pid, signal),
+    waitFor(pattern, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const line = text.split("\n").find((candidate) => pattern.test(candidate));
+          if (line !== undefined) finish(() => resolve(line));
+          else if (!running()) finish(() => reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before ${pattern}:\n${text.slice(-6_000)}`)));
+        };
+        const timer = setTimeout(() => finish(() => reject(new Error(`${name}: no ${pattern} within ${timeoutMs} ms:\n${text.slice(-6_000)}`))), timeoutMs);
+        const finish = (settle: () => void) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          settle();
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
+export type StackChild = GroupChild & {
+  /** The last `chars` characters of its output. */
+  tail(chars?: number): string;
   /** SIGTERM to its group, SIGKILL after `graceMs`; resolves once it has exited. Idempotent. */
   stop(graceMs?: number): Promise<void>;
 };
@@ -32,70 +108,38 @@ export type SpawnChildParameters = {
   echo?: (line: string) => void;
 };
 
-/** Starts `node <args>` (the Node running this script, so Node 22 everywhere). */
+/** Starts `node <args>` for the stack, its output appended to `logFile`. */
 export function spawnChild({ name, args, env, logFile, echo }: SpawnChildParameters): StackChild {
   const log: WriteStream = createWriteStream(logFile, { flags: "a" });
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: cleanEnv(env), detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  if (child.pid === undefined) throw new Error(`${name}: could not start`);
-  const pid = child.pid;
-  let text = "";
   let partial = "";
-  const listeners = new Set<() => void>();
-  const append = (chunk: Buffer) => {
-    const piece = chunk.toString();
-    log.write(piece);
+  const child = spawnInGroup({
+    name,
+    args,
+    env,
     // Keeps the last 64 KiB: enough to show why a child failed, bounded for a stack running for days.
-    text = (text + piece).slice(-65_536);
-    if (echo !== undefined) {
+    keepChars: 65_536,
+    onOutput(piece) {
+      log.write(piece);
+      if (echo === undefined) return;
       const lines = (partial + piece).split("\n");
       partial = lines.pop() ?? "";
       for (const line of lines) echo(line);
-    }
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on("data", append);
-  child.stderr?.on("data", append);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      for (const listener of listeners) listener();
-      log.end();
-      resolve(code);
-    }),
-  );
-  let stopping: Promise<void> | undefined;
-  const running = () => child.exitCode === null && child.signalCode === null;
-  return {
-    name,
-    pid,
-    process: child,
-    exited,
-    tail: (chars = 4_000) => text.slice(-chars),
-    waitFor(pattern, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const line = text.split("\n").find((candidate) => pattern.test(candidate));
-          if (line !== undefined) finish(() => resolve(line));
-          else if (!running()) finish(() => reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${text.slice(-4_000)}`)));
-        };
-        const timer = setTimeout(() => finish(() => reject(new Error(`${name}: not ready within ${timeoutMs} ms:\n${text.slice(-4_000)}`))), timeoutMs);
-        const finish = (settle: () => void) => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          settle();
-        };
-        listeners.add(check);
-        check();
-      });
     },
+  });
+  void child.exited.then(() => log.end());
+  let stopping: Promise<void> | undefined;
+  return {
+    ...child,
+    tail: (chars = 4_000) => child.output().slice(-chars),
     stop(graceMs = 15_000) {
       return (stopping ??= (async () => {
-        if (!running()) return;
-        signalGroup(pid, "SIGTERM");
-        const killer = setTimeout(() => signalGroup(pid, "SIGKILL"), graceMs);
-        await exited;
+        if (!child.running()) return;
+        child.signal("SIGTERM");
+        const killer = setTimeout(() => child.signal("SIGKILL"), graceMs);
+        await child.exited;
         clearTimeout(killer);
         // Whatever the child forked and left behind in its group goes too.
-        signalGroup(pid, "SIGKILL");
+        child.signal("SIGKILL");
       })());
     },
   };

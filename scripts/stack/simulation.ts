@@ -11,19 +11,14 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   createPublicClient,
-  createWalletClient,
   erc20Abi,
   http,
   maxUint256,
   parseAbi,
   parseEventLogs,
   zeroAddress,
-  type Abi,
   type Address,
-  type ContractFunctionArgs,
-  type ContractFunctionName,
   type Hex,
-  type PublicClient,
 } from "viem";
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount, type LocalAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
@@ -35,6 +30,7 @@ import { MusicNFTAbi } from "../../indexer/abis/MusicNFT.js";
 import { RevenueDistributorAbi } from "../../indexer/abis/RevenueDistributor.js";
 import { PLAY_TYPES, playDomain } from "../../relayer/src/plays/verify.js";
 import { createStreamClient } from "../../relayer/src/stream/client.js";
+import { createSender } from "./send.js";
 
 /** Hardhat's test mnemonic: its accounts hold ETH on the local chain (public keys, local use only). */
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -132,7 +128,7 @@ export async function runSimulation({ endpoints, listeners, seconds, onProgress 
   };
 
   const account = (index: number) => mnemonicToAccount(MNEMONIC, { addressIndex: index });
-  const send = sender(client, endpoints.rpcUrl);
+  const send = createSender({ client, rpcUrl: endpoints.rpcUrl });
   const started = Date.now();
   const deadline = started + seconds * 1000;
   let phase = "setup";
@@ -381,28 +377,6 @@ export async function waitForIndexer(indexerUrl: string, block: bigint, timeoutM
     if (Date.now() > deadline) throw new Error(`the indexer did not reach block ${block} within ${timeoutMs} ms (at ${indexed})`);
     await sleep(250);
   }
-}
-
-type Sender = <const abi extends Abi, name extends ContractFunctionName<abi, "nonpayable" | "payable">>(
-  account: LocalAccount,
-  call: { address: Address; abi: abi; functionName: name; args: ContractFunctionArgs<abi, "nonpayable" | "payable", name> },
-) => ReturnType<PublicClient["waitForTransactionReceipt"]>;
-
-/** Sends one transaction from `account` and waits for its successful receipt (instant: the node automines). */
-function sender(client: PublicClient, rpcUrl: string): Sender {
-  const wallets = new Map<Address, ReturnType<typeof createWalletClient>>();
-  return async (account, call) => {
-    let wallet = wallets.get(account.address);
-    if (wallet === undefined) {
-      wallet = createWalletClient({ account, chain: hardhat, transport: http(rpcUrl) });
-      wallets.set(account.address, wallet);
-    }
-    // viem's generic writeContract parameters cannot be spelled through a generic wrapper without a cast.
-    const hash = await wallet.writeContract({ ...call, account, chain: hardhat } as never);
-    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
-    if (receipt.status !== "success") throw new Error(`${String(call.functionName)} reverted (${hash})`);
-    return receipt;
-  };
 }
 
 /** The USDC side of the trade in a receipt: what the buyer paid or the seller received (the indexer's volume). */

@@ -8,7 +8,6 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   createPublicClient,
-  createWalletClient,
   erc20Abi,
   http,
   keccak256,
@@ -32,6 +31,7 @@ import { RevenueDistributorAbi } from "../../indexer/abis/RevenueDistributor.js"
 import { STREAM_VOUCHER_TYPES, vaultDomain } from "../../relayer/src/stream/voucher.js";
 import { packDeltas } from "../helpers/nft/deltas.js";
 import type { LocalNode } from "../relayer/helpers/processes.js";
+import { createSender, type Sender } from "../../scripts/stack/send.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const mockUsdcAbi = parseAbi(["function mint(address to, uint256 amount)"]);
@@ -55,6 +55,7 @@ export type Scenario = {
   /** Set once creator A launched. */
   coin: Address | undefined;
   rpc: LocalNode["rpc"];
+  send: Sender;
 };
 
 export async function createScenario(node: LocalNode): Promise<Scenario> {
@@ -62,8 +63,9 @@ export async function createScenario(node: LocalNode): Promise<Scenario> {
   const at = (name: string): Address => file.contracts[name].address;
   const names = ["admin", "relayer", "creatorA", "creatorB", "fan1", "fan2", "fan3", "listener1", "listener2"] as const;
   const actors = Object.fromEntries(names.map((name, index) => [name, mnemonicToAccount(MNEMONIC, { addressIndex: index })])) as Actors;
+  const client = createPublicClient({ chain: hardhat, transport: http(node.rpcUrl) });
   return {
-    client: createPublicClient({ chain: hardhat, transport: http(node.rpcUrl) }),
+    client,
     addresses: {
       usdc: at("MockUSDC"),
       musicNFT: at("MusicNFT"),
@@ -75,6 +77,7 @@ export async function createScenario(node: LocalNode): Promise<Scenario> {
     actors,
     coin: undefined,
     rpc: node.rpc,
+    send: createSender({ client, rpcUrl: node.rpcUrl, pollingInterval: 50 }),
   };
 }
 
@@ -84,11 +87,7 @@ async function send<const abi extends Abi, name extends ContractFunctionName<abi
   account: HDAccount,
   contract: { address: Address; abi: abi; functionName: name; args: ContractFunctionArgs<abi, "nonpayable" | "payable", name> },
 ): Promise<void> {
-  const wallet = createWalletClient({ account, chain: hardhat, transport: http(scenario.client.transport.url) });
-  // viem's generic writeContract parameters cannot be spelled through a generic wrapper without a cast.
-  const hash = await wallet.writeContract(contract as never);
-  const receipt = await scenario.client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-  if (receipt.status !== "success") throw new Error(`${String(contract.functionName)} reverted`);
+  await scenario.send(account, contract);
 }
 
 async function mineBlocks(scenario: Scenario, count: number): Promise<void> {

@@ -102,8 +102,11 @@ export async function deployChain(tracks = 3) {
 }
 export type Chain = Awaited<ReturnType<typeof deployChain>>;
 
-/** Writes `<dir>/deployments/<chainId>.json` for `chain`, as the deploy step would; returns that folder. */
-export async function writeChainDeployments(chain: Chain, dir: string): Promise<string> {
+/**
+ * Writes `<dir>/deployments/<chainId>.json` for `chain`, as the deploy step would, with MusicNFT, the factory and
+ * any `more` contracts; returns that folder.
+ */
+export async function writeChainDeployments(chain: Chain, dir: string, more: Record<string, Address> = {}): Promise<string> {
   const deploymentsDir = `${dir}/deployments`;
   await writeDeployments({
     dir: deploymentsDir,
@@ -112,6 +115,7 @@ export async function writeChainDeployments(chain: Chain, dir: string): Promise<
       contracts: {
         MusicNFT: { address: chain.musicNFT, startBlock: 0 },
         CreatorCoinFactory: { address: getAddress(await chain.contracts.factory.getAddress()), startBlock: 0 },
+        ...Object.fromEntries(Object.entries(more).map(([name, address]) => [name, { address, startBlock: 0 }])),
       },
     },
   });

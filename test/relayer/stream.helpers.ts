@@ -1,11 +1,10 @@
 import { createWalletClient, custom, defineChain, getAddress, parseAbi, type Address, type EIP1193Provider, type Hex, type PrivateKeyAccount } from "viem";
 import WebSocket from "ws";
 import { loadConfig } from "../../relayer/src/config.js";
-import { writeDeployments } from "../../relayer/src/deployments.js";
 import { startServer, type StartServerReturnType } from "../../relayer/src/server.js";
 import { createStreamClient, type CreateStreamClientParameters, type StreamClient } from "../../relayer/src/stream/client.js";
 import { STREAM_VOUCHER_TYPES, vaultDomain } from "../../relayer/src/stream/voucher.js";
-import { createPostgresDatabase, newListener, TEST_DATABASE_URL, tempDir, type Chain } from "./core.helpers.js";
+import { createPostgresDatabase, newListener, TEST_DATABASE_URL, tempDir, writeChainDeployments, type Chain } from "./core.helpers.js";
 
 export const OPERATOR_KEY = "operator-key-0123456789";
 
@@ -29,21 +28,8 @@ export async function streamAddresses(chain: Chain): Promise<{ vault: Address; u
 
 /** `<dir>/deployments/<chainId>.json` with everything streaming needs (the vault and its USDC too). */
 export async function writeStreamDeployments(chain: Chain, dir: string): Promise<string> {
-  const deploymentsDir = `${dir}/deployments`;
   const { vault, usdc } = await streamAddresses(chain);
-  await writeDeployments({
-    dir: deploymentsDir,
-    deployments: {
-      chainId: chain.chainId,
-      contracts: {
-        MusicNFT: { address: chain.musicNFT, startBlock: 0 },
-        CreatorCoinFactory: { address: getAddress(await chain.contracts.factory.getAddress()), startBlock: 0 },
-        BeatStreamVault: { address: vault, startBlock: 0 },
-        MockUSDC: { address: usdc, startBlock: 0 },
-      },
-    },
-  });
-  return deploymentsDir;
+  return writeChainDeployments(chain, dir, { BeatStreamVault: vault, MockUSDC: usdc });
 }
 
 export type StreamRelayer = StartServerReturnType & { wsUrl: string; dispose(): Promise<void> };

@@ -1,5 +1,6 @@
 import type { BaseContract, Signer, TypedDataDomain } from "ethers";
 import { ethers } from "ethers";
+import { STREAM_VOUCHER_TYPES as RELAYER_STREAM_VOUCHER_TYPES } from "../../../relayer/src/stream/voucher.js";
 
 /** A StreamVoucher as the vault and the listener's client see it. */
 export interface StreamVoucher {
@@ -10,15 +11,8 @@ export interface StreamVoucher {
   deadline: bigint;
 }
 
-export const STREAM_VOUCHER_TYPES = {
-  StreamVoucher: [
-    { name: "listener", type: "address" },
-    { name: "artist", type: "address" },
-    { name: "sessionId", type: "bytes32" },
-    { name: "cumulativeAmount", type: "uint256" },
-    { name: "deadline", type: "uint64" },
-  ],
-};
+/** The relayer's definition (held equal to the vault's hashVoucher by the relayer's tests), as ethers takes it. */
+export const STREAM_VOUCHER_TYPES = { StreamVoucher: [...RELAYER_STREAM_VOUCHER_TYPES.StreamVoucher] };
 
 /** The vault's EIP-712 domain, built from the chain like a client would. */
 export async function vaultDomain(vault: BaseContract, chainId: bigint): Promise<TypedDataDomain> {

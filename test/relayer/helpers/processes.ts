@@ -3,13 +3,13 @@
  * the real deploy script, and relayer servers run by Node (with tsx's loader) under chosen environment variables.
  * Every child is started in its own process group and killed by its id in `kill`/`stop`.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { createPublicClient, createWalletClient, http, parseAbi, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
+import { spawnInGroup, type GroupChild } from "../../../scripts/stack/processes.js";
 import { newListener, signedItem } from "../core.helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
@@ -37,11 +37,7 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export type Child = {
-  name: string;
-  process: ChildProcess;
-  /** Everything printed so far (stdout and stderr). */
-  output(): string;
+export type Child = GroupChild & {
   /** Resolves with the first output line matching `pattern`; rejects on exit or after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Sends `signal` to the child's process group and resolves once it has exited. */
@@ -49,50 +45,14 @@ export type Child = {
 };
 
 export function startChild(name: string, args: string[], { env = {}, cwd = ROOT }: { env?: Record<string, string>; cwd?: string } = {}): Child {
-  // Its own group, so a kill reaches anything it forks too.
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let text = "";
-  const listeners = new Set<() => void>();
-  const append = (chunk: Buffer) => {
-    text += chunk.toString();
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on("data", append);
-  child.stderr?.on("data", append);
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
-  child.once("exit", () => {
-    for (const listener of listeners) listener();
-  });
+  const child = spawnInGroup({ name, args, cwd, env: { ...process.env, ...env } });
   return {
-    name,
-    process: child,
-    output: () => text,
-    waitFor(pattern, timeoutMs = 60_000) {
-      return new Promise((done, fail) => {
-        const check = () => {
-          const line = text.split("\n").find((candidate) => pattern.test(candidate));
-          if (line !== undefined) finish(() => done(line));
-          else if (child.exitCode !== null || child.signalCode !== null) finish(() => fail(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before ${pattern}:\n${text}`)));
-        };
-        const timer = setTimeout(() => finish(() => fail(new Error(`${name}: no ${pattern} within ${timeoutMs} ms:\n${text}`))), timeoutMs);
-        const finish = (settle: () => void) => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          settle();
-        };
-        listeners.add(check);
-        check();
-      });
-    },
+    ...child,
+    waitFor: (pattern, timeoutMs = 60_000) => child.waitFor(pattern, timeoutMs),
     async kill(signal = "SIGKILL") {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, signal);
-        } catch {
-          // already gone
-        }
-        await exited;
-      }
+      if (!child.running()) return;
+      child.signal(signal);
+      await child.exited;
     },
   };
 }
