@@ -72,7 +72,7 @@ export const CONFIG_SETTINGS = {
   VERIFY_THREADS: {
     default: "auto",
     schema: z.union([z.literal("auto").transform(() => availableParallelism()), nonNegativeInt]),
-    meaning: "worker threads checking play signatures; auto is one per core, 0 checks on the HTTP thread",
+    meaning: "worker threads checking play and stream voucher signatures; auto is one per core, 0 checks on the HTTP thread",
   },
   MAX_PLAYS_PER_REQUEST: { default: "1000", schema: positiveInt.max(1000), meaning: "most plays in one POST /v1/plays" },
   TRACK_REFRESH_MS: {

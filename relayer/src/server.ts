@@ -20,7 +20,7 @@ import type { Database } from "./db/database.js";
 import { loadDeployments, type Deployments } from "./deployments.js";
 import { pruneRateCounters } from "./plays/ingest.js";
 import { createTrackCatalog } from "./plays/tracks.js";
-import { createVerifierPool } from "./plays/verify-pool.js";
+import { createVerifierPool, type VerifierPool } from "./plays/verify-pool.js";
 import { loadNativeAddons } from "./plays/verify.js";
 import { LighthouseStore } from "./stores/lighthouse.js";
 import { LocalCasStore } from "./stores/local-cas.js";
@@ -49,7 +49,8 @@ export async function startServer({ config, transport, log = console.log }: Star
   const musicNFT = deployments.contracts.MusicNFT.address;
   // Loads the native addons first: without them the relayer must not start.
   loadNativeAddons();
-  const verifier = createVerifierPool({ chainId: config.CHAIN_ID, musicNFT, threads: config.VERIFY_THREADS });
+  const vault = deployments.contracts.BeatStreamVault?.address;
+  const verifier = createVerifierPool({ chainId: config.CHAIN_ID, musicNFT, threads: config.VERIFY_THREADS, ...(vault === undefined ? {} : { vault }) });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const client = createPublicClient({ transport: transport ?? http(config.RPC_URL) });
   const reader = createChainReader({ client, musicNFT });
@@ -73,7 +74,7 @@ export async function startServer({ config, transport, log = console.log }: Star
   const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease: sharedLease, sendLock, ...(afterStep === undefined ? {} : { afterStep }) });
   const scheduler = createBatchScheduler({ batcher, db, intervalMs: config.BATCH_INTERVAL_MS, batchMax: config.BATCH_MAX, log });
 
-  const stream = createConfiguredStream({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease: sharedLease, sendLock, reader });
+  const stream = createConfiguredStream({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease: sharedLease, sendLock, reader, signatures: verifier });
 
   const app = createApp({
     ...(stream === undefined ? {} : { stream }),
@@ -221,11 +222,13 @@ export type CreateConfiguredStreamParameters = {
   reader: Pick<ReturnType<typeof createChainReader>, "creatorOf">;
   lease?: BatchLease;
   sendLock: SendLock;
+  /** The signature-check threads, built with the vault: vouchers are checked there. */
+  signatures?: Pick<VerifierPool, "checkVouchers">;
   log?: (message: string) => void;
 };
 
 /** Streaming as the configuration describes it, or undefined when the deployments file names no BeatStreamVault. */
-export function createConfiguredStream({ config, deployments, db, transport, metrics, reader, lease, sendLock, log = console.log }: CreateConfiguredStreamParameters): StreamService | undefined {
+export function createConfiguredStream({ config, deployments, db, transport, metrics, reader, lease, sendLock, signatures, log = console.log }: CreateConfiguredStreamParameters): StreamService | undefined {
   const vault = deployments.contracts.BeatStreamVault;
   if (vault === undefined) return undefined;
   const writer = createConfiguredWriter({ config, deployments, transport, metrics, sendLock });
@@ -241,6 +244,7 @@ export function createConfiguredStream({ config, deployments, db, transport, met
     ...(lease === undefined ? {} : { lease }),
     creatorOf: (trackId) => reader.creatorOf(trackId),
     registry: metrics.registry,
+    ...(signatures === undefined ? {} : { signatures }),
     ...(afterSettlementStep === undefined ? {} : { afterSettlementStep }),
     log,
   });

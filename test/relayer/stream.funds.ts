@@ -2,6 +2,8 @@ import { expect } from "chai";
 import type { Address } from "viem";
 import type { Queryable } from "../../relayer/src/db/database.js";
 import { createListenerFundsCache } from "../../relayer/src/stream/funds.js";
+import { insertSessions, listenersUnsettled, storeVouchers } from "../../relayer/src/stream/store.js";
+import { BACKENDS } from "./core.helpers.js";
 
 const LISTENER: Address = "0x00000000000000000000000000000000000000aa";
 
@@ -13,7 +15,9 @@ function harness({ ttlMs = 1_000, unsettled = 0n } = {}) {
     funds: (_listener: Address) =>
       new Promise<{ balance: bigint; pendingWithdrawal: bigint }>((resolve) => reads.push({ resolve: (balance) => resolve({ balance, pendingWithdrawal: 0n }) })),
   };
-  const db: Queryable = { query: async () => ({ rows: [{ unsettled: unsettled.toString() }] as never[], rowCount: 1 }) };
+  const db: Queryable = {
+    query: async (_sql, params = []) => ({ rows: (params[0] as string[]).map((listener) => ({ listener, unsettled: unsettled.toString() })) as never[], rowCount: 1 }),
+  };
   const funds = createListenerFundsCache({ db, vault, ttlMs, minRefreshMs: 100, now: () => clock });
   const settle = async () => {
     for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
@@ -68,4 +72,55 @@ describe("relayer stream: listener funds cache", () => {
     expect(await reserveThroughRead(50n, 1, 600n)).to.equal(true);
     expect(funds.available(LISTENER)).to.equal(450n);
   });
+
+  it("listeners read together share one database statement, each getting its own figure", async () => {
+    const statements: string[][] = [];
+    const db: Queryable = {
+      async query(_sql, params = []) {
+        const listeners = params[0] as string[];
+        statements.push(listeners);
+        // Listener number i has i × 10 unsettled.
+        return { rows: listeners.map((listener) => ({ listener, unsettled: (BigInt(Number.parseInt(listener.slice(-4), 16)) * 10n).toString() })) as never[], rowCount: listeners.length };
+      },
+    };
+    const vault = { funds: async () => ({ balance: 10_000n, pendingWithdrawal: 0n }) };
+    const funds = createListenerFundsCache({ db, vault, ttlMs: 60_000 });
+    const listeners = Array.from({ length: 300 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, "0")}` as Address);
+    const figures = await Promise.all(listeners.map((listener) => funds.refresh(listener)));
+    expect(statements).to.have.length(1);
+    expect(statements[0]).to.have.length(300);
+    expect(figures).to.deep.equal(listeners.map((_, i) => 10_000n - BigInt(i + 1) * 10n));
+  });
 });
+
+for (const backend of BACKENDS) {
+  describe(`relayer stream: unsettled amounts by listener (${backend.name})`, function () {
+    this.timeout(60_000);
+
+    it("sums each listener's stored vouchers above what settled, in the order asked, 0 for a listener with none", async () => {
+      const { db, dispose } = await backend.open();
+      try {
+        const [a, b, none] = ["0x00000000000000000000000000000000000000a1", "0x00000000000000000000000000000000000000B2", "0x00000000000000000000000000000000000000c3"] as Address[];
+        const artist: Address = "0x00000000000000000000000000000000000000ee";
+        const id = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as const;
+        await insertSessions(db, [
+          { sessionId: id(1), listener: a!, artist, trackId: null, ratePerSecond: 1n },
+          { sessionId: id(2), listener: a!, artist, trackId: null, ratePerSecond: 1n },
+          { sessionId: id(3), listener: b!, artist, trackId: null, ratePerSecond: 1n },
+        ]);
+        const signature = `0x${"11".repeat(65)}` as const;
+        await storeVouchers(db, [
+          { sessionId: id(1), cumulativeAmount: 40n, deadline: 9_999_999_999n, signature },
+          { sessionId: id(2), cumulativeAmount: 2n, deadline: 9_999_999_999n, signature },
+          { sessionId: id(3), cumulativeAmount: 7n, deadline: 9_999_999_999n, signature },
+        ]);
+        await db.query(`UPDATE stream_sessions SET settled = 30 WHERE session_id = $1`, [id(1)]);
+        // Mixed case and a repeat: addresses are matched case-blind, and every position gets its answer.
+        expect(await listenersUnsettled(db, [b!, none!, a!.toUpperCase().replace("0X", "0x") as Address, b!.toLowerCase() as Address])).to.deep.equal([7n, 0n, 12n, 7n]);
+        expect(await listenersUnsettled(db, [])).to.deep.equal([]);
+      } finally {
+        await dispose();
+      }
+    });
+  });
+}

@@ -1,5 +1,7 @@
 /** Bytes of one packed play record: listener 20, trackId 32, startedAt 8, durationSeconds 4, nonce 32, signature 65. */
 export declare const PLAY_RECORD_BYTES: 161;
+/** Bytes of one packed stream voucher record: listener 20, artist 20, sessionId 32, cumulativeAmount 32, deadline 8, signature 65. */
+export declare const VOUCHER_RECORD_BYTES: 177;
 /** Bytes of one check result: a validity byte, then keccak256 of the signature. */
 export declare const CHECK_RESULT_BYTES: 33;
 
@@ -24,3 +26,13 @@ export type PlayChecker = {
 
 /** Play signature checks under MusicNFT's EIP-712 domain (`domainSeparator`: the domain's 32-byte hash). */
 export declare function createPlayChecker(domainSeparator: Uint8Array): PlayChecker;
+
+export type VoucherChecker = {
+  /** The EIP-712 digest of the voucher in a VOUCHER_RECORD_BYTES record (BeatStreamVault.hashVoucher). */
+  digestOf(record: Uint8Array): Buffer;
+  /** Checks `count` packed records of `input` into `output`: one byte each, 1 where the listener signed. */
+  checkRecords(input: Buffer, count: number, output: Buffer): void;
+};
+
+/** Stream voucher signature checks under BeatStreamVault's EIP-712 domain (`domainSeparator`: its 32-byte hash). */
+export declare function createVoucherChecker(domainSeparator: Uint8Array): VoucherChecker;

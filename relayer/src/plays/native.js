@@ -10,7 +10,11 @@ export const PLAY_RECORD_BYTES = 161;
 /** Bytes of one check result: a validity byte, then keccak256 of the signature. */
 export const CHECK_RESULT_BYTES = 33;
 
+/** Bytes of one packed stream voucher record: listener 20, artist 20, sessionId 32, cumulativeAmount 32, deadline 8, signature 65. */
+export const VOUCHER_RECORD_BYTES = 177;
+
 const PLAY_TYPE = "Play(address listener,uint256 trackId,uint64 startedAt,uint32 durationSeconds,bytes32 nonce)";
+const VOUCHER_TYPE = "StreamVoucher(address listener,address artist,bytes32 sessionId,uint256 cumulativeAmount,uint64 deadline)";
 // secp256k1 n/2, big-endian: OpenZeppelin's ECDSA rejects s above it (the malleable twin of a signature).
 const HALF_N = Buffer.from("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0", "hex");
 
@@ -49,33 +53,12 @@ export function loadNative() {
 }
 
 /**
- * Checks packed plays against MusicNFT's EIP-712 domain. `domainSeparator` is the domain's 32-byte hash.
- * The digest is abi.encode(PLAY_TYPEHASH, listener, trackId, startedAt, durationSeconds, nonce) hashed under
- * "\x19\x01" ‖ domainSeparator, exactly MusicNFT.hashPlay; recovery follows OpenZeppelin v5 ECDSA.recover.
+ * OpenZeppelin v5 ECDSA.recover with the native addons: the signer's 20-byte address, or null where it reverts (bad
+ * length, v not 27/28, high s, r/s out of range, r no curve point's x).
  */
-export function createPlayChecker(domainSeparator) {
+function createRecover() {
   const { secp, keccak256 } = loadNative();
-  const prefix = Buffer.alloc(66);
-  prefix[0] = 0x19;
-  prefix[1] = 0x01;
-  prefix.set(domainSeparator, 2);
-  const struct = Buffer.alloc(192);
-  struct.set(keccak256(Buffer.from(PLAY_TYPE)), 0);
-
-  /** The EIP-712 digest of the play in `record` (a PLAY_RECORD_BYTES view). */
-  const digestOf = (record) => {
-    struct.fill(0, 32);
-    struct.set(record.subarray(0, 20), 44);
-    struct.set(record.subarray(20, 52), 64);
-    struct.set(record.subarray(52, 60), 120);
-    struct.set(record.subarray(60, 64), 156);
-    struct.set(record.subarray(64, 96), 160);
-    prefix.set(keccak256(struct), 34);
-    return keccak256(prefix);
-  };
-
-  /** The signer's 20-byte address, or null where ECDSA.recover reverts (bad length, v, high s, r/s out of range). */
-  const recover = (digest, signature) => {
+  return (digest, signature) => {
     if (signature.length !== 65) return null;
     const v = signature[64];
     if (v !== 27 && v !== 28) return null;
@@ -89,6 +72,44 @@ export function createPlayChecker(domainSeparator) {
     }
     return keccak256(publicKey.subarray(1)).subarray(12);
   };
+}
+
+/** An EIP-712 digest builder for one struct type: `fill(struct)` writes its words after the typehash. */
+function createDigester(domainSeparator, type) {
+  const { keccak256 } = loadNative();
+  const prefix = Buffer.alloc(66);
+  prefix[0] = 0x19;
+  prefix[1] = 0x01;
+  prefix.set(domainSeparator, 2);
+  const struct = Buffer.alloc(192);
+  struct.set(keccak256(Buffer.from(type)), 0);
+  return (fill) => {
+    struct.fill(0, 32);
+    fill(struct);
+    prefix.set(keccak256(struct), 34);
+    return keccak256(prefix);
+  };
+}
+
+/**
+ * Checks packed plays against MusicNFT's EIP-712 domain. `domainSeparator` is the domain's 32-byte hash.
+ * The digest is abi.encode(PLAY_TYPEHASH, listener, trackId, startedAt, durationSeconds, nonce) hashed under
+ * "\x19\x01" ‖ domainSeparator, exactly MusicNFT.hashPlay; recovery follows OpenZeppelin v5 ECDSA.recover.
+ */
+export function createPlayChecker(domainSeparator) {
+  const { keccak256 } = loadNative();
+  const digest = createDigester(domainSeparator, PLAY_TYPE);
+  const recover = createRecover();
+
+  /** The EIP-712 digest of the play in `record` (a PLAY_RECORD_BYTES view). */
+  const digestOf = (record) =>
+    digest((struct) => {
+      struct.set(record.subarray(0, 20), 44);
+      struct.set(record.subarray(20, 52), 64);
+      struct.set(record.subarray(52, 60), 120);
+      struct.set(record.subarray(60, 64), 156);
+      struct.set(record.subarray(64, 96), 160);
+    });
 
   /** Checks `count` records of `input` into `output` (CHECK_RESULT_BYTES each). */
   const checkRecords = (input, count, output) => {
@@ -103,4 +124,35 @@ export function createPlayChecker(domainSeparator) {
   };
 
   return { digestOf, recover, checkRecords, keccak256 };
+}
+
+/**
+ * Checks packed stream vouchers against BeatStreamVault's EIP-712 domain: abi.encode(STREAM_VOUCHER_TYPEHASH,
+ * listener, artist, sessionId, cumulativeAmount, deadline) under "\x19\x01" ‖ domainSeparator, exactly
+ * BeatStreamVault.hashVoucher, recovered by the rule `settle` applies.
+ */
+export function createVoucherChecker(domainSeparator) {
+  const digest = createDigester(domainSeparator, VOUCHER_TYPE);
+  const recover = createRecover();
+
+  /** The EIP-712 digest of the voucher in `record` (a VOUCHER_RECORD_BYTES view). */
+  const digestOf = (record) =>
+    digest((struct) => {
+      struct.set(record.subarray(0, 20), 44);
+      struct.set(record.subarray(20, 40), 76);
+      struct.set(record.subarray(40, 72), 96);
+      struct.set(record.subarray(72, 104), 128);
+      struct.set(record.subarray(104, 112), 184);
+    });
+
+  /** Checks `count` records of `input` into `output`: one byte each, 1 where the listener signed the voucher. */
+  const checkRecords = (input, count, output) => {
+    for (let index = 0; index < count; index++) {
+      const record = input.subarray(index * VOUCHER_RECORD_BYTES, (index + 1) * VOUCHER_RECORD_BYTES);
+      const signer = recover(digestOf(record), record.subarray(112, 177));
+      output[index] = signer !== null && Buffer.compare(signer, record.subarray(0, 20)) === 0 ? 1 : 0;
+    }
+  };
+
+  return { digestOf, checkRecords };
 }

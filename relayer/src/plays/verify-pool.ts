@@ -1,7 +1,9 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { VerifierPoolError } from "../errors.js";
-import { CHECK_RESULT_BYTES, PLAY_RECORD_BYTES } from "./native.js";
+import type { Address, Hex } from "viem";
+import { createVoucherVerifier, packVoucher, voucherDomainSeparator, type StreamVoucher } from "../stream/voucher.js";
+import { CHECK_RESULT_BYTES, PLAY_RECORD_BYTES, VOUCHER_RECORD_BYTES } from "./native.js";
 import {
   createPlayVerifier,
   packPlays,
@@ -18,10 +20,16 @@ export type CreateVerifierPoolParameters = PlayDomainParameters & {
   threads?: number;
   /** Fewest plays worth a thread of their own: below it a request's plays stay in one message. */
   minChunk?: number;
+  /** BeatStreamVault, when stream vouchers are checked here too. */
+  vault?: Address;
 };
+
+export type SignedVoucher = { voucher: StreamVoucher; signature: Hex };
 
 export type VerifierPool = PlaySignatureChecker & {
   readonly threads: number;
+  /** Whether each voucher carries its listener's signature (BeatStreamVault's rule); needs `vault`. */
+  checkVouchers(vouchers: readonly SignedVoucher[]): Promise<boolean[]>;
   close(): Promise<void>;
 };
 
@@ -34,18 +42,30 @@ type Thread = { worker: Worker; pending: Map<number, Pending>; load: number };
  * transferred, not copied), checked in parallel, and the answers (validity + signature hash) come back the same
  * way. Chunks go to the least-loaded thread, so a burst of requests spreads over every core.
  */
-export function createVerifierPool({ threads = availableParallelism(), minChunk = 16, ...domain }: CreateVerifierPoolParameters): VerifierPool {
+export function createVerifierPool({ threads = availableParallelism(), minChunk = 16, vault, ...domain }: CreateVerifierPoolParameters): VerifierPool {
+  const voucherDomain = vault === undefined ? undefined : { chainId: domain.chainId, vault };
+  const noVault = () => new VerifierPoolError("this signature-check pool was built without a vault: it checks plays only");
   if (threads <= 0) {
     const inline = createPlayVerifier(domain);
-    return { threads: 0, check: (plays) => inline.check(plays), close: async () => {} };
+    const vouchers = voucherDomain === undefined ? undefined : createVoucherVerifier(voucherDomain);
+    return {
+      threads: 0,
+      check: (plays) => inline.check(plays),
+      async checkVouchers(items) {
+        if (vouchers === undefined) throw noVault();
+        return items.map(({ voucher, signature }) => vouchers.verify(voucher, signature));
+      },
+      close: async () => {},
+    };
   }
   const domainSeparator = playDomainSeparator(domain);
+  const voucherSeparator = voucherDomain === undefined ? undefined : voucherDomainSeparator(voucherDomain);
   let nextId = 0;
   let closed = false;
   const pool: Thread[] = Array.from({ length: threads }, () => startThread());
 
   function startThread(): Thread {
-    const worker = new Worker(new URL("./verify-worker.js", import.meta.url), { workerData: { domainSeparator } });
+    const worker = new Worker(new URL("./verify-worker.js", import.meta.url), { workerData: { domainSeparator, voucherDomainSeparator: voucherSeparator } });
     const thread: Thread = { worker, pending: new Map(), load: 0 };
     worker.on("message", ({ id, results }: { id: number; results: ArrayBuffer }) => {
       const entry = thread.pending.get(id);
@@ -70,19 +90,27 @@ export function createVerifierPool({ threads = availableParallelism(), minChunk 
     return thread;
   }
 
-  function send(plays: readonly SignedPlay[]): Promise<Buffer> {
+  /** One message of `count` packed records to the least-loaded thread; its answer buffer. */
+  function send(kind: "plays" | "vouchers", count: number, pack: (target: Buffer<ArrayBuffer>) => void, recordBytes: number): Promise<Buffer> {
     const thread = pool.reduce((best, candidate) => (candidate.load < best.load ? candidate : best));
-    const records = new ArrayBuffer(plays.length * PLAY_RECORD_BYTES);
-    packPlays(plays, Buffer.from(records));
+    const records = new ArrayBuffer(count * recordBytes);
+    pack(Buffer.from(records));
     const id = nextId++;
-    thread.load += plays.length;
+    thread.load += count;
     return new Promise<Buffer>((resolve, reject) => {
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve, reject });
-      thread.worker.postMessage({ id, records, count: plays.length }, [records]);
+      thread.worker.postMessage({ id, kind, records, count }, [records]);
     }).finally(() => {
-      thread.load -= plays.length;
+      thread.load -= count;
     });
+  }
+
+  /** `items` split over the threads (chunks of at least `minChunk`), answers concatenated in order. */
+  async function spread<T>(items: readonly T[], check: (part: readonly T[]) => Promise<Buffer>): Promise<Buffer[]> {
+    const chunks = Math.max(1, Math.min(threads, Math.floor(items.length / minChunk)));
+    const size = Math.ceil(items.length / chunks);
+    return Promise.all(Array.from({ length: chunks }, (_, index) => check(items.slice(index * size, (index + 1) * size))));
   }
 
   return {
@@ -90,12 +118,18 @@ export function createVerifierPool({ threads = availableParallelism(), minChunk 
     async check(plays): Promise<SignatureCheck[]> {
       if (closed) throw new VerifierPoolError("the signature-check pool is closed");
       if (plays.length === 0) return [];
-      const chunks = Math.max(1, Math.min(threads, Math.floor(plays.length / minChunk)));
-      const size = Math.ceil(plays.length / chunks);
-      const parts = await Promise.all(
-        Array.from({ length: chunks }, (_, index) => send(plays.slice(index * size, (index + 1) * size))),
-      );
+      const parts = await spread(plays, (part) => send("plays", part.length, (target) => packPlays(part, target), PLAY_RECORD_BYTES));
       return parts.flatMap((output) => readChecks(output, output.length / CHECK_RESULT_BYTES));
+    },
+    async checkVouchers(items) {
+      if (closed) throw new VerifierPoolError("the signature-check pool is closed");
+      if (voucherSeparator === undefined) throw noVault();
+      if (items.length === 0) return [];
+      const parts = await spread(items, (part) =>
+        send("vouchers", part.length, (target) => part.forEach(({ voucher, signature }, index) => packVoucher(voucher, signature, target, index * VOUCHER_RECORD_BYTES)), VOUCHER_RECORD_BYTES),
+      );
+      // A signature of the wrong length is left as zeros, which never recovers (r = 0): refused.
+      return parts.flatMap((output) => [...output].map((byte) => byte === 1));
     },
     async close() {
       closed = true;

@@ -1,13 +1,21 @@
-// A signature-check thread: receives packed play records, answers validity and signature hashes. Plain JavaScript
-// so the thread needs no TypeScript loader; see native.js.
+// A signature-check thread: receives packed play or stream voucher records, answers validity (and, for plays, the
+// signature hashes). Plain JavaScript so the thread needs no TypeScript loader; see native.js.
 import { parentPort, workerData } from "node:worker_threads";
-import { CHECK_RESULT_BYTES, createPlayChecker } from "./native.js";
+import { CHECK_RESULT_BYTES, createPlayChecker, createVoucherChecker } from "./native.js";
 
-const checker = createPlayChecker(Buffer.from(workerData.domainSeparator));
+const plays = createPlayChecker(Buffer.from(workerData.domainSeparator));
+const vouchers = workerData.voucherDomainSeparator === undefined ? undefined : createVoucherChecker(Buffer.from(workerData.voucherDomainSeparator));
 
-parentPort.on("message", ({ id, records, count }) => {
-  const output = Buffer.alloc(count * CHECK_RESULT_BYTES);
-  checker.checkRecords(Buffer.from(records), count, output);
+parentPort.on("message", ({ id, kind, records, count }) => {
+  const input = Buffer.from(records);
+  let output;
+  if (kind === "vouchers") {
+    output = Buffer.alloc(count);
+    vouchers.checkRecords(input, count, output);
+  } else {
+    output = Buffer.alloc(count * CHECK_RESULT_BYTES);
+    plays.checkRecords(input, count, output);
+  }
   // The result buffer is handed over, not copied.
   parentPort.postMessage({ id, results: output.buffer }, [output.buffer]);
 });

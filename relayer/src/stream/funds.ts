@@ -1,6 +1,7 @@
 import type { Address } from "viem";
 import type { Queryable } from "../db/database.js";
-import { listenerUnsettled } from "./store.js";
+import { createGroupCommit } from "./group-commit.js";
+import { listenersUnsettled } from "./store.js";
 import type { VaultReader } from "./vault.js";
 
 export type ListenerFundsCache = {
@@ -56,6 +57,9 @@ type Entry = {
  */
 export function createListenerFundsCache({ db, vault, ttlMs, minRefreshMs = 1_000, now = Date.now }: CreateListenerFundsCacheParameters): ListenerFundsCache {
   const entries = new Map<string, Entry>();
+  // Listeners read together (they opened together, so their figures go stale together) share one statement: one
+  // query each queued ahead of the voucher writes on a single-connection store held those writes back for seconds.
+  const unsettledReads = createGroupCommit<Address, bigint>({ write: (listeners) => listenersUnsettled(db, listeners), maxItems: 1_000 });
   const keyOf = (listener: Address) => listener.toLowerCase();
 
   const refresh = (listener: Address): Promise<bigint> => {
@@ -67,7 +71,7 @@ export function createListenerFundsCache({ db, vault, ttlMs, minRefreshMs = 1_00
     const inFlightBefore = entry.inFlight;
     const reading = (async () => {
       try {
-        const unsettled = await listenerUnsettled(db, listener);
+        const unsettled = await unsettledReads.submit(listener);
         const funds = await vault.funds(listener);
         const available = funds.balance - funds.pendingWithdrawal - unsettled - inFlightBefore - (entry.reserved - reservedBefore);
         entry.available = available > 0n ? available : 0n;

@@ -10,7 +10,9 @@ import { createListenerFundsCache, type ListenerFundsCache } from "./funds.js";
 import { createSessionManager, type SessionManager, type StreamRules } from "./sessions.js";
 import { createSettlementScheduler, type SettlementScheduler, type SettlementStep } from "./settle.js";
 import { createVaultReader, createVaultWriter, type VaultReader } from "./vault.js";
-import { createVoucherVerifier } from "./voucher.js";
+import type { VerifierPool } from "../plays/verify-pool.js";
+import { createGroupCommit } from "./group-commit.js";
+import { createVoucherVerifier, type StreamVoucher } from "./voucher.js";
 
 /** What the stream routes need. */
 export type StreamService = {
@@ -38,14 +40,19 @@ export type CreateStreamServiceParameters = {
   /** The creator a track pays (MusicNFT.creatorOf). */
   creatorOf(trackId: bigint): Promise<Address>;
   registry?: Registry;
+  /**
+   * The signature-check threads (built with this vault): vouchers are checked there, those arriving in one turn of
+   * the event loop in one message, instead of on the thread that serves the sockets. Without it, checked here.
+   */
+  signatures?: Pick<VerifierPool, "checkVouchers">;
   afterSettlementStep?: (step: SettlementStep, id: bigint) => Promise<void>;
   log?: (message: string) => void;
 };
 
 /** Pay-per-second streaming: sessions and vouchers in memory and in the database, settled in batches on BeatStreamVault. */
-export function createStreamService({ config, db, vault, publicClient, walletClient, chainWriter, sendLock, lease, creatorOf, registry, afterSettlementStep, log = () => {} }: CreateStreamServiceParameters): StreamService {
+export function createStreamService({ config, db, vault, publicClient, walletClient, chainWriter, sendLock, lease, creatorOf, registry, signatures, afterSettlementStep, log = () => {} }: CreateStreamServiceParameters): StreamService {
   const chainId = config.CHAIN_ID;
-  const verifier = createVoucherVerifier({ chainId, vault });
+  const verifier = signatures === undefined ? createVoucherVerifier({ chainId, vault }) : batchedVoucherChecks(signatures);
   const reader = createVaultReader({ client: publicClient, vault });
   const funds = createListenerFundsCache({ db, vault: reader, ttlMs: config.STREAM_BALANCE_TTL_MS });
   const rules: StreamRules = {
@@ -112,6 +119,13 @@ export function createStreamService({ config, db, vault, publicClient, walletCli
       await settlement.stop();
     },
   };
+}
+
+/** Voucher signature checks on the signature-check threads, gathered per turn of the event loop into one message. */
+function batchedVoucherChecks(signatures: Pick<VerifierPool, "checkVouchers">) {
+  // The group commit's gathering, reused: one check message in flight, the next gathering what arrives meanwhile.
+  const checks = createGroupCommit<{ voucher: StreamVoucher; signature: `0x${string}` }, boolean>({ write: (items) => signatures.checkVouchers(items), maxItems: 2_000 });
+  return { verify: (voucher: StreamVoucher, signature: `0x${string}`) => checks.submit({ voucher, signature }) };
 }
 
 function createStreamMetrics(registry: Registry, liveCount: () => number) {

@@ -6,7 +6,7 @@ import type { ListenerFundsCache } from "./funds.js";
 import type { AckFrame, ClosedFrame, OpenSessionRequest, OpenedFrame, VoucherFields } from "./frames.js";
 import { createGroupCommit } from "./group-commit.js";
 import { closeSessions, findSession, insertSessions, reopenSession, storeVouchers, type NewSession, type VoucherWrite } from "./store.js";
-import type { VoucherVerifier } from "./voucher.js";
+import type { StreamVoucher } from "./voucher.js";
 
 /** Where a session's frames go: a WebSocket, or nothing for a session driven over HTTP. */
 export type SessionSink = {
@@ -63,7 +63,8 @@ export type SessionManager = {
 
 export type CreateSessionManagerParameters = {
   db: Database;
-  verifier: VoucherVerifier;
+  /** Checks a voucher's signature: here, or batched on the signature-check threads. */
+  verifier: { verify(voucher: StreamVoucher, signature: Hex): boolean | Promise<boolean> };
   funds: ListenerFundsCache;
   rules: StreamRules;
   /** The creator a track pays (zero address for an unknown track). */
@@ -233,7 +234,7 @@ export function createSessionManager({ db, verifier, funds, rules, creatorOf, on
       throw new StreamError("voucher_exceeds_elapsed", `cumulativeAmount ${cumulativeAmount} exceeds the ${allowance} that elapsed time and grace allow`);
     }
     const voucher = { listener: session.listener, artist: session.artist, sessionId: session.id, cumulativeAmount, deadline };
-    if (!verifier.verify(voucher, signature)) throw new StreamError("invalid_signature", "the signature is not the listener's signature of this voucher");
+    if (!(await verifier.verify(voucher, signature))) throw new StreamError("invalid_signature", "the signature is not the listener's signature of this voucher");
     const increase = cumulativeAmount - session.accepted;
     let reserved: boolean;
     try {

@@ -78,43 +78,38 @@ export async function loadSettlement(db: Database, id: bigint): Promise<Settleme
 /**
  * Seal: freezes the latest stored voucher of up to `maxVouchers` sessions that hold more than their last settled
  * voucher into a new settlement, sorted by artist (the vault writes an artist's earnings once per run), and marks
- * those sessions as carried by it — one transaction, so a session is never in two unfinished settlements.
+ * those sessions as carried by it — one statement, so a session is never in two unfinished settlements.
+ *
+ * One statement rather than a transaction of four: on the embedded store a transaction holds the only connection
+ * across every round trip to the PGlite thread, and voucher writes queued behind it waited that long. The rows are
+ * locked in session-id order, as voucher writes lock them, so the two cannot deadlock on PostgreSQL; a session
+ * another process sealed meanwhile drops out when its lock is taken (`settling_id` is checked again then).
  */
 export async function sealSettlement(ctx: SettlementContext): Promise<bigint | undefined> {
   const now = ctx.now?.() ?? Math.floor(Date.now() / 1000);
-  return ctx.db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ session_id: string; listener: string; artist: string; cumulative: string; deadline: string; signature: string }>(
-      `SELECT session_id, listener, artist, cumulative::text, deadline::text, signature FROM stream_sessions
-        WHERE unsettled AND settling_id IS NULL AND deadline > $1
-        ORDER BY artist, session_id LIMIT $2`,
-      [now + ctx.deadlineMarginSeconds, ctx.maxVouchers],
-    );
-    if (rows.length === 0) return undefined;
-    const vouchers: SignedVoucher[] = rows.map((row) => ({
-      listener: `0x${row.listener.slice(2)}`,
-      artist: `0x${row.artist.slice(2)}`,
-      sessionId: `0x${row.session_id.slice(2)}`,
-      cumulativeAmount: BigInt(row.cumulative),
-      deadline: BigInt(row.deadline),
-      signature: `0x${row.signature.slice(2)}`,
-    }));
-    const inserted = await tx.query<{ id: string }>(`INSERT INTO stream_settlements (voucher_count, vouchers) VALUES ($1, $2) RETURNING id::text`, [
-      vouchers.length,
-      encodeVouchers(vouchers),
-    ]);
-    const id = inserted.rows[0]?.id;
-    if (id === undefined) throw new SettlementStateError("no settlement id returned");
-    const sessionIds = bySessionId(vouchers).map((v) => v.sessionId);
-    // Locked in session-id order first, as voucher writes lock them, so the two cannot deadlock on PostgreSQL.
-    await tx.query(`SELECT 1 FROM stream_sessions WHERE session_id = ANY($1::text[]) ORDER BY session_id FOR UPDATE`, [sessionIds]);
-    const { rowCount } = await tx.query(`UPDATE stream_sessions SET settling_id = $1 WHERE session_id = ANY($2::text[]) AND settling_id IS NULL`, [
-      id,
-      sessionIds,
-    ]);
-    // Another process sealed one of these meanwhile: roll back rather than carry a session twice.
-    if (rowCount !== vouchers.length) throw new SettlementStateError(`settlement ${id}: ${vouchers.length - rowCount} session(s) were sealed concurrently`);
-    return BigInt(id);
-  });
+  const { rows } = await ctx.db.query<{ id: string }>(
+    `WITH picked AS MATERIALIZED (
+            SELECT session_id FROM stream_sessions
+             WHERE unsettled AND settling_id IS NULL AND deadline > $1
+             ORDER BY artist, session_id LIMIT $2),
+          locked AS MATERIALIZED (
+            SELECT s.session_id, s.listener, s.artist, s.cumulative, s.deadline, s.signature FROM stream_sessions s
+             WHERE s.session_id IN (SELECT session_id FROM picked) AND s.settling_id IS NULL
+             ORDER BY s.session_id FOR UPDATE),
+          settlement AS (
+            INSERT INTO stream_settlements (voucher_count, vouchers)
+            SELECT count(*), json_agg(json_build_object('listener', listener, 'artist', artist, 'sessionId', session_id,
+                     'cumulativeAmount', cumulative::text, 'deadline', deadline::text, 'signature', signature) ORDER BY artist, session_id)::text
+              FROM locked HAVING count(*) > 0
+            RETURNING id),
+          marked AS (
+            UPDATE stream_sessions s SET settling_id = settlement.id FROM settlement
+             WHERE s.session_id IN (SELECT session_id FROM locked))
+     SELECT id::text FROM settlement`,
+    [now + ctx.deadlineMarginSeconds, ctx.maxVouchers],
+  );
+  const id = rows[0]?.id;
+  return id === undefined ? undefined : BigInt(id);
 }
 
 /**
@@ -211,27 +206,32 @@ async function markSettled(ctx: SettlementContext, settlement: SettlementRecord,
   for (const voucher of settlement.vouchers) {
     settled.set(voucher.sessionId, totals.get(voucher.sessionId) ?? (await ctx.writer.settledAmount(voucher)));
   }
-  // Locked in session-id order, as voucher writes lock them (the settlement itself is sorted by artist).
+  // One statement (see sealSettlement); rows locked in session-id order, as voucher writes lock them (the settlement
+  // itself is sorted by artist). `paid` is what the sessions' settled amounts grew by.
   const ordered = bySessionId(settlement.vouchers);
-  await ctx.db.transaction(async (tx) => {
-    await tx.query(`SELECT 1 FROM stream_sessions WHERE session_id = ANY($1::text[]) ORDER BY session_id FOR UPDATE`, [ordered.map((v) => v.sessionId)]);
-    const { rows } = await tx.query<{ paid: string | null }>(
-      `WITH v AS (SELECT * FROM unnest($2::text[], $3::numeric[], $4::numeric[]) AS v (session_id, settled, cumulative)),
-            old AS (SELECT s.session_id, s.settled FROM stream_sessions s JOIN v ON v.session_id = s.session_id),
-            up AS (
-              UPDATE stream_sessions s SET settled = GREATEST(s.settled, v.settled), settled_voucher = GREATEST(s.settled_voucher, v.cumulative),
-                     settling_id = CASE WHEN s.settling_id = $1::bigint THEN NULL ELSE s.settling_id END
-                FROM v WHERE s.session_id = v.session_id
-              RETURNING s.session_id, s.settled)
-       SELECT sum(up.settled - old.settled)::text AS paid FROM up JOIN old ON old.session_id = up.session_id`,
-      [settlement.id.toString(), ordered.map((v) => v.sessionId), ordered.map((v) => (settled.get(v.sessionId) ?? 0n).toString()), ordered.map((v) => v.cumulativeAmount.toString())],
-    );
-    await tx.query(
-      `UPDATE stream_settlements SET status = 'settled', tx_hash = $2, block_number = $3, gas_used = $4, paid = $5, finished_at = now(), last_error = NULL
-        WHERE id = $1 AND status = 'submitted'`,
-      [settlement.id.toString(), receipt.hash, receipt.blockNumber.toString(), gasUsed.toString(), rows[0]?.paid ?? "0"],
-    );
-  });
+  await ctx.db.query(
+    `WITH v AS (SELECT * FROM unnest($2::text[], $3::numeric[], $4::numeric[]) AS v (session_id, settled, cumulative)),
+          locked AS MATERIALIZED (
+            SELECT s.session_id, s.settled FROM stream_sessions s WHERE s.session_id IN (SELECT session_id FROM v)
+             ORDER BY s.session_id FOR UPDATE),
+          up AS (
+            UPDATE stream_sessions s SET settled = GREATEST(s.settled, v.settled), settled_voucher = GREATEST(s.settled_voucher, v.cumulative),
+                   settling_id = CASE WHEN s.settling_id = $1::bigint THEN NULL ELSE s.settling_id END
+              FROM v WHERE s.session_id = v.session_id AND s.session_id IN (SELECT session_id FROM locked)
+            RETURNING s.session_id, s.settled)
+     UPDATE stream_settlements SET status = 'settled', tx_hash = $5, block_number = $6, gas_used = $7, finished_at = now(), last_error = NULL,
+            paid = (SELECT coalesce(sum(up.settled - locked.settled), 0) FROM up JOIN locked ON locked.session_id = up.session_id)
+      WHERE id = $1 AND status = 'submitted'`,
+    [
+      settlement.id.toString(),
+      ordered.map((v) => v.sessionId),
+      ordered.map((v) => (settled.get(v.sessionId) ?? 0n).toString()),
+      ordered.map((v) => v.cumulativeAmount.toString()),
+      receipt.hash,
+      receipt.blockNumber.toString(),
+      gasUsed.toString(),
+    ],
+  );
 }
 
 async function expectStatus(ctx: SettlementContext, id: bigint, status: SettlementStatus): Promise<SettlementRecord> {

@@ -142,11 +142,21 @@ export async function closeAbandonedSessions(db: Queryable, silenceSeconds: numb
 
 /** What a listener's stored vouchers commit beyond what the vault has already paid. */
 export async function listenerUnsettled(db: Queryable, listener: Address): Promise<bigint> {
-  const { rows } = await db.query<{ unsettled: string | null }>(
-    `SELECT sum(GREATEST(cumulative - settled, 0))::text AS unsettled FROM stream_sessions WHERE listener = $1`,
-    [listener.toLowerCase()],
+  const [unsettled] = await listenersUnsettled(db, [listener]);
+  return unsettled ?? 0n;
+}
+
+/** `listenerUnsettled` of many listeners in one statement, in the order given. */
+export async function listenersUnsettled(db: Queryable, listeners: readonly Address[]): Promise<bigint[]> {
+  if (listeners.length === 0) return [];
+  const keys = listeners.map((listener) => listener.toLowerCase());
+  const { rows } = await db.query<{ listener: string; unsettled: string | null }>(
+    `SELECT listener, sum(GREATEST(cumulative - settled, 0))::text AS unsettled FROM stream_sessions
+      WHERE listener = ANY($1::text[]) GROUP BY listener`,
+    [[...new Set(keys)]],
   );
-  return BigInt(rows[0]?.unsettled ?? "0");
+  const byListener = new Map(rows.map((row) => [row.listener, BigInt(row.unsettled ?? "0")]));
+  return keys.map((key) => byListener.get(key) ?? 0n);
 }
 
 /** An artist's amounts across the sessions this relayer knows: settled on chain, and signed but not yet settled. */

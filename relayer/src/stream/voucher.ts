@@ -1,6 +1,5 @@
-import { domainSeparator, hexToBytes, keccak256, toBytes, type Address, type Hex } from "viem";
-import { loadNative } from "../plays/native.js";
-import { createPlayVerifier } from "../plays/verify.js";
+import { domainSeparator, hexToBytes, type Address, type Hex } from "viem";
+import { createVoucherChecker, VOUCHER_RECORD_BYTES } from "../plays/native.js";
 
 /** The EIP-712 `StreamVoucher` type, field for field as BeatStreamVault's STREAM_VOUCHER_TYPEHASH spells it. */
 export const STREAM_VOUCHER_TYPES = {
@@ -12,11 +11,6 @@ export const STREAM_VOUCHER_TYPES = {
     { name: "deadline", type: "uint64" },
   ],
 } as const;
-
-const STREAM_VOUCHER_TYPEHASH = keccak256(
-  toBytes("StreamVoucher(address listener,address artist,bytes32 sessionId,uint256 cumulativeAmount,uint64 deadline)"),
-  "bytes",
-);
 
 /** A voucher's signed fields. */
 export type StreamVoucher = {
@@ -41,45 +35,54 @@ export type VoucherVerifier = {
   verify(voucher: StreamVoucher, signature: Hex): boolean;
 };
 
+/** BeatStreamVault's EIP-712 domain separator, as bytes. */
+export function voucherDomainSeparator(parameters: VaultDomainParameters): Uint8Array {
+  return hexToBytes(domainSeparator({ domain: vaultDomain(parameters) }));
+}
+
 /**
- * Voucher signature checks on the streaming hot path: the one fixed struct encoded by hand and the signer recovered
- * with the native secp256k1 addon, exactly as the play verifier does (its `recover` is domain-free and reused here,
- * with OpenZeppelin's rules: 65 bytes, v ∈ {27, 28}, s ≤ n/2). Tests hold it equal to viem and to `hashVoucher`.
+ * Voucher signature checks on this thread: the one fixed struct encoded by hand (native.js, shared with the
+ * signature-check threads) and the signer recovered with the native secp256k1 addon, with OpenZeppelin's rules
+ * (65 bytes, v ∈ {27, 28}, s ≤ n/2). Tests hold it equal to viem and to `hashVoucher`.
  */
-export function createVoucherVerifier({ chainId, vault }: VaultDomainParameters): VoucherVerifier {
-  // Only `recover` is used: it takes any digest. Building it also loads (and checks) the native addon.
-  const { recover } = createPlayVerifier({ chainId, musicNFT: vault });
-  const native = loadNative();
-  const bytesOf = (value: Hex) => Buffer.from(value.slice(2), "hex");
-  const prefix = new Uint8Array(66);
-  prefix.set([0x19, 0x01]);
-  prefix.set(hexToBytes(domainSeparator({ domain: vaultDomain({ chainId, vault }) })), 2);
-  const struct = new Uint8Array(192);
-  struct.set(STREAM_VOUCHER_TYPEHASH, 0);
-
-  const digest = (voucher: StreamVoucher): Uint8Array => {
-    // abi.encode(typehash, listener, artist, sessionId, cumulativeAmount, deadline): six 32-byte words.
-    struct.fill(0, 32);
-    // Native keccak: viem's pure-JS keccak costs about as much as the recover itself.
-    struct.set(bytesOf(voucher.listener), 32 + 12);
-    struct.set(bytesOf(voucher.artist), 64 + 12);
-    struct.set(bytesOf(voucher.sessionId), 96);
-    writeUint256(struct, 128, voucher.cumulativeAmount);
-    writeUint256(struct, 160, voucher.deadline);
-    prefix.set(native.keccak256(struct), 34);
-    return native.keccak256(prefix);
-  };
-
+export function createVoucherVerifier(parameters: VaultDomainParameters): VoucherVerifier {
+  const checker = createVoucherChecker(voucherDomainSeparator(parameters));
+  const record = Buffer.alloc(VOUCHER_RECORD_BYTES);
+  const result = Buffer.alloc(1);
   return {
-    digest,
-    verify: (voucher, signature) => recover(digest(voucher), signature) === voucher.listener.toLowerCase(),
+    digest(voucher) {
+      packVoucher(voucher, undefined, record, 0);
+      return checker.digestOf(record);
+    },
+    verify(voucher, signature) {
+      if (!packVoucher(voucher, signature, record, 0)) return false;
+      checker.checkRecords(record, 1, result);
+      return result[0] === 1;
+    },
   };
 }
 
-function writeUint256(target: Uint8Array, offset: number, value: bigint): void {
-  // Range-checked by the frame schema (uint256 / uint64), so 32 bytes always suffice.
+/**
+ * Packs a voucher (and its signature, when given) into a VOUCHER_RECORD_BYTES record at `offset`, the form native.js
+ * and the signature-check threads read. False when the signature is not 65 bytes (no record can hold it: invalid).
+ */
+export function packVoucher(voucher: StreamVoucher, signature: Hex | undefined, target: Buffer, offset: number): boolean {
+  target.fill(0, offset, offset + VOUCHER_RECORD_BYTES);
+  target.write(voucher.listener.slice(2), offset, 20, "hex");
+  target.write(voucher.artist.slice(2), offset + 20, 20, "hex");
+  target.write(voucher.sessionId.slice(2), offset + 40, 32, "hex");
+  // Range-checked by the frame schema (uint256 / uint64), so the widths always suffice.
+  writeUint(target, offset + 72, 32, voucher.cumulativeAmount);
+  writeUint(target, offset + 104, 8, voucher.deadline);
+  if (signature === undefined) return true;
+  if (signature.length !== 2 + 65 * 2) return false;
+  target.write(signature.slice(2), offset + 112, 65, "hex");
+  return true;
+}
+
+function writeUint(target: Buffer, offset: number, bytes: number, value: bigint): void {
   let rest = value;
-  for (let index = offset + 31; rest > 0n; index--) {
+  for (let index = offset + bytes - 1; rest > 0n && index >= offset; index--) {
     target[index] = Number(rest & 0xffn);
     rest >>= 8n;
   }
