@@ -143,7 +143,7 @@ export const CONFIG_SETTINGS = {
     schema: nonNegativeInt,
     meaning: "after a session ends, settle within this many ms (closes in that window share one settle)",
   },
-  STREAM_SETTLE_MAX: { default: "200", schema: positiveInt.max(2000), meaning: "most vouchers in one BeatStreamVault.settle transaction" },
+  STREAM_SETTLE_MAX: { default: "100", schema: positiveInt.max(2000), meaning: "most vouchers in one BeatStreamVault.settle transaction" },
   STREAM_MAX_SESSIONS: { default: "20000", schema: positiveInt, meaning: "most live streaming sessions one relayer process holds" },
   LOG_LEVEL: { default: "info", schema: z.enum(["silent", "error", "info", "debug"]), meaning: "log verbosity" },
 } as const;

@@ -8,7 +8,7 @@ import { BACKENDS } from "./core.helpers.js";
 const LISTENER: Address = "0x00000000000000000000000000000000000000aa";
 
 /** A vault whose reads wait until the test answers them, and a database holding `unsettled` for the listener. */
-function harness({ ttlMs = 1_000, unsettled = 0n } = {}) {
+function harness({ ttlMs = 1_000, unsettled = 0n, random = Math.random } = {}) {
   let clock = 0;
   const reads: { resolve: (balance: bigint) => void }[] = [];
   const vault = {
@@ -18,7 +18,7 @@ function harness({ ttlMs = 1_000, unsettled = 0n } = {}) {
   const db: Queryable = {
     query: async (_sql, params = []) => ({ rows: (params[0] as string[]).map((listener) => ({ listener, unsettled: unsettled.toString() })) as never[], rowCount: 1 }),
   };
-  const funds = createListenerFundsCache({ db, vault, ttlMs, minRefreshMs: 100, now: () => clock });
+  const funds = createListenerFundsCache({ db, vault, ttlMs, minRefreshMs: 100, now: () => clock, random });
   const settle = async () => {
     for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
   };
@@ -59,6 +59,25 @@ describe("relayer stream: listener funds cache", () => {
     await settle();
     expect(funds.available(LISTENER)).to.equal(900n - 250n);
     expect(funds.fresh(LISTENER)).to.equal(true);
+  });
+
+  it("reuses each read for a random time between half the TTL and the TTL, so listeners read together do not re-read together", async () => {
+    for (const [random, staleAt] of [
+      [0, 500],
+      [0.5, 750],
+      [0.999, 999.5],
+    ] as const) {
+      const { funds, reads, advance, settle, reserveThroughRead } = harness({ ttlMs: 1_000, random: () => random });
+      expect(await reserveThroughRead(1n, 0, 1_000n)).to.equal(true);
+      advance(Math.floor(staleAt) - 1);
+      expect(await funds.reserve(LISTENER, 1n)).to.equal(true);
+      await settle();
+      expect(reads, `random ${random}: still fresh just before ${staleAt} ms`).to.have.length(1);
+      advance(Math.ceil(staleAt) - Math.floor(staleAt) + 1);
+      expect(await funds.reserve(LISTENER, 1n)).to.equal(true);
+      await settle();
+      expect(reads, `random ${random}: re-read at ${staleAt} ms`).to.have.length(2);
+    }
   });
 
   it("re-reads before refusing a voucher that does not fit, once the figure is older than minRefreshMs (a deposit may have landed)", async () => {

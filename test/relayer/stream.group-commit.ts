@@ -57,4 +57,36 @@ describe("relayer stream: group commit", () => {
     for (const result of await Promise.allSettled(failed)) expect(result).to.deep.include({ status: "rejected" });
     expect(await group.submit(3)).to.equal(3);
   });
+
+  it("with minIntervalMs, spaces statements under steady arrivals so each carries more, and still writes a lone item at once", async () => {
+    const writes: { at: number; items: number[] }[] = [];
+    const group = createGroupCommit<number, number>({
+      minIntervalMs: 100,
+      write: async (items) => {
+        writes.push({ at: performance.now(), items });
+        return items;
+      },
+    });
+    // Idle: a lone item goes out within a pass, not after the interval.
+    const idleAt = performance.now();
+    expect(await group.submit(0)).to.equal(0);
+    expect(writes[0]!.at - idleAt).to.be.below(50);
+    await group.drain();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+
+    // Steady arrivals, one every ms or so for about 300 ms: statements start 100 ms apart (timers may fire up to 2 ms early by this clock).
+    writes.length = 0;
+    const all: Promise<number>[] = [];
+    for (let item = 1; item <= 300; item++) {
+      all.push(group.submit(item));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(await Promise.all(all)).to.deep.equal(Array.from({ length: 300 }, (_, index) => index + 1));
+    await group.drain();
+    const gaps = writes.slice(1).map((write, index) => write.at - writes[index]!.at);
+    for (const gap of gaps) expect(gap).to.be.at.least(98);
+    expect(writes.flatMap((write) => write.items)).to.deep.equal(Array.from({ length: 300 }, (_, index) => index + 1));
+    // Without the spacing each statement would carry one or two items (one per pass).
+    expect(writes.length).to.be.below(30);
+  });
 });

@@ -105,7 +105,7 @@ describe("stream sessions (WebSocket on 127.0.0.1, real vault)", function () {
 
         const result = await flushSettlements(relayer);
         expect(result.failed).to.deep.equal([]);
-        expect(result.settled.length).to.equal(5); // 1,000 vouchers at STREAM_SETTLE_MAX = 200
+        expect(result.settled.length).to.equal(10); // 1,000 vouchers at STREAM_SETTLE_MAX = 100
         for (let index = 0; index < clients.length; index++) {
           const frame = opened[index];
           expect(await settledOnChain(chain, { listener: frame.listener, artist: frame.artist, sessionId: frame.sessionId })).to.equal(spent[index]);

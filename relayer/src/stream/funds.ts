@@ -28,16 +28,20 @@ export type ListenerFundsCache = {
 export type CreateListenerFundsCacheParameters = {
   db: Queryable;
   vault: Pick<VaultReader, "funds">;
-  /** Reuse a read for this long. */
+  /** Reuse a read for at most this long. */
   ttlMs: number;
   /** Never re-read sooner than this to rescue a voucher that does not fit. */
   minRefreshMs?: number;
   now?: () => number;
+  /** In [0, 1): spreads each figure's lifetime over [ttlMs / 2, ttlMs). */
+  random?: () => number;
 };
 
 type Entry = {
   available: bigint;
   fetchedAt: number;
+  /** When the figure goes stale: between half the TTL and the TTL after the read (see `staleAfter`). */
+  staleAt: number;
   /** Every amount ever reserved (minus releases): its growth during a read is what the read cannot have seen. */
   reserved: bigint;
   /** Reserved, not yet known to be stored: a read that starts now may miss them in the database. */
@@ -47,7 +51,7 @@ type Entry = {
 
 /**
  * What a listener can still spend: its vault balance, minus any pending withdrawal (a listener on the way out is not
- * streaming), minus every stored voucher the vault has not paid yet. The chain is read at most once per `ttlMs`,
+ * streaming), minus every stored voucher the vault has not paid yet. The chain is read at most once per `ttlMs` (jittered down to half of it),
  * in the background once a figure exists; in between, each acknowledged voucher is subtracted here as it is
  * reserved, so the figure stays exact without a read per voucher.
  *
@@ -55,16 +59,20 @@ type Entry = {
  * while the balance already dropped, which understates what is left — the safe side. Vouchers reserved while a
  * read is in flight are subtracted again from its result, for the same reason.
  */
-export function createListenerFundsCache({ db, vault, ttlMs, minRefreshMs = 1_000, now = Date.now }: CreateListenerFundsCacheParameters): ListenerFundsCache {
+export function createListenerFundsCache({ db, vault, ttlMs, minRefreshMs = 1_000, now = Date.now, random = Math.random }: CreateListenerFundsCacheParameters): ListenerFundsCache {
   const entries = new Map<string, Entry>();
   // Listeners read together (they opened together, so their figures go stale together) share one statement: one
   // query each queued ahead of the voucher writes on a single-connection store held those writes back for seconds.
   const unsettledReads = createGroupCommit<Address, bigint>({ write: (listeners) => listenersUnsettled(db, listeners), maxItems: 1_000 });
   const keyOf = (listener: Address) => listener.toLowerCase();
+  // Listeners who start together (a client app's launch, a relayer restart) would all go stale in the same instant
+  // and re-read the chain at once: 500 of them held voucher acks back by a tenth of a second. Each read is reused
+  // for a random time between half the TTL and the TTL, so the re-reads spread out and none is older than the TTL.
+  const staleAfter = () => ttlMs * (0.5 + random() / 2);
 
   const refresh = (listener: Address): Promise<bigint> => {
     const key = keyOf(listener);
-    const entry = entries.get(key) ?? { available: 0n, fetchedAt: Number.NEGATIVE_INFINITY, reserved: 0n, inFlight: 0n };
+    const entry = entries.get(key) ?? { available: 0n, fetchedAt: Number.NEGATIVE_INFINITY, staleAt: Number.NEGATIVE_INFINITY, reserved: 0n, inFlight: 0n };
     entries.set(key, entry);
     if (entry.reading !== undefined) return entry.reading;
     const reservedBefore = entry.reserved;
@@ -76,6 +84,7 @@ export function createListenerFundsCache({ db, vault, ttlMs, minRefreshMs = 1_00
         const available = funds.balance - funds.pendingWithdrawal - unsettled - inFlightBefore - (entry.reserved - reservedBefore);
         entry.available = available > 0n ? available : 0n;
         entry.fetchedAt = now();
+        entry.staleAt = entry.fetchedAt + staleAfter();
         return entry.available;
       } finally {
         entry.reading = undefined;
@@ -101,7 +110,7 @@ export function createListenerFundsCache({ db, vault, ttlMs, minRefreshMs = 1_00
         // Never read: nothing to decide on, so this voucher waits for the chain.
         await refresh(listener);
         entry = entries.get(key);
-      } else if (now() - entry.fetchedAt >= ttlMs) {
+      } else if (now() >= entry.staleAt) {
         // Stale: read again in the background and decide on the cached figure, which every reservation since the
         // last read has kept exact; the read subtracts what is reserved meanwhile. A voucher never waits on the
         // RPC this way, and a failing RPC leaves the last figure in use (a voucher that does not fit still gets

@@ -240,6 +240,16 @@ async function expectStatus(ctx: SettlementContext, id: bigint, status: Settleme
   return settlement;
 }
 
+/** Sessions a seal would take now (an unsettled voucher, not carried by a settlement, a deadline far enough ahead). */
+async function sessionsToSettle(ctx: SettlementContext): Promise<number> {
+  const now = ctx.now?.() ?? Math.floor(Date.now() / 1000);
+  const { rows } = await ctx.db.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM stream_sessions WHERE unsettled AND settling_id IS NULL AND deadline > $1`,
+    [now + ctx.deadlineMarginSeconds],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
 export async function unfinishedSettlementIds(db: Database): Promise<bigint[]> {
   const { rows } = await db.query<{ id: string }>(`SELECT id::text FROM stream_settlements s WHERE status IN ('sealed', 'submitted') ORDER BY s.id`);
   return rows.map((row) => BigInt(row.id));
@@ -251,15 +261,24 @@ export type RunSettlementCycleParameters = {
   maxSettlements?: number;
   shouldStop?: () => boolean;
   afterStep?: (step: SettlementStep, id: bigint) => Promise<void>;
+  /**
+   * Spread the new settlements over this long (ms, default 0: back to back): the sessions waiting are counted first
+   * and the settlements paced evenly. Run back to back, a large cycle's transactions competed with voucher
+   * acknowledgements for the CPU and the store for seconds.
+   */
+  spreadOverMs?: number;
 };
 
 export type RunSettlementCycleReturnType = { settled: bigint[]; failed: bigint[]; stopped: boolean };
+
+/** Most new settlements one cycle seals (each is one transaction): 100,000 sessions at the default STREAM_SETTLE_MAX. */
+const MAX_SETTLEMENTS_PER_CYCLE = 1_000;
 
 /**
  * One settlement cycle: finishes every unfinished settlement (a crash leaves them sealed or submitted), then seals
  * and settles new ones until no session holds an unsettled voucher (or `maxSettlements` were made).
  */
-export async function runSettlementCycle({ ctx, maxSettlements = 50, shouldStop = () => false, afterStep = async () => {} }: RunSettlementCycleParameters): Promise<RunSettlementCycleReturnType> {
+export async function runSettlementCycle({ ctx, maxSettlements = MAX_SETTLEMENTS_PER_CYCLE, shouldStop = () => false, afterStep = async () => {}, spreadOverMs = 0 }: RunSettlementCycleParameters): Promise<RunSettlementCycleReturnType> {
   const result: RunSettlementCycleReturnType = { settled: [], failed: [], stopped: false };
   const drive = async (id: bigint): Promise<boolean> => {
     for (;;) {
@@ -280,7 +299,9 @@ export async function runSettlementCycle({ ctx, maxSettlements = 50, shouldStop 
   for (const id of await unfinishedSettlementIds(ctx.db)) {
     if (!(await drive(id))) return { ...result, stopped: true };
   }
+  const paceMs = spreadOverMs > 0 ? Math.floor(spreadOverMs / Math.max(1, Math.ceil((await sessionsToSettle(ctx)) / ctx.maxVouchers))) : 0;
   for (let made = 0; made < maxSettlements; made++) {
+    if (made > 0 && paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
     if (shouldStop()) return { ...result, stopped: true };
     const id = await sealSettlement(ctx);
     if (id === undefined) break;
@@ -319,22 +340,29 @@ export function createSettlementScheduler({ ctx, intervalMs, onCloseDelayMs, lea
   let soon: NodeJS.Timeout | undefined;
   let stopping = false;
 
-  const cycle = async (): Promise<RunSettlementCycleReturnType & { leased: boolean }> => {
+  // Timed cycles spread their settlements over half the interval; one asked for (a flush) runs flat out.
+  const cycle = async (paced: boolean): Promise<RunSettlementCycleReturnType & { leased: boolean }> => {
     if (stopping) return { settled: [], failed: [], stopped: true, leased: false };
     if (lease !== undefined && !(await lease.acquire())) return { settled: [], failed: [], stopped: false, leased: false };
     await closeAbandonedSessions(ctx.db, abandonedAfterSeconds);
-    const result = await runSettlementCycle({ ctx, shouldStop: () => stopping, ...(afterStep === undefined ? {} : { afterStep }) });
+    const result = await runSettlementCycle({
+      ctx,
+      shouldStop: () => stopping,
+      ...(paced ? { spreadOverMs: Math.floor(intervalMs / 2) } : {}),
+      ...(afterStep === undefined ? {} : { afterStep }),
+    });
     if (result.settled.length > 0) log(`stream settlements settled: ${result.settled.join(", ")}`);
     return { ...result, leased: true };
   };
 
-  const runCycle = () => {
-    const run = queue.then(cycle, cycle);
+  const enqueue = (paced: boolean) => {
+    const run = queue.then(() => cycle(paced), () => cycle(paced));
     queue = run.catch(() => {});
     return run;
   };
+  const runCycle = () => enqueue(false);
   const background = () => {
-    runCycle().catch((error) => log(`stream settlement cycle failed, retried next time: ${error instanceof Error ? error.message : String(error)}`));
+    enqueue(true).catch((error) => log(`stream settlement cycle failed, retried next time: ${error instanceof Error ? error.message : String(error)}`));
   };
 
   return {

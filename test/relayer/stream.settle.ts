@@ -1,0 +1,112 @@
+import { expect } from "chai";
+import type { Address, Hex } from "viem";
+import type { Database } from "../../relayer/src/db/database.js";
+import { runSettlementCycle, type SettlementContext } from "../../relayer/src/stream/settle.js";
+import { insertSessions, storeVouchers } from "../../relayer/src/stream/store.js";
+import type { SignedVoucher, VaultWriter } from "../../relayer/src/stream/vault.js";
+import { BACKENDS } from "./core.helpers.js";
+
+const LISTENER: Address = "0x00000000000000000000000000000000000000a1";
+const ARTISTS: Address[] = ["0x00000000000000000000000000000000000000e2", "0x00000000000000000000000000000000000000e1"];
+const SIGNATURE = `0x${"11".repeat(65)}` as const;
+const sessionId = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
+
+/**
+ * A vault writer that mines every settle at once and reports each voucher's amount as settled: the cycle's own
+ * bookkeeping (seal, record, mark settled, pacing) runs against a real database.
+ */
+function instantVault() {
+  const sent: { at: number; vouchers: readonly SignedVoucher[] }[] = [];
+  const byHash = new Map<Hex, readonly SignedVoucher[]>();
+  const writer: VaultWriter = {
+    account: "0x00000000000000000000000000000000000000f0",
+    async settle({ vouchers }) {
+      const hash = `0x${(sent.length + 1).toString(16).padStart(64, "0")}` as Hex;
+      sent.push({ at: performance.now(), vouchers });
+      byHash.set(hash, vouchers);
+      return { hash, nonce: sent.length };
+    },
+    transactionState: async (current) => ({ kind: "mined", receipt: { status: "success", blockNumber: 1n, hash: current.hash } }),
+    waitForReceipt: async (hash) => ({ status: "success", blockNumber: 1n, hash }),
+    async settledTotals(hash) {
+      return { totals: new Map((byHash.get(hash) ?? []).map((voucher) => [voucher.sessionId, voucher.cumulativeAmount])), gasUsed: 21_000n };
+    },
+    settledAmount: async () => 0n,
+  };
+  return { writer, sent };
+}
+
+/** `count` sessions, alternating between two artists, each with a stored voucher of 10 × its number. */
+async function seedSessions(db: Database, count: number) {
+  const ids = Array.from({ length: count }, (_, index) => sessionId(index + 1));
+  await insertSessions(
+    db,
+    ids.map((id, index) => ({ sessionId: id, listener: LISTENER, artist: ARTISTS[index % 2]!, trackId: null, ratePerSecond: 1n })),
+  );
+  await storeVouchers(
+    db,
+    ids.map((id, index) => ({ sessionId: id, cumulativeAmount: BigInt(10 * (index + 1)), deadline: 9_999_999_999n, signature: SIGNATURE })),
+  );
+  return ids;
+}
+
+for (const backend of BACKENDS) {
+  describe(`relayer stream: settlement cycle (${backend.name})`, function () {
+    this.timeout(60_000);
+
+    it("seals every waiting session once, sorted by artist, and records what the vault settled and paid", async () => {
+      const { db, dispose } = await backend.open();
+      try {
+        const ids = await seedSessions(db, 7);
+        const { writer, sent } = instantVault();
+        const ctx: SettlementContext = { db, writer, maxVouchers: 3, deadlineMarginSeconds: 60 };
+        const result = await runSettlementCycle({ ctx });
+        expect(result.failed).to.deep.equal([]);
+        expect(result.settled).to.have.length(3);
+        // Every session exactly once; within a settlement by artist, then session id.
+        expect(sent.flatMap((call) => call.vouchers.map((voucher) => voucher.sessionId)).sort()).to.deep.equal(ids);
+        for (const { vouchers } of sent) {
+          const order = vouchers.map((voucher) => `${voucher.artist}:${voucher.sessionId}`);
+          expect(order).to.deep.equal([...order].sort());
+        }
+        expect(sent[0]!.vouchers.map((voucher) => voucher.artist)).to.deep.equal([ARTISTS[1], ARTISTS[1], ARTISTS[1]]);
+        const { rows: sessions } = await db.query<{ settled: string; settling_id: string | null; unsettled: boolean }>(
+          `SELECT settled::text, settling_id::text, unsettled FROM stream_sessions ORDER BY session_id`,
+        );
+        expect(sessions.map((row) => row.settled)).to.deep.equal(ids.map((_, index) => String(10 * (index + 1))));
+        expect(sessions.every((row) => row.settling_id === null && row.unsettled === false)).to.equal(true);
+        const { rows: settlements } = await db.query<{ status: string; paid: string; voucher_count: number }>(
+          `SELECT status, paid::text, voucher_count FROM stream_settlements ORDER BY id`,
+        );
+        expect(settlements.map((row) => row.status)).to.deep.equal(["settled", "settled", "settled"]);
+        expect(settlements.map((row) => row.voucher_count)).to.deep.equal([3, 3, 1]);
+        expect(settlements.reduce((sum, row) => sum + BigInt(row.paid), 0n)).to.equal(10n * (1n + 2n + 3n + 4n + 5n + 6n + 7n));
+        // Nothing left: a second cycle makes no settlement.
+        expect((await runSettlementCycle({ ctx })).settled).to.deep.equal([]);
+      } finally {
+        await dispose();
+      }
+    });
+
+    it("spreads a timed cycle's settlements evenly over the time given; without it they run back to back", async () => {
+      const { db, dispose } = await backend.open();
+      try {
+        await seedSessions(db, 8);
+        const { writer, sent } = instantVault();
+        const ctx: SettlementContext = { db, writer, maxVouchers: 2, deadlineMarginSeconds: 60 };
+        // 8 sessions, 2 per settlement: 4 settlements over 800 ms, one every 200 ms.
+        expect((await runSettlementCycle({ ctx, spreadOverMs: 800 })).settled).to.have.length(4);
+        const gaps = sent.slice(1).map((call, index) => call.at - sent[index]!.at);
+        for (const gap of gaps) expect(gap).to.be.at.least(195);
+
+        await db.query(`UPDATE stream_sessions SET cumulative = cumulative + 1`);
+        sent.length = 0;
+        expect((await runSettlementCycle({ ctx })).settled).to.have.length(4);
+        const flat = sent.slice(1).map((call, index) => call.at - sent[index]!.at);
+        expect(Math.max(...flat)).to.be.below(195);
+      } finally {
+        await dispose();
+      }
+    });
+  });
+}
