@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
 import type { Database } from "../../relayer/src/db/database.js";
-import { runSettlementCycle, type SettlementContext } from "../../relayer/src/stream/settle.js";
+import { createSettlementScheduler, runSettlementCycle, type SettlementContext } from "../../relayer/src/stream/settle.js";
 import { insertSessions, storeVouchers } from "../../relayer/src/stream/store.js";
 import type { SignedVoucher, VaultWriter } from "../../relayer/src/stream/vault.js";
 import { BACKENDS } from "./core.helpers.js";
@@ -104,6 +104,48 @@ for (const backend of BACKENDS) {
         expect((await runSettlementCycle({ ctx })).settled).to.have.length(4);
         const flat = sent.slice(1).map((call, index) => call.at - sent[index]!.at);
         expect(Math.max(...flat)).to.be.below(195);
+      } finally {
+        await dispose();
+      }
+    });
+  
+    it("a flush queued behind a paced cycle makes it stop pausing, and stop does not wait out a pause", async () => {
+      const { db, dispose } = await backend.open();
+      try {
+        await seedSessions(db, 8);
+        if (db.kind === "pglite") {
+          const { rows } = await db.query<{ reltuples: number }>(`SELECT reltuples FROM pg_class WHERE relname = 'stream_sessions'`);
+          expect(Number(rows[0]?.reltuples)).to.equal(-1);
+        }
+        const { writer, sent } = instantVault();
+        // An hour's interval: the paced cycle would spread its 4 settlements over a minute, 15 s apart.
+        const scheduler = createSettlementScheduler({
+          ctx: { db, writer, maxVouchers: 2, deadlineMarginSeconds: 60 },
+          intervalMs: 3_600_000,
+          onCloseDelayMs: 0,
+          abandonedAfterSeconds: 3_600,
+        });
+        scheduler.trigger();
+        const started = performance.now();
+        while (sent.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        const flushed = await scheduler.runCycle();
+        expect(performance.now() - started).to.be.below(10_000);
+        // The embedded store has no autovacuum: the cycle gave its planner statistics (reltuples is -1 before).
+        if (db.kind === "pglite") {
+          const { rows } = await db.query<{ reltuples: number }>(`SELECT reltuples FROM pg_class WHERE relname = 'stream_sessions'`);
+          expect(Number(rows[0]?.reltuples)).to.equal(8);
+        }
+        expect(sent).to.have.length(4);
+        expect(flushed.failed).to.deep.equal([]);
+
+        // A new paced cycle in its first pause: stop returns without waiting 15 s.
+        await db.query(`UPDATE stream_sessions SET cumulative = cumulative + 1`);
+        scheduler.trigger();
+        while (sent.length === 4) await new Promise((resolve) => setTimeout(resolve, 10));
+        const stopping = performance.now();
+        await scheduler.stop();
+        expect(performance.now() - stopping).to.be.below(5_000);
+        expect(sent).to.have.length(5);
       } finally {
         await dispose();
       }
