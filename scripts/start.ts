@@ -14,6 +14,7 @@ import { createPublicClient, createWalletClient, http, parseEther, type Address 
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { loadStackConfig, ROOT, type StackConfig } from "./stack/config.js";
+import { ponderEnv } from "./stack/ponder-env.js";
 import { portInUse, spawnChild, waitForHttp, type StackChild } from "./stack/processes.js";
 
 const HARDHAT_CLI = join(ROOT, "node_modules/hardhat/dist/src/cli.js");
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
       DEPLOYMENTS_DIR: config.deploymentsDir,
       INDEXER_DATA_DIR: join(config.dataDir, "indexer"),
       DATABASE_URL: "",
-      PONDER_TELEMETRY_DISABLED: "true",
+      ...ponderEnv(),
     },
     logFile: join(logs, "indexer.log"),
     echo: echo("indexer"),

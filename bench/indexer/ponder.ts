@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
+import { ponderEnv } from "../../scripts/stack/ponder-env.js";
 import { freePort } from "../../test/relayer/helpers/processes.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -89,7 +90,7 @@ export async function startPonder({ rpcUrl, deploymentsDir, databaseUrl, dataDir
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
-      PONDER_TELEMETRY_DISABLED: "true",
+      ...ponderEnv(),
       CHAIN_ID: "31337",
       RPC_URL: rpcUrl,
       PONDER_RPC_URL_31337: rpcUrl,

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { ponderEnv } from "../../scripts/stack/ponder-env.js";
 import { createPostgresDatabase } from "../relayer/core.helpers.js";
 import { freePort, startChild, type Child, type LocalNode } from "../relayer/helpers/processes.js";
 
@@ -32,7 +33,7 @@ export async function startIndexer({ node, database }: { node: LocalNode; databa
     CHAIN_ID: String(node.chainId),
     DEPLOYMENTS_DIR: node.deploymentsDir,
     INDEXER_DATA_DIR: dataDir,
-    PONDER_TELEMETRY_DISABLED: "true",
+    ...ponderEnv(),
     ...(postgres === undefined ? {} : { DATABASE_URL: postgres.url }),
   };
   // The parent's DATABASE_URL must not leak into the PGlite run.

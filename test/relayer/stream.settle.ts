@@ -54,9 +54,17 @@ for (const backend of BACKENDS) {
   describe(`relayer stream: settlement cycle (${backend.name})`, function () {
     this.timeout(60_000);
 
-    it("seals every waiting session once, sorted by artist, and records what the vault settled and paid", async () => {
+    const withDatabase = async (run: (db: Database) => Promise<void>) => {
       const { db, dispose } = await backend.open();
       try {
+        await run(db);
+      } finally {
+        await dispose();
+      }
+    };
+
+    it("seals every waiting session once, sorted by artist, and records what the vault settled and paid", async () => {
+      await withDatabase(async (db) => {
         const ids = await seedSessions(db, 7);
         const { writer, sent } = instantVault();
         const ctx: SettlementContext = { db, writer, maxVouchers: 3, deadlineMarginSeconds: 60 };
@@ -83,14 +91,11 @@ for (const backend of BACKENDS) {
         expect(settlements.reduce((sum, row) => sum + BigInt(row.paid), 0n)).to.equal(10n * (1n + 2n + 3n + 4n + 5n + 6n + 7n));
         // Nothing left: a second cycle makes no settlement.
         expect((await runSettlementCycle({ ctx })).settled).to.deep.equal([]);
-      } finally {
-        await dispose();
-      }
+      });
     });
 
     it("spreads a timed cycle's settlements evenly over the time given; without it they run back to back", async () => {
-      const { db, dispose } = await backend.open();
-      try {
+      await withDatabase(async (db) => {
         await seedSessions(db, 8);
         const { writer, sent } = instantVault();
         const ctx: SettlementContext = { db, writer, maxVouchers: 2, deadlineMarginSeconds: 60 };
@@ -104,14 +109,11 @@ for (const backend of BACKENDS) {
         expect((await runSettlementCycle({ ctx })).settled).to.have.length(4);
         const flat = sent.slice(1).map((call, index) => call.at - sent[index]!.at);
         expect(Math.max(...flat)).to.be.below(195);
-      } finally {
-        await dispose();
-      }
+      });
     });
-  
+
     it("a flush queued behind a paced cycle makes it stop pausing, and stop does not wait out a pause", async () => {
-      const { db, dispose } = await backend.open();
-      try {
+      await withDatabase(async (db) => {
         await seedSessions(db, 8);
         if (db.kind === "pglite") {
           const { rows } = await db.query<{ reltuples: number }>(`SELECT reltuples FROM pg_class WHERE relname = 'stream_sessions'`);
@@ -146,9 +148,7 @@ for (const backend of BACKENDS) {
         await scheduler.stop();
         expect(performance.now() - stopping).to.be.below(5_000);
         expect(sent).to.have.length(5);
-      } finally {
-        await dispose();
-      }
+      });
     });
   });
 }

@@ -74,6 +74,16 @@ function createRecover() {
   };
 }
 
+/** Calls `fn` with each of the `count` records of `bytes` bytes packed in `input`, and its index. */
+function forEachRecord(input, count, bytes, fn) {
+  for (let index = 0; index < count; index++) fn(input.subarray(index * bytes, (index + 1) * bytes), index);
+}
+
+/** Whether `signer` (a recovered address, or null) is the signer a record names in its first 20 bytes. */
+function signedBy(signer, record) {
+  return signer !== null && Buffer.compare(signer, record.subarray(0, 20)) === 0;
+}
+
 /** An EIP-712 digest builder for one struct type: `fill(struct)` writes its words after the typehash. */
 function createDigester(domainSeparator, type) {
   const { keccak256 } = loadNative();
@@ -112,16 +122,13 @@ export function createPlayChecker(domainSeparator) {
     });
 
   /** Checks `count` records of `input` into `output` (CHECK_RESULT_BYTES each). */
-  const checkRecords = (input, count, output) => {
-    for (let index = 0; index < count; index++) {
-      const record = input.subarray(index * PLAY_RECORD_BYTES, (index + 1) * PLAY_RECORD_BYTES);
+  const checkRecords = (input, count, output) =>
+    forEachRecord(input, count, PLAY_RECORD_BYTES, (record, index) => {
       const signature = record.subarray(96, 161);
-      const signer = recover(digestOf(record), signature);
       const at = index * CHECK_RESULT_BYTES;
-      output[at] = signer !== null && Buffer.compare(signer, record.subarray(0, 20)) === 0 ? 1 : 0;
+      output[at] = signedBy(recover(digestOf(record), signature), record) ? 1 : 0;
       output.set(keccak256(signature), at + 1);
-    }
-  };
+    });
 
   return { digestOf, recover, checkRecords, keccak256 };
 }
@@ -146,13 +153,10 @@ export function createVoucherChecker(domainSeparator) {
     });
 
   /** Checks `count` records of `input` into `output`: one byte each, 1 where the listener signed the voucher. */
-  const checkRecords = (input, count, output) => {
-    for (let index = 0; index < count; index++) {
-      const record = input.subarray(index * VOUCHER_RECORD_BYTES, (index + 1) * VOUCHER_RECORD_BYTES);
-      const signer = recover(digestOf(record), record.subarray(112, 177));
-      output[index] = signer !== null && Buffer.compare(signer, record.subarray(0, 20)) === 0 ? 1 : 0;
-    }
-  };
+  const checkRecords = (input, count, output) =>
+    forEachRecord(input, count, VOUCHER_RECORD_BYTES, (record, index) => {
+      output[index] = signedBy(recover(digestOf(record), record.subarray(112, 177)), record) ? 1 : 0;
+    });
 
   return { digestOf, checkRecords };
 }
