@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
 import type { Database } from "../../relayer/src/db/database.js";
+import { ChainRevertError } from "../../relayer/src/batcher/errors.js";
 import { createSettlementScheduler, runSettlementCycle, type SettlementContext } from "../../relayer/src/stream/settle.js";
 import { insertSessions, storeVouchers } from "../../relayer/src/stream/store.js";
 import type { SignedVoucher, VaultWriter } from "../../relayer/src/stream/vault.js";
@@ -148,6 +149,48 @@ for (const backend of BACKENDS) {
         await scheduler.stop();
         expect(performance.now() - stopping).to.be.below(5_000);
         expect(sent).to.have.length(5);
+      });
+    });
+  
+    it("a voucher the vault refuses by name fails its settlement, stays out until a newer voucher, and the others settle next", async () => {
+      await withDatabase(async (db) => {
+        const ids = await seedSessions(db, 3);
+        const { writer, sent } = instantVault();
+        const settle = writer.settle.bind(writer);
+        let refuse = true;
+        // The vault refuses the first voucher of the first call by its index (an expired deadline, say), as settle would.
+        writer.settle = async (args) => {
+          if (!refuse) return settle(args);
+          refuse = false;
+          throw new ChainRevertError("settle", "BeatStreamVaultVoucherExpired", [0n]);
+        };
+        const ctx: SettlementContext = { db, writer, maxVouchers: 3, deadlineMarginSeconds: 60 };
+        const first = await runSettlementCycle({ ctx, maxSettlements: 1 });
+        expect(first.failed).to.have.length(1);
+        const { rows: failed } = await db.query<{ status: string; last_error: string }>(`SELECT status, last_error FROM stream_settlements`);
+        expect(failed[0]!.status).to.equal("failed");
+        expect(failed[0]!.last_error).to.match(/BeatStreamVaultVoucherExpired/);
+
+        // The refused voucher (sorted by artist: artist …e1's session 2 comes first, then …e2's 1 and 3) is out of
+        // circulation; the other two are free for the next seal, which settles just them.
+        const refused = ids[1]!;
+        const second = await runSettlementCycle({ ctx });
+        expect(second.failed).to.deep.equal([]);
+        expect(sent.flatMap((call) => call.vouchers.map((voucher) => voucher.sessionId)).sort()).to.deep.equal([ids[0], ids[2]]);
+        const { rows: sessions } = await db.query<{ session_id: string; settled: string; unsettled: boolean; settling_id: string | null }>(
+          `SELECT session_id, settled::text, unsettled, settling_id::text FROM stream_sessions ORDER BY session_id`,
+        );
+        expect(sessions.map((row) => [row.session_id === refused ? "refused" : "paid", row.settled, row.unsettled, row.settling_id])).to.deep.equal([
+          ["paid", "10", false, null],
+          ["refused", "0", false, null],
+          ["paid", "30", false, null],
+        ]);
+
+        // A newer voucher of the refused session is picked up again.
+        await storeVouchers(db, [{ sessionId: refused, cumulativeAmount: 25n, deadline: 9_999_999_999n, signature: SIGNATURE }]);
+        const third = await runSettlementCycle({ ctx });
+        expect(third.settled).to.have.length(1);
+        expect(sent.at(-1)!.vouchers.map((voucher) => [voucher.sessionId, voucher.cumulativeAmount])).to.deep.equal([[refused, 25n]]);
       });
     });
   });

@@ -5,12 +5,12 @@ import type { SendLock } from "../chain/send-lock.js";
 import type { ChainWriter } from "../chain/writer.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
+import type { VerifierPool } from "../plays/verify-pool.js";
 import { STREAM_ERROR_CODES } from "./errors.js";
 import { createListenerFundsCache, type ListenerFundsCache } from "./funds.js";
 import { createSessionManager, type SessionManager, type StreamRules } from "./sessions.js";
 import { createSettlementScheduler, type SettlementScheduler, type SettlementStep } from "./settle.js";
 import { createVaultReader, createVaultWriter, type VaultReader } from "./vault.js";
-import type { VerifierPool } from "../plays/verify-pool.js";
 import { createGroupCommit } from "./group-commit.js";
 import { createVoucherVerifier, type StreamVoucher } from "./voucher.js";
 

@@ -79,17 +79,17 @@ export type CreateSessionManagerParameters = {
 
 const WHEEL_SLOTS = 50;
 const SLOT_MS = 1_000 / WHEEL_SLOTS;
+/** Least time between two voucher statements under load (see createGroupCommit's minIntervalMs). */
+const VOUCHER_STATEMENT_INTERVAL_MS = 10;
 
 /**
  * Every live session of this process, in memory, ticked by one timer wheel: fifty slots of 20 ms (at 10,000 sessions a slot blocks the
  * thread for a few ms, not the 20 ms of ten 100 ms slots), each session in the
  * slot of its opening, so the once-a-second work (tick frame, silence, funds) is spread over the second instead of
- * one timer per session. Vouchers go through cheap checks first, then the native signature check, then a funds
- * reservation, then the group-committed write; the ack leaves only after the write.
+ * one timer per session. Vouchers go through cheap checks first, then the native signature check (on the
+ * signature-check threads when the server has them), then a funds reservation, then the group-committed write;
+ * the ack leaves only after the write.
  */
-/** Least time between two voucher statements under load (see createGroupCommit's minIntervalMs). */
-const VOUCHER_STATEMENT_INTERVAL_MS = 10;
-
 export function createSessionManager({ db, verifier, funds, rules, creatorOf, onEnded = () => {}, onVoucher = () => {}, log = () => {}, now = Date.now }: CreateSessionManagerParameters): SessionManager {
   const live = new Map<string, LiveSession>();
   const wheel: Set<LiveSession>[] = Array.from({ length: WHEEL_SLOTS }, () => new Set());
