@@ -41,7 +41,8 @@ describe("stream vault writer (real BeatStreamVault)", function () {
   it("names the voucher the vault refuses, by error and index, so settlement can take exactly that one out", async () => {
     const listener = await fundedListener(chain, 1_000_000n);
     const artist = chain.creator.address as Hex;
-    const now = BigInt(Math.floor(Date.now() / 1000));
+    // The chain's clock, not this process's: deadlines are checked against block.timestamp.
+    const now = (await chain.client.getBlock()).timestamp;
     const voucher = async (cumulativeAmount: bigint, deadline: bigint, signer = listener): Promise<SignedVoucher> => {
       const fields = { artist, sessionId: randomNonce(), cumulativeAmount, deadline };
       return { listener: listener.address, ...fields, signature: await signVoucher(signer, chain, fields) };
