@@ -84,8 +84,12 @@ function signedBy(signer, record) {
   return signer !== null && Buffer.compare(signer, record.subarray(0, 20)) === 0;
 }
 
-/** An EIP-712 digest builder for one struct type: `fill(struct)` writes its words after the typehash. */
-function createDigester(domainSeparator, type) {
+/**
+ * The EIP-712 digest of one packed record type: the struct's typehash, then its words, each copied from the record
+ * (`layout`: [record start, record end, struct offset], right-aligned in its 32-byte word), hashed under
+ * "\x19\x01" ‖ domainSeparator.
+ */
+function createDigester(domainSeparator, type, layout) {
   const { keccak256 } = loadNative();
   const prefix = Buffer.alloc(66);
   prefix[0] = 0x19;
@@ -93,13 +97,30 @@ function createDigester(domainSeparator, type) {
   prefix.set(domainSeparator, 2);
   const struct = Buffer.alloc(192);
   struct.set(keccak256(Buffer.from(type)), 0);
-  return (fill) => {
+  return (record) => {
     struct.fill(0, 32);
-    fill(struct);
+    for (const [from, to, at] of layout) struct.set(record.subarray(from, to), at);
     prefix.set(keccak256(struct), 34);
     return keccak256(prefix);
   };
 }
+
+// Record byte ranges → struct offsets: listener 20, trackId 32, startedAt 8 (uint64), durationSeconds 4 (uint32), nonce 32.
+const PLAY_LAYOUT = [
+  [0, 20, 44],
+  [20, 52, 64],
+  [52, 60, 120],
+  [60, 64, 156],
+  [64, 96, 160],
+];
+// listener 20, artist 20, sessionId 32, cumulativeAmount 32, deadline 8 (uint64).
+const VOUCHER_LAYOUT = [
+  [0, 20, 44],
+  [20, 40, 76],
+  [40, 72, 96],
+  [72, 104, 128],
+  [104, 112, 184],
+];
 
 /**
  * Checks packed plays against MusicNFT's EIP-712 domain. `domainSeparator` is the domain's 32-byte hash.
@@ -108,18 +129,9 @@ function createDigester(domainSeparator, type) {
  */
 export function createPlayChecker(domainSeparator) {
   const { keccak256 } = loadNative();
-  const digest = createDigester(domainSeparator, PLAY_TYPE);
-  const recover = createRecover();
-
   /** The EIP-712 digest of the play in `record` (a PLAY_RECORD_BYTES view). */
-  const digestOf = (record) =>
-    digest((struct) => {
-      struct.set(record.subarray(0, 20), 44);
-      struct.set(record.subarray(20, 52), 64);
-      struct.set(record.subarray(52, 60), 120);
-      struct.set(record.subarray(60, 64), 156);
-      struct.set(record.subarray(64, 96), 160);
-    });
+  const digestOf = createDigester(domainSeparator, PLAY_TYPE, PLAY_LAYOUT);
+  const recover = createRecover();
 
   /** Checks `count` records of `input` into `output` (CHECK_RESULT_BYTES each). */
   const checkRecords = (input, count, output) =>
@@ -139,18 +151,9 @@ export function createPlayChecker(domainSeparator) {
  * BeatStreamVault.hashVoucher, recovered by the rule `settle` applies.
  */
 export function createVoucherChecker(domainSeparator) {
-  const digest = createDigester(domainSeparator, VOUCHER_TYPE);
-  const recover = createRecover();
-
   /** The EIP-712 digest of the voucher in `record` (a VOUCHER_RECORD_BYTES view). */
-  const digestOf = (record) =>
-    digest((struct) => {
-      struct.set(record.subarray(0, 20), 44);
-      struct.set(record.subarray(20, 40), 76);
-      struct.set(record.subarray(40, 72), 96);
-      struct.set(record.subarray(72, 104), 128);
-      struct.set(record.subarray(104, 112), 184);
-    });
+  const digestOf = createDigester(domainSeparator, VOUCHER_TYPE, VOUCHER_LAYOUT);
+  const recover = createRecover();
 
   /** Checks `count` records of `input` into `output`: one byte each, 1 where the listener signed the voucher. */
   const checkRecords = (input, count, output) =>

@@ -84,6 +84,17 @@ export async function loadSettlement(db: Database, id: bigint): Promise<Settleme
 }
 
 /**
+ * The sessions a seal takes: an unsettled voucher, not carried by a settlement yet, and a deadline beyond `$1`
+ * (`sealHorizon`). The seal and the count that paces a cycle share it.
+ */
+const WAITING = `unsettled AND settling_id IS NULL AND deadline > $1`;
+
+/** Unix seconds a voucher's deadline must lie beyond to be sealed: the transaction might land up to the margin later. */
+function sealHorizon(ctx: SettlementContext): number {
+  return (ctx.now?.() ?? Math.floor(Date.now() / 1000)) + ctx.deadlineMarginSeconds;
+}
+
+/**
  * Seal: freezes the latest stored voucher of up to `maxVouchers` sessions that hold more than their last settled
  * voucher into a new settlement, sorted by artist (the vault writes an artist's earnings once per run), and marks
  * those sessions as carried by it — one statement, so a session is never in two unfinished settlements.
@@ -94,12 +105,9 @@ export async function loadSettlement(db: Database, id: bigint): Promise<Settleme
  * another process sealed meanwhile drops out when its lock is taken (`settling_id` is checked again then).
  */
 export async function sealSettlement(ctx: SettlementContext): Promise<bigint | undefined> {
-  const now = ctx.now?.() ?? Math.floor(Date.now() / 1000);
   const { rows } = await ctx.db.query<{ id: string }>(
     `WITH picked AS MATERIALIZED (
-            SELECT session_id FROM stream_sessions
-             WHERE unsettled AND settling_id IS NULL AND deadline > $1
-             ORDER BY artist, session_id LIMIT $2),
+            SELECT session_id FROM stream_sessions WHERE ${WAITING} ORDER BY artist, session_id LIMIT $2),
           locked AS MATERIALIZED (
             SELECT s.session_id, s.listener, s.artist, s.cumulative, s.deadline, s.signature FROM stream_sessions s
              WHERE s.session_id IN (SELECT session_id FROM picked) AND s.settling_id IS NULL
@@ -114,7 +122,7 @@ export async function sealSettlement(ctx: SettlementContext): Promise<bigint | u
             UPDATE stream_sessions s SET settling_id = settlement.id FROM settlement
              WHERE s.session_id IN (SELECT session_id FROM locked))
      SELECT id::text FROM settlement`,
-    [now + ctx.deadlineMarginSeconds, ctx.maxVouchers],
+    [sealHorizon(ctx), ctx.maxVouchers],
   );
   const id = rows[0]?.id;
   return id === undefined ? undefined : BigInt(id);
@@ -248,13 +256,9 @@ async function expectStatus(ctx: SettlementContext, id: bigint, status: Settleme
   return settlement;
 }
 
-/** Sessions a seal would take now (an unsettled voucher, not carried by a settlement, a deadline far enough ahead). */
+/** How many sessions a seal would take now (see WAITING). */
 async function sessionsToSettle(ctx: SettlementContext): Promise<number> {
-  const now = ctx.now?.() ?? Math.floor(Date.now() / 1000);
-  const { rows } = await ctx.db.query<{ n: string }>(
-    `SELECT count(*)::text AS n FROM stream_sessions WHERE unsettled AND settling_id IS NULL AND deadline > $1`,
-    [now + ctx.deadlineMarginSeconds],
-  );
+  const { rows } = await ctx.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM stream_sessions WHERE ${WAITING}`, [sealHorizon(ctx)]);
   return Number(rows[0]?.n ?? 0);
 }
 
