@@ -24,12 +24,13 @@ export type CreateVerifierPoolParameters = PlayDomainParameters & {
   vault?: Address;
 };
 
-export type SignedVoucher = { voucher: StreamVoucher; signature: Hex };
+/** A voucher and the signature to check against its listener. */
+export type VoucherToCheck = { voucher: StreamVoucher; signature: Hex };
 
 export type VerifierPool = PlaySignatureChecker & {
   readonly threads: number;
   /** Whether each voucher carries its listener's signature (BeatStreamVault's rule); needs `vault`. */
-  checkVouchers(vouchers: readonly SignedVoucher[]): Promise<boolean[]>;
+  checkVouchers(vouchers: readonly VoucherToCheck[]): Promise<boolean[]>;
   close(): Promise<void>;
 };
 

@@ -5,7 +5,7 @@ import type { SendLock } from "../chain/send-lock.js";
 import type { ChainWriter } from "../chain/writer.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
-import type { VerifierPool } from "../plays/verify-pool.js";
+import type { VerifierPool, VoucherToCheck } from "../plays/verify-pool.js";
 import { STREAM_ERROR_CODES } from "./errors.js";
 import { createListenerFundsCache, type ListenerFundsCache } from "./funds.js";
 import { createSessionManager, type SessionManager, type StreamRules } from "./sessions.js";
@@ -124,7 +124,7 @@ export function createStreamService({ config, db, vault, publicClient, walletCli
 /** Voucher signature checks on the signature-check threads, gathered per turn of the event loop into one message. */
 function batchedVoucherChecks(signatures: Pick<VerifierPool, "checkVouchers">) {
   // The group commit's gathering, reused: one check message in flight, the next gathering what arrives meanwhile.
-  const checks = createGroupCommit<{ voucher: StreamVoucher; signature: `0x${string}` }, boolean>({ write: (items) => signatures.checkVouchers(items), maxItems: 2_000 });
+  const checks = createGroupCommit<VoucherToCheck, boolean>({ write: (items) => signatures.checkVouchers(items), maxItems: 2_000 });
   return { verify: (voucher: StreamVoucher, signature: `0x${string}`) => checks.submit({ voucher, signature }) };
 }
 
