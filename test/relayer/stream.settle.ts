@@ -27,10 +27,10 @@ function instantVault() {
       byHash.set(hash, vouchers);
       return { hash, nonce: sent.length };
     },
-    transactionState: async (current) => ({ kind: "mined", receipt: { status: "success", blockNumber: 1n, hash: current.hash } }),
-    waitForReceipt: async (hash) => ({ status: "success", blockNumber: 1n, hash }),
-    async settledTotals(hash) {
-      return { totals: new Map((byHash.get(hash) ?? []).map((voucher) => [voucher.sessionId, voucher.cumulativeAmount])), gasUsed: 21_000n };
+    transactionState: async (current) => ({ kind: "mined", receipt: { status: "success", blockNumber: 1n, hash: current.hash, gasUsed: 21_000n, logs: [] } }),
+    waitForReceipt: async (hash) => ({ status: "success", blockNumber: 1n, hash, gasUsed: 21_000n, logs: [] }),
+    settledTotals(receipt) {
+      return { totals: new Map((byHash.get(receipt.hash) ?? []).map((voucher) => [voucher.sessionId, voucher.cumulativeAmount])), gasUsed: receipt.gasUsed };
     },
     settledAmount: async () => 0n,
   };

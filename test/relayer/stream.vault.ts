@@ -3,6 +3,7 @@ import { createPublicClient, createWalletClient, custom, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ChainRevertError } from "../../relayer/src/batcher/errors.js";
 import { createSendLock } from "../../relayer/src/chain/send-lock.js";
+import { createChainWriter } from "../../relayer/src/chain/writer.js";
 import { createVaultWriter, type SignedVoucher } from "../../relayer/src/stream/vault.js";
 import { RELAYER_KEY } from "./batcher.helpers.js";
 import { deployChain, newListener, randomNonce, type Chain } from "./core.helpers.js";
@@ -20,22 +21,12 @@ describe("stream vault writer (real BeatStreamVault)", function () {
     const { vault } = await streamAddresses(chain);
     const transport = custom(chain.connection.provider);
     const viemChain = testChain(chain.chainId);
-    return createVaultWriter({
-      publicClient: createPublicClient({ chain: viemChain, transport }),
-      walletClient: createWalletClient({ chain: viemChain, transport, account: privateKeyToAccount(RELAYER_KEY) }),
-      vault,
-      // Only submission is under test here: no receipt is waited for.
-      chainWriter: {
-        transactionState: async () => {
-          throw new Error("not used");
-        },
-        waitForReceipt: async () => {
-          throw new Error("not used");
-        },
-      },
-      sendLock: createSendLock(),
-      retry: { attempts: 1, backoffMs: 1 },
-    });
+    const publicClient = createPublicClient({ chain: viemChain, transport, pollingInterval: 20 });
+    const walletClient = createWalletClient({ chain: viemChain, transport, account: privateKeyToAccount(RELAYER_KEY) });
+    const retry = { attempts: 1, backoffMs: 1 };
+    // The relayer's own receipt handling; MusicNFT and the factory are never called here.
+    const chainWriter = createChainWriter({ publicClient, walletClient, musicNFT: { address: vault, startBlock: 0 }, creatorCoinFactory: vault, retry, pollingIntervalMs: 20 });
+    return createVaultWriter({ publicClient, walletClient, vault, chainWriter, sendLock: createSendLock(), retry });
   }
 
   it("names the voucher the vault refuses, by error and index, so settlement can take exactly that one out", async () => {
@@ -59,8 +50,16 @@ describe("stream vault writer (real BeatStreamVault)", function () {
       expect((caught as ChainRevertError).errorName).to.equal(errorName);
       expect((caught as ChainRevertError).args[0]).to.equal(1n);
     }
-    // The good one alone goes through.
+    // The good one alone goes through, and its receipt (fetched once, logs included) gives the vault's total.
     const sent = await vault.settle({ vouchers: [good] });
     expect(sent.hash).to.match(/^0x[0-9a-f]{64}$/);
+    const receipt = await vault.waitForReceipt(sent.hash);
+    expect(receipt.status).to.equal("success");
+    const { totals, gasUsed } = vault.settledTotals(receipt);
+    expect([...totals]).to.deep.equal([[good.sessionId.toLowerCase(), 10n]]);
+    expect(gasUsed).to.equal((await chain.client.getTransactionReceipt({ hash: sent.hash })).gasUsed);
+    const state = await vault.transactionState(sent);
+    expect(state.kind === "mined" && vault.settledTotals(state.receipt).totals).to.deep.equal(totals);
+    expect(await vault.settledAmount(good)).to.equal(10n);
   });
 });

@@ -229,7 +229,7 @@ async function recogniseCommitted(ctx: BatcherContext, batch: BatchRecord): Prom
   if (chainRoot !== batch.root) throw new BatchConflictError(batch.id, batch.root, chainRoot);
   const commit = await ctx.writer.findCommit(batch.id);
   if (commit === undefined) throw new BatchStateError(`batch ${batch.id} has a root on chain but no PlaysCommitted log`);
-  await markCommitted(ctx, batch, { status: "success", ...commit });
+  await markCommitted(ctx, batch, commit);
   return true;
 }
 
@@ -237,7 +237,7 @@ async function recogniseCommitted(ctx: BatcherContext, batch: BatchRecord): Prom
  * Marks the batch committed and records, in the same transaction, every creator milestone it crossed: a crash after
  * this point cannot forget a milestone, and one before it recomputes the same ones.
  */
-async function markCommitted(ctx: BatcherContext, batch: BatchRecord, receipt: MinedReceipt): Promise<void> {
+async function markCommitted(ctx: BatcherContext, batch: BatchRecord, receipt: Pick<MinedReceipt, "hash" | "blockNumber">): Promise<void> {
   const milestones = await crossedMilestones(ctx, batch, receipt.blockNumber);
   await ctx.db.transaction(async (tx) => {
     await tx.query(

@@ -46,7 +46,15 @@ export const factoryWriteAbi = parseAbi([
 /** A transaction as the database records it: enough to find it again, or to resend it in its place. */
 export type SentTransaction = { hash: Hex; nonce: number };
 
-export type MinedReceipt = { status: "success" | "reverted"; blockNumber: bigint; hash: Hex };
+/** A log as a receipt carries it. */
+export type ReceiptLog = { address: Address; data: Hex; topics: readonly Hex[] };
+
+/** A mined transaction's receipt: what the batcher and settlement read from it (the logs, so no one fetches it twice). */
+export type MinedReceipt = { status: "success" | "reverted"; blockNumber: bigint; hash: Hex; gasUsed: bigint; logs: readonly ReceiptLog[] };
+
+function minedReceipt(receipt: { status: "success" | "reverted"; blockNumber: bigint; gasUsed: bigint; logs: readonly ReceiptLog[] }, hash: Hex): MinedReceipt {
+  return { status: receipt.status, blockNumber: receipt.blockNumber, hash, gasUsed: receipt.gasUsed, logs: receipt.logs.map(({ address, data, topics }) => ({ address, data, topics })) };
+}
 
 /**
  * Where a recorded transaction stands. `dropped` means no node knows it any more: `nonceFree` says whether its
@@ -217,7 +225,7 @@ export function createChainWriter({
           throw error;
         }
       });
-      if (receipt !== undefined) return { kind: "mined", receipt: { status: receipt.status, blockNumber: receipt.blockNumber, hash } };
+      if (receipt !== undefined) return { kind: "mined", receipt: minedReceipt(receipt, hash) };
       const known = await withRetry("getTransaction", async () => {
         try {
           await publicClient.getTransaction({ hash });
@@ -243,7 +251,7 @@ export function createChainWriter({
           throw error;
         }
       });
-      return { status: receipt.status, blockNumber: receipt.blockNumber, hash };
+      return minedReceipt(receipt, hash);
     },
   };
 }

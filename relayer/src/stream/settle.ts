@@ -217,7 +217,7 @@ export async function confirmSettlement(ctx: SettlementContext, id: bigint): Pro
  * nothing in this transaction (already settled by an earlier send, or an empty balance) from `settledAmount`.
  */
 async function markSettled(ctx: SettlementContext, settlement: SettlementRecord, receipt: MinedReceipt): Promise<void> {
-  const { totals, gasUsed } = await ctx.writer.settledTotals(receipt.hash);
+  const { totals, gasUsed } = ctx.writer.settledTotals(receipt);
   const settled = new Map<Hex, bigint>();
   for (const voucher of settlement.vouchers) {
     settled.set(voucher.sessionId, totals.get(voucher.sessionId) ?? (await ctx.writer.settledAmount(voucher)));
