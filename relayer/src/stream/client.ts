@@ -65,6 +65,8 @@ export type CreateStreamClientParameters = {
   reconnect?: { attempts?: number; backoffMs?: number };
   WebSocket?: WebSocketConstructor;
   now?: () => number;
+  /** A number in [0, 1) that places the first voucher after each (re)open (default Math.random; see `payEvery`). */
+  random?: () => number;
 };
 
 export type StreamClient = {
@@ -88,7 +90,7 @@ export type StreamClient = {
 };
 
 export function createStreamClient(parameters: CreateStreamClientParameters): StreamClient {
-  const { url, account, chainId, vault, ratePerSecond, voucherTtlSeconds = 86_400, maxAmount, now = Date.now } = parameters;
+  const { url, account, chainId, vault, ratePerSecond, voucherTtlSeconds = 86_400, maxAmount, now = Date.now, random = Math.random } = parameters;
   const WebSocketImpl: WebSocketConstructor | undefined = parameters.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (WebSocketImpl === undefined) throw new Error("no WebSocket implementation: pass one (e.g. `ws`'s WebSocket)");
   const attempts = parameters.reconnect?.attempts ?? 10;
@@ -109,7 +111,7 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
   /** Billing restarts at each (re)open from what the relayer acknowledged: time spent disconnected is not heard. */
   let baseAt = 0;
   let baseAmount = 0n;
-  let timer: ReturnType<typeof setInterval> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let stopping = false;
   let finished: ClosedFrame | undefined;
   let failures = 0;
@@ -152,6 +154,26 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
     return acked;
   };
 
+  const stopPaying = () => {
+    clearTimeout(timer);
+    clearInterval(timer);
+    timer = undefined;
+  };
+
+  /**
+   * Pays every `periodMs`, the first time after a random part of a period (between a half and a whole): clients that
+   * open or reconnect together — every listener of a relayer that just restarted — would otherwise pay in lockstep,
+   * and the relayer would take all their vouchers in the same instant, period after period.
+   */
+  const payEvery = (periodMs: number) => {
+    stopPaying();
+    const pay = () => void sendVoucher().catch(() => undefined);
+    timer = setTimeout(() => {
+      timer = setInterval(pay, periodMs);
+      pay();
+    }, periodMs * (0.5 + random() / 2));
+  };
+
   const failAcks = (error: Error) => {
     for (const waiter of acks.values()) waiter.reject(error);
     acks.clear();
@@ -160,7 +182,7 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
   const finish = (frame: ClosedFrame) => {
     if (finished !== undefined) return;
     finished = frame;
-    clearInterval(timer);
+    stopPaying();
     failAcks(new Error(`session closed: ${frame.reason}`));
     openWaiter?.reject(new Error(`session closed: ${frame.reason}`));
     emit("closed", frame);
@@ -180,10 +202,7 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
         baseAt = now();
         baseAmount = spent;
         failures = 0;
-        clearInterval(timer);
-        timer = setInterval(() => {
-          sendVoucher().catch(() => undefined);
-        }, o.voucherIntervalSeconds * 1000);
+        payEvery(o.voucherIntervalSeconds * 1000);
         openWaiter?.resolve(o);
         openWaiter = undefined;
         emit("opened", o);
@@ -253,7 +272,7 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
       if (socket !== ws) return;
       socket = undefined;
       opened = undefined;
-      clearInterval(timer);
+      stopPaying();
       failAcks(new Error("connection lost"));
       if (finished !== undefined) return;
       if (stopping) {
@@ -285,10 +304,10 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
     async stop() {
       if (finished !== undefined) return finished;
       stopping = true;
-      clearInterval(timer);
+      stopPaying();
       await sendVoucher().catch(() => undefined);
       await Promise.allSettled([...inFlight]);
-      clearInterval(timer);
+      stopPaying();
       if (socket !== undefined && socket.readyState === OPEN) socket.send(JSON.stringify({ type: "close" }));
       else {
         // Between connections: no reconnect follows, and the relayer ends the session when it falls silent.
