@@ -122,7 +122,7 @@ type LoadResult = {
   loadCpuPercent: number;
   sessions: { sessionId: Hex | null; listener: Address; spent: string; clean: boolean }[];
 };
-type RunResult = LoadResult & { serverCpuPercent: number; serverAckP50Ms: number; serverAckP99Ms: number; mismatches: number; clean: boolean };
+type RunResult = LoadResult & { serverCpuPercent: number; chainCpuPercent: number; serverAckP50Ms: number; serverAckP99Ms: number; mismatches: number; clean: boolean };
 
 async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undefined): Promise<RunResult> {
   const dir = await mkdtemp(join(tmpdir(), "bench-stream-"));
@@ -174,6 +174,7 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
     resultFile: join(dir, "load-result.json"),
   };
   const serverCpuAt: { start?: number; end?: number } = {};
+  const chainCpuAt: { start?: NodeJS.CpuUsage; end?: NodeJS.CpuUsage } = {};
   const histogramAt: { start?: Promise<Map<string, number>>; end?: Promise<Map<string, number>> } = {};
   const loader = spawn(process.execPath, ["--import", "tsx", "bench/stream/load.ts"], { env: { ...process.env, BENCH_STREAM: JSON.stringify(input) }, stdio: ["ignore", "pipe", "inherit"] });
   const load = await new Promise<LoadResult>((resolve, reject) => {
@@ -184,10 +185,12 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
         log(line);
         if (line.includes("measuring for")) {
           serverCpuAt.start = server.cpuMs();
+          chainCpuAt.start = process.cpuUsage();
           histogramAt.start = scrapeAckHistogram(url);
         }
         if (line.includes("stopping")) {
           serverCpuAt.end = server.cpuMs();
+          chainCpuAt.end = process.cpuUsage(chainCpuAt.start);
           histogramAt.end = scrapeAckHistogram(url);
         }
       }
@@ -196,6 +199,8 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
   const serverAck = await serverAckQuantiles(histogramAt.start, histogramAt.end);
   log(`${store}: server-side ack (arrival to ack, from /metrics buckets over the window): p50 ≤ ${serverAck.p50Ms} ms, p99 ≤ ${serverAck.p99Ms} ms`);
   const serverCpuPercent = serverCpuAt.start !== undefined && serverCpuAt.end !== undefined ? ((serverCpuAt.end - serverCpuAt.start) / 1000 / MEASURE_SECONDS) * 100 : Number.NaN;
+  const chainCpuPercent = chainCpuAt.end === undefined ? Number.NaN : ((chainCpuAt.end.user + chainCpuAt.end.system) / 1e6 / MEASURE_SECONDS) * 100;
+  log(`${store}: CPU over the window (% of one core): relayer ${round(serverCpuPercent)}, load generator ${round(load.loadCpuPercent)}, chain ${round(chainCpuPercent)}`);
 
   // Settle everything, then every listener's vault balance must have dropped by exactly what its sessions were acknowledged.
   const flush = await fetch(`${url}/v1/admin/settlements/flush`, { method: "POST", headers: { authorization: `Bearer ${OPERATOR_KEY}` } });
@@ -213,7 +218,7 @@ async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undef
   await server.stop();
   await rm(dir, { recursive: true, force: true });
   const clean = load.errors === 0 && mismatches === 0 && load.opened === SESSIONS;
-  return { ...load, serverCpuPercent, serverAckP50Ms: serverAck.p50Ms, serverAckP99Ms: serverAck.p99Ms, mismatches, clean };
+  return { ...load, serverCpuPercent, chainCpuPercent, serverAckP50Ms: serverAck.p50Ms, serverAckP99Ms: serverAck.p99Ms, mismatches, clean };
 }
 
 
@@ -247,6 +252,7 @@ const results = {
     voucherIntervalSeconds: 5,
     measureSeconds: MEASURE_SECONDS,
     loadGeneratorCpuPercent: round(pglite.loadCpuPercent),
+    chainCpuPercent: round(pglite.chainCpuPercent),
     errors: { pglite: pglite.errorCodes, ...(postgres === undefined ? {} : { postgres: postgres.errorCodes }) },
     vaultMismatches: pglite.mismatches + (postgres?.mismatches ?? 0),
     gas: "settleGasPerVoucher: receipt gasUsed / vouchers, 21,000 base included; first settlement of each session (a new storage slot); .repeat: a later voucher of the same sessions",
