@@ -53,7 +53,7 @@ export type ReceiptLog = { address: Address; data: Hex; topics: readonly Hex[] }
 export type MinedReceipt = { status: "success" | "reverted"; blockNumber: bigint; hash: Hex; gasUsed: bigint; logs: readonly ReceiptLog[] };
 
 function minedReceipt(receipt: { status: "success" | "reverted"; blockNumber: bigint; gasUsed: bigint; logs: readonly ReceiptLog[] }, hash: Hex): MinedReceipt {
-  return { status: receipt.status, blockNumber: receipt.blockNumber, hash, gasUsed: receipt.gasUsed, logs: receipt.logs.map(({ address, data, topics }) => ({ address, data, topics })) };
+  return { status: receipt.status, blockNumber: receipt.blockNumber, hash, gasUsed: receipt.gasUsed, logs: receipt.logs };
 }
 
 /**

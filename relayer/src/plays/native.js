@@ -85,18 +85,25 @@ function signedBy(signer, record) {
 }
 
 /**
- * The EIP-712 digest of one packed record type: the struct's typehash, then its words, each copied from the record
- * (`layout`: [record start, record end, struct offset], right-aligned in its 32-byte word), hashed under
- * "\x19\x01" ‖ domainSeparator.
+ * The EIP-712 digest of one packed record type: the struct's typehash, then one 32-byte word per field, each field
+ * copied from the record (where the fields lie back to back, `fieldBytes` long each) right-aligned in its word,
+ * hashed under "\x19\x01" ‖ domainSeparator.
  */
-function createDigester(domainSeparator, type, layout) {
+function createDigester(domainSeparator, type, fieldBytes) {
   const { keccak256 } = loadNative();
   const prefix = Buffer.alloc(66);
   prefix[0] = 0x19;
   prefix[1] = 0x01;
   prefix.set(domainSeparator, 2);
-  const struct = Buffer.alloc(192);
+  const struct = Buffer.alloc(32 * (1 + fieldBytes.length));
   struct.set(keccak256(Buffer.from(type)), 0);
+  // [record start, record end, struct offset] per field.
+  const layout = [];
+  let from = 0;
+  fieldBytes.forEach((bytes, index) => {
+    layout.push([from, from + bytes, 32 * (index + 2) - bytes]);
+    from += bytes;
+  });
   return (record) => {
     struct.fill(0, 32);
     for (const [from, to, at] of layout) struct.set(record.subarray(from, to), at);
@@ -105,22 +112,10 @@ function createDigester(domainSeparator, type, layout) {
   };
 }
 
-// Record byte ranges → struct offsets: listener 20, trackId 32, startedAt 8 (uint64), durationSeconds 4 (uint32), nonce 32.
-const PLAY_LAYOUT = [
-  [0, 20, 44],
-  [20, 52, 64],
-  [52, 60, 120],
-  [60, 64, 156],
-  [64, 96, 160],
-];
-// listener 20, artist 20, sessionId 32, cumulativeAmount 32, deadline 8 (uint64).
-const VOUCHER_LAYOUT = [
-  [0, 20, 44],
-  [20, 40, 76],
-  [40, 72, 96],
-  [72, 104, 128],
-  [104, 112, 184],
-];
+// Field sizes in record order. Play: listener, trackId, startedAt (uint64), durationSeconds (uint32), nonce.
+const PLAY_FIELD_BYTES = [20, 32, 8, 4, 32];
+// Voucher: listener, artist, sessionId, cumulativeAmount, deadline (uint64).
+const VOUCHER_FIELD_BYTES = [20, 20, 32, 32, 8];
 
 /**
  * Checks packed plays against MusicNFT's EIP-712 domain. `domainSeparator` is the domain's 32-byte hash.
@@ -130,7 +125,7 @@ const VOUCHER_LAYOUT = [
 export function createPlayChecker(domainSeparator) {
   const { keccak256 } = loadNative();
   /** The EIP-712 digest of the play in `record` (a PLAY_RECORD_BYTES view). */
-  const digestOf = createDigester(domainSeparator, PLAY_TYPE, PLAY_LAYOUT);
+  const digestOf = createDigester(domainSeparator, PLAY_TYPE, PLAY_FIELD_BYTES);
   const recover = createRecover();
 
   /** Checks `count` records of `input` into `output` (CHECK_RESULT_BYTES each). */
@@ -152,7 +147,7 @@ export function createPlayChecker(domainSeparator) {
  */
 export function createVoucherChecker(domainSeparator) {
   /** The EIP-712 digest of the voucher in `record` (a VOUCHER_RECORD_BYTES view). */
-  const digestOf = createDigester(domainSeparator, VOUCHER_TYPE, VOUCHER_LAYOUT);
+  const digestOf = createDigester(domainSeparator, VOUCHER_TYPE, VOUCHER_FIELD_BYTES);
   const recover = createRecover();
 
   /** Checks `count` records of `input` into `output`: one byte each, 1 where the listener signed the voucher. */

@@ -154,11 +154,8 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
     return acked;
   };
 
-  const stopPaying = () => {
-    clearTimeout(timer);
-    clearInterval(timer);
-    timer = undefined;
-  };
+  // clearTimeout also clears an interval (browsers and Node keep one list of timers).
+  const stopPaying = () => clearTimeout(timer);
 
   /**
    * Pays every `periodMs`, the first time after a random part of a period (between a half and a whole): clients that

@@ -23,9 +23,8 @@ export type CreateGroupCommitParameters<Item, Result> = {
  * next one. An idle system writes each item at once; a busy one writes one multi-row statement per round trip, so
  * the statement rate stays flat however many sessions send vouchers.
  *
- * Each statement waits for one pass of the event loop (setImmediate) before it takes the queue: PGlite runs a
- * statement synchronously on this thread, so no socket is read while it runs, and without that pass every
- * statement would carry the one item that started it. After the pass, everything the sockets delivered meanwhile
+ * Each statement waits for one pass of the event loop (setImmediate) before it takes the queue: without that pass
+ * every statement would carry the one item that started it. After the pass, everything the sockets delivered meanwhile
  * goes out together; an idle process pays only the pass itself.
  */
 export function createGroupCommit<Item, Result>({ write, maxItems = 5_000, minIntervalMs = 0 }: CreateGroupCommitParameters<Item, Result>): GroupCommit<Item, Result> {
