@@ -41,7 +41,7 @@ const SECTIONS: Section[] = [
     title: "Pay-per-second streaming",
     command: "npm run bench:stream",
     about: "Real WebSocket sessions on 127.0.0.1, one voucher per session every 5 s; settle gas per voucher on the Hardhat network.",
-    targets: { concurrentSessions: { op: "≥", value: 10_000 }, voucherAckP99Ms: { op: "<", value: 50 } },
+    targets: { concurrentSessions: { op: "≥", value: 10_000 }, voucherAckP99Ms: { op: "<", value: 50 }, sessionsWithinAckTarget: { op: "≥", value: 10_000 } },
   },
   {
     file: "indexer",
