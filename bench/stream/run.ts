@@ -282,7 +282,11 @@ const results = {
     sweep: SWEEP,
     loadGeneratorCpuPercent: round(pglite.loadCpuPercent),
     chainCpuPercent: round(pglite.chainCpuPercent),
-    errors: { pglite: pglite.errorCodes, ...(postgres === undefined ? {} : { postgres: postgres.errorCodes }) },
+    errors: {
+      pglite: pglite.errorCodes,
+      ...(postgres === undefined ? {} : { postgres: postgres.errorCodes }),
+      ...Object.fromEntries(sweep.map((run) => [`pglite.${run.sessionCount}`, run.errorCodes])),
+    },
     vaultMismatches: [pglite, postgres, ...sweep].reduce((sum, run) => sum + (run?.mismatches ?? 0), 0),
     gas: "settleGasPerVoucher: receipt gasUsed / vouchers, 21,000 base included; first settlement of each session (a new storage slot); .repeat: a later voucher of the same sessions",
     note: "relayer, load generator and chain are separate processes sharing the machine (and other jobs: see the load average); ack latency is signature to ack as the client sees it",
