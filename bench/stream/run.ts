@@ -1,8 +1,8 @@
 /**
  * Streaming benchmark: how many pay-per-second sessions one relayer process sustains on this machine, each paying a
  * signed voucher every 5 s (the default; each client at its own random phase, so vouchers arrive spread out as from
- * independent listeners, not in the clumps of sessions opened together), with no error, and how fast a voucher is acknowledged (checked, stored
- * durably in the default embedded store, answered) — end to end over real WebSockets on 127.0.0.1. Then what
+ * independent listeners, not in the clumps of sessions opened together), with no error, and how fast a voucher is
+ * acknowledged (checked, stored durably in the default embedded store, answered) — end to end over real WebSockets on 127.0.0.1. Then what
  * `BeatStreamVault.settle` costs per voucher at 1 and at 100 vouchers per call.
  *
  *   npm run bench:stream   → prints a table, writes bench/results/stream.json
@@ -15,8 +15,8 @@
  * settled and the vault's balances are checked against what the clients were acknowledged. The same again on
  * PostgreSQL (figures with a `.postgres` suffix) when TEST_DATABASE_URL or DATABASE_URL is set.
  *
- * Environment: BENCH_STREAM_SESSIONS (default 10000), BENCH_STREAM_MEASURE_SECONDS (default 60), BENCH_STREAM_SWEEP (session
- * counts, comma-separated, e.g. `2500,5000,7500`: one more PGlite run at each, after the others, for the ack latency
+ * Environment: BENCH_STREAM_SESSIONS (default 10000), BENCH_STREAM_MEASURE_SECONDS (default 60), BENCH_STREAM_SWEEP
+ * (session counts, comma-separated, e.g. `2500,5000,7500`: one more PGlite run at each, after the others, for the ack latency
  * at a lighter load and `sessionsWithinAckTarget`, the most sessions of any run that were clean with p99 < 50 ms).
  */
 import { spawn } from "node:child_process";
@@ -245,10 +245,16 @@ for (const sessions of SWEEP) {
   sweep.push(await runOn("PGlite", undefined, sessions));
 }
 rpc.server.close();
+/** Every run, named for the log. */
+const runs: [string, RunResult][] = [
+  ["PGlite", pglite],
+  ...(postgres === undefined ? [] : [["PostgreSQL", postgres] as [string, RunResult]]),
+  ...sweep.map((run) => [`PGlite at ${run.sessionCount} sessions`, run] as [string, RunResult]),
+];
 
 // ── Report ──────────────────────────────────────────────────────────────────────────────────────
 const sustained = (run: RunResult) => (run.clean ? run.sessionCount : run.sessions.filter((session) => session.clean).length);
-const withinTarget = [pglite, ...(postgres === undefined ? [] : [postgres]), ...sweep].filter((run) => run.clean && run.ackP99Ms < ACK_P99_TARGET_MS);
+const withinTarget = runs.filter(([, run]) => run.clean && run.ackP99Ms < ACK_P99_TARGET_MS).map(([, run]) => run.sessionCount);
 const figures = (suffix: string, run: RunResult) => ({
   [`concurrentSessions${suffix}`]: sustained(run),
   [`voucherAckP99Ms${suffix}`]: round(run.ackP99Ms, 1),
@@ -271,7 +277,7 @@ const results = {
       [`sweep.${run.sessionCount}.serverCpuPercent`, round(run.serverCpuPercent)],
     ]),
   ),
-  sessionsWithinAckTarget: Math.max(0, ...withinTarget.map((run) => run.sessionCount)),
+  sessionsWithinAckTarget: Math.max(0, ...withinTarget),
   conditions: {
     ...machine,
     loadAverage1mAtEnd: round(loadavg()[0] ?? 0, 2),
@@ -287,7 +293,7 @@ const results = {
       ...(postgres === undefined ? {} : { postgres: postgres.errorCodes }),
       ...Object.fromEntries(sweep.map((run) => [`pglite.${run.sessionCount}`, run.errorCodes])),
     },
-    vaultMismatches: [pglite, postgres, ...sweep].reduce((sum, run) => sum + (run?.mismatches ?? 0), 0),
+    vaultMismatches: runs.reduce((sum, [, run]) => sum + run.mismatches, 0),
     gas: "settleGasPerVoucher: receipt gasUsed / vouchers, 21,000 base included; first settlement of each session (a new storage slot); .repeat: a later voucher of the same sessions",
     note: "relayer, load generator and chain are separate processes sharing the machine (and other jobs: see the load average); ack latency is signature to ack as the client sees it",
   },
@@ -309,8 +315,8 @@ console.table({
   [`most sessions with ack p99 < ${ACK_P99_TARGET_MS} ms`]: { PGlite: results.sessionsWithinAckTarget, PostgreSQL: "", target: "≥ 10,000" },
 });
 log("wrote bench/results/stream.json");
-for (const [name, run] of [["PGlite", pglite], ["PostgreSQL", postgres], ...sweep.map((run) => [`PGlite at ${run.sessionCount} sessions`, run] as const)] as const) {
-  if (run !== undefined && !run.clean) {
+for (const [name, run] of runs) {
+  if (!run.clean) {
     log(`${name} NOT CLEAN: ${run.errors} error(s) ${JSON.stringify(run.errorCodes)}, ${run.mismatches} vault mismatch(es), ${run.opened}/${run.sessionCount} opened`);
     process.exitCode = 1;
   }
