@@ -8,23 +8,41 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ShortString, ShortStrings} from "@openzeppelin/contracts/utils/ShortStrings.sol";
 import {ICreatorCoin} from "./interfaces/ICreatorCoin.sol";
 import {IMusicDEXHolderFees} from "./interfaces/IMusicDEXHolderFees.sol";
+import {PackedRevenue} from "./libraries/PackedRevenue.sol";
 import {RevenueMath} from "./libraries/RevenueMath.sol";
 
 /// @title CreatorCoin
 /// @notice A creator's fixed-supply ERC-20 with permit, linear vesting of the creator's allocation, and
-/// O(1) revenue sharing: each deposit raises a per-coin accumulator, and every holder is settled against it
-/// in the same storage slot that holds its balance, so transfers cost little more than plain ERC-20 ones.
-/// The coin is both the revenue accounting and its custody: it holds its own holders' USDC, so each coin's
-/// revenue is segregated from every other coin's, and deposits and claims made on the coin itself touch
-/// no other contract but USDC.
+/// O(1) time-fair revenue sharing. The coin is both the revenue accounting and its custody: it holds its own
+/// holders' USDC, so each coin's revenue is segregated from every other coin's.
+///
+/// Revenue timing. A deposit (or a trade's holder fee) is not credited at once: it joins the coin's locked
+/// revenue, which unlocks continuously, and what unlocks is spread over the eligible supply through a per-coin
+/// accumulator that every holder is settled against in the slot that holds its balance. Over `elapsed`
+/// seconds, locked · elapsed / (elapsed + REVENUE_UNLOCK_TIME) unlocks (RevenueMath.unlocked). This is
+/// Yearn-style profit unlocking rather than a StakingRewards reward rate, with the unlock curve made
+/// hyperbolic rather than linear: its whole state (locked amount, last update) fits beside the accumulator and
+/// the eligible supply in the one slot that every transfer, deposit and claim already reads, which keeps them
+/// within their gas budgets (a rate and a period end would cost a second slot on each). The property that
+/// matters holds exactly as for a linear unlock over REVENUE_UNLOCK_TIME: in any h seconds at most
+/// locked · h / REVENUE_UNLOCK_TIME unlocks, so a holder earns at most its share of the eligible supply times
+/// that: a round trip around a deposit earns what its hold time earns, not the deposit.
+///
+/// Who owns revenue. The whole supply is eligible except accounts governance excludes (through the
+/// distributor), so revenue never waits for a first buyer: the share of the coins in the DEX market (its
+/// unsold reserve) joins that market's real USDC reserve at the next trade (syncMarket), lifting the price for
+/// every holder; the share of the vesting escrow follows the creator: each releaseVested pays it to the creator
+/// together with the coins.
 /// @dev Deployed once by the factory as the implementation; every coin is a clone of it (immutables live in
 /// the implementation's code, so every clone shares FACTORY, DEX, DISTRIBUTOR and USDC).
 /// Invariants: Σ balances = totalSupply, fixed at initialize (nothing mints or burns after it);
-/// eligibleSupply = Σ balances of accounts not excluded; Σ (owed + pending) of all holders ≤ revenue accrued
-/// − undistributedRevenue (holder shares round down, see RevenueMath); USDC held + the DEX's holderFees of
-/// this coin ≥ Σ (owed + pending) + undistributedRevenue (every deposit follows the USDC it accounts for,
-/// every trade's holder fee is added to the DEX's holderFees as it is accrued here, a release moves USDC
-/// from there to here, and every claim pays exactly what the holder stopped being owed).
+/// eligibleUnits · 1e9 ≥ Σ balances of accounts not excluded; Σ (owed + pending) of all holders ≤ revenue
+/// received − locked (holder shares round down, see RevenueMath); USDC held + the DEX's holderFees of
+/// this coin ≥ Σ (owed + pending) + locked (every deposit follows the USDC it accounts for, every trade's
+/// holder fee is added to the DEX's holderFees as it is locked here, the market's own revenue is paid out of
+/// those holderFees or sent to the DEX, a release moves USDC from there to here, and every claim pays exactly
+/// what the holder stopped being owed). The accumulator seen by any holder never decreases: views and
+/// transfers bring it forward in memory with the same monotone function that a stored update applies.
 contract CreatorCoin is ERC20Permit, ICreatorCoin {
     using SafeERC20 for IERC20;
     using ShortStrings for string;
@@ -36,13 +54,6 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
         uint96 balance;
         uint96 revenueSnapshot;
         uint64 owed;
-    }
-
-    /// @dev One slot per coin. carry = USDC received but not yet spread (no eligible holders, or rounding).
-    struct RevenueState {
-        uint96 revenuePerToken;
-        uint96 eligibleSupply;
-        uint64 carry;
     }
 
     /// @dev Set once at initialize; launchedAt == 0 means not initialized.
@@ -60,11 +71,15 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
 
     /// @dev Snapshot sentinel of excluded accounts; the accumulator is kept strictly below it.
     uint96 private constant EXCLUDED = type(uint96).max;
-    uint256 private constant MAX_ACCUMULATOR = EXCLUDED - 1;
 
-    /// @notice Below this eligible supply (one whole coin) deposits are carried, so that a dust holder
-    /// cannot capture a whole deposit and the accumulator's precision holds.
+    /// @notice Below this eligible supply (one whole coin, reachable only if governance excludes nearly every
+    /// holder) unlocked revenue goes to the market's reserve instead of the accumulator, whose precision needs it.
     uint256 public constant MIN_ELIGIBLE_SUPPLY = 1e18;
+    /// @notice Time scale of revenue unlocking: in any h seconds at most locked · h / REVENUE_UNLOCK_TIME of
+    /// the locked revenue unlocks (half of it unlocks in this time when nothing touches the coin). A week,
+    /// like StakingRewards' default period: long enough that holding around a deposit pays only its hold
+    /// time, short enough that holders see a deposit within days.
+    uint256 public constant REVENUE_UNLOCK_TIME = 7 days;
 
     /// @notice The factory: the only caller of initialize.
     address public immutable FACTORY;
@@ -80,7 +95,9 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
     ShortString private _coinSymbol;
     Launch private _launch;
     Supply private _supply;
-    RevenueState private _revenue;
+    /// @dev One word read by every transfer, deposit and claim: accumulator, eligible supply in UNITs (rounded
+    /// up), time of the last stored update, locked revenue (PackedRevenue).
+    uint256 private _revenue;
     uint256 private _released;
     mapping(address holder => Account) private _accounts;
 
@@ -115,9 +132,12 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
         _launch = Launch(creator_, uint64(block.timestamp));
         // Both amounts are ≤ supply, which fits 96 bits.
         _supply = Supply(supply, uint96(creatorAmount), vestingDuration_);
-        // The sentinel is written with the balance: one slot write each, and eligibleSupply stays 0.
-        _accounts[DEX] = Account(uint96(marketAmount), EXCLUDED, 0);
-        _accounts[address(this)] = Account(uint96(creatorAmount), EXCLUDED, 0);
+        // The market and the escrow earn like any holder (their revenue has owners, see the header), so the
+        // whole supply is eligible from the start.
+        _accounts[DEX] = Account(uint96(marketAmount), 0, 0);
+        _accounts[address(this)] = Account(uint96(creatorAmount), 0, 0);
+        // supply < 2^96, so its UNIT count fits 64 bits; the timestamp fits 32 bits until 2106.
+        _revenue = PackedRevenue.pack(0, _ceilUnits(supply), block.timestamp, 0);
         emit Transfer(address(0), DEX, marketAmount);
         emit Transfer(address(0), address(this), creatorAmount);
     }
@@ -144,8 +164,23 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
 
     /// @inheritdoc ICreatorCoin
     function accrueMarketFees(uint256 amount) external {
-        if (msg.sender != DEX) revert CreatorCoinUnauthorized(msg.sender);
+        _onlyDex();
         _accrue(msg.sender, amount);
+    }
+
+    /// @inheritdoc ICreatorCoin
+    function syncMarket(uint256 holderFee, uint256 heldForCoin) external returns (uint256 marketRevenue) {
+        _onlyDex();
+        (uint256 state, uint256 toMarket) = _unlock(_revenue);
+        _revenue = PackedRevenue.withLocked(state, _toUint64(PackedRevenue.locked(state) + holderFee));
+        Account memory market = _accounts[DEX];
+        _settle(market, PackedRevenue.accumulator(state));
+        marketRevenue = market.owed + toMarket;
+        market.owed = 0;
+        _accounts[DEX] = market;
+        if (holderFee != 0) emit RevenueDeposited(DEX, holderFee);
+        // The DEX pays its own revenue out of the holder fees it holds for this coin; only the excess moves.
+        if (marketRevenue > heldForCoin) USDC.safeTransfer(DEX, marketRevenue - heldForCoin);
     }
 
     /// @inheritdoc ICreatorCoin
@@ -160,19 +195,17 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
         if (account == DEX || account == address(this)) revert CreatorCoinFixedExclusion(account);
         Account memory holder = _accounts[account];
         if ((holder.revenueSnapshot == EXCLUDED) == excluded) return;
-        RevenueState memory state = _revenue;
+        (uint256 state, uint256 toMarket) = _unlock(_revenue);
         if (excluded) {
-            _settle(holder, state.revenuePerToken);
+            _settle(holder, PackedRevenue.accumulator(state));
             holder.revenueSnapshot = EXCLUDED;
-            // The holder's balance is part of the eligible supply it is leaving.
-            state.eligibleSupply -= holder.balance;
         } else {
-            holder.revenueSnapshot = state.revenuePerToken;
-            // Σ balances < 2^96, so the eligible part fits.
-            state.eligibleSupply += holder.balance;
+            // The accumulator fits 96 bits (PackedRevenue).
+            holder.revenueSnapshot = uint96(PackedRevenue.accumulator(state));
         }
         _accounts[account] = holder;
-        _revenue = state;
+        _revenue = _moveEligible(state, holder.balance, !excluded);
+        _payMarket(toMarket);
     }
 
     /// @inheritdoc ICreatorCoin
@@ -182,6 +215,18 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
         _released += amount;
         address beneficiary = _launch.creator;
         _transfer(address(this), beneficiary, amount);
+        // The escrow's revenue follows the creator: the transfer settled the escrow, so what it earned moves
+        // to the creator's account, claimable like any revenue.
+        Account storage escrow = _accounts[address(this)];
+        uint256 earned = escrow.owed;
+        if (earned != 0) {
+            escrow.owed = 0;
+            Account storage creatorAccount = _accounts[beneficiary];
+            creatorAccount.owed = _toUint64(creatorAccount.owed + earned);
+        }
+        // Released coins enter circulation without having been bought: the market prices sells so that they
+        // are backed (IMusicDEX.recordCreatorRelease).
+        IMusicDEXHolderFees(DEX).recordCreatorRelease(amount);
         emit VestingReleased(beneficiary, amount);
     }
 
@@ -214,22 +259,49 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
     function claimableRevenue(address holder) external view returns (uint256) {
         Account memory account = _accounts[holder];
         if (account.revenueSnapshot == EXCLUDED) return account.owed;
-        return account.owed + RevenueMath.accrued(account.balance, _revenue.revenuePerToken, account.revenueSnapshot);
+        (uint256 state,) = _unlock(_revenue);
+        return account.owed
+            + RevenueMath.accrued(account.balance, PackedRevenue.accumulator(state), account.revenueSnapshot);
+    }
+
+    /// @inheritdoc ICreatorCoin
+    function pendingMarketRevenue() external view returns (uint256) {
+        Account memory market = _accounts[DEX];
+        (uint256 state, uint256 toMarket) = _unlock(_revenue);
+        _settle(market, PackedRevenue.accumulator(state));
+        return market.owed + toMarket;
     }
 
     /// @inheritdoc ICreatorCoin
     function revenuePerToken() external view returns (uint256) {
-        return _revenue.revenuePerToken;
+        (uint256 state,) = _unlock(_revenue);
+        return PackedRevenue.accumulator(state);
     }
 
     /// @inheritdoc ICreatorCoin
     function eligibleSupply() external view returns (uint256) {
-        return _revenue.eligibleSupply;
+        return PackedRevenue.eligibleUnits(_revenue) * RevenueMath.UNIT;
     }
 
     /// @inheritdoc ICreatorCoin
     function undistributedRevenue() external view returns (uint256) {
-        return _revenue.carry;
+        (uint256 state,) = _unlock(_revenue);
+        return PackedRevenue.locked(state);
+    }
+
+    /// @inheritdoc ICreatorCoin
+    function revenueState()
+        external
+        view
+        returns (uint256 accumulator, uint256 eligibleUnits, uint256 updatedAt, uint256 locked)
+    {
+        uint256 state = _revenue;
+        return (
+            PackedRevenue.accumulator(state),
+            PackedRevenue.eligibleUnits(state),
+            PackedRevenue.updatedAt(state),
+            PackedRevenue.locked(state)
+        );
     }
 
     /// @inheritdoc ICreatorCoin
@@ -278,10 +350,13 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
         Account memory sender = _accounts[from];
         if (sender.balance < value) revert ERC20InsufficientBalance(from, sender.balance, value);
         if (from != to) {
-            RevenueState memory state = _revenue;
+            // Brought forward on the stack only: the eligible supply and the locked amount do not change, so the
+            // stored state will unlock the same revenue later (see the header's last invariant).
+            (uint256 state, uint256 toMarket) = _unlock(_revenue);
             Account memory recipient = _accounts[to];
-            _settle(sender, state.revenuePerToken);
-            _settle(recipient, state.revenuePerToken);
+            uint256 accumulator = PackedRevenue.accumulator(state);
+            _settle(sender, accumulator);
+            _settle(recipient, accumulator);
             unchecked {
                 // value ≤ sender.balance < 2^96; Σ balances = totalSupply < 2^96 bounds the recipient.
                 sender.balance -= uint96(value);
@@ -289,12 +364,9 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
             }
             bool senderExcluded = sender.revenueSnapshot == EXCLUDED;
             if (senderExcluded != (recipient.revenueSnapshot == EXCLUDED)) {
-                unchecked {
-                    // Coins entering the eligible set fit (Σ balances < 2^96); coins leaving it were part of it.
-                    if (senderExcluded) state.eligibleSupply += uint96(value);
-                    else state.eligibleSupply -= uint96(value);
-                }
-                _revenue = state;
+                // The eligible supply changes, so the brought-forward state is stored.
+                _revenue = _moveEligible(state, value, senderExcluded);
+                _payMarket(toMarket);
             }
             _accounts[from] = sender;
             _accounts[to] = recipient;
@@ -302,33 +374,37 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
         emit Transfer(from, to, value);
     }
 
-    /// @dev Spreads `amount` (already received) plus the carry over the eligible supply, or carries it all
-    /// while less than MIN_ELIGIBLE_SUPPLY is eligible. One read and one write of the packed slot.
+    /// @dev Brings the revenue state forward to now, then locks `amount` (already received) to unlock over
+    /// time. One read and one write of the packed slot.
     function _accrue(address from, uint256 amount) private {
-        RevenueState storage state = _revenue;
-        // Read together, before any jump, so that the optimizer loads the slot once.
-        uint256 carry = state.carry;
-        uint256 eligible = state.eligibleSupply;
-        uint256 accumulator = state.revenuePerToken;
-        uint256 pending = _toUint64(carry + amount);
-        if (eligible < MIN_ELIGIBLE_SUPPLY) {
-            carry = pending;
-        } else {
-            uint256 increase = RevenueMath.perTokenIncrease(pending, eligible);
-            // accumulator < 2^96 and increase < 2^154 / 1e18 (pending < 2^64, eligible ≥ 1e18): no overflow.
-            unchecked {
-                accumulator += increase;
-            }
-            if (accumulator > MAX_ACCUMULATOR) revert CreatorCoinValueOverflow(accumulator);
-            // distributed ≤ pending (RevenueMath), and pending fits 64 bits.
-            unchecked {
-                carry = pending - RevenueMath.distributed(increase, eligible);
-            }
-        }
-        // Written together, so that the optimizer stores the slot once.
-        state.revenuePerToken = uint96(accumulator);
-        state.carry = uint64(carry);
+        (uint256 state, uint256 toMarket) = _unlock(_revenue);
+        _revenue = PackedRevenue.withLocked(state, _toUint64(PackedRevenue.locked(state) + amount));
+        _payMarket(toMarket);
         emit RevenueDeposited(from, amount);
+    }
+
+    /// @dev `state` brought forward to now (PackedRevenue.unlock), and what unlocked while less than
+    /// MIN_ELIGIBLE_SUPPLY was eligible, which goes to the market (the caller pays it if it stores the state).
+    function _unlock(uint256 state) private view returns (uint256, uint256 toMarket) {
+        return PackedRevenue.unlock(state, block.timestamp, REVENUE_UNLOCK_TIME, MIN_ELIGIBLE_SUPPLY);
+    }
+
+    /// @dev `state` with `value` coins moved into (`entering`) or out of the eligible supply, in UNITs rounded
+    /// so that the eligible units never count less than the eligible balances.
+    function _moveEligible(uint256 state, uint256 value, bool entering) private pure returns (uint256) {
+        uint256 units = PackedRevenue.eligibleUnits(state);
+        // Entering coins fit: Σ balances < 2^96, so UNIT counts stay below 2^64; leaving coins were counted.
+        units = entering ? units + _ceilUnits(value) : units - value / RevenueMath.UNIT;
+        return PackedRevenue.withEligibleUnits(state, units);
+    }
+
+    /// @dev Credits revenue that unlocked with no eligible supply to the market account (the DEX collects it
+    /// into its reserve at the next trade). Unreachable unless governance excludes nearly every holder.
+    function _payMarket(uint256 amount) private {
+        if (amount != 0) {
+            Account storage market = _accounts[DEX];
+            market.owed = _toUint64(market.owed + amount);
+        }
     }
 
     /// @dev Settles `holder`, zeroes what it is owed and pays it from the coin's USDC (effects before the
@@ -340,7 +416,9 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
         uint256 snapshot = account.revenueSnapshot;
         amount = account.owed;
         if (snapshot != EXCLUDED) {
-            uint256 accumulator = _revenue.revenuePerToken;
+            // Brought forward on the stack only (see _update).
+            (uint256 state,) = _unlock(_revenue);
+            uint256 accumulator = PackedRevenue.accumulator(state);
             // The sum is paid out and zeroed below, so it need not fit the 64-bit owed field.
             amount += RevenueMath.accrued(balance, accumulator, snapshot);
             // accumulator < EXCLUDED (accrueRevenue keeps it so), so it fits 96 bits.
@@ -363,6 +441,19 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
     /// @dev Reverts unless the caller is the distributor.
     function _onlyDistributor() private view {
         if (msg.sender != DISTRIBUTOR) revert CreatorCoinUnauthorized(msg.sender);
+    }
+
+    /// @dev Reverts unless the caller is the DEX.
+    function _onlyDex() private view {
+        if (msg.sender != DEX) revert CreatorCoinUnauthorized(msg.sender);
+    }
+
+    /// @dev `value` coin units in RevenueMath.UNITs, rounded up.
+    function _ceilUnits(uint256 value) private pure returns (uint256) {
+        // value < 2^96, so the sum cannot overflow.
+        unchecked {
+            return (value + RevenueMath.UNIT - 1) / RevenueMath.UNIT;
+        }
     }
 
     /// @dev Adds what `account` earned since its snapshot to its owed amount and moves the snapshot to

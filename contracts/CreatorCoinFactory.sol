@@ -53,7 +53,6 @@ contract CreatorCoinFactory is AccessControl, ICreatorCoinFactory {
     address private immutable IMPLEMENTATION;
 
     LaunchParameters private _params;
-    mapping(address coin => bool) private _isCoin;
     mapping(address creator => CreatorMetrics) private _metrics;
     mapping(address creator => bool) private _verified;
 
@@ -96,7 +95,6 @@ contract CreatorCoinFactory is AccessControl, ICreatorCoinFactory {
 
         coin = Clones.cloneDeterministic(IMPLEMENTATION, salt);
         uint256 marketAmount = _initializeCoin(coin, name, symbol, creator, params);
-        _isCoin[coin] = true;
         DISTRIBUTOR.registerCoin(coin);
         IMusicDEXMarketOpener(DEX).openMarket(coin, creator, marketAmount);
         emit CreatorCoinLaunched(
@@ -172,7 +170,9 @@ contract CreatorCoinFactory is AccessControl, ICreatorCoinFactory {
 
     /// @inheritdoc ICreatorCoinFactory
     function isCoin(address coin) external view returns (bool) {
-        return _isCoin[coin];
+        // The distributor registers every coin this factory launches, in the launch itself, and only those (its
+        // REGISTRAR_ROLE is this factory's): one registry, and a launch writes one flag instead of two.
+        return DISTRIBUTOR.isCoin(coin);
     }
 
     /// @inheritdoc ICreatorCoinFactory

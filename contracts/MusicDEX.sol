@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICreatorCoin} from "./interfaces/ICreatorCoin.sol";
 import {IMusicDEX} from "./interfaces/IMusicDEX.sol";
@@ -17,20 +18,26 @@ import {CurveMath} from "./libraries/CurveMath.sol";
 /// @title MusicDEX
 /// @notice The singleton market of every creator coin against USDC, on a virtual-reserve constant-product
 /// curve (see CurveMath), with a 2.5 % fee accrued to creator, holder and treasury balances. Each trade's
-/// holder fee is credited to the coin's holders within the trade (ICreatorCoin.accrueMarketFees), before the
-/// buyer's coins arrive or after the seller's left; its USDC waits here as `holderFees`, owed to the coin.
+/// holder fee is locked as the coin's revenue within the trade; its USDC waits here as `holderFees`, owed to
+/// the coin. Each trade first collects the revenue the market's own coins earned into the USDC reserve.
 /// @dev Invariants:
 /// 1. USDC.balanceOf(this) >= Σ usdcReserve + Σ creatorFees + Σ holderFees + treasuryFees. Every buy adds
 ///    exactly `usdcIn` to that sum and pulls `usdcIn`; every sell removes `usdcOut` and pays `usdcOut`
-///    (the fee moves from the reserve to the fee balances); every claim or release removes what it pays.
-///    With the coin's own USDC, `holderFees` covers what the coin owes its holders (ICreatorCoin invariant).
+///    (the fee moves from the reserve to the fee balances); every claim or release removes what it pays;
+///    the market's revenue moves from holderFees to the reserve, and what exceeds holderFees arrives from
+///    the coin before it is added. With the coin's own USDC, `holderFees` covers what the coin owes its
+///    holders (ICreatorCoin invariant).
 /// 2. coin.balanceOf(this) >= coinReserve: the market opens only on coins already received, a buy sends
 ///    what it removes, a sell pulls what it adds.
-/// 3. No sequence of sells takes out more USDC than buyers put in: `usdcReserve` only grows by buyers'
-///    net USDC and a sell reverts (MusicDEXInsufficientReserve) rather than take the reserve below zero.
-///    The check never fires for coins that came from the curve: k = (virtualUsdc + usdcReserve) *
-///    coinReserve never decreases (outputs round down, fees stay outside the curve), so selling back all
-///    of them leaves virtualUsdc + usdcReserve >= k0 / coinReserve0 = virtualUsdc.
+/// 3. Every outstanding coin can be sold, in any order, and no sequence of sells takes the real reserve
+///    below zero: usdcReserve · coinReserve >= v · outstanding for the sell curve's virtual reserve v =
+///    sellVirtualUsdc (by its definition), and on a constant-product curve over (v + usdcReserve,
+///    coinReserve) selling all `outstanding` coins ends at (v + usdcReserve) · coinReserve /
+///    (coinReserve + outstanding) >= v, i.e. pays out at most usdcReserve (outputs round down). Sells of
+///    coins never exceed `outstanding`, which counts every coin outside the market and the vesting escrow.
+///    Without released creator coins v = virtualUsdc: k = (virtualUsdc + usdcReserve) · coinReserve never
+///    decreases (outputs round down, fees stay outside the curve, revenue only adds), so usdcReserve ·
+///    coinReserve >= virtualUsdc · (coinReserve0 − coinReserve) = virtualUsdc · outstanding.
 contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -89,6 +96,7 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
         uint96 virtualUsdc = _defaultVirtualUsdc;
         m.coinReserve = uint128(coinAmount);
         m.creator = creator;
+        // outstanding starts at zero: every coin is in the market or the creator's escrow.
         m.virtualUsdc = virtualUsdc;
         emit MarketOpened(coin, creator, coinAmount, virtualUsdc);
     }
@@ -105,8 +113,13 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
         _checkTrade(usdcIn, recipient, deadline);
         Market storage m = _markets[coin];
         (uint256 usdcReserve, uint256 coinReserve) = _reserves(m, coin);
-        uint256 fee;
-        (coinsOut, fee) = CurveMath.quoteBuy(m.virtualUsdc + usdcReserve, coinReserve, usdcIn);
+        uint256 fee = CurveMath.fee(usdcIn);
+        // The market's revenue joins the reserve before the trade is priced; the fee is accrued with it.
+        usdcReserve += _syncMarket(m, coin, fee);
+        // fee(a) <= a (CurveMath.quoteBuy).
+        unchecked {
+            coinsOut = CurveMath.coinsOut(m.virtualUsdc + usdcReserve, coinReserve, usdcIn - fee);
+        }
         if (coinsOut == 0) revert MusicDEXZeroOutput(usdcIn);
         if (coinsOut < minCoinsOut) revert MusicDEXSlippage(coinsOut, minCoinsOut);
 
@@ -116,12 +129,10 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
             coinReserve -= coinsOut;
         }
         _writeReserves(m, usdcReserve, coinReserve);
-        uint256 holderFee = _accrueFees(m, fee);
+        m.outstanding = (m.outstanding + coinsOut).toUint96();
         emit Swapped(coin, msg.sender, recipient, true, usdcIn, coinsOut, fee, usdcReserve, coinReserve);
 
         USDC.safeTransferFrom(msg.sender, address(this), usdcIn);
-        // Credited before the buyer's coins arrive: he earns nothing of his own fee.
-        ICreatorCoin(coin).accrueMarketFees(holderFee);
         IERC20(coin).safeTransfer(recipient, coinsOut);
     }
 
@@ -135,25 +146,31 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
         _checkTrade(coinsIn, recipient, deadline);
         Market storage m = _markets[coin];
         (uint256 usdcReserve, uint256 coinReserve) = _reserves(m, coin);
+        // The market's revenue joins the reserve before the trade is priced.
+        usdcReserve += _syncMarket(m, coin, 0);
         uint256 fee;
-        // Scoped: grossOut is dead once the reserve is updated (keeps the stack shallow).
+        // Scoped: grossOut and outstanding are dead once the market is updated (keeps the stack shallow).
         {
+            uint256 outstanding = m.outstanding;
+            // More coins than circulate cannot come from a holder; checked before the curve divides by them.
+            if (coinsIn > outstanding) revert MusicDEXInvalidAmount(coinsIn);
             uint256 grossOut;
-            (grossOut, usdcOut, fee) = _quoteSell(m.virtualUsdc, usdcReserve, coinReserve, coinsIn);
+            (grossOut, usdcOut, fee) = _quoteSell(m.virtualUsdc, usdcReserve, coinReserve, outstanding, coinsIn);
             if (usdcOut == 0) revert MusicDEXZeroOutput(coinsIn);
             if (usdcOut < minUsdcOut) revert MusicDEXSlippage(usdcOut, minUsdcOut);
-            // grossOut <= usdcReserve was checked by _quoteSell.
+            // grossOut <= usdcReserve was checked by _quoteSell; coinsIn <= outstanding above.
             unchecked {
                 usdcReserve -= grossOut;
+                m.outstanding = uint96(outstanding - coinsIn);
             }
         }
         coinReserve += coinsIn;
         _writeReserves(m, usdcReserve, coinReserve);
-        uint256 holderFee = _accrueFees(m, fee);
+        uint256 holderFee = _accrueSellFees(m, fee);
         emit Swapped(coin, msg.sender, recipient, false, usdcOut, coinsIn, fee, usdcReserve, coinReserve);
 
         IERC20(coin).safeTransferFrom(msg.sender, address(this), coinsIn);
-        // Credited after the seller's coins left: he earns nothing of his own fee.
+        // Locked as revenue; it unlocks over time, so when it is locked within the trade does not matter.
         ICreatorCoin(coin).accrueMarketFees(holderFee);
         USDC.safeTransfer(recipient, usdcOut);
     }
@@ -196,6 +213,16 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
         USDC.safeTransfer(coin, amount);
     }
 
+    /// @inheritdoc IMusicDEXHolderFees
+    function recordCreatorRelease(uint256 amount) external {
+        // Only a coin with an open market can get here as msg.sender: markets open only for the factory's coins.
+        Market storage m = _markets[msg.sender];
+        if (m.virtualUsdc == 0) revert MusicDEXMarketNotOpen(msg.sender);
+        uint256 outstanding = m.outstanding + amount;
+        m.outstanding = outstanding.toUint96();
+        emit CreatorCoinsReleased(msg.sender, amount, outstanding);
+    }
+
     // ------------------------------------------------------------------ governance
 
     /// @inheritdoc IMusicDEX
@@ -231,7 +258,7 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
     function quoteBuy(address coin, uint256 usdcIn) external view returns (uint256 coinsOut, uint256 fee) {
         _checkAmount(usdcIn);
         Market storage m = _markets[coin];
-        (uint256 usdcReserve, uint256 coinReserve) = _reserves(m, coin);
+        (uint256 usdcReserve, uint256 coinReserve) = _pendingReserves(m, coin);
         return CurveMath.quoteBuy(m.virtualUsdc + usdcReserve, coinReserve, usdcIn);
     }
 
@@ -239,8 +266,17 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
     function quoteSell(address coin, uint256 coinsIn) external view returns (uint256 usdcOut, uint256 fee) {
         _checkAmount(coinsIn);
         Market storage m = _markets[coin];
-        (uint256 usdcReserve, uint256 coinReserve) = _reserves(m, coin);
-        (, usdcOut, fee) = _quoteSell(m.virtualUsdc, usdcReserve, coinReserve, coinsIn);
+        (uint256 usdcReserve, uint256 coinReserve) = _pendingReserves(m, coin);
+        uint256 outstanding = m.outstanding;
+        if (coinsIn > outstanding) revert MusicDEXInvalidAmount(coinsIn);
+        (, usdcOut, fee) = _quoteSell(m.virtualUsdc, usdcReserve, coinReserve, outstanding, coinsIn);
+    }
+
+    /// @inheritdoc IMusicDEX
+    function sellVirtualUsdc(address coin) external view returns (uint256) {
+        Market storage m = _markets[coin];
+        (uint256 usdcReserve, uint256 coinReserve) = _pendingReserves(m, coin);
+        return _backedVirtualUsdc(m.virtualUsdc, usdcReserve, coinReserve, m.outstanding);
     }
 
     /// @inheritdoc IMusicDEX
@@ -251,7 +287,7 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
     /// @inheritdoc IMusicDEX
     function spotPrice(address coin) external view returns (uint256) {
         Market storage m = _markets[coin];
-        (uint256 usdcReserve, uint256 coinReserve) = _reserves(m, coin);
+        (uint256 usdcReserve, uint256 coinReserve) = _pendingReserves(m, coin);
         return CurveMath.spotPrice(m.virtualUsdc + usdcReserve, coinReserve);
     }
 
@@ -291,15 +327,67 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
         if (coinReserve == 0) revert MusicDEXMarketNotOpen(coin);
     }
 
-    /// @dev A sell's gross and net USDC out and its fee; reverts when the curve would pay out more than
-    /// the real reserve (invariant 3).
-    function _quoteSell(uint256 virtualUsdc, uint256 usdcReserve, uint256 coinReserve, uint256 coinsIn)
+    /// @dev The market's reserves with the revenue its coins earned since the last trade included, as the next
+    /// trade will see them.
+    function _pendingReserves(Market storage m, address coin)
+        private
+        view
+        returns (uint256 usdcReserve, uint256 coinReserve)
+    {
+        (usdcReserve, coinReserve) = _reserves(m, coin);
+        usdcReserve += ICreatorCoin(coin).pendingMarketRevenue();
+    }
+
+    /// @dev Collects the revenue the market's coins earned into the reserve (returned, the caller adds it) and
+    /// accrues a buy's `fee` (zero for a sell, whose fee is known only once priced): the holder part is locked
+    /// as the coin's revenue. The coin pays the market's revenue out of the holder fees the DEX holds for it,
+    /// sending only what exceeds them.
+    function _syncMarket(Market storage m, address coin, uint256 fee) private returns (uint256 revenue) {
+        uint256 creatorFee;
+        uint256 holderFee;
+        uint256 treasuryFee;
+        if (fee != 0) (creatorFee, holderFee, treasuryFee) = CurveMath.splitFee(fee);
+        uint256 held = m.holderFees;
+        revenue = ICreatorCoin(coin).syncMarket(holderFee, held);
+        uint256 kept = revenue < held ? revenue : held;
+        // kept <= held.
+        unchecked {
+            held -= kept;
+        }
+        if (fee != 0) {
+            (m.creatorFees, m.holderFees) = ((m.creatorFees + creatorFee).toUint80(), (held + holderFee).toUint80());
+            _treasuryFees = (_treasuryFees + treasuryFee).toUint128();
+        } else if (kept != 0) {
+            // held only decreased, so it still fits.
+            m.holderFees = uint80(held);
+        }
+    }
+
+    /// @dev A sell's gross and net USDC out and its fee, on the backed curve (invariant 3); reverts when the
+    /// curve would pay out more than the real reserve, which that curve never does.
+    function _quoteSell(
+        uint256 virtualUsdc,
+        uint256 usdcReserve,
+        uint256 coinReserve,
+        uint256 outstanding,
+        uint256 coinsIn
+    ) private pure returns (uint256 grossOut, uint256 usdcOut, uint256 fee) {
+        uint256 backedVirtual = _backedVirtualUsdc(virtualUsdc, usdcReserve, coinReserve, outstanding);
+        (grossOut, usdcOut, fee) = CurveMath.quoteSell(backedVirtual + usdcReserve, coinReserve, coinsIn);
+        if (grossOut > usdcReserve) revert MusicDEXInsufficientReserve(grossOut, usdcReserve);
+    }
+
+    /// @dev min(virtualUsdc, usdcReserve · coinReserve / outstanding), rounded down: the largest virtual reserve
+    /// v with usdcReserve · coinReserve >= v · outstanding (invariant 3).
+    function _backedVirtualUsdc(uint256 virtualUsdc, uint256 usdcReserve, uint256 coinReserve, uint256 outstanding)
         private
         pure
-        returns (uint256 grossOut, uint256 usdcOut, uint256 fee)
+        returns (uint256)
     {
-        (grossOut, usdcOut, fee) = CurveMath.quoteSell(virtualUsdc + usdcReserve, coinReserve, coinsIn);
-        if (grossOut > usdcReserve) revert MusicDEXInsufficientReserve(grossOut, usdcReserve);
+        // Cheap test first: usdcReserve, coinReserve < 2^128 and virtualUsdc, outstanding < 2^96, so neither
+        // product overflows.
+        if (usdcReserve * coinReserve >= virtualUsdc * outstanding) return virtualUsdc;
+        return Math.mulDiv(usdcReserve, coinReserve, outstanding);
     }
 
     /// @dev One slot write for both reserves.
@@ -307,13 +395,18 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
         (m.usdcReserve, m.coinReserve) = (usdcReserve.toUint128(), coinReserve.toUint128());
     }
 
-    /// @dev Splits `fee` into the market's creator and holder balances and the global treasury balance;
-    /// returns the holder part, which the trade credits on the coin.
-    function _accrueFees(Market storage m, uint256 fee) private returns (uint256 holderFee) {
+    /// @dev Splits a sell's `fee` and adds its parts to the balances; returns the holder part, which the sell
+    /// locks on the coin.
+    function _accrueSellFees(Market storage m, uint256 fee) private returns (uint256 holderFee) {
         uint256 creatorFee;
         uint256 treasuryFee;
         (creatorFee, holderFee, treasuryFee) = CurveMath.splitFee(fee);
-        (m.creatorFees, m.holderFees) = ((m.creatorFees + creatorFee).toUint128(), (m.holderFees + holderFee).toUint128());
+        _accrueFees(m, creatorFee, holderFee, treasuryFee);
+    }
+
+    /// @dev Adds a trade's fee parts to the market's creator and holder balances and the treasury balance.
+    function _accrueFees(Market storage m, uint256 creatorFee, uint256 holderFee, uint256 treasuryFee) private {
+        (m.creatorFees, m.holderFees) = ((m.creatorFees + creatorFee).toUint80(), (m.holderFees + holderFee).toUint80());
         _treasuryFees = (_treasuryFees + treasuryFee).toUint128();
     }
 }

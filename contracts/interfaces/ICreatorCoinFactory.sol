@@ -99,7 +99,8 @@ interface ICreatorCoinFactory {
     /// @notice The coin `creator` launched, or the zero address.
     function coinOf(address creator) external view returns (address);
 
-    /// @notice Whether `coin` was launched by this factory.
+    /// @notice Whether `coin` is a launched creator coin: the distributor's registry, which this factory writes at
+    /// every launch (its REGISTRAR_ROLE is the factory's).
     function isCoin(address coin) external view returns (bool);
 
     /// @notice The address `creator`'s coin has (or will have) once launched.

@@ -11,26 +11,41 @@ import {IRevenueDistributor} from "./IRevenueDistributor.sol";
 /// seed money: it trades on a constant-product curve whose USDC side starts on a virtual reserve, so
 /// price = (virtualUsdc + usdcReserve) / coinReserve. Every trade pays a 2.5 % fee on its USDC side,
 /// split creator 1 % / holders 1 % / treasury 0.5 %; creator and treasury fees accrue to balances that are
-/// claimed later. The holders' share is credited to the coin's holders in the trade itself, before the
-/// buyer's coins arrive or after the seller's have left (ICreatorCoin.accrueMarketFees), so a trader never
-/// earns on his own trade and nothing piles up for a just-in-time holder to capture; its USDC stays here,
-/// owed to the coin, until released to it (releaseHolderFees).
+/// claimed later. The holders' share is locked as the coin's revenue in the trade itself and unlocks to
+/// holders over time like any deposit (ICreatorCoin), so a just-in-time holder captures nothing; its USDC
+/// stays here, owed to the coin, until released to it (releaseHolderFees).
+///
+/// The market's coins earn revenue like any holder's; at the start of every trade, before pricing it, the DEX
+/// collects what they earned into the market's USDC reserve (ICreatorCoin.syncMarket), so the unsold reserve's
+/// share of revenue lifts the price for every holder, and a trade is priced on revenue up to its own block.
+///
+/// The exit rule: every coin in circulation can always be sold. Coins released from the creator's vesting
+/// never paid into the curve, so buys price on the curve's virtual reserve while sells price on the backed
+/// virtual reserve sellVirtualUsdc = min(virtualUsdc, usdcReserve · coinReserve / outstanding): the largest
+/// virtual reserve for which selling every outstanding coin, in any order, stays within the real reserve. It
+/// equals virtualUsdc until released creator coins circulate (buys alone keep the curve backed), falls as
+/// they are released (they dilute every holder alike, the creator included), and recovers as the reserve
+/// grows (buys, the market's revenue).
 interface IMusicDEX is IMusicDEXMarketOpener, IMusicDEXHolderFees {
     /// @notice Everything the DEX keeps about one coin's market (three storage slots).
-    /// @param usdcReserve Real USDC that buyers put into the curve (fees excluded), 6 decimals.
+    /// @param usdcReserve Real USDC backing the curve, 6 decimals: what buyers put in (fees excluded) less
+    /// what sellers took out, plus the revenue earned by the coins the market holds.
     /// @param coinReserve Coins the market still holds.
     /// @param creator The coin's creator, who claims `creatorFees`.
     /// @param virtualUsdc The virtual USDC reserve fixed at open; zero means the market is not open.
     /// @param creatorFees Accrued creator fees, not yet claimed.
-    /// @param holderFees Holder fees already credited to the coin's holders, whose USDC the DEX still holds
-    /// for the coin (see releaseHolderFees).
+    /// @param holderFees Holder fees locked as the coin's revenue, whose USDC the DEX still holds for the coin
+    /// (see releaseHolderFees).
+    /// @param outstanding Coins in circulation that a sell may bring back: bought from the curve or released
+    /// from the creator's vesting, less those sold back.
     struct Market {
         uint128 usdcReserve;
         uint128 coinReserve;
         address creator;
         uint96 virtualUsdc;
-        uint128 creatorFees;
-        uint128 holderFees;
+        uint80 creatorFees;
+        uint80 holderFees;
+        uint96 outstanding;
     }
 
     // ------------------------------------------------------------------ errors
@@ -55,8 +70,8 @@ interface IMusicDEX is IMusicDEXMarketOpener, IMusicDEXHolderFees {
     error MusicDEXInvalidAmount(uint256 amount);
     /// @notice A trade of `amountIn` would give nothing out after rounding and fees.
     error MusicDEXZeroOutput(uint256 amountIn);
-    /// @notice A sell would take `usdcOut` out of the curve, more than the real `usdcReserve`
-    /// (only coins that never came from the curve, e.g. a creator allocation, can get there).
+    /// @notice A sell would take `usdcOut` out of the curve, more than the real `usdcReserve`. Unreachable:
+    /// sells are priced on the backed curve (see sellVirtualUsdc); kept as a last line of defence.
     error MusicDEXInsufficientReserve(uint256 usdcOut, uint256 usdcReserve);
     /// @notice `caller` is not the market's `creator`.
     error MusicDEXNotCreator(address caller, address creator);
@@ -171,8 +186,13 @@ interface IMusicDEX is IMusicDEXMarketOpener, IMusicDEXHolderFees {
     /// @notice Every field of the market of `coin` (all zero when it is not open).
     function market(address coin) external view returns (Market memory);
 
-    /// @notice The marginal price of `coin`: USDC units (6 decimals) per 1e18 coin units, rounded down.
+    /// @notice The marginal buy price of `coin`: USDC units (6 decimals) per 1e18 coin units, rounded down,
+    /// with the market's pending revenue (what the next trade adds to the reserve) included.
     function spotPrice(address coin) external view returns (uint256);
+
+    /// @notice The virtual USDC reserve that sells of `coin` are priced on now: min(virtualUsdc,
+    /// usdcReserve · coinReserve / outstanding), with the market's pending revenue in usdcReserve.
+    function sellVirtualUsdc(address coin) external view returns (uint256);
 
     /// @notice The protocol treasury.
     function treasury() external view returns (address);

@@ -2,14 +2,17 @@
 pragma solidity 0.8.28;
 
 /// @title RevenueMath
-/// @notice Fixed-point math of the per-coin revenue accumulator and of linear vesting.
+/// @notice Fixed-point math of the per-coin revenue accumulator, of the unlocking of revenue over time, and of
+/// linear vesting.
 /// @dev The accumulator `revenuePerToken` counts USDC units (6 decimals) per coin unit (18 decimals),
-/// scaled by PRECISION. Every rounding favours the pool: holder shares round down, and the share of a
-/// deposit that the accumulator represents is rounded up, so Σ claimable ≤ Σ deposited always.
+/// scaled by PRECISION. Every rounding favours the pool: holder shares round down, the eligible supply is
+/// counted in whole UNITs rounded up, what unlocks rounds down, and the share of an unlock that the
+/// accumulator represents is rounded up, so Σ claimable ≤ Σ deposited always.
 ///
 /// Widths (they are packed in CreatorCoin; the proof that they hold in realistic use):
-/// - balances and supply < 2^96 ≈ 7.9e28 (the factory caps supply at 1e28 = 10 billion coins);
-/// - a deposit plus carry < 2^64 ≈ 1.8e19 units = 18 trillion USDC (checked, reverts otherwise);
+/// - balances and supply < 2^96 ≈ 7.9e28 (the factory caps supply at 1e28 = 10 billion coins), so the
+///   eligible supply in UNITs (1e9 coin units) stays below 2^64;
+/// - locked revenue < 2^64 ≈ 1.8e19 units = 18 trillion USDC (checked, reverts otherwise);
 /// - the accumulator grows by `amount * 1e27 / eligibleSupply` with eligibleSupply ≥ 1e18, i.e. by at most
 ///   1e9 per USDC unit per whole coin, so reaching 2^96 needs 7.9e19 units (79 trillion USDC) paid to every
 ///   single whole eligible coin: unreachable, and checked anyway;
@@ -19,6 +22,21 @@ library RevenueMath {
     /// @dev Scale of the accumulator. With supply ≤ 1e28 and PRECISION 1e27 one accumulator unit is worth at
     /// most 10 USDC units over the whole eligible supply, so a deposit of a few units still moves it.
     uint256 internal constant PRECISION = 1e27;
+    /// @dev The eligible supply is kept in units of 1e9 coin units (a billionth of a coin), rounded up, so that
+    /// it fits 64 bits beside the accumulator, the unlock clock and the locked revenue in one storage slot.
+    uint256 internal constant UNIT = 1e9;
+    /// @dev PRECISION per UNIT: the accumulator's scale when supply is counted in UNITs.
+    uint256 internal constant UNIT_PRECISION = PRECISION / UNIT;
+
+    /// @notice Revenue that unlocks from `locked` over `elapsed` seconds: locked · elapsed / (elapsed + unlockTime),
+    /// rounded down. Monotone in `elapsed` and never above locked · elapsed / unlockTime, so however often it is
+    /// applied, what unlocks in any interval of h seconds is at most (locked at its start) · h / unlockTime.
+    function unlocked(uint256 locked, uint256 elapsed, uint256 unlockTime) internal pure returns (uint256) {
+        // locked < 2^64 and elapsed < 2^32 (both packed widths): the product is below 2^96.
+        unchecked {
+            return (locked * elapsed) / (elapsed + unlockTime);
+        }
+    }
 
     /// @notice USDC accrued by `balance` (< 2^96) while the accumulator (< 2^96) moved from `snapshot` to
     /// `accumulator`.
@@ -30,22 +48,22 @@ library RevenueMath {
         }
     }
 
-    /// @notice Accumulator increase that spreads `amount` (< 2^64) over `eligibleSupply` (rounded down).
-    function perTokenIncrease(uint256 amount, uint256 eligibleSupply) internal pure returns (uint256) {
-        // amount < 2^64 and PRECISION < 2^90: the product is below 2^154.
+    /// @notice Accumulator increase that spreads `amount` (< 2^64) over `eligibleUnits` UNITs (rounded down).
+    function perTokenIncrease(uint256 amount, uint256 eligibleUnits) internal pure returns (uint256) {
+        // amount < 2^64 and PRECISION / UNIT = 1e18 < 2^60: the product is below 2^124. Dividing by
+        // eligibleUnits · UNIT with PRECISION, or by eligibleUnits with PRECISION / UNIT, is the same number.
         unchecked {
-            return (amount * PRECISION) / eligibleSupply;
+            return (amount * UNIT_PRECISION) / eligibleUnits;
         }
     }
 
     /// @notice USDC that an accumulator `increase` (a perTokenIncrease of an amount < 2^64) hands out over
-    /// `eligibleSupply`, rounded UP so that what stays undistributed (carried) is never overstated.
-    function distributed(uint256 increase, uint256 eligibleSupply) internal pure returns (uint256) {
-        // increase·E ≤ amount·PRECISION < 2^154 by construction, and the ceil adds at most 1.
+    /// `eligibleUnits` UNITs, rounded UP so that what stays locked is never overstated.
+    function distributed(uint256 increase, uint256 eligibleUnits) internal pure returns (uint256) {
+        // increase·units ≤ amount·UNIT_PRECISION < 2^124 by construction.
         unchecked {
-            uint256 product = increase * eligibleSupply;
-            // Ceil division. amount is an integer and increase·E ≤ amount·PRECISION, so this is ≤ amount.
-            return product / PRECISION + (product % PRECISION == 0 ? 0 : 1);
+            // Ceil division. amount is an integer and increase·units ≤ amount·UNIT_PRECISION, so this is ≤ amount.
+            return (increase * eligibleUnits + UNIT_PRECISION - 1) / UNIT_PRECISION;
         }
     }
 

@@ -21,6 +21,9 @@ contract MarketOpenerStub is IMusicDEXMarketOpener, IMusicDEXHolderFees {
     IERC20 public immutable USDC;
     mapping(address coin => Market) public markets;
     mapping(address coin => uint256) public holderFees;
+    mapping(address coin => uint256) public creatorReleased;
+    /// @dev Revenue of the market's coins collected from each coin (the real DEX adds it to its reserve).
+    mapping(address coin => uint256) public marketRevenue;
 
     event MarketOpened(address indexed coin, address indexed creator, uint256 coinAmount);
 
@@ -42,6 +45,19 @@ contract MarketOpenerStub is IMusicDEXMarketOpener, IMusicDEXHolderFees {
     function creditHolderFees(address coin, uint256 amount) external {
         holderFees[coin] += amount;
         ICreatorCoin(coin).accrueMarketFees(amount);
+    }
+
+    /// @dev Plays the start of a trade: collects the market account's revenue, paid out of the held fees.
+    function syncMarket(address coin, uint256 holderFee) external returns (uint256 revenue) {
+        uint256 held = holderFees[coin];
+        revenue = ICreatorCoin(coin).syncMarket(holderFee, held);
+        uint256 kept = revenue < held ? revenue : held;
+        holderFees[coin] = held - kept + holderFee;
+        marketRevenue[coin] += revenue;
+    }
+
+    function recordCreatorRelease(uint256 amount) external {
+        creatorReleased[msg.sender] += amount;
     }
 
     function releaseHolderFees(address coin) external returns (uint256 amount) {

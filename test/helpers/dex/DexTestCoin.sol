@@ -19,6 +19,18 @@ contract DexTestCoin is ERC20 {
         emit MarketFeesAccrued(msg.sender, amount, balanceOf(msg.sender));
     }
 
+    /// @dev The real coin's start-of-trade hook: this stand-in's market earns no revenue, so it only records the
+    /// buy's holder fee.
+    function syncMarket(uint256 holderFee, uint256) external returns (uint256) {
+        marketFeesAccrued += holderFee;
+        emit MarketFeesAccrued(msg.sender, holderFee, balanceOf(msg.sender));
+        return 0;
+    }
+
+    function pendingMarketRevenue() external pure returns (uint256) {
+        return 0;
+    }
+
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
     }
