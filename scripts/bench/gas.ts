@@ -106,6 +106,14 @@ const coinTransfer = await gasOf(coin.connect(trader).transfer(holder.address, 1
 await coin.connect(holder).claimRevenue();
 await dex.connect(trader).buy(coinAddress, USDC(50_000), 0n, trader.address, FAR);
 const claimPull = await gasOf(coin.connect(holder).claimRevenue());
+// Trades after a large deposit has unlocked for a day: the market's share of it exceeds the holder fees the DEX
+// holds for the coin, so the coin sends the rest to the DEX before the trade is priced (one USDC transfer more).
+await coin.connect(depositor).depositRevenue(USDC(100_000));
+await networkHelpers.time.increase(86_400);
+const buyCollecting = await gasOf(dex.connect(trader).buy(coinAddress, USDC(500), 0n, trader.address, FAR));
+await coin.connect(depositor).depositRevenue(USDC(100_000));
+await networkHelpers.time.increase(86_400);
+const sellCollecting = await gasOf(dex.connect(trader).sell(coinAddress, (await coin.balanceOf(trader.address)) / 3n, 0n, trader.address, FAR));
 
 // ── Vault settlement ────────────────────────────────────────────────────────────────────────────
 const artist = await freshAccount();
@@ -166,6 +174,8 @@ const notes: Record<string, string> = {
   "commitPlays.fixed": `gas(1 track) = ${commitExisting[1]} existing / ${commitNew[1]} new`,
   "commitPlays.perTrack.existing": `gas(100) = ${commitExisting[100]}, gas(1000) = ${commitExisting[1000]}`,
   "commitPlays.perTrack.new": `gas(100) = ${commitNew[100]}, gas(1000) = ${commitNew[1000]}`,
+  buy: `after a day of unlocking past the DEX's holder fees for the coin: ${buyCollecting}`,
+  sell: `after a day of unlocking past the DEX's holder fees for the coin: ${sellCollecting}`,
   "revenue.deposit": `coin.depositRevenue; via distributor.deposit: ${routerDeposit}`,
   "revenue.claim": `coin.claimRevenue; via distributor.claim([coin]): ${routerClaim}; pulling DEX holder fees first: ${claimPull}`,
   "coin.transfer": "between two holders, revenue accrued since their last transfer",
