@@ -148,10 +148,20 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IMusicNFT
-    function verifyPlay(uint256 batchId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
+    function verifyPlay(uint256 batchId, Play calldata play, bytes32 signatureHash, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
         bytes32 root = _batchRoots[batchId];
-        // A zero root means "not committed"; without this check a zero leaf with an empty proof would pass.
-        return root != bytes32(0) && MerkleProof.verifyCalldata(proof, root, leaf);
+        // The leaf is hashed here, never taken from the caller: a caller's hash could be the root (empty proof) or
+        // an inner node (the rest of its path), and both "prove" themselves. A zero root means "not committed".
+        return root != bytes32(0)
+            && MerkleProof.verifyCalldata(
+                proof,
+                root,
+                _playLeaf(play.listener, play.trackId, play.startedAt, play.durationSeconds, play.nonce, signatureHash)
+            );
     }
 
     /// @inheritdoc IMusicNFT
@@ -163,10 +173,7 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
         bytes32 nonce,
         bytes32 signatureHash
     ) external pure returns (bytes32) {
-        // StandardMerkleTree hashes leaves twice so that a leaf can never be mistaken for an inner node.
-        return keccak256(
-            bytes.concat(keccak256(abi.encode(listener, trackId, startedAt, durationSeconds, nonce, signatureHash)))
-        );
+        return _playLeaf(listener, trackId, startedAt, durationSeconds, nonce, signatureHash);
     }
 
     /// @inheritdoc IMusicNFT
@@ -204,6 +211,21 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
     }
 
     // ---------------------------------------------------------------- private
+
+    /// @dev StandardMerkleTree hashes a leaf twice: the outer hash takes 32 bytes where an inner node's takes 64 (its
+    /// sorted children), so a leaf hash can never equal an inner node.
+    function _playLeaf(
+        address listener,
+        uint256 trackId,
+        uint64 startedAt,
+        uint32 durationSeconds,
+        bytes32 nonce,
+        bytes32 signatureHash
+    ) private pure returns (bytes32) {
+        return keccak256(
+            bytes.concat(keccak256(abi.encode(listener, trackId, startedAt, durationSeconds, nonce, signatureHash)))
+        );
+    }
 
     /// @dev The track, or an all-zero one for an id that was never minted.
     function _track(uint256 trackId) private view returns (Track memory) {

@@ -112,9 +112,19 @@ interface IMusicNFT is ICreatorPlays {
     /// @notice Number of tracks minted; track ids run from 1 to this.
     function totalTracks() external view returns (uint256);
 
-    /// @notice Whether `proof` proves `leaf` in committed batch `batchId`; false for an uncommitted batch.
-    /// @param leaf The StandardMerkleTree leaf hash, as `playLeaf` computes it.
-    function verifyPlay(uint256 batchId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool);
+    /// @notice Whether `play`, signed with a signature hashing to `signatureHash`, is in committed batch `batchId`:
+    /// `proof` leads from the play's leaf to the batch root. False for an uncommitted batch.
+    /// @dev Takes the leaf's pre-image, not its hash, and hashes it as `playLeaf` does: a caller-supplied hash
+    /// could be the root (with an empty proof) or an inner node (with the rest of its path), which would pass.
+    /// The relayer's `GET /v1/plays/:id` returns every argument once the play's batch is committed.
+    /// @param batchId The batch the play was committed in.
+    /// @param play The play's fields exactly as the listener signed them.
+    /// @param signatureHash `keccak256` of the listener's signature bytes.
+    /// @param proof The StandardMerkleTree proof of the play's leaf, leaf side first.
+    function verifyPlay(uint256 batchId, Play calldata play, bytes32 signatureHash, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
 
     /// @notice The StandardMerkleTree leaf hash of a play:
     /// `keccak256(bytes.concat(keccak256(abi.encode(listener, trackId, startedAt, durationSeconds, nonce, signatureHash))))`.
