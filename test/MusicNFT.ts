@@ -174,6 +174,53 @@ describe("MusicNFT", function () {
     });
   });
 
+  describe("isCreator", function () {
+    it("is false for everyone before a mint, true for the minter from its first track on", async function () {
+      const { nft, creatorA, creatorB, listener1 } = await networkHelpers.loadFixture(deployFixture);
+      for (const account of [creatorA.address, creatorB.address, listener1.address, ethers.ZeroAddress]) {
+        expect(await nft.isCreator(account), account).to.equal(false);
+      }
+      await nft.connect(creatorA).mintTrack(URI, listener1.address, 250);
+      expect(await nft.isCreator(creatorA.address)).to.equal(true);
+      // The royalty receiver is not a creator, nor is anyone else.
+      expect(await nft.isCreator(listener1.address)).to.equal(false);
+      expect(await nft.isCreator(creatorB.address)).to.equal(false);
+      await nft.connect(creatorA).mintTrack(`${URI}/2`, creatorA.address, 0);
+      expect(await nft.isCreator(creatorA.address)).to.equal(true);
+    });
+
+    it("is not set by a mint that reverts", async function () {
+      const { nft, creatorA } = await networkHelpers.loadFixture(deployFixture);
+      await expect(nft.connect(creatorA).mintTrack("", creatorA.address, 0)).to.be.revertedWithCustomError(
+        nft,
+        "MusicNFTEmptyUri",
+      );
+      expect(await nft.isCreator(creatorA.address)).to.equal(false);
+    });
+
+    it("stays with the minter when its tracks change hands, and does not pass to the new owner", async function () {
+      const { nft, creatorA, listener1 } = await networkHelpers.loadFixture(tracksFixture);
+      await nft.connect(creatorA).transferFrom(creatorA.address, listener1.address, 1n);
+      await nft.connect(creatorA).transferFrom(creatorA.address, listener1.address, 2n);
+      expect(await nft.balanceOf(creatorA.address)).to.equal(0n);
+      expect(await nft.isCreator(creatorA.address)).to.equal(true);
+      expect(await nft.isCreator(listener1.address)).to.equal(false);
+    });
+
+    it("shares a slot with the creator's plays without showing in creatorPlays", async function () {
+      const { nft, relayer, creatorA, creatorB } = await networkHelpers.loadFixture(tracksFixture);
+      expect(await nft.creatorPlays(creatorA.address)).to.equal(0n);
+      await nft.connect(relayer).commitPlays(1n, ROOT, CID, deltas([1, 5], [3, 4_294_967_295], [2, 7]));
+      expect(await nft.creatorPlays(creatorA.address)).to.equal(12n);
+      expect(await nft.creatorPlays(creatorB.address)).to.equal(4_294_967_295n);
+      // A later mint by a creator with plays keeps them.
+      await nft.connect(creatorB).mintTrack(`${URI}/4`, creatorB.address, 0);
+      expect(await nft.creatorPlays(creatorB.address)).to.equal(4_294_967_295n);
+      expect(await nft.isCreator(creatorA.address)).to.equal(true);
+      expect(await nft.isCreator(creatorB.address)).to.equal(true);
+    });
+  });
+
   describe("setTrackRoyalty", function () {
     it("lets the owner change the receiver and rate", async function () {
       const { nft, creatorA, listener2 } = await networkHelpers.loadFixture(tracksFixture);

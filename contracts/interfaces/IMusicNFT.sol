@@ -2,11 +2,13 @@
 pragma solidity 0.8.28;
 
 import {ICreatorPlays} from "./ICreatorPlays.sol";
+import {ICreatorRegistry} from "./ICreatorRegistry.sol";
 
 /// @title IMusicNFT
 /// @notice Tracks as ERC-721 tokens with ERC-2981 royalties, and the on-chain play counts that the
-/// relayer commits in sequential batches, each anchored by the Merkle root of its signed plays.
-interface IMusicNFT is ICreatorPlays {
+/// relayer commits in sequential batches, each anchored by the Merkle root of its signed plays. Whoever minted a
+/// track is a creator (`isCreator`) for ever.
+interface IMusicNFT is ICreatorPlays, ICreatorRegistry {
     /// @notice A listener's signed play (EIP-712, verifying contract: MusicNFT).
     /// @dev Field order is the EIP-712 type's, so it cannot be rearranged for packing (it is calldata anyway).
     // solhint-disable-next-line gas-struct-packing
@@ -60,7 +62,8 @@ interface IMusicNFT is ICreatorPlays {
         uint256 indexed batchId, bytes32 root, string snapshotCid, uint256 plays, uint256 tracks, bytes deltas
     );
 
-    /// @notice Mints the next track (ids start at 1) to the caller, who stays its creator for ever.
+    /// @notice Mints the next track (ids start at 1) to the caller, who stays its creator for ever; from then on
+    /// `isCreator(caller)` is true, whoever holds the token.
     /// @param uri The metadata URI, e.g. `ipfs://bafy…`; must not be empty.
     /// @param royaltyReceiver Who receives ERC-2981 royalties; must not be zero.
     /// @param royaltyBps Royalty in basis points, at most `MAX_ROYALTY_BPS`.
