@@ -8,6 +8,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ICreatorPlays} from "./interfaces/ICreatorPlays.sol";
+import {ICreatorRegistry} from "./interfaces/ICreatorRegistry.sol";
 import {IMusicNFT} from "./interfaces/IMusicNFT.sol";
 import {PlayDeltas} from "./libraries/PlayDeltas.sol";
 
@@ -15,13 +16,23 @@ import {PlayDeltas} from "./libraries/PlayDeltas.sol";
 /// @notice Tracks as ERC-721 tokens (ERC-2981 royalties) and their committed play counts.
 /// @dev Invariant: counts only grow, and only through `commitPlays`; for every track, `playCount` is the sum of the
 /// deltas committed for it; `creatorPlays(c)` is the sum of `playCount` over the tracks `c` minted; `totalPlays` is
-/// the sum over all tracks; `nextBatchId` is 1 + the number of commits, and exactly the batches below it have a root.
+/// the sum over all tracks; `nextBatchId` is 1 + the number of commits, and exactly the batches below it have a root;
+/// `isCreator(c)` holds exactly when `c` minted a track.
 contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
     /// @dev One slot per track. The creator is written at mint, so a track's first commit is a cheap
     /// nonzero-to-nonzero write and reads the creator from the same slot as the count.
     struct Track {
         address creator;
         uint96 plays;
+    }
+
+    /// @dev One slot per creator. The commit loop adds plays to the whole slot in assembly; they sit in the low bits
+    /// and stay below 2^160 (see `_addDeltas`), so the addition never reaches `minted` in the top byte. Minting sets
+    /// `minted` in the slot the creator's first commit would write anyway, which makes that write a cheap
+    /// nonzero-to-nonzero one instead of costing a slot of its own.
+    struct Creator {
+        uint248 plays;
+        bool minted;
     }
 
     /// @dev The counters a commit updates, packed so that a commit reads and writes one slot for both.
@@ -49,7 +60,7 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
     /// than a mapping because an element's slot is `keccak256(slot) + trackId`: the commit loop hashes once per
     /// batch instead of once per entry. Elements are only ever pushed, so every slot past the end reads zero.
     Track[] private _tracks;
-    mapping(address creator => uint256 plays) private _creatorPlays;
+    mapping(address account => Creator) private _creators;
     /// @dev Only the root is stored (one new slot per batch): the snapshot CID travels in `PlaysCommitted`, because
     /// storing it too (a 59-byte CIDv1 takes three more slots, 22,100 gas each) would break a commit's fixed-cost budget.
     mapping(uint256 batchId => bytes32 root) private _batchRoots;
@@ -72,6 +83,8 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
         if (bytes(uri).length == 0) revert MusicNFTEmptyUri();
         trackId = _tracks.length;
         _tracks.push(Track({creator: msg.sender, plays: 0}));
+        // Written once: later mints by the same creator only read the slot.
+        if (!_creators[msg.sender].minted) _creators[msg.sender].minted = true;
         _trackUris[trackId] = uri;
         _setRoyalty(trackId, royaltyReceiver, royaltyBps);
         // `_mint`, not `_safeMint`: the caller mints to itself, so there is no stranger to protect.
@@ -111,7 +124,12 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
 
     /// @inheritdoc ICreatorPlays
     function creatorPlays(address creator) external view returns (uint256) {
-        return _creatorPlays[creator];
+        return _creators[creator].plays;
+    }
+
+    /// @inheritdoc ICreatorRegistry
+    function isCreator(address account) external view returns (bool) {
+        return _creators[account].minted;
     }
 
     /// @inheritdoc IMusicNFT
@@ -148,10 +166,20 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IMusicNFT
-    function verifyPlay(uint256 batchId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
+    function verifyPlay(uint256 batchId, Play calldata play, bytes32 signatureHash, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
         bytes32 root = _batchRoots[batchId];
-        // A zero root means "not committed"; without this check a zero leaf with an empty proof would pass.
-        return root != bytes32(0) && MerkleProof.verifyCalldata(proof, root, leaf);
+        // The leaf is hashed here, never taken from the caller: a caller's hash could be the root (empty proof) or
+        // an inner node (the rest of its path), and both "prove" themselves. A zero root means "not committed".
+        return root != bytes32(0)
+            && MerkleProof.verifyCalldata(
+                proof,
+                root,
+                _playLeaf(play.listener, play.trackId, play.startedAt, play.durationSeconds, play.nonce, signatureHash)
+            );
     }
 
     /// @inheritdoc IMusicNFT
@@ -163,10 +191,7 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
         bytes32 nonce,
         bytes32 signatureHash
     ) external pure returns (bytes32) {
-        // StandardMerkleTree hashes leaves twice so that a leaf can never be mistaken for an inner node.
-        return keccak256(
-            bytes.concat(keccak256(abi.encode(listener, trackId, startedAt, durationSeconds, nonce, signatureHash)))
-        );
+        return _playLeaf(listener, trackId, startedAt, durationSeconds, nonce, signatureHash);
     }
 
     /// @inheritdoc IMusicNFT
@@ -205,6 +230,21 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
 
     // ---------------------------------------------------------------- private
 
+    /// @dev StandardMerkleTree hashes a leaf twice: the outer hash takes 32 bytes where an inner node's takes 64 (its
+    /// sorted children), so a leaf hash can never equal an inner node.
+    function _playLeaf(
+        address listener,
+        uint256 trackId,
+        uint64 startedAt,
+        uint32 durationSeconds,
+        bytes32 nonce,
+        bytes32 signatureHash
+    ) private pure returns (bytes32) {
+        return keccak256(
+            bytes.concat(keccak256(abi.encode(listener, trackId, startedAt, durationSeconds, nonce, signatureHash)))
+        );
+    }
+
     /// @dev The track, or an all-zero one for an id that was never minted.
     function _track(uint256 trackId) private view returns (Track memory) {
         return trackId < _tracks.length ? _tracks[trackId] : Track(address(0), 0);
@@ -237,8 +277,9 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
         returns (uint256 plays, uint256 failure, uint256 failedTrackId)
     {
         assembly ("memory-safe") {
-            // Adds `amount` to creator `c`'s total. Unchecked: a creator's total is at most the sum of its
-            // tracks' uint96 counts, fewer than 2^64 of them, so it stays below 2^160.
+            // Adds `amount` to creator `c`'s total, the low bits of its `Creator` slot. Unchecked: a creator's total
+            // is at most the sum of its tracks' uint96 counts, fewer than 2^64 of them, so it stays below 2^160
+            // and never carries into `minted`.
             function addCreatorPlays(c, amount, mappingSlot) {
                 mstore(0x00, c)
                 mstore(0x20, mappingSlot)
@@ -269,7 +310,7 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
                 if lt(updated, packed) { failure := _FAILED_PLAYS_OVERFLOW break }
                 sstore(slot, updated)
                 if iszero(eq(creator, runCreator)) {
-                    if runCreator { addCreatorPlays(runCreator, runPlays, _creatorPlays.slot) }
+                    if runCreator { addCreatorPlays(runCreator, runPlays, _creators.slot) }
                     runCreator := creator
                     runPlays := 0
                 }
@@ -277,7 +318,7 @@ contract MusicNFT is IMusicNFT, ERC721, ERC2981, AccessControl, EIP712 {
                 runPlays := add(runPlays, delta)
                 plays := add(plays, delta)
             }
-            if iszero(failure) { addCreatorPlays(runCreator, runPlays, _creatorPlays.slot) }
+            if iszero(failure) { addCreatorPlays(runCreator, runPlays, _creators.slot) }
         }
     }
 }

@@ -123,10 +123,20 @@ describe("end to end: npm start, npm run simulate, the indexer equals the chain,
     // Each accepted play is committed in exactly one batch, with a proof the chain accepts.
     expect(new Set(summary.plays.acceptedIds).size).to.equal(summary.plays.acceptedIds.length);
     for (const [index, id] of summary.plays.acceptedIds.entries()) {
-      const body = (await (await fetch(`${urls.relayer}/v1/plays/${id}`)).json()) as { status: string; batchId: string | null; leaf: Hex | null; proof: Hex[] | null };
+      const body = (await (await fetch(`${urls.relayer}/v1/plays/${id}`)).json()) as {
+        status: string;
+        batchId: string | null;
+        proof: Hex[] | null;
+        leafPlay: { listener: Hex; trackId: string; startedAt: string; durationSeconds: number; nonce: Hex } | null;
+        signatureHash: Hex | null;
+      };
       expect([id, body.status]).to.deep.equal([id, "committed"]);
       // Every proof is checked against the chain for a sample; the rest are committed by status.
-      if (index % 10 === 0) expect(await client.readContract({ ...nft, functionName: "verifyPlay", args: [BigInt(body.batchId!), body.leaf!, body.proof!] })).to.equal(true);
+      if (index % 10 === 0) {
+        const play = { ...body.leafPlay!, trackId: BigInt(body.leafPlay!.trackId), startedAt: BigInt(body.leafPlay!.startedAt) };
+        const args = [BigInt(body.batchId!), play, body.signatureHash!, body.proof!] as const;
+        expect(await client.readContract({ ...nft, functionName: "verifyPlay", args })).to.equal(true);
+      }
     }
   });
 

@@ -122,6 +122,8 @@ contract MusicNFTInvariantTest is Test {
         }
     }
 
+    /// @dev Also checks the creator flag that shares the creator's slot: minters stay creators, and the holders
+    /// tracks were transferred to never become one.
     /// hardhat-config: invariant.runs = 64
     /// hardhat-config: invariant.depth = 64
     function invariant_CreatorCountsEqualGhostSums() public view {
@@ -129,9 +131,11 @@ contract MusicNFTInvariantTest is Test {
         for (uint256 c; c < 4; ++c) {
             address creator = handler.creator(c);
             assertEq(nft.creatorPlays(creator), handler.ghostCreatorPlays(creator), "creator plays");
+            assertTrue(nft.isCreator(creator), "a minter is a creator");
             sum += nft.creatorPlays(creator);
         }
         assertEq(sum, nft.totalPlays(), "creators add up to the total");
+        for (uint256 h; h < 8; ++h) assertTrue(!nft.isCreator(address(uint160(0xD0000 + h))), "a holder is a creator");
     }
 
     /// hardhat-config: invariant.runs = 64

@@ -22,6 +22,16 @@ const RELAYER_ROLE = ethers.id("RELAYER_ROLE");
 const DEFAULT_ADMIN_ROLE = ethers.ZeroHash;
 const MAX_UINT96 = (1n << 96n) - 1n;
 
+/** `verifyPlay` as it was when it took the leaf hash from the caller (issue 15, finding 4). */
+const LEGACY_VERIFY_PLAY = ["function verifyPlay(uint256 batchId, bytes32 leaf, bytes32[] proof) view returns (bool)"];
+
+/** The proof of node `index` of a StandardMerkleTree's node array: each sibling on the way up to the root. */
+function pathAbove(nodes: readonly string[], index: number): string[] {
+  const path: string[] = [];
+  for (let node = index; node > 0; node = Math.floor((node - 1) / 2)) path.push(nodes[node % 2 === 1 ? node + 1 : node - 1]);
+  return path;
+}
+
 describe("MusicNFT", function () {
   async function deployFixture() {
     const [admin, relayer, creatorA, creatorB, listener1, listener2, stranger] = await ethers.getSigners();
@@ -161,6 +171,53 @@ describe("MusicNFT", function () {
       await expect(nft.connect(creatorA).mintTrack(URI, ethers.ZeroAddress, 100))
         .to.be.revertedWithCustomError(nft, "ERC2981InvalidTokenRoyaltyReceiver")
         .withArgs(1n, ethers.ZeroAddress);
+    });
+  });
+
+  describe("isCreator", function () {
+    it("is false for everyone before a mint, true for the minter from its first track on", async function () {
+      const { nft, creatorA, creatorB, listener1 } = await networkHelpers.loadFixture(deployFixture);
+      for (const account of [creatorA.address, creatorB.address, listener1.address, ethers.ZeroAddress]) {
+        expect(await nft.isCreator(account), account).to.equal(false);
+      }
+      await nft.connect(creatorA).mintTrack(URI, listener1.address, 250);
+      expect(await nft.isCreator(creatorA.address)).to.equal(true);
+      // The royalty receiver is not a creator, nor is anyone else.
+      expect(await nft.isCreator(listener1.address)).to.equal(false);
+      expect(await nft.isCreator(creatorB.address)).to.equal(false);
+      await nft.connect(creatorA).mintTrack(`${URI}/2`, creatorA.address, 0);
+      expect(await nft.isCreator(creatorA.address)).to.equal(true);
+    });
+
+    it("is not set by a mint that reverts", async function () {
+      const { nft, creatorA } = await networkHelpers.loadFixture(deployFixture);
+      await expect(nft.connect(creatorA).mintTrack("", creatorA.address, 0)).to.be.revertedWithCustomError(
+        nft,
+        "MusicNFTEmptyUri",
+      );
+      expect(await nft.isCreator(creatorA.address)).to.equal(false);
+    });
+
+    it("stays with the minter when its tracks change hands, and does not pass to the new owner", async function () {
+      const { nft, creatorA, listener1 } = await networkHelpers.loadFixture(tracksFixture);
+      await nft.connect(creatorA).transferFrom(creatorA.address, listener1.address, 1n);
+      await nft.connect(creatorA).transferFrom(creatorA.address, listener1.address, 2n);
+      expect(await nft.balanceOf(creatorA.address)).to.equal(0n);
+      expect(await nft.isCreator(creatorA.address)).to.equal(true);
+      expect(await nft.isCreator(listener1.address)).to.equal(false);
+    });
+
+    it("shares a slot with the creator's plays without showing in creatorPlays", async function () {
+      const { nft, relayer, creatorA, creatorB } = await networkHelpers.loadFixture(tracksFixture);
+      expect(await nft.creatorPlays(creatorA.address)).to.equal(0n);
+      await nft.connect(relayer).commitPlays(1n, ROOT, CID, deltas([1, 5], [3, 4_294_967_295], [2, 7]));
+      expect(await nft.creatorPlays(creatorA.address)).to.equal(12n);
+      expect(await nft.creatorPlays(creatorB.address)).to.equal(4_294_967_295n);
+      // A later mint by a creator with plays keeps them.
+      await nft.connect(creatorB).mintTrack(`${URI}/4`, creatorB.address, 0);
+      expect(await nft.creatorPlays(creatorB.address)).to.equal(4_294_967_295n);
+      expect(await nft.isCreator(creatorA.address)).to.equal(true);
+      expect(await nft.isCreator(creatorB.address)).to.equal(true);
     });
   });
 
@@ -435,31 +492,75 @@ describe("MusicNFT", function () {
       }
     });
 
-    it("verifyPlay accepts every proof from the tree", async function () {
-      const { nft, tree } = await networkHelpers.loadFixture(signedBatchFixture);
+    it("verifyPlay accepts every signed play of the tree with its proof", async function () {
+      const { nft, tree, signed } = await networkHelpers.loadFixture(signedBatchFixture);
       expect(await nft.batchRoot(1n)).to.equal(tree.root);
-      for (const [index, values] of tree.entries()) {
-        expect(await nft.verifyPlay(1n, tree.leafHash(values), tree.getProof(index))).to.equal(true);
+      for (const entry of signed) {
+        const proof = tree.getProof(playLeafValues(entry));
+        expect(await nft.verifyPlay(1n, entry.play, ethers.keccak256(entry.signature), proof)).to.equal(true);
       }
     });
 
-    it("verifyPlay rejects a tampered leaf, a tampered proof, another batch and an uncommitted batch", async function () {
+    it("verifyPlay rejects a tampered play, a tampered proof, another batch and an uncommitted batch", async function () {
       const { nft, relayer, tree, signed } = await networkHelpers.loadFixture(signedBatchFixture);
-      const values = playLeafValues(signed[2]);
-      const leaf = tree.leafHash(values);
-      const proof = tree.getProof(2);
+      const { play, signature } = signed[2];
+      const signatureHash = ethers.keccak256(signature);
+      const proof = tree.getProof(playLeafValues(signed[2]));
 
-      const longer = playLeafValues({ ...signed[2], play: { ...signed[2].play, durationSeconds: 999n } });
-      expect(await nft.verifyPlay(1n, tree.leafHash(longer), proof)).to.equal(false);
+      expect(await nft.verifyPlay(1n, { ...play, durationSeconds: 999n }, signatureHash, proof)).to.equal(false);
+      expect(await nft.verifyPlay(1n, play, ethers.keccak256(signed[3].signature), proof)).to.equal(false);
+      // The hash of the signature, not its first word.
+      expect(await nft.verifyPlay(1n, play, ethers.dataSlice(signature, 0, 32), proof)).to.equal(false);
       const forged = [...proof];
       forged[0] = ethers.toBeHex(BigInt(forged[0]) ^ 1n, 32);
-      expect(await nft.verifyPlay(1n, leaf, forged)).to.equal(false);
-      expect(await nft.verifyPlay(1n, leaf, proof.slice(1))).to.equal(false);
+      expect(await nft.verifyPlay(1n, play, signatureHash, forged)).to.equal(false);
+      expect(await nft.verifyPlay(1n, play, signatureHash, proof.slice(1))).to.equal(false);
 
-      expect(await nft.verifyPlay(2n, leaf, proof)).to.equal(false);
-      expect(await nft.verifyPlay(2n, ethers.ZeroHash, [])).to.equal(false);
+      expect(await nft.verifyPlay(2n, play, signatureHash, proof)).to.equal(false);
       await nft.connect(relayer).commitPlays(2n, ethers.id("other"), CID, deltas([1, 1]));
-      expect(await nft.verifyPlay(2n, leaf, proof)).to.equal(false);
+      expect(await nft.verifyPlay(2n, play, signatureHash, proof)).to.equal(false);
+    });
+
+    it("verifyPlay rejects a sibling pair put in the play's free bytes32 fields", async function () {
+      const { nft, tree, signed } = await networkHelpers.loadFixture(signedBatchFixture);
+      const nodes = tree.dump().tree;
+      for (let index = 0; 2 * index + 1 < nodes.length; index++) {
+        const [low, high] = [nodes[2 * index + 1], nodes[2 * index + 2]].sort();
+        const play = { ...signed[0].play, nonce: low };
+        expect(await nft.verifyPlay(1n, play, high, pathAbove(nodes, index))).to.equal(false);
+      }
+    });
+
+    describe("a leaf hash proves nothing: the entry point that took one from the caller is gone", function () {
+      async function legacyFixture() {
+        const f = await signedBatchFixture();
+        const legacy = new ethers.Contract(await f.nft.getAddress(), LEGACY_VERIFY_PLAY, ethers.provider);
+        const nodes = f.tree.dump().tree;
+        expect(nodes[0]).to.equal(f.tree.root);
+        // Inner nodes, root included: every index with children.
+        const inner = nodes.map((_, index) => index).filter((index) => 2 * index + 1 < nodes.length);
+        return { ...f, legacy, nodes, inner };
+      }
+
+      it("the root with an empty proof", async function () {
+        const { legacy, tree } = await networkHelpers.loadFixture(legacyFixture);
+        await expect(legacy.verifyPlay(1n, tree.root, [])).to.be.revertedWithoutReason(ethers);
+      });
+
+      it("each inner node with the rest of its path", async function () {
+        const { legacy, nodes, inner } = await networkHelpers.loadFixture(legacyFixture);
+        for (const index of inner.slice(1)) {
+          await expect(legacy.verifyPlay(1n, nodes[index], pathAbove(nodes, index))).to.be.revertedWithoutReason(ethers);
+        }
+      });
+
+      it("the hash of a sibling pair (any 64-byte value) with the path above it", async function () {
+        const { legacy, nodes, inner } = await networkHelpers.loadFixture(legacyFixture);
+        for (const index of inner) {
+          const pairHash = ethers.keccak256(ethers.concat([nodes[2 * index + 1], nodes[2 * index + 2]].sort()));
+          await expect(legacy.verifyPlay(1n, pairHash, pathAbove(nodes, index))).to.be.revertedWithoutReason(ethers);
+        }
+      });
     });
   });
 });

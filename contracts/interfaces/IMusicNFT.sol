@@ -2,11 +2,13 @@
 pragma solidity 0.8.28;
 
 import {ICreatorPlays} from "./ICreatorPlays.sol";
+import {ICreatorRegistry} from "./ICreatorRegistry.sol";
 
 /// @title IMusicNFT
 /// @notice Tracks as ERC-721 tokens with ERC-2981 royalties, and the on-chain play counts that the
-/// relayer commits in sequential batches, each anchored by the Merkle root of its signed plays.
-interface IMusicNFT is ICreatorPlays {
+/// relayer commits in sequential batches, each anchored by the Merkle root of its signed plays. Whoever minted a
+/// track is a creator (`isCreator`) for ever.
+interface IMusicNFT is ICreatorPlays, ICreatorRegistry {
     /// @notice A listener's signed play (EIP-712, verifying contract: MusicNFT).
     /// @dev Field order is the EIP-712 type's, so it cannot be rearranged for packing (it is calldata anyway).
     // solhint-disable-next-line gas-struct-packing
@@ -60,7 +62,8 @@ interface IMusicNFT is ICreatorPlays {
         uint256 indexed batchId, bytes32 root, string snapshotCid, uint256 plays, uint256 tracks, bytes deltas
     );
 
-    /// @notice Mints the next track (ids start at 1) to the caller, who stays its creator for ever.
+    /// @notice Mints the next track (ids start at 1) to the caller, who stays its creator for ever; from then on
+    /// `isCreator(caller)` is true, whoever holds the token.
     /// @param uri The metadata URI, e.g. `ipfs://bafy…`; must not be empty.
     /// @param royaltyReceiver Who receives ERC-2981 royalties; must not be zero.
     /// @param royaltyBps Royalty in basis points, at most `MAX_ROYALTY_BPS`.
@@ -112,9 +115,19 @@ interface IMusicNFT is ICreatorPlays {
     /// @notice Number of tracks minted; track ids run from 1 to this.
     function totalTracks() external view returns (uint256);
 
-    /// @notice Whether `proof` proves `leaf` in committed batch `batchId`; false for an uncommitted batch.
-    /// @param leaf The StandardMerkleTree leaf hash, as `playLeaf` computes it.
-    function verifyPlay(uint256 batchId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool);
+    /// @notice Whether `play`, signed with a signature hashing to `signatureHash`, is in committed batch `batchId`:
+    /// `proof` leads from the play's leaf to the batch root. False for an uncommitted batch.
+    /// @dev Takes the leaf's pre-image, not its hash, and hashes it as `playLeaf` does: a caller-supplied hash
+    /// could be the root (with an empty proof) or an inner node (with the rest of its path), which would pass.
+    /// The relayer's `GET /v1/plays/:id` returns every argument once the play's batch is committed.
+    /// @param batchId The batch the play was committed in.
+    /// @param play The play's fields exactly as the listener signed them.
+    /// @param signatureHash `keccak256` of the listener's signature bytes.
+    /// @param proof The StandardMerkleTree proof of the play's leaf, leaf side first.
+    function verifyPlay(uint256 batchId, Play calldata play, bytes32 signatureHash, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
 
     /// @notice The StandardMerkleTree leaf hash of a play:
     /// `keccak256(bytes.concat(keccak256(abi.encode(listener, trackId, startedAt, durationSeconds, nonce, signatureHash))))`.

@@ -1008,6 +1008,25 @@ export const MusicNFTAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "isCreator",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "string",
         "name": "uri",
         "type": "string"
@@ -1458,8 +1477,40 @@ export const MusicNFTAbi = [
         "type": "uint256"
       },
       {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "listener",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "trackId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint64",
+            "name": "startedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint32",
+            "name": "durationSeconds",
+            "type": "uint32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "nonce",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IMusicNFT.Play",
+        "name": "play",
+        "type": "tuple"
+      },
+      {
         "internalType": "bytes32",
-        "name": "leaf",
+        "name": "signatureHash",
         "type": "bytes32"
       },
       {

@@ -57,7 +57,7 @@ for (const backend of BACKENDS) {
         expect(result.id).to.match(/^[1-9][0-9]*$/);
       }
       const play = await json(await app.request(`/v1/plays/${results[0].id}`));
-      expect(play).to.deep.include({ id: results[0].id, status: "pending", batchId: null, leaf: null, proof: null });
+      expect(play).to.deep.include({ id: results[0].id, status: "pending", batchId: null, leaf: null, proof: null, leafPlay: null, signatureHash: null });
       expect(play.play).to.deep.include({
         listener: listener.address.toLowerCase(),
         trackId: "1",

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Hex } from "viem";
+import { keccak256, type Hex } from "viem";
 import { createMetrics } from "../../relayer/src/api/metrics.js";
 import { BatchConflictError, ChainRevertError, ChainUnavailableError, SnapshotStoreError } from "../../relayer/src/batcher/errors.js";
 import { loadBatch } from "../../relayer/src/batcher/records.js";
@@ -141,8 +141,20 @@ for (const backend of BACKENDS) {
             signature: play.play.signature,
           }),
         );
-        expect(await chain.contracts.musicNFT.verifyPlay(1n, play.leaf, play.proof)).to.equal(true);
-        expect(await chain.contracts.musicNFT.verifyPlay(1n, play.leaf, play.proof.slice(1))).to.equal(false);
+        // The arguments of verifyPlay come with the proof, read from the proven leaf: the stored play's own fields.
+        expect(play.leafPlay).to.deep.equal({
+          listener: play.play.listener,
+          trackId: play.play.trackId,
+          startedAt: play.play.startedAt,
+          durationSeconds: play.play.durationSeconds,
+          nonce: play.play.nonce,
+        });
+        expect(play.signatureHash).to.equal(keccak256(play.play.signature));
+        const leafPlay = { ...play.leafPlay, trackId: BigInt(play.leafPlay.trackId), startedAt: BigInt(play.leafPlay.startedAt) };
+        expect(await chain.contracts.musicNFT.verifyPlay(1n, leafPlay, play.signatureHash, play.proof)).to.equal(true);
+        expect(await chain.contracts.musicNFT.verifyPlay(1n, leafPlay, play.signatureHash, play.proof.slice(1))).to.equal(false);
+        // The leaf hash alone proves nothing: it is not a play's fields.
+        expect(await chain.contracts.musicNFT.verifyPlay(1n, { ...leafPlay, nonce: play.leaf }, play.signatureHash, play.proof)).to.equal(false);
       }
 
       // Batch routes.

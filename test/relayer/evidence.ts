@@ -120,14 +120,14 @@ describe("relayer evidence: Merkle tree, deltas, snapshot against MusicNFT", () 
       const leaf = playLeafHash(play);
       expect(leaf).to.equal(tree.leafHash(playLeaf(play)));
       expect(leaf).to.equal(await musicNFT.playLeaf(play.listener, play.trackId, play.startedAt, play.durationSeconds, play.nonce, keccak256(play.signature)));
-      expect(await musicNFT.verifyPlay(batchId, leaf, proofFor(tree, play))).to.equal(true);
+      expect(await musicNFT.verifyPlay(batchId, play, keccak256(play.signature), proofFor(tree, play))).to.equal(true);
       // The snapshot carries real signatures: the chain recovers each listener from them.
       expect(await musicNFT.recoverPlaySigner(play, play.signature)).to.equal(getAddress(play.listener));
     }
     // A play altered after signing (one second longer) has no valid proof.
     const [first] = plays;
     const altered = { ...first, durationSeconds: first.durationSeconds + 1 };
-    expect(await musicNFT.verifyPlay(batchId, playLeafHash(altered), proofFor(tree, first))).to.equal(false);
+    expect(await musicNFT.verifyPlay(batchId, altered, keccak256(first.signature), proofFor(tree, first))).to.equal(false);
   });
 
   it("splits a delta above 2^32−1 into entries that MusicNFT adds up to the exact count", async () => {

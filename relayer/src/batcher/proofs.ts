@@ -1,13 +1,20 @@
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import type { Queryable } from "../db/database.js";
 import { buildPlaysTree, rootOf, type PlaysTree } from "../evidence/merkle.js";
 import { BatchStateError } from "./errors.js";
 import { batchPlays, loadBatch } from "./records.js";
 
-export type PlayProof = { leaf: Hex; proof: Hex[] };
+/** The `Play` struct of `MusicNFT.verifyPlay`: the signed fields, without the signature. */
+export type ProvenPlayFields = { listener: Address; trackId: bigint; startedAt: bigint; durationSeconds: number; nonce: Hex };
+
+/**
+ * What `MusicNFT.verifyPlay(batchId, play, signatureHash, proof)` takes, read from the leaf the proof proves (not
+ * from the play's row), plus the leaf hash itself for callers that check the proof off chain.
+ */
+export type PlayProof = { leaf: Hex; proof: Hex[]; play: ProvenPlayFields; signatureHash: Hex };
 
 export type ProofSource = {
-  /** The leaf hash and Merkle proof of the play at `leafIndex` of committed batch `batchId`, as `MusicNFT.verifyPlay` takes them. */
+  /** The leaf, its pre-image and its Merkle proof for the play at `leafIndex` of committed batch `batchId`. */
   proofOf(batchId: bigint, leafIndex: number): Promise<PlayProof>;
 };
 
@@ -43,7 +50,13 @@ export function createProofSource({ db, cacheSize = 8 }: CreateProofSourceParame
       const tree = await treeOf(batchId);
       const value = tree.at(leafIndex);
       if (value === undefined) throw new BatchStateError(`batch ${batchId} has no leaf ${leafIndex}`);
-      return { leaf: tree.leafHash(value), proof: tree.getProof(leafIndex) };
+      const [listener, trackId, startedAt, durationSeconds, nonce, signatureHash] = value;
+      return {
+        leaf: tree.leafHash(value),
+        proof: tree.getProof(leafIndex),
+        play: { listener, trackId, startedAt, durationSeconds, nonce },
+        signatureHash,
+      };
     },
   };
 }

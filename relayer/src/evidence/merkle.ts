@@ -122,7 +122,7 @@ export function rootOf(tree: PlaysTree): Hex {
   return tree.root;
 }
 
-/** The proof that `MusicNFT.verifyPlay(batchId, playLeafHash(play), proof)` accepts; `PlayNotInTreeError` if absent. */
+/** The proof that `MusicNFT.verifyPlay(batchId, play, keccak256(play.signature), proof)` accepts for `play`, whose leaf hash is `playLeafHash(play)`; `PlayNotInTreeError` if absent. */
 export function proofFor(tree: PlaysTree, play: SignedPlay): Hex[] {
   const leaf = playLeaf(play);
   try {

@@ -15,7 +15,7 @@ export const idParam = z
   .transform((value) => BigInt(value))
   .refine((value) => value < 1n << 63n, "out of range");
 
-/** `POST /v1/plays` (ingest signed plays) and `GET /v1/plays/:id` (a play's status). */
+/** `POST /v1/plays` (ingest signed plays) and `GET /v1/plays/:id` (a play's status and, once committed, its proof). */
 export function playsRoutes(deps: AppDependencies) {
   const proofs = createProofSource({ db: deps.db });
   const body = z.object({ plays: z.array(z.unknown()).min(1).max(deps.maxPlaysPerRequest) });
@@ -57,8 +57,18 @@ export function playsRoutes(deps: AppDependencies) {
       const play = await findPlay(deps.db, id);
       if (play === undefined) throw new NotFoundError(`play ${id}`);
       const { status, batchId, leafIndex, ...fields } = play;
-      // `leaf` and `proof` stay null until the play's batch is committed: before that no root on chain proves them.
+      // The proof fields stay null until the play's batch is committed: before that no root on chain proves them.
       const proven = status === "committed" && batchId !== null && leafIndex !== null ? await proofs.proofOf(BigInt(batchId), leafIndex) : undefined;
-      return c.json({ id: play.id, status, batchId, play: fields, leaf: proven?.leaf ?? null, proof: proven?.proof ?? null });
+      return c.json({
+        id: play.id,
+        status,
+        batchId,
+        play: fields,
+        leaf: proven?.leaf ?? null,
+        proof: proven?.proof ?? null,
+        // MusicNFT.verifyPlay(batchId, leafPlay, signatureHash, proof); JSON has no bigint, so decimal strings.
+        leafPlay: proven === undefined ? null : { ...proven.play, trackId: proven.play.trackId.toString(), startedAt: proven.play.startedAt.toString() },
+        signatureHash: proven?.signatureHash ?? null,
+      });
     });
 }
