@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import MusicDEXModule from "../deploy/modules/MusicDEX.js";
+import { backedVirtualUsdc, buyOut, sellOut, split } from "./helpers/dex/curve.js";
 
 const { ethers, networkHelpers, ignition } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -11,24 +12,6 @@ const MARKET_SUPPLY = 900_000_000n * COIN;
 const DEFAULT_VIRTUAL = 30_000n * USDC;
 const MAX_U128 = 2n ** 128n - 1n;
 const FAR = 2n ** 64n;
-
-// Reference model of CurveMath, written independently of the Solidity.
-const feeOf = (a: bigint) => (a * 250n + 9_999n) / 10_000n;
-const split = (fee: bigint) => {
-  const creator = (fee * 100n) / 250n;
-  const treasury = (fee * 50n) / 250n;
-  return { creator, holders: fee - creator - treasury, treasury };
-};
-const buyOut = (x: bigint, y: bigint, usdcIn: bigint) => {
-  const fee = feeOf(usdcIn);
-  const net = usdcIn - fee;
-  return { coins: (y * net) / (x + net), fee, net };
-};
-const sellOut = (x: bigint, y: bigint, coinsIn: bigint) => {
-  const gross = (x * coinsIn) / (y + coinsIn);
-  const fee = feeOf(gross);
-  return { gross, fee, usdc: gross - fee };
-};
 
 async function deployFixture() {
   const [admin, treasury, opener, creator, alice, bob, stranger] = await ethers.getSigners();
@@ -198,6 +181,7 @@ describe("MusicDEX", function () {
       expect(m.coinReserve).to.equal(MARKET_SUPPLY - quoteCoins);
       expect(m.creatorFees).to.equal(parts.creator);
       expect(m.holderFees).to.equal(parts.holders);
+      expect(m.outstanding).to.equal(quoteCoins);
       expect(await dex.treasuryFees()).to.equal(parts.treasury);
     });
 
@@ -304,6 +288,7 @@ describe("MusicDEX", function () {
       const parts = split(quoteFee);
       expect(after.creatorFees - feesBefore.creatorFees).to.equal(parts.creator);
       expect(after.holderFees - feesBefore.holderFees).to.equal(parts.holders);
+      expect(after.outstanding).to.equal(m.outstanding - coinsIn);
       expect((await dex.treasuryFees()) - treasuryBefore).to.equal(parts.treasury);
     });
 
@@ -362,33 +347,144 @@ describe("MusicDEX", function () {
         .withArgs(stranger.address);
     });
 
-    it("never pays out more than the real reserve, even for coins that did not come from the curve", async function () {
-      const { dex, dexAddress, coin, coinAddress, stranger } = await loadFixture(deployFixture);
-      // Coins minted outside the market (like a creator allocation), sold into a market nobody bought from.
+    it("reverts MusicDEXInvalidAmount for a sell of more coins than are outstanding", async function () {
+      const { dex, dexAddress, coin, coinAddress, alice, stranger } = await loadFixture(deployFixture);
+      // Coins minted outside the market (neither bought nor released by the creator), sold into a market nobody bought from.
       await coin.mint(stranger.address, 1_000n * COIN);
       await (coin.connect(stranger) as typeof coin).approve(dexAddress, ethers.MaxUint256);
-      const gross = (DEFAULT_VIRTUAL * 1_000n * COIN) / (MARKET_SUPPLY + 1_000n * COIN);
       await expect(dex.quoteSell(coinAddress, 1_000n * COIN))
-        .to.be.revertedWithCustomError(dex, "MusicDEXInsufficientReserve")
-        .withArgs(gross, 0n);
+        .to.be.revertedWithCustomError(dex, "MusicDEXInvalidAmount")
+        .withArgs(1_000n * COIN);
       await expect(dex.connect(stranger).sell(coinAddress, 1_000n * COIN, 0n, stranger.address, FAR))
-        .to.be.revertedWithCustomError(dex, "MusicDEXInsufficientReserve")
-        .withArgs(gross, 0n);
+        .to.be.revertedWithCustomError(dex, "MusicDEXInvalidAmount")
+        .withArgs(1_000n * COIN);
+      // Once coins were bought, up to that many can come back, and not one more.
+      await dex.connect(alice).buy(coinAddress, 100n * USDC, 0n, alice.address, FAR);
+      const bought = await coin.balanceOf(alice.address);
+      expect((await dex.market(coinAddress)).outstanding).to.equal(bought);
+      await expect(dex.quoteSell(coinAddress, bought + 1n))
+        .to.be.revertedWithCustomError(dex, "MusicDEXInvalidAmount")
+        .withArgs(bought + 1n);
+      await expect(dex.connect(stranger).sell(coinAddress, bought + 1n, 0n, stranger.address, FAR))
+        .to.be.revertedWithCustomError(dex, "MusicDEXInvalidAmount")
+        .withArgs(bought + 1n);
+      await expect(dex.connect(alice).sell(coinAddress, bought, 0n, alice.address, FAR)).to.emit(dex, "Swapped");
+      expect((await dex.market(coinAddress)).outstanding).to.equal(0n);
     });
   });
 
+  describe("creator releases (recordCreatorRelease, sellVirtualUsdc)", function () {
+    /** Alice and bob bought; the creator's released coins will be approved to the DEX. */
+    async function boughtFixture() {
+      const f = await deployFixture();
+      await f.dex.connect(f.alice).buy(f.coinAddress, 5_000n * USDC, 0n, f.alice.address, FAR);
+      await f.dex.connect(f.bob).buy(f.coinAddress, 2_000n * USDC, 0n, f.bob.address, FAR);
+      await (f.coin.connect(f.creator) as typeof f.coin).approve(f.dexAddress, ethers.MaxUint256);
+      return f;
+    }
+    /** A creator allocation of 10 % of a billion coins, fully vested. */
+    const RELEASED = 100_000_000n * COIN;
+
+    it("records releases only from a coin with an open market, adding them to the outstanding coins", async function () {
+      const { dex, dexAddress, coin, coinAddress, creator, stranger } = await loadFixture(boughtFixture);
+      await expect(dex.connect(stranger).recordCreatorRelease(COIN))
+        .to.be.revertedWithCustomError(dex, "MusicDEXMarketNotOpen")
+        .withArgs(stranger.address);
+      const unlisted = await ethers.deployContract("DexTestCoin", ["B", "B"]);
+      await expect(unlisted.releaseToCreator(dexAddress, creator.address, COIN))
+        .to.be.revertedWithCustomError(dex, "MusicDEXMarketNotOpen")
+        .withArgs(await unlisted.getAddress());
+
+      const before = await dex.market(coinAddress);
+      expect(before.outstanding).to.equal(MARKET_SUPPLY - before.coinReserve);
+      await expect(coin.releaseToCreator(dexAddress, creator.address, RELEASED))
+        .to.emit(dex, "CreatorCoinsReleased")
+        .withArgs(coinAddress, RELEASED, before.outstanding + RELEASED);
+      await expect(coin.releaseToCreator(dexAddress, creator.address, 1n))
+        .to.emit(dex, "CreatorCoinsReleased")
+        .withArgs(coinAddress, 1n, before.outstanding + RELEASED + 1n);
+      const after = await dex.market(coinAddress);
+      expect(after.outstanding).to.equal(before.outstanding + RELEASED + 1n);
+      expect([after.usdcReserve, after.coinReserve]).to.deep.equal([before.usdcReserve, before.coinReserve]);
+    });
+
+    it("prices buys on virtualUsdc and sells on sellVirtualUsdc = min(virtualUsdc, usdcReserve · coinReserve / outstanding)", async function () {
+      const { dex, dexAddress, coin, coinAddress, creator } = await loadFixture(boughtFixture);
+      // Buys alone keep the curve backed: sells price on the full virtual reserve.
+      expect(await dex.sellVirtualUsdc(coinAddress)).to.equal(DEFAULT_VIRTUAL);
+      const [buyBefore] = await dex.quoteBuy(coinAddress, 1_000n * USDC);
+      const spotBefore = await dex.spotPrice(coinAddress);
+
+      await coin.releaseToCreator(dexAddress, creator.address, RELEASED);
+      const m = await dex.market(coinAddress);
+      const backed = backedVirtualUsdc(m.virtualUsdc, m.usdcReserve, m.coinReserve, m.outstanding);
+      expect(backed).to.equal((m.usdcReserve * m.coinReserve) / m.outstanding);
+      expect(backed).to.be.lessThan(DEFAULT_VIRTUAL);
+      expect(await dex.sellVirtualUsdc(coinAddress)).to.equal(backed);
+      const coinsIn = 1_000_000n * COIN;
+      const expected = sellOut(backed + m.usdcReserve, m.coinReserve, coinsIn);
+      expect([...(await dex.quoteSell(coinAddress, coinsIn))]).to.deep.equal([expected.usdc, expected.fee]);
+      // The buy side does not move.
+      expect((await dex.quoteBuy(coinAddress, 1_000n * USDC))[0]).to.equal(buyBefore);
+      expect(await dex.spotPrice(coinAddress)).to.equal(spotBefore);
+    });
+
+    for (const order of [
+      ["creator", "alice", "bob"],
+      ["alice", "creator", "bob"],
+      ["bob", "alice", "creator"],
+    ] as const) {
+      it(`a creator releasing and selling vested coins leaves every buyer able to sell, priced on sellVirtualUsdc (${order.join(", ")})`, async function () {
+        const f = await loadFixture(boughtFixture);
+        const { dex, dexAddress, usdc, coin, coinAddress } = f;
+        await coin.releaseToCreator(dexAddress, f.creator.address, RELEASED);
+        for (const name of order) {
+          const seller = f[name];
+          const coinsIn = await coin.balanceOf(seller.address);
+          const m = await dex.market(coinAddress);
+          const backed = backedVirtualUsdc(m.virtualUsdc, m.usdcReserve, m.coinReserve, m.outstanding);
+          expect(await dex.sellVirtualUsdc(coinAddress)).to.equal(backed);
+          const expected = sellOut(backed + m.usdcReserve, m.coinReserve, coinsIn);
+          expect(expected.usdc).to.be.greaterThan(0n);
+          expect(expected.gross).to.be.lessThanOrEqual(m.usdcReserve);
+          await expect(dex.connect(seller).sell(coinAddress, coinsIn, expected.usdc, seller.address, FAR))
+            .to.emit(dex, "Swapped")
+            .withArgs(
+              coinAddress,
+              seller.address,
+              seller.address,
+              false,
+              expected.usdc,
+              coinsIn,
+              expected.fee,
+              m.usdcReserve - expected.gross,
+              m.coinReserve + coinsIn,
+            );
+        }
+        // Every outstanding coin came back without the reserve going below zero, and the DEX holds what it owes.
+        const m = await dex.market(coinAddress);
+        expect(m.outstanding).to.equal(0n);
+        expect(m.coinReserve).to.equal(MARKET_SUPPLY + RELEASED);
+        expect(await usdc.balanceOf(dexAddress)).to.equal(
+          m.usdcReserve + m.creatorFees + m.holderFees + (await dex.treasuryFees()),
+        );
+      });
+    }
+  });
+
   describe("views", function () {
-    it("quotes and spot price revert on unknown markets; market() is all zero", async function () {
+    it("quotes, spot price and sellVirtualUsdc revert on unknown markets; market() is all zero", async function () {
       const { dex, stranger } = await loadFixture(deployFixture);
       for (const call of [
         dex.quoteBuy(stranger.address, USDC),
         dex.quoteSell(stranger.address, COIN),
         dex.spotPrice(stranger.address),
+        dex.sellVirtualUsdc(stranger.address),
       ]) {
         await expect(call).to.be.revertedWithCustomError(dex, "MusicDEXMarketNotOpen").withArgs(stranger.address);
       }
       const m = await dex.market(stranger.address);
-      expect([...m]).to.deep.equal([0n, 0n, ethers.ZeroAddress, 0n, 0n, 0n]);
+      expect([...m]).to.deep.equal([0n, 0n, ethers.ZeroAddress, 0n, 0n, 0n, 0n]);
       await expect(dex.quoteBuy(stranger.address, 0n))
         .to.be.revertedWithCustomError(dex, "MusicDEXInvalidAmount")
         .withArgs(0n);

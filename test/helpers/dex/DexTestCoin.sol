@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IMusicDEXHolderFees} from "../../../contracts/interfaces/IMusicDEXHolderFees.sol";
 
 /// @notice A plain 18-decimal ERC-20 standing in for a CreatorCoin in MusicDEX tests: the factory mints
 /// the market's share to the DEX before opening it, which tests reproduce with the open `mint`. Its
@@ -33,5 +34,12 @@ contract DexTestCoin is ERC20 {
 
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
+    }
+
+    /// @dev Plays CreatorCoin.releaseVested: `amount` coins that never came from the curve reach `creator`, and the
+    /// coin tells `dex` that they entered circulation.
+    function releaseToCreator(IMusicDEXHolderFees dex, address creator, uint256 amount) external {
+        _mint(creator, amount);
+        dex.recordCreatorRelease(amount);
     }
 }
