@@ -54,7 +54,19 @@ export default defineConfig({
   },
   test: {
     solidity: {
-      fuzz: { runs: 256 },
+      profiles: {
+        // `npm test` and CI: 256 fuzz runs; invariants 256 sequences × 500 calls (Hardhat's defaults), except where a
+        // suite's inline `hardhat-config` says otherwise.
+        default: {
+          fuzz: { runs: 256 },
+        },
+        // `npm run test:deep`: the Solidity suites at 10,000 fuzz runs and 1,000 invariant sequences of 500 calls
+        // (hours on two cores; not in CI).
+        deep: {
+          fuzz: { runs: 10_000 },
+          invariant: { runs: 1_000, depth: 500 },
+        },
+      },
     },
   },
 });

@@ -83,8 +83,9 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
 
     /// @notice The factory: the only caller of initialize.
     address public immutable FACTORY;
-    /// @notice MusicDEX: receives the market supply, excluded from revenue (its coins are liquidity); credits
-    /// each trade's holder fee (accrueMarketFees) and holds that USDC until a claim pulls it.
+    /// @notice MusicDEX: receives the market supply, whose revenue it collects into the market's USDC reserve at
+    /// each trade (syncMarket); locks each trade's holder fee (accrueMarketFees) and holds that USDC until a
+    /// claim pulls it.
     address public immutable DEX;
     /// @notice RevenueDistributor: the registry and multi-coin router, the only caller of the revenue hooks.
     address public immutable DISTRIBUTOR;

@@ -31,7 +31,8 @@ interface ICreatorCoin {
     /// @notice `value` does not fit the packed width that stores it (see RevenueMath for why this is unreachable
     /// in realistic use).
     error CreatorCoinValueOverflow(uint256 value);
-    /// @notice `account` (the DEX or the coin's own vesting escrow) is always excluded from revenue.
+    /// @notice `account` (the DEX or the coin's own vesting escrow) always earns revenue (for the market's reserve
+    /// and for the creator) and cannot be excluded.
     error CreatorCoinFixedExclusion(address account);
     /// @notice Nothing has vested since the last release.
     error CreatorCoinNothingToRelease();

@@ -133,8 +133,9 @@ interface IMusicDEX is IMusicDEXMarketOpener, IMusicDEXHolderFees {
         returns (uint256 coinsOut);
 
     /// @notice Sells exactly `coinsIn` coins pulled from the caller for USDC, fee deducted.
-    /// @dev Needs a coin allowance of `coinsIn`. Reverts as `buy` does, and when the curve would pay more
-    /// than the real USDC reserve.
+    /// @dev Needs a coin allowance of `coinsIn`. Reverts as `buy` does, and with MusicDEXInvalidAmount when
+    /// `coinsIn` exceeds the market's outstanding coins (no holder can have more). Priced on sellVirtualUsdc, so
+    /// it never pays more than the real USDC reserve.
     /// @param coin The creator coin to sell.
     /// @param coinsIn Coins sold.
     /// @param minUsdcOut Least USDC accepted, after the fee.
