@@ -11,6 +11,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IBeatStreamVault} from "./interfaces/IBeatStreamVault.sol";
+import {ICreatorRegistry} from "./interfaces/ICreatorRegistry.sol";
 
 /// @title BeatStreamVault
 /// @notice Listeners' prepaid USDC, paid to artists per second through signed cumulative vouchers
@@ -21,8 +22,10 @@ import {IBeatStreamVault} from "./interfaces/IBeatStreamVault.sol";
 ///     an earnings entry, and every payout debits before it transfers.
 ///  2. A session (listener, artist, sessionId) never pays more than the highest `cumulativeAmount` its
 ///     listener signed: `settle` pays at most `cumulativeAmount - settled` and adds it to `settled`.
+///  3. Earnings accrue only to creators (`CREATOR_REGISTRY.isCreator`), so a listener cannot pay an address
+///     of its own and take its balance out as earnings, around the withdrawal delay.
 /// No role can move user funds at will: the admin can only grant roles, the relayer can only settle
-/// what listeners signed, and the pauser can only stop deposits and settlement, never withdrawals.
+/// what listeners signed to creators, and the pauser can only stop deposits and settlement, never withdrawals.
 contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -47,6 +50,10 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     /// @dev Immutable: the balances are denominated in this token, swapping it would strand them.
     IERC20 public immutable USDC;
     /// @inheritdoc IBeatStreamVault
+    /// @dev Immutable: who can be paid is part of what listeners deposit under; a replaceable registry would let
+    /// its owner make any address payable.
+    ICreatorRegistry public immutable CREATOR_REGISTRY;
+    /// @inheritdoc IBeatStreamVault
     /// @dev Immutable so that a listener's exit time can never be lengthened after it deposited.
     uint64 public immutable WITHDRAWAL_DELAY;
 
@@ -55,12 +62,17 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     mapping(bytes32 sessionKey => uint256) private _settled;
     mapping(address listener => WithdrawalRequest) private _withdrawals;
 
-    constructor(IERC20 usdc, uint64 withdrawalDelay, address admin) EIP712("BeatStreamVault", "1") {
-        if (address(usdc) == address(0) || admin == address(0)) revert BeatStreamVaultZeroAddress();
+    constructor(IERC20 usdc, ICreatorRegistry creators, uint64 withdrawalDelay, address admin)
+        EIP712("BeatStreamVault", "1")
+    {
+        if (address(usdc) == address(0) || address(creators) == address(0) || admin == address(0)) {
+            revert BeatStreamVaultZeroAddress();
+        }
         if (withdrawalDelay > MAX_WITHDRAWAL_DELAY) {
             revert BeatStreamVaultWithdrawalDelayTooLong(withdrawalDelay, MAX_WITHDRAWAL_DELAY);
         }
         USDC = usdc;
+        CREATOR_REGISTRY = creators;
         WITHDRAWAL_DELAY = withdrawalDelay;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
@@ -151,6 +163,9 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
                     runAmount += paid;
                 }
             } else {
+                // Once per run: every voucher of the run pays this same artist. A run cannot begin unchecked, since
+                // _settleOne refuses the zero artist that runArtist starts as.
+                if (!CREATOR_REGISTRY.isCreator(artist)) revert BeatStreamVaultNotCreator(i, artist);
                 _credit(runArtist, runAmount);
                 runArtist = artist;
                 runAmount = paid;

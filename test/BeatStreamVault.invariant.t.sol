@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {BeatStreamVault} from "../contracts/BeatStreamVault.sol";
 import {IBeatStreamVault} from "../contracts/interfaces/IBeatStreamVault.sol";
+import {MockCreatorRegistry} from "../contracts/mocks/MockCreatorRegistry.sol";
 import {MockUSDC} from "../contracts/mocks/MockUSDC.sol";
 import {VaultHelpers} from "./helpers/vault/VaultHelpers.sol";
 
@@ -136,8 +137,12 @@ contract BeatStreamVaultInvariantTest is VaultHelpers {
 
     function setUp() public {
         vm.warp(1_700_000_000);
-        (usdc, vault) = _deploy();
+        MockCreatorRegistry creators;
+        (usdc, creators, vault) = _deploy();
         handler = new VaultHandler(usdc, vault);
+        for (uint256 a; a < 3; ++a) {
+            creators.setCreator(handler.artist(a), true);
+        }
         // The handler settles, so it is the relayer.
         vault.grantRole(vault.RELAYER_ROLE(), address(handler));
         targetContract(address(handler));

@@ -5,13 +5,15 @@ pragma solidity 0.8.28;
 // solhint-disable gas-indexed-events
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ICreatorRegistry} from "./ICreatorRegistry.sol";
 
 /// @title IBeatStreamVault
 /// @notice Pay-per-second streaming settled in batches. Listeners deposit USDC and sign cumulative
 /// EIP-712 `StreamVoucher`s while they listen; the relayer (RELAYER_ROLE) submits the latest
 /// vouchers through `settle`, which moves only the increase over what each session already paid from
-/// the listener's balance to the artist's earnings. Listeners leave through a delayed withdrawal that
-/// gives the last vouchers time to settle; artists withdraw their earnings at any time.
+/// the listener's balance to the artist's earnings; only creators (`CREATOR_REGISTRY`) can be paid. Listeners
+/// leave through a delayed withdrawal that gives the last vouchers time to settle; artists withdraw their
+/// earnings at any time.
 interface IBeatStreamVault {
     /// @notice What a listener signs: "for session `sessionId` with `artist`, I owe `cumulativeAmount`
     /// in total so far", valid until `deadline`. A later voucher of the same session carries a larger
@@ -58,6 +60,10 @@ interface IBeatStreamVault {
     /// @notice The voucher at `index` pays its own listener, which would turn a balance into earnings
     /// that leave without the withdrawal delay.
     error BeatStreamVaultSelfPayment(uint256 index);
+    /// @notice The voucher at `index` pays `artist`, which is not a creator: a listener could otherwise name an
+    /// address of its own and take its balance out as earnings, around the withdrawal delay. Reported at the
+    /// first voucher of a run of vouchers to the same artist.
+    error BeatStreamVaultNotCreator(uint256 index, address artist);
     /// @notice The constructor's withdrawal `delay` exceeds `max` seconds.
     error BeatStreamVaultWithdrawalDelayTooLong(uint64 delay, uint64 max);
 
@@ -110,13 +116,15 @@ interface IBeatStreamVault {
     // ---------------------------------------------------------------------------------------- relayer
 
     /// @notice Settles signed vouchers; only RELAYER_ROLE. Each listener's signature bounds what its
-    /// voucher pays; the role keeps a listener from settling its own voucher to an address it controls and
-    /// withdrawing those earnings at once, around the withdrawal delay. For each voucher, pays `min(cumulativeAmount - settled, listener balance)` to the artist and
-    /// adds it to the session's settled amount; a voucher at or below the settled amount is skipped,
-    /// so settling again is harmless. Reverts when paused, when a voucher expired, names the zero artist
-    /// or its own listener as artist, or carries a signature that is not its listener's, or when
+    /// voucher pays; the role and the creator check keep a listener from paying an address it controls and
+    /// withdrawing those earnings at once, around the withdrawal delay. For each voucher, pays
+    /// `min(cumulativeAmount - settled, listener balance)` to the artist and adds it to the session's settled
+    /// amount; a voucher at or below the settled amount is skipped, so settling again is harmless. Reverts when
+    /// paused, when a voucher expired, names the zero artist, its own listener or an address that is not a
+    /// creator as artist, or carries a signature that is not its listener's, or when
     /// `signatures.length != 65 * vouchers.length`.
-    /// @dev Sort vouchers by artist: the artist's earnings are written once per run of equal artists.
+    /// @dev Sort vouchers by artist: the artist's earnings are written, and `CREATOR_REGISTRY` asked, once per run of
+    /// equal artists.
     /// @param vouchers The vouchers to settle.
     /// @param signatures The listeners' signatures, 65 bytes each (r, s, v), concatenated in voucher order.
     function settle(StreamVoucher[] calldata vouchers, bytes calldata signatures) external;
@@ -138,6 +146,9 @@ interface IBeatStreamVault {
 
     /// @notice The USDC token the vault holds.
     function USDC() external view returns (IERC20);
+
+    /// @notice The registry that says who is a creator (MusicNFT): `settle` pays only creators.
+    function CREATOR_REGISTRY() external view returns (ICreatorRegistry);
 
     /// @notice Seconds between a withdrawal request and the moment it can execute (at most 30 days).
     function WITHDRAWAL_DELAY() external view returns (uint64);
