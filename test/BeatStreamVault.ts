@@ -257,6 +257,7 @@ describe("BeatStreamVault", function () {
       const pending = await vault.pendingWithdrawal(alice.address);
       expect(pending.amount).to.equal(USDC(30));
       expect(pending.availableAt).to.equal(at + DELAY);
+      expect(await vault.withdrawalDelayLeft(alice.address)).to.equal(DELAY);
       // The balance stays spendable until the withdrawal executes.
       expect(await vault.balanceOf(alice.address)).to.equal(USDC(100));
     });
@@ -342,17 +343,58 @@ describe("BeatStreamVault", function () {
       );
     });
 
-    it("stays open while paused, so listeners and artists can always leave", async function () {
+    it("waits out a pause: the delay counts unpaused time only, and the artist's voucher settles first", async function () {
+      const f = await loadFixture(funded);
+      // Alice has heard 60 USDC worth and signed for it; then she asks for everything back.
+      const voucher = await voucherOf(f, f.alice, f.artist, "s", USDC(60), BigInt(await time.latest()) + 10n * DELAY);
+      const signatures = await signAll(f, [f.alice], [voucher]);
+      await f.vault.connect(f.alice).requestWithdrawal(USDC(100));
+      const { availableAt } = await f.vault.pendingWithdrawal(f.alice.address);
+      await time.increase(DELAY / 4n - 1n);
+      await f.vault.pause(); // a quarter of the delay served
+      // The attack: wait out the delay while settlement is stopped, and leave before the artist is paid.
+      await time.increase(2n * DELAY);
+      expect(BigInt(await time.latest())).to.be.greaterThan(availableAt);
+      await expect(f.vault.connect(f.alice).withdraw()).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
+      expect(await f.vault.withdrawalDelayLeft(f.alice.address)).to.equal(DELAY - DELAY / 4n);
+      await f.vault.unpause();
+      const unpausedAt = BigInt(await time.latest());
+      // Three quarters of the delay are still to run after the unpause.
+      await expect(f.vault.connect(f.alice).withdraw())
+        .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultWithdrawalNotReady")
+        .withArgs(unpausedAt + DELAY - DELAY / 4n, unpausedAt + 1n);
+      // Meanwhile the relayer settles the voucher.
+      await expect(f.vault.connect(f.relayer).settle([voucher], signatures))
+        .to.emit(f.vault, "StreamSettled")
+        .withArgs(sessionKey(f.alice.address, f.artist.address, voucher.sessionId), f.alice.address, f.artist.address, voucher.sessionId, USDC(60), USDC(60));
+      await time.setNextBlockTimestamp(unpausedAt + DELAY - DELAY / 4n - 1n);
+      await expect(f.vault.connect(f.alice).withdraw())
+        .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultWithdrawalNotReady")
+        .withArgs(unpausedAt + DELAY - DELAY / 4n, unpausedAt + DELAY - DELAY / 4n - 1n);
+      await time.setNextBlockTimestamp(unpausedAt + DELAY - DELAY / 4n);
+      // She leaves with what her vouchers left her; the artist was paid first.
+      await expect(f.vault.connect(f.alice).withdraw()).to.emit(f.vault, "Withdrawn").withArgs(f.alice.address, USDC(40));
+      expect(await f.vault.earningsOf(f.artist.address)).to.equal(USDC(60));
+      expect(await f.usdc.balanceOf(await f.vault.getAddress())).to.equal(USDC(60));
+    });
+
+    it("keeps withdrawal requests, cancellations and artists' earnings withdrawals open while paused", async function () {
       const f = await loadFixture(funded);
       const voucher = await voucherOf(f, f.alice, f.artist, "s", USDC(5), BigInt(await time.latest()) + 10n * DELAY);
       await f.vault.connect(f.relayer).settle([voucher], await signAll(f, [f.alice], [voucher]));
       await f.vault.pause();
+      await expect(f.vault.connect(f.alice).requestWithdrawal(USDC(10))).to.emit(f.vault, "WithdrawalRequested");
+      await expect(f.vault.connect(f.alice).cancelWithdrawal()).to.emit(f.vault, "WithdrawalCancelled").withArgs(f.alice.address, USDC(10));
       await f.vault.connect(f.alice).requestWithdrawal(USDC(95));
+      // Requested while paused: none of the delay runs until the unpause.
       await time.increase(DELAY);
-      await expect(f.vault.connect(f.alice).withdraw()).to.emit(f.vault, "Withdrawn").withArgs(f.alice.address, USDC(95));
+      expect(await f.vault.withdrawalDelayLeft(f.alice.address)).to.equal(DELAY);
       await expect(f.vault.connect(f.artist).withdrawEarnings(f.artist.address))
         .to.emit(f.vault, "EarningsWithdrawn")
         .withArgs(f.artist.address, f.artist.address, USDC(5));
+      await f.vault.unpause();
+      await time.increase(DELAY);
+      await expect(f.vault.connect(f.alice).withdraw()).to.emit(f.vault, "Withdrawn").withArgs(f.alice.address, USDC(95));
     });
   });
 
