@@ -11,6 +11,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IBeatStreamVault} from "./interfaces/IBeatStreamVault.sol";
+import {ICreatorRegistry} from "./interfaces/ICreatorRegistry.sol";
 
 /// @title BeatStreamVault
 /// @notice Listeners' prepaid USDC, paid to artists per second through signed cumulative vouchers
@@ -21,8 +22,14 @@ import {IBeatStreamVault} from "./interfaces/IBeatStreamVault.sol";
 ///     an earnings entry, and every payout debits before it transfers.
 ///  2. A session (listener, artist, sessionId) never pays more than the highest `cumulativeAmount` its
 ///     listener signed: `settle` pays at most `cumulativeAmount - settled` and adds it to `settled`.
+///  3. Earnings accrue only to creators (`CREATOR_REGISTRY.isCreator`), so a listener cannot pay an address
+///     of its own and take its balance out as earnings, around the withdrawal delay.
+///  4. A listener's withdrawal executes only while the vault is unpaused and only after `WITHDRAWAL_DELAY`
+///     seconds of unpaused time since its request: settlement stops during a pause, so a pause extends, and
+///     never shortens, the time the relayer has to settle what the listener's vouchers owe artists.
 /// No role can move user funds at will: the admin can only grant roles, the relayer can only settle
-/// what listeners signed, and the pauser can only stop deposits and settlement, never withdrawals.
+/// what listeners signed to creators, and the pauser can stop deposits, settlement and listeners'
+/// withdrawals (delaying, never taking), never artists' withdrawals of what they earned.
 contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -47,21 +54,44 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     /// @dev Immutable: the balances are denominated in this token, swapping it would strand them.
     IERC20 public immutable USDC;
     /// @inheritdoc IBeatStreamVault
-    /// @dev Immutable so that a listener's exit time can never be lengthened after it deposited.
+    /// @dev Immutable: who can be paid is part of what listeners deposit under; a replaceable registry would let
+    /// its owner make any address payable.
+    ICreatorRegistry public immutable CREATOR_REGISTRY;
+    /// @inheritdoc IBeatStreamVault
+    /// @dev Immutable so that a listener's exit time can never be lengthened after it deposited (other than by
+    /// a pause, which stops settlement too).
     uint64 public immutable WITHDRAWAL_DELAY;
+
+    /// @dev A withdrawal request as stored: `availableAt` as announced (no pause assumed) and `readyAt`, the reading
+    /// of the unpaused clock at which it can execute. One slot.
+    struct PendingWithdrawal {
+        uint128 amount;
+        uint64 availableAt;
+        uint64 readyAt;
+    }
 
     mapping(address listener => uint256) private _balances;
     mapping(address artist => uint256) private _earnings;
     mapping(bytes32 sessionKey => uint256) private _settled;
-    mapping(address listener => WithdrawalRequest) private _withdrawals;
+    mapping(address listener => PendingWithdrawal) private _withdrawals;
+    /// @dev The unpaused clock, which withdrawal delays run on: seconds spent unpaused up to `_clockResumedAt`
+    /// (while paused: up to the pause), and the time it last resumed. One slot; see `_unpausedClock`.
+    uint64 private _unpausedSeconds;
+    uint64 private _clockResumedAt;
 
-    constructor(IERC20 usdc, uint64 withdrawalDelay, address admin) EIP712("BeatStreamVault", "1") {
-        if (address(usdc) == address(0) || admin == address(0)) revert BeatStreamVaultZeroAddress();
+    constructor(IERC20 usdc, ICreatorRegistry creators, uint64 withdrawalDelay, address admin)
+        EIP712("BeatStreamVault", "1")
+    {
+        if (address(usdc) == address(0) || address(creators) == address(0) || admin == address(0)) {
+            revert BeatStreamVaultZeroAddress();
+        }
         if (withdrawalDelay > MAX_WITHDRAWAL_DELAY) {
             revert BeatStreamVaultWithdrawalDelayTooLong(withdrawalDelay, MAX_WITHDRAWAL_DELAY);
         }
         USDC = usdc;
+        CREATOR_REGISTRY = creators;
         WITHDRAWAL_DELAY = withdrawalDelay;
+        _clockResumedAt = uint64(block.timestamp);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
     }
@@ -95,16 +125,16 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
         uint256 balance = _balances[msg.sender];
         if (amount > balance) revert BeatStreamVaultInsufficientBalance(msg.sender, balance, amount);
         uint64 availableAt = uint64(block.timestamp) + WITHDRAWAL_DELAY;
-        _withdrawals[msg.sender] = WithdrawalRequest(SafeCast.toUint128(amount), availableAt);
+        _withdrawals[msg.sender] =
+            PendingWithdrawal(SafeCast.toUint128(amount), availableAt, _unpausedClock() + WITHDRAWAL_DELAY);
         emit WithdrawalRequested(msg.sender, amount, availableAt);
     }
 
     /// @inheritdoc IBeatStreamVault
-    function withdraw() external nonReentrant {
-        WithdrawalRequest memory request = _pendingRequest(msg.sender);
-        if (block.timestamp < request.availableAt) {
-            revert BeatStreamVaultWithdrawalNotReady(request.availableAt, block.timestamp);
-        }
+    function withdraw() external nonReentrant whenNotPaused {
+        PendingWithdrawal memory request = _pendingRequest(msg.sender);
+        uint64 left = _delayLeft(request);
+        if (left != 0) revert BeatStreamVaultWithdrawalNotReady(uint64(block.timestamp) + left, block.timestamp);
         uint256 balance = _balances[msg.sender];
         uint256 amount = request.amount < balance ? request.amount : balance;
         delete _withdrawals[msg.sender];
@@ -118,7 +148,7 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
 
     /// @inheritdoc IBeatStreamVault
     function cancelWithdrawal() external {
-        WithdrawalRequest memory request = _pendingRequest(msg.sender);
+        PendingWithdrawal memory request = _pendingRequest(msg.sender);
         delete _withdrawals[msg.sender];
         emit WithdrawalCancelled(msg.sender, request.amount);
     }
@@ -151,6 +181,9 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
                     runAmount += paid;
                 }
             } else {
+                // Once per run: every voucher of the run pays this same artist. A run cannot begin unchecked, since
+                // _settleOne refuses the zero artist that runArtist starts as.
+                if (!CREATOR_REGISTRY.isCreator(artist)) revert BeatStreamVaultNotCreator(i, artist);
                 _credit(runArtist, runAmount);
                 runArtist = artist;
                 runAmount = paid;
@@ -175,11 +208,14 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
 
     /// @inheritdoc IBeatStreamVault
     function pause() external onlyRole(PAUSER_ROLE) {
+        // Read before _pause: the clock counts up to now, then stands still.
+        _unpausedSeconds = _unpausedClock();
         _pause();
     }
 
     /// @inheritdoc IBeatStreamVault
     function unpause() external onlyRole(PAUSER_ROLE) {
+        _clockResumedAt = uint64(block.timestamp);
         _unpause();
     }
 
@@ -207,7 +243,13 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
 
     /// @inheritdoc IBeatStreamVault
     function pendingWithdrawal(address listener) external view returns (WithdrawalRequest memory) {
-        return _withdrawals[listener];
+        PendingWithdrawal memory request = _withdrawals[listener];
+        return WithdrawalRequest(request.amount, request.availableAt);
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function withdrawalDelayLeft(address listener) external view returns (uint64) {
+        return _delayLeft(_withdrawals[listener]);
     }
 
     // --------------------------------------------------------------------------------------- private
@@ -289,9 +331,29 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
         if (amount != 0) _earnings[artist] += amount;
     }
 
-    function _pendingRequest(address listener) private view returns (WithdrawalRequest memory request) {
+    /// @dev A request's amount is never zero (requestWithdrawal refuses zero), so zero means none.
+    function _pendingRequest(address listener) private view returns (PendingWithdrawal memory request) {
         request = _withdrawals[listener];
-        if (request.availableAt == 0) revert BeatStreamVaultNoWithdrawalRequest(listener);
+        if (request.amount == 0) revert BeatStreamVaultNoWithdrawalRequest(listener);
+    }
+
+    /// @dev Unpaused seconds `request` still waits for (zero for no request, whose readyAt is zero).
+    function _delayLeft(PendingWithdrawal memory request) private view returns (uint64) {
+        uint64 clock = _unpausedClock();
+        // No underflow: subtracted only when readyAt is the larger.
+        unchecked {
+            return request.readyAt > clock ? request.readyAt - clock : 0;
+        }
+    }
+
+    /// @dev Seconds the vault has spent unpaused since its deployment: stands still while paused.
+    function _unpausedClock() private view returns (uint64) {
+        if (paused()) return _unpausedSeconds;
+        // No underflow: _clockResumedAt is a past block's timestamp. No overflow: both are below 2^64 seconds of
+        // time that has actually passed.
+        unchecked {
+            return _unpausedSeconds + (uint64(block.timestamp) - _clockResumedAt);
+        }
     }
 
     /// @dev Returns the signer of the `index`-th 65-byte signature (r ‖ s ‖ v), or address(0) when it is

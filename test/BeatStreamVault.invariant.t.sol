@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {BeatStreamVault} from "../contracts/BeatStreamVault.sol";
 import {IBeatStreamVault} from "../contracts/interfaces/IBeatStreamVault.sol";
+import {MockCreatorRegistry} from "../contracts/mocks/MockCreatorRegistry.sol";
 import {MockUSDC} from "../contracts/mocks/MockUSDC.sol";
 import {VaultHelpers} from "./helpers/vault/VaultHelpers.sol";
 
 /// @dev Drives the vault at random: deposits, vouchers signed with growing and shrinking amounts,
-/// settles (single, batched, repeated), withdrawal requests, warps, withdrawals, cancellations and
-/// artist withdrawals; keeps ghost totals of what entered and left and of the highest amount each
-/// session signed.
+/// settles (single, batched, repeated), withdrawal requests, warps, pauses and unpauses, withdrawal
+/// attempts whether due or not, cancellations and artist withdrawals; keeps ghost totals of what entered
+/// and left, of the highest amount each session signed, and its own clock of unpaused time to judge
+/// every withdrawal that completes.
 contract VaultHandler is VaultHelpers {
     uint256 internal constant LISTENERS = 4;
     uint256 internal constant ARTISTS = 3;
@@ -22,6 +25,14 @@ contract VaultHandler is VaultHelpers {
     uint256 public ghostWithdrawn;
     uint256 public ghostEarningsWithdrawn;
     mapping(bytes32 sessionKey => uint256) public ghostMaxSigned;
+    /// Seconds the handler has warped while the vault was unpaused: the reference clock for withdrawal delays.
+    uint256 public ghostUnpausedSeconds;
+    mapping(address listener => uint256) public ghostRequestedAt;
+    uint256 public ghostWithdrawals;
+    uint256 public ghostWithdrawalsWhilePaused;
+    uint256 public ghostWithdrawalsEarly;
+    /// Withdrawals that were due (unpaused, delay served) and still refused: the vault must let listeners leave.
+    uint256 public ghostDueWithdrawalsRefused;
 
     IBeatStreamVault.StreamVoucher[] private _signedVouchers;
     bytes[] private _signatures;
@@ -33,6 +44,12 @@ contract VaultHandler is VaultHelpers {
 
     function deposit(uint256 listenerSeed, uint256 amount) external {
         amount = bound(amount, 1, 1e12);
+        if (vault.paused()) {
+            vm.expectRevert(Pausable.EnforcedPause.selector);
+            vm.prank(listener(listenerSeed));
+            vault.deposit(amount);
+            return;
+        }
         _fund(usdc, vault, listener(listenerSeed), amount);
         ghostDeposited += amount;
     }
@@ -54,7 +71,7 @@ contract VaultHandler is VaultHelpers {
         bytes memory signature = _sign(vault, _key(keyIndex), voucher);
         _signedVouchers.push(voucher);
         _signatures.push(signature);
-        vault.settle(_one(voucher), signature);
+        _settle(_one(voucher), signature);
     }
 
     /// Settles up to three earlier vouchers again in one batch (repeats and out-of-order amounts).
@@ -68,38 +85,66 @@ contract VaultHandler is VaultHelpers {
             vouchers[i] = _signedVouchers[picks[i]];
             signatures = bytes.concat(signatures, _signatures[picks[i]]);
         }
-        vault.settle(vouchers, signatures);
+        _settle(vouchers, signatures);
     }
 
+    /// Open while paused: the delay then starts running at the unpause.
     function requestWithdrawal(uint256 listenerSeed, uint256 amount) external {
         address listener_ = listener(listenerSeed);
         uint256 balance = vault.balanceOf(listener_);
         if (balance == 0) return;
         vm.prank(listener_);
         vault.requestWithdrawal(bound(amount, 1, balance));
+        ghostRequestedAt[listener_] = ghostUnpausedSeconds;
     }
 
     function cancelWithdrawal(uint256 listenerSeed) external {
         address listener_ = listener(listenerSeed);
-        if (vault.pendingWithdrawal(listener_).availableAt == 0) return;
+        if (vault.pendingWithdrawal(listener_).amount == 0) return;
         vm.prank(listener_);
         vault.cancelWithdrawal();
     }
 
     function warp(uint256 seconds_) external {
-        vm.warp(block.timestamp + bound(seconds_, 0, 2 * DELAY));
+        seconds_ = bound(seconds_, 0, 2 * DELAY);
+        vm.warp(block.timestamp + seconds_);
+        if (!vault.paused()) ghostUnpausedSeconds += seconds_;
     }
 
+    function pause() external {
+        if (!vault.paused()) vault.pause();
+    }
+
+    function unpause() external {
+        if (vault.paused()) vault.unpause();
+    }
+
+    /// Tries to withdraw whether or not the request is due, and records any completion that should not have
+    /// happened, and any refusal of one that was due.
     function withdraw(uint256 listenerSeed) external {
         address listener_ = listener(listenerSeed);
         IBeatStreamVault.WithdrawalRequest memory request = vault.pendingWithdrawal(listener_);
-        if (request.availableAt == 0 || block.timestamp < request.availableAt) return;
+        if (request.amount == 0) return;
+        bool paused = vault.paused();
+        bool served = ghostUnpausedSeconds >= ghostRequestedAt[listener_] + DELAY;
         uint256 before = usdc.balanceOf(listener_);
         vm.prank(listener_);
-        vault.withdraw();
-        uint256 received = usdc.balanceOf(listener_) - before;
-        assertLe(received, request.amount, "withdrew more than requested");
-        ghostWithdrawn += received;
+        try vault.withdraw() {
+            ++ghostWithdrawals;
+            if (paused) ++ghostWithdrawalsWhilePaused;
+            if (!served) ++ghostWithdrawalsEarly;
+            uint256 received = usdc.balanceOf(listener_) - before;
+            assertLe(received, request.amount, "withdrew more than requested");
+            ghostWithdrawn += received;
+        } catch (bytes memory reason) {
+            if (!paused && served) ++ghostDueWithdrawalsRefused;
+            bytes4 selector = bytes4(reason);
+            assertTrue(
+                selector == Pausable.EnforcedPause.selector
+                    || selector == IBeatStreamVault.BeatStreamVaultWithdrawalNotReady.selector,
+                "refused for another reason"
+            );
+        }
     }
 
     function withdrawEarnings(uint256 artistSeed) external {
@@ -110,6 +155,12 @@ contract VaultHandler is VaultHelpers {
         vault.withdrawEarnings(artist_);
         ghostWithdrawn += earnings;
         ghostEarningsWithdrawn += earnings;
+    }
+
+    /// Settlement stops while paused.
+    function _settle(IBeatStreamVault.StreamVoucher[] memory vouchers, bytes memory signatures) private {
+        if (vault.paused()) vm.expectRevert(Pausable.EnforcedPause.selector);
+        vault.settle(vouchers, signatures);
     }
 
     function listener(uint256 seed) public pure returns (address) {
@@ -136,10 +187,15 @@ contract BeatStreamVaultInvariantTest is VaultHelpers {
 
     function setUp() public {
         vm.warp(1_700_000_000);
-        (usdc, vault) = _deploy();
+        MockCreatorRegistry creators;
+        (usdc, creators, vault) = _deploy();
         handler = new VaultHandler(usdc, vault);
-        // The handler settles, so it is the relayer.
+        for (uint256 a; a < 3; ++a) {
+            creators.setCreator(handler.artist(a), true);
+        }
+        // The handler settles, pauses and unpauses, so it is the relayer and a pauser.
         vault.grantRole(vault.RELAYER_ROLE(), address(handler));
+        vault.grantRole(vault.PAUSER_ROLE(), address(handler));
         targetContract(address(handler));
     }
 
@@ -183,6 +239,17 @@ contract BeatStreamVaultInvariantTest is VaultHelpers {
         }
         // Everything sessions paid is with the artists or was withdrawn by them.
         assertEq(totalSettled, _sumEarnings() + handler.ghostEarningsWithdrawn(), "settled == earned");
+    }
+
+    /// No withdrawal completes while the vault is paused, none before WITHDRAWAL_DELAY seconds of unpaused time
+    /// since its request, and every one that is due completes.
+    /// hardhat-config: invariant.runs = 64
+    /// hardhat-config: invariant.depth = 100
+    /// hardhat-config: invariant.failOnRevert = true
+    function invariant_WithdrawalsWaitForUnpausedDelay() public view {
+        assertEq(handler.ghostWithdrawalsWhilePaused(), 0, "a withdrawal completed while paused");
+        assertEq(handler.ghostWithdrawalsEarly(), 0, "a withdrawal completed before its unpaused delay");
+        assertEq(handler.ghostDueWithdrawalsRefused(), 0, "a due withdrawal was refused");
     }
 
     function _sumBalances() private view returns (uint256 sum) {

@@ -5,21 +5,28 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {BeatStreamVault} from "../contracts/BeatStreamVault.sol";
 import {IBeatStreamVault} from "../contracts/interfaces/IBeatStreamVault.sol";
+import {ICreatorRegistry} from "../contracts/interfaces/ICreatorRegistry.sol";
+import {MockCreatorRegistry} from "../contracts/mocks/MockCreatorRegistry.sol";
 import {MockUSDC} from "../contracts/mocks/MockUSDC.sol";
 import {VaultHelpers} from "./helpers/vault/VaultHelpers.sol";
 
-/// @dev Fuzz tests of BeatStreamVault.settle: the amounts it moves, idempotence, and its signature check.
+/// @dev Fuzz tests of BeatStreamVault.settle: the amounts it moves, idempotence, its signature check, and whom it
+/// pays (creators only).
 contract BeatStreamVaultSettleTest is VaultHelpers {
     uint256 private constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
     uint256 private constant MAX_AMOUNT = 1e15; // a billion USDC
 
     MockUSDC private usdc;
+    MockCreatorRegistry private creators;
     BeatStreamVault private vault;
     address private artist = address(0xA271);
+    address private artist2 = address(0xA272);
 
     function setUp() public {
         vm.warp(1_700_000_000);
-        (usdc, vault) = _deploy();
+        (usdc, creators, vault) = _deploy();
+        creators.setCreator(artist, true);
+        creators.setCreator(artist2, true);
     }
 
     /// Two vouchers of one session, in any order and any size: each pays min(increase, balance), and the
@@ -144,6 +151,73 @@ contract BeatStreamVaultSettleTest is VaultHelpers {
         vm.expectRevert(abi.encodeWithSelector(IBeatStreamVault.BeatStreamVaultSelfPayment.selector, position));
         vault.settle(vouchers, signatures);
         assertEq(vault.balanceOf(listener), amount * count, "nothing moved");
+    }
+
+    /// The audit's attack (finding 5): a listener signs a voucher to a second address of its own, which has minted
+    /// nothing. Settled, it would turn the listener's balance into earnings that leave at once, around the delay.
+    function test_RevertWhen_ListenerPaysOwnSecondAddress() public {
+        uint256 key = 0xA11CE;
+        address listener = vm.addr(key);
+        address second = vm.addr(0xA11CE2);
+        _fund(usdc, vault, listener, 100e6);
+        IBeatStreamVault.StreamVoucher memory voucher = _voucher(listener, second, bytes32("escape"), 100e6);
+        bytes memory signature = _sign(vault, key, voucher);
+        vm.expectRevert(abi.encodeWithSelector(IBeatStreamVault.BeatStreamVaultNotCreator.selector, 0, second));
+        vault.settle(_one(voucher), signature);
+        assertEq(vault.balanceOf(listener), 100e6, "balance untouched");
+        assertEq(vault.earningsOf(second), 0, "nothing earned");
+    }
+
+    /// A run of vouchers to a non-creator reverts at the run's first index, wherever the run sits among vouchers
+    /// to creators, and however long it is.
+    function testFuzz_RevertWhen_ArtistIsNotCreator(
+        uint256 key,
+        address stranger,
+        uint256 count,
+        uint256 position,
+        uint256 runLength
+    ) public {
+        key = bound(key, 1, 1e30);
+        address listener = vm.addr(key);
+        vm.assume(stranger != address(0) && stranger != listener && !creators.isCreator(stranger));
+        count = bound(count, 1, 6);
+        position = bound(position, 0, count - 1);
+        runLength = bound(runLength, 1, count - position);
+        _fund(usdc, vault, listener, 10 * count);
+        IBeatStreamVault.StreamVoucher[] memory vouchers = new IBeatStreamVault.StreamVoucher[](count);
+        bytes memory signatures;
+        for (uint256 i; i < count; ++i) {
+            bool strangers = i >= position && i < position + runLength;
+            vouchers[i] = _voucher(listener, strangers ? stranger : (i % 2 == 0 ? artist : artist2), bytes32(i), 10);
+            signatures = bytes.concat(signatures, _sign(vault, key, vouchers[i]));
+        }
+        vm.expectRevert(abi.encodeWithSelector(IBeatStreamVault.BeatStreamVaultNotCreator.selector, position, stranger));
+        vault.settle(vouchers, signatures);
+        assertEq(vault.balanceOf(listener), 10 * count, "nothing moved");
+
+        // Once the address has become a creator (minted a track), the same vouchers settle.
+        creators.setCreator(stranger, true);
+        vault.settle(vouchers, signatures);
+        assertEq(vault.earningsOf(stranger), 10 * runLength, "paid once a creator");
+    }
+
+    /// The registry is asked once per run of vouchers to one artist, not once per voucher.
+    function testFuzz_AsksRegistryOncePerRun(uint256 firstRun, uint256 secondRun) public {
+        firstRun = bound(firstRun, 1, 5);
+        secondRun = bound(secondRun, 1, 5);
+        uint256 count = firstRun + secondRun;
+        IBeatStreamVault.StreamVoucher[] memory vouchers = new IBeatStreamVault.StreamVoucher[](count);
+        bytes memory signatures;
+        for (uint256 i; i < count; ++i) {
+            uint256 key = 0xF00 + i;
+            _fund(usdc, vault, vm.addr(key), 1);
+            vouchers[i] = _voucher(vm.addr(key), i < firstRun ? artist : artist2, bytes32(i), 1);
+            signatures = bytes.concat(signatures, _sign(vault, key, vouchers[i]));
+        }
+        vm.expectCall(address(creators), abi.encodeCall(ICreatorRegistry.isCreator, (artist)), 1);
+        vm.expectCall(address(creators), abi.encodeCall(ICreatorRegistry.isCreator, (artist2)), 1);
+        vault.settle(vouchers, signatures);
+        assertEq(vault.earningsOf(artist) + vault.earningsOf(artist2), count, "every voucher paid");
     }
 
     /// A voucher pays on its deadline and reverts one second later.

@@ -22,8 +22,13 @@ const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0
 
 async function deployVault() {
   const [admin, relayer, alice, bob, artist, artist2, stranger] = await ethers.getSigners();
+  // MusicNFT's creator check stands behind ICreatorRegistry; here a mock names the two artists.
+  const creators = await ethers.deployContract("MockCreatorRegistry");
+  for (const creator of [artist, artist2]) await creators.setCreator(creator.address, true);
   const deployed = await ignition.deploy(BeatStreamVaultModule, {
-    parameters: { BeatStreamVault: { withdrawalDelay: DELAY, admin: admin.address, relayer: relayer.address } },
+    parameters: {
+      BeatStreamVault: { creatorRegistry: await creators.getAddress(), withdrawalDelay: DELAY, admin: admin.address, relayer: relayer.address },
+    },
   });
   const vault = await ethers.getContractAt("BeatStreamVault", await deployed.vault.getAddress());
   const usdc = await ethers.getContractAt("MockUSDC", await deployed.usdc.getAddress());
@@ -33,7 +38,7 @@ async function deployVault() {
     await usdc.mint(listener.address, USDC(1_000));
     await usdc.connect(listener).approve(await vault.getAddress(), ethers.MaxUint256);
   }
-  return { vault, usdc, chainId, domain, admin, relayer, alice, bob, artist, artist2, stranger };
+  return { vault, usdc, creators, chainId, domain, admin, relayer, alice, bob, artist, artist2, stranger };
 }
 
 type Fixture = Awaited<ReturnType<typeof deployVault>>;
@@ -62,9 +67,10 @@ async function signAll(f: Fixture, signers: Awaited<ReturnType<typeof ethers.get
 
 describe("BeatStreamVault", function () {
   describe("deployment", function () {
-    it("stores the token, the delay, the roles and the EIP-712 domain", async function () {
-      const { vault, usdc, admin, relayer, chainId } = await loadFixture(deployVault);
+    it("stores the token, the creator registry, the delay, the roles and the EIP-712 domain", async function () {
+      const { vault, usdc, creators, admin, relayer, chainId } = await loadFixture(deployVault);
       expect(await vault.USDC()).to.equal(await usdc.getAddress());
+      expect(await vault.CREATOR_REGISTRY()).to.equal(await creators.getAddress());
       expect(await vault.WITHDRAWAL_DELAY()).to.equal(DELAY);
       expect(await vault.hasRole(await vault.DEFAULT_ADMIN_ROLE(), admin.address)).to.equal(true);
       expect(await vault.hasRole(await vault.PAUSER_ROLE(), admin.address)).to.equal(true);
@@ -81,36 +87,44 @@ describe("BeatStreamVault", function () {
 
     it("uses the module's defaults: one day of delay, the first account as admin, the second as relayer", async function () {
       const [first, second] = await ethers.getSigners();
-      const deployed = await ignition.deploy(BeatStreamVaultModule);
+      const { creators } = await loadFixture(deployVault);
+      const deployed = await ignition.deploy(BeatStreamVaultModule, {
+        parameters: { BeatStreamVault: { creatorRegistry: await creators.getAddress() } },
+      });
       const vault = await ethers.getContractAt("BeatStreamVault", await deployed.vault.getAddress());
       expect(await vault.WITHDRAWAL_DELAY()).to.equal(86_400n);
       expect(await vault.hasRole(await vault.DEFAULT_ADMIN_ROLE(), first.address)).to.equal(true);
       expect(await vault.hasRole(await vault.RELAYER_ROLE(), second.address)).to.equal(true);
     });
 
-    it("reverts on a zero token or a zero admin", async function () {
-      const { vault, usdc, admin } = await loadFixture(deployVault);
+    it("needs a creator registry: the module has no default for it", async function () {
+      await expect(ignition.deploy(BeatStreamVaultModule)).to.be.rejectedWith(/creatorRegistry/);
+    });
+
+    it("reverts on a zero token, a zero creator registry or a zero admin", async function () {
+      const { vault, usdc, creators, admin } = await loadFixture(deployVault);
       const factory = await ethers.getContractFactory("BeatStreamVault");
-      await expect(factory.deploy(ethers.ZeroAddress, DELAY, admin.address)).to.be.revertedWithCustomError(
-        vault,
-        "BeatStreamVaultZeroAddress",
-      );
-      await expect(factory.deploy(await usdc.getAddress(), DELAY, ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        vault,
-        "BeatStreamVaultZeroAddress",
-      );
+      const [token, registry] = [await usdc.getAddress(), await creators.getAddress()];
+      for (const args of [
+        [ethers.ZeroAddress, registry, DELAY, admin.address],
+        [token, ethers.ZeroAddress, DELAY, admin.address],
+        [token, registry, DELAY, ethers.ZeroAddress],
+      ] as const) {
+        await expect(factory.deploy(...args)).to.be.revertedWithCustomError(vault, "BeatStreamVaultZeroAddress");
+      }
     });
 
     it("accepts a withdrawal delay of up to 30 days and reverts above", async function () {
-      const { vault, usdc, admin } = await loadFixture(deployVault);
+      const { vault, usdc, creators, admin } = await loadFixture(deployVault);
       const factory = await ethers.getContractFactory("BeatStreamVault");
+      const [token, registry] = [await usdc.getAddress(), await creators.getAddress()];
       const max = 30n * 86_400n;
-      const longest = await factory.deploy(await usdc.getAddress(), max, admin.address);
+      const longest = await factory.deploy(token, registry, max, admin.address);
       expect(await longest.WITHDRAWAL_DELAY()).to.equal(max);
-      await expect(factory.deploy(await usdc.getAddress(), max + 1n, admin.address))
+      await expect(factory.deploy(token, registry, max + 1n, admin.address))
         .to.be.revertedWithCustomError(vault, "BeatStreamVaultWithdrawalDelayTooLong")
         .withArgs(max + 1n, max);
-      await expect(factory.deploy(await usdc.getAddress(), 2n ** 64n - 1n, admin.address))
+      await expect(factory.deploy(token, registry, 2n ** 64n - 1n, admin.address))
         .to.be.revertedWithCustomError(vault, "BeatStreamVaultWithdrawalDelayTooLong")
         .withArgs(2n ** 64n - 1n, max);
     });
@@ -243,6 +257,7 @@ describe("BeatStreamVault", function () {
       const pending = await vault.pendingWithdrawal(alice.address);
       expect(pending.amount).to.equal(USDC(30));
       expect(pending.availableAt).to.equal(at + DELAY);
+      expect(await vault.withdrawalDelayLeft(alice.address)).to.equal(DELAY);
       // The balance stays spendable until the withdrawal executes.
       expect(await vault.balanceOf(alice.address)).to.equal(USDC(100));
     });
@@ -328,17 +343,58 @@ describe("BeatStreamVault", function () {
       );
     });
 
-    it("stays open while paused, so listeners and artists can always leave", async function () {
+    it("waits out a pause: the delay counts unpaused time only, and the artist's voucher settles first", async function () {
+      const f = await loadFixture(funded);
+      // Alice has heard 60 USDC worth and signed for it; then she asks for everything back.
+      const voucher = await voucherOf(f, f.alice, f.artist, "s", USDC(60), BigInt(await time.latest()) + 10n * DELAY);
+      const signatures = await signAll(f, [f.alice], [voucher]);
+      await f.vault.connect(f.alice).requestWithdrawal(USDC(100));
+      const { availableAt } = await f.vault.pendingWithdrawal(f.alice.address);
+      await time.increase(DELAY / 4n - 1n);
+      await f.vault.pause(); // a quarter of the delay served
+      // The attack: wait out the delay while settlement is stopped, and leave before the artist is paid.
+      await time.increase(2n * DELAY);
+      expect(BigInt(await time.latest())).to.be.greaterThan(availableAt);
+      await expect(f.vault.connect(f.alice).withdraw()).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
+      expect(await f.vault.withdrawalDelayLeft(f.alice.address)).to.equal(DELAY - DELAY / 4n);
+      await f.vault.unpause();
+      const unpausedAt = BigInt(await time.latest());
+      // Three quarters of the delay are still to run after the unpause.
+      await expect(f.vault.connect(f.alice).withdraw())
+        .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultWithdrawalNotReady")
+        .withArgs(unpausedAt + DELAY - DELAY / 4n, unpausedAt + 1n);
+      // Meanwhile the relayer settles the voucher.
+      await expect(f.vault.connect(f.relayer).settle([voucher], signatures))
+        .to.emit(f.vault, "StreamSettled")
+        .withArgs(sessionKey(f.alice.address, f.artist.address, voucher.sessionId), f.alice.address, f.artist.address, voucher.sessionId, USDC(60), USDC(60));
+      await time.setNextBlockTimestamp(unpausedAt + DELAY - DELAY / 4n - 1n);
+      await expect(f.vault.connect(f.alice).withdraw())
+        .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultWithdrawalNotReady")
+        .withArgs(unpausedAt + DELAY - DELAY / 4n, unpausedAt + DELAY - DELAY / 4n - 1n);
+      await time.setNextBlockTimestamp(unpausedAt + DELAY - DELAY / 4n);
+      // She leaves with what her vouchers left her; the artist was paid first.
+      await expect(f.vault.connect(f.alice).withdraw()).to.emit(f.vault, "Withdrawn").withArgs(f.alice.address, USDC(40));
+      expect(await f.vault.earningsOf(f.artist.address)).to.equal(USDC(60));
+      expect(await f.usdc.balanceOf(await f.vault.getAddress())).to.equal(USDC(60));
+    });
+
+    it("keeps withdrawal requests, cancellations and artists' earnings withdrawals open while paused", async function () {
       const f = await loadFixture(funded);
       const voucher = await voucherOf(f, f.alice, f.artist, "s", USDC(5), BigInt(await time.latest()) + 10n * DELAY);
       await f.vault.connect(f.relayer).settle([voucher], await signAll(f, [f.alice], [voucher]));
       await f.vault.pause();
+      await expect(f.vault.connect(f.alice).requestWithdrawal(USDC(10))).to.emit(f.vault, "WithdrawalRequested");
+      await expect(f.vault.connect(f.alice).cancelWithdrawal()).to.emit(f.vault, "WithdrawalCancelled").withArgs(f.alice.address, USDC(10));
       await f.vault.connect(f.alice).requestWithdrawal(USDC(95));
+      // Requested while paused: none of the delay runs until the unpause.
       await time.increase(DELAY);
-      await expect(f.vault.connect(f.alice).withdraw()).to.emit(f.vault, "Withdrawn").withArgs(f.alice.address, USDC(95));
+      expect(await f.vault.withdrawalDelayLeft(f.alice.address)).to.equal(DELAY);
       await expect(f.vault.connect(f.artist).withdrawEarnings(f.artist.address))
         .to.emit(f.vault, "EarningsWithdrawn")
         .withArgs(f.artist.address, f.artist.address, USDC(5));
+      await f.vault.unpause();
+      await time.increase(DELAY);
+      await expect(f.vault.connect(f.alice).withdraw()).to.emit(f.vault, "Withdrawn").withArgs(f.alice.address, USDC(95));
     });
   });
 
@@ -525,6 +581,8 @@ describe("BeatStreamVault", function () {
 
     it("reverts on a voucher whose listener pays itself, wherever it sits in the batch", async function () {
       const f = await loadFixture(funded);
+      // A creator who also listens: the creator check alone would let it pay itself.
+      await f.creators.setCreator(f.alice.address, true);
       const self = await voucherOf(f, f.alice, f.alice, "self", USDC(5));
       const selfSignature = await signVoucher(f.alice, f.domain, self);
       await expect(f.vault.connect(f.relayer).settle([self], selfSignature))
@@ -545,6 +603,33 @@ describe("BeatStreamVault", function () {
         .withArgs(1n);
       expect(await f.vault.earningsOf(f.alice.address)).to.equal(0n);
       expect(await f.vault.balanceOf(f.alice.address)).to.equal(USDC(100));
+    });
+
+    it("reverts on a voucher to an address that is not a creator, such as the listener's own second address", async function () {
+      const f = await loadFixture(funded);
+      // The audit's attack: Alice streams to a second address of hers, which has minted nothing.
+      const second = ethers.Wallet.createRandom();
+      const escape = await voucherOf(f, f.alice, second, "escape", USDC(100));
+      await expect(f.vault.connect(f.relayer).settle([escape], await signAll(f, [f.alice], [escape])))
+        .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultNotCreator")
+        .withArgs(0n, second.address);
+      expect(await f.vault.balanceOf(f.alice.address)).to.equal(USDC(100));
+      expect(await f.vault.earningsOf(second.address)).to.equal(0n);
+      // Among creators' vouchers, reported at the first voucher of the stranger's run.
+      const vouchers = [
+        await voucherOf(f, f.bob, f.artist, "a", USDC(1)),
+        await voucherOf(f, f.alice, second, "b", USDC(1)),
+        await voucherOf(f, f.bob, second, "c", USDC(1)),
+        await voucherOf(f, f.alice, f.artist2, "d", USDC(1)),
+      ];
+      const signatures = await signAll(f, [f.bob, f.alice, f.bob, f.alice], vouchers);
+      await expect(f.vault.connect(f.relayer).settle(vouchers, signatures))
+        .to.be.revertedWithCustomError(f.vault, "BeatStreamVaultNotCreator")
+        .withArgs(1n, second.address);
+      // Once it is a creator (it minted a track), the same vouchers settle.
+      await f.creators.setCreator(second.address, true);
+      await f.vault.connect(f.relayer).settle(vouchers, signatures);
+      expect(await f.vault.earningsOf(second.address)).to.equal(USDC(2));
     });
 
     it("lets only RELAYER_ROLE settle, so a listener cannot settle a voucher to itself and exit at once", async function () {

@@ -159,6 +159,8 @@ describe("Protocol (every contract deployed and wired by deploy/modules/Protocol
     expect(await dex.DISTRIBUTOR()).to.equal(await distributor.getAddress());
     expect(await dex.USDC()).to.equal(await usdc.getAddress());
     expect(await vault.USDC()).to.equal(await usdc.getAddress());
+    // The vault pays only addresses that minted a track.
+    expect(await vault.CREATOR_REGISTRY()).to.equal(await musicNFT.getAddress());
   });
 
   it("turns signed plays into a committed batch whose every play is provable on-chain", async () => {

@@ -5,13 +5,16 @@ pragma solidity 0.8.28;
 // solhint-disable gas-indexed-events
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ICreatorRegistry} from "./ICreatorRegistry.sol";
 
 /// @title IBeatStreamVault
 /// @notice Pay-per-second streaming settled in batches. Listeners deposit USDC and sign cumulative
 /// EIP-712 `StreamVoucher`s while they listen; the relayer (RELAYER_ROLE) submits the latest
 /// vouchers through `settle`, which moves only the increase over what each session already paid from
-/// the listener's balance to the artist's earnings. Listeners leave through a delayed withdrawal that
-/// gives the last vouchers time to settle; artists withdraw their earnings at any time.
+/// the listener's balance to the artist's earnings; only creators (`CREATOR_REGISTRY`) can be paid. Listeners
+/// leave through a delayed withdrawal that gives the last vouchers time to settle: the delay counts unpaused
+/// time only, and no withdrawal executes while the vault is paused, so a pause never eats into the time the
+/// relayer has to settle what artists already earned. Artists withdraw their earnings at any time.
 interface IBeatStreamVault {
     /// @notice What a listener signs: "for session `sessionId` with `artist`, I owe `cumulativeAmount`
     /// in total so far", valid until `deadline`. A later voucher of the same session carries a larger
@@ -27,7 +30,9 @@ interface IBeatStreamVault {
         uint64 deadline;
     }
 
-    /// @notice A listener's pending withdrawal: `amount` becomes payable at `availableAt`.
+    /// @notice A listener's pending withdrawal of `amount`, payable from `availableAt` if the vault is not paused
+    /// before then; every second it is paused meanwhile moves the real moment one second later
+    /// (`withdrawalDelayLeft` says how much unpaused time the request still waits for).
     struct WithdrawalRequest {
         uint128 amount;
         uint64 availableAt;
@@ -43,7 +48,8 @@ interface IBeatStreamVault {
     error BeatStreamVaultInsufficientBalance(address listener, uint256 balance, uint256 requested);
     /// @notice `listener` has no pending withdrawal to execute or cancel.
     error BeatStreamVaultNoWithdrawalRequest(address listener);
-    /// @notice The pending withdrawal becomes payable at `availableAt`; it is only `currentTime`.
+    /// @notice The pending withdrawal still needs unpaused time: if the vault stays unpaused it becomes payable at
+    /// `availableAt`; it is only `currentTime`.
     error BeatStreamVaultWithdrawalNotReady(uint64 availableAt, uint256 currentTime);
     /// @notice `artist` has no earnings to withdraw.
     error BeatStreamVaultNoEarnings(address artist);
@@ -58,6 +64,10 @@ interface IBeatStreamVault {
     /// @notice The voucher at `index` pays its own listener, which would turn a balance into earnings
     /// that leave without the withdrawal delay.
     error BeatStreamVaultSelfPayment(uint256 index);
+    /// @notice The voucher at `index` pays `artist`, which is not a creator: a listener could otherwise name an
+    /// address of its own and take its balance out as earnings, around the withdrawal delay. Reported at the
+    /// first voucher of a run of vouchers to the same artist.
+    error BeatStreamVaultNotCreator(uint256 index, address artist);
     /// @notice The constructor's withdrawal `delay` exceeds `max` seconds.
     error BeatStreamVaultWithdrawalDelayTooLong(uint64 delay, uint64 max);
 
@@ -65,7 +75,8 @@ interface IBeatStreamVault {
 
     /// @notice `listener` deposited `amount` USDC into its balance.
     event Deposited(address indexed listener, uint256 amount);
-    /// @notice `listener` asked to withdraw `amount`, payable from `availableAt` (replaces any earlier request).
+    /// @notice `listener` asked to withdraw `amount`, payable from `availableAt` if the vault is not paused before
+    /// then (replaces any earlier request; a pause moves the real moment later by the time paused).
     event WithdrawalRequested(address indexed listener, uint256 amount, uint64 availableAt);
     /// @notice `listener` cancelled its pending withdrawal of `amount`.
     event WithdrawalCancelled(address indexed listener, uint256 amount);
@@ -95,13 +106,16 @@ interface IBeatStreamVault {
     /// allowance exists and the deposit still goes through; without an allowance the transfer reverts.
     function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
 
-    /// @notice Starts a withdrawal of `amount` from the caller's balance, payable after `WITHDRAWAL_DELAY`.
+    /// @notice Starts a withdrawal of `amount` from the caller's balance, payable once the vault has been unpaused
+    /// for `WITHDRAWAL_DELAY` seconds since the request.
     /// @dev Replaces any pending request and restarts its delay. The balance stays spendable by
-    /// vouchers until the withdrawal executes. Open while paused, so users can always exit.
+    /// vouchers until the withdrawal executes. Open while paused; its delay starts running at the unpause.
     function requestWithdrawal(uint256 amount) external;
 
-    /// @notice Executes the caller's pending withdrawal once it is available, paying
-    /// `min(requested, balance)` (vouchers may have settled meanwhile). Open while paused.
+    /// @notice Executes the caller's pending withdrawal once `WITHDRAWAL_DELAY` seconds of unpaused time have passed
+    /// since its request, paying `min(requested, balance)` (vouchers may have settled meanwhile).
+    /// @dev Reverts while paused: settlement is stopped then, and a listener must not leave with what its signed
+    /// vouchers already owe artists before the relayer can settle them.
     function withdraw() external;
 
     /// @notice Cancels the caller's pending withdrawal.
@@ -110,13 +124,15 @@ interface IBeatStreamVault {
     // ---------------------------------------------------------------------------------------- relayer
 
     /// @notice Settles signed vouchers; only RELAYER_ROLE. Each listener's signature bounds what its
-    /// voucher pays; the role keeps a listener from settling its own voucher to an address it controls and
-    /// withdrawing those earnings at once, around the withdrawal delay. For each voucher, pays `min(cumulativeAmount - settled, listener balance)` to the artist and
-    /// adds it to the session's settled amount; a voucher at or below the settled amount is skipped,
-    /// so settling again is harmless. Reverts when paused, when a voucher expired, names the zero artist
-    /// or its own listener as artist, or carries a signature that is not its listener's, or when
+    /// voucher pays; the role and the creator check keep a listener from paying an address it controls and
+    /// withdrawing those earnings at once, around the withdrawal delay. For each voucher, pays
+    /// `min(cumulativeAmount - settled, listener balance)` to the artist and adds it to the session's settled
+    /// amount; a voucher at or below the settled amount is skipped, so settling again is harmless. Reverts when
+    /// paused, when a voucher expired, names the zero artist, its own listener or an address that is not a
+    /// creator as artist, or carries a signature that is not its listener's, or when
     /// `signatures.length != 65 * vouchers.length`.
-    /// @dev Sort vouchers by artist: the artist's earnings are written once per run of equal artists.
+    /// @dev Sort vouchers by artist: the artist's earnings are written, and `CREATOR_REGISTRY` asked, once per run of
+    /// equal artists.
     /// @param vouchers The vouchers to settle.
     /// @param signatures The listeners' signatures, 65 bytes each (r, s, v), concatenated in voucher order.
     function settle(StreamVoucher[] calldata vouchers, bytes calldata signatures) external;
@@ -128,10 +144,11 @@ interface IBeatStreamVault {
 
     // ------------------------------------------------------------------------------------------ admin
 
-    /// @notice Stops deposits and settlement; only PAUSER_ROLE. Withdrawals stay open.
+    /// @notice Stops deposits, settlement and listeners' withdrawals, and stops the clock their withdrawal delays
+    /// run on; only PAUSER_ROLE. Artists' earnings withdrawals and withdrawal requests stay open.
     function pause() external;
 
-    /// @notice Resumes deposits and settlement; only PAUSER_ROLE.
+    /// @notice Resumes deposits, settlement and withdrawals, and the withdrawal-delay clock; only PAUSER_ROLE.
     function unpause() external;
 
     // ------------------------------------------------------------------------------------------ views
@@ -139,7 +156,10 @@ interface IBeatStreamVault {
     /// @notice The USDC token the vault holds.
     function USDC() external view returns (IERC20);
 
-    /// @notice Seconds between a withdrawal request and the moment it can execute (at most 30 days).
+    /// @notice The registry that says who is a creator (MusicNFT): `settle` pays only creators.
+    function CREATOR_REGISTRY() external view returns (ICreatorRegistry);
+
+    /// @notice Seconds of unpaused time between a withdrawal request and the moment it can execute (at most 30 days).
     function WITHDRAWAL_DELAY() external view returns (uint64);
 
     /// @notice The EIP-712 type hash of `StreamVoucher`.
@@ -163,6 +183,12 @@ interface IBeatStreamVault {
     /// @notice What the session (`listener`, `artist`, `sessionId`) has paid so far.
     function settledAmount(address listener, address artist, bytes32 sessionId) external view returns (uint256);
 
-    /// @notice The pending withdrawal of `listener` (zero amount when none).
+    /// @notice The pending withdrawal of `listener` (zero amount when none); its `availableAt` assumes no pause, see
+    /// `withdrawalDelayLeft` for what a pause changed.
     function pendingWithdrawal(address listener) external view returns (WithdrawalRequest memory);
+
+    /// @notice Seconds of unpaused time the pending withdrawal of `listener` still waits for: it can execute once
+    /// this is zero and the vault is not paused; zero when there is no request. While unpaused, the withdrawal
+    /// becomes payable at `block.timestamp` plus this.
+    function withdrawalDelayLeft(address listener) external view returns (uint64);
 }

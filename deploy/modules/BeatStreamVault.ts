@@ -13,18 +13,21 @@ export const BeatStreamVaultUSDCModule = buildModule("BeatStreamVaultUSDC", (m) 
  * BeatStreamVault: listeners' prepaid USDC settled to artists through signed vouchers.
  *
  * Parameters (module "BeatStreamVault"):
- * - `withdrawalDelay` seconds between a withdrawal request and its payout (default one day, time
- *   enough for the relayer to settle a listener's last vouchers);
+ * - `creatorRegistry` (required) the ICreatorRegistry that says who may be paid: MusicNFT's address
+ *   (every address that minted a track). There is no default: a vault without one would pay anyone;
+ * - `withdrawalDelay` seconds of unpaused time between a withdrawal request and its payout (default one
+ *   day, time enough for the relayer to settle a listener's last vouchers);
  * - `admin` holder of DEFAULT_ADMIN_ROLE and PAUSER_ROLE (default: the first account);
  * - `relayer` holder of RELAYER_ROLE, the only caller of `settle` (default: the second account).
  *   The grant is sent from the deploying account, so `admin` must be that account.
  */
 const BeatStreamVaultModule = buildModule("BeatStreamVault", (m) => {
   const { usdc } = m.useModule(BeatStreamVaultUSDCModule);
+  const creatorRegistry = m.getParameter<string>("creatorRegistry");
   const withdrawalDelay = m.getParameter("withdrawalDelay", 86_400n);
   const admin = m.getParameter("admin", m.getAccount(0));
   const relayer = m.getParameter("relayer", m.getAccount(1));
-  const vault = m.contract("BeatStreamVault", [usdc, withdrawalDelay, admin]);
+  const vault = m.contract("BeatStreamVault", [usdc, creatorRegistry, withdrawalDelay, admin]);
   m.call(vault, "grantRole", [m.staticCall(vault, "RELAYER_ROLE", [], 0, { id: "Vault_relayerRole" }), relayer], {
     id: "Vault_grantRelayer",
   });

@@ -27,7 +27,7 @@ export function buildProtocol(m: IgnitionModuleBuilder, usdc: UsdcFuture) {
   const distributor = m.contract("RevenueDistributor", [usdc, admin]);
   const dex = m.contract("MusicDEX", [usdc, distributor, treasury, admin]);
   const factory = m.contract("CreatorCoinFactory", [musicNFT, dex, distributor, admin]);
-  const vault = m.contract("BeatStreamVault", [usdc, withdrawalDelay, admin]);
+  const vault = m.contract("BeatStreamVault", [usdc, musicNFT, withdrawalDelay, admin]);
 
   type Grantee = typeof relayer | typeof factory;
   const grant = (

@@ -8,6 +8,11 @@ export const BeatStreamVaultAbi = [
         "type": "address"
       },
       {
+        "internalType": "contract ICreatorRegistry",
+        "name": "creators",
+        "type": "address"
+      },
+      {
         "internalType": "uint64",
         "name": "withdrawalDelay",
         "type": "uint64"
@@ -94,6 +99,22 @@ export const BeatStreamVaultAbi = [
       }
     ],
     "name": "BeatStreamVaultNoWithdrawalRequest",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "artist",
+        "type": "address"
+      }
+    ],
+    "name": "BeatStreamVaultNotCreator",
     "type": "error"
   },
   {
@@ -506,6 +527,19 @@ export const BeatStreamVaultAbi = [
     ],
     "name": "Withdrawn",
     "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "CREATOR_REGISTRY",
+    "outputs": [
+      {
+        "internalType": "contract ICreatorRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   },
   {
     "inputs": [],
@@ -1044,6 +1078,25 @@ export const BeatStreamVaultAbi = [
     "name": "withdrawEarnings",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "listener",
+        "type": "address"
+      }
+    ],
+    "name": "withdrawalDelayLeft",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   }
 ] as const;

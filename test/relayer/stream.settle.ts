@@ -193,5 +193,27 @@ for (const backend of BACKENDS) {
         expect(sent.at(-1)!.vouchers.map((voucher) => [voucher.sessionId, voucher.cumulativeAmount])).to.deep.equal([[refused, 25n]]);
       });
     });
+
+    it("a payee the vault refuses as no creator takes every voucher to it out of that settlement, and the others settle next", async () => {
+      await withDatabase(async (db) => {
+        const ids = await seedSessions(db, 4);
+        const { writer, sent } = instantVault();
+        const settle = writer.settle.bind(writer);
+        let refuse = true;
+        // Sorted by artist, artist …e1 (sessions 2 and 4) comes first: the vault names the first voucher of its run.
+        writer.settle = async (args) => {
+          if (!refuse) return settle(args);
+          refuse = false;
+          throw new ChainRevertError("settle", "BeatStreamVaultNotCreator", [0n, ARTISTS[1]]);
+        };
+        const ctx: SettlementContext = { db, writer, maxVouchers: 4, deadlineMarginSeconds: 60 };
+        const first = await runSettlementCycle({ ctx, maxSettlements: 1 });
+        expect(first.failed).to.have.length(1);
+        const second = await runSettlementCycle({ ctx });
+        expect(second.failed).to.deep.equal([]);
+        expect(sent.flatMap((call) => call.vouchers.map((voucher) => voucher.sessionId)).sort()).to.deep.equal([ids[0], ids[2]]);
+        expect(sent.flatMap((call) => call.vouchers.map((voucher) => voucher.artist))).to.deep.equal([ARTISTS[0], ARTISTS[0]]);
+      });
+    });
   });
 }

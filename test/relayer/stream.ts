@@ -190,6 +190,37 @@ describe("stream sessions (WebSocket on 127.0.0.1, real vault)", function () {
       expect((await fetch(`${relayer.url}/healthz`)).status).to.equal(200);
     });
 
+    it("refuses a session that pays the listener's own second address (not a creator) with artist_not_creator, and stores nothing", async () => {
+      const listener = await fundedListener(chain, DEPOSIT);
+      // The attack: a listener "pays" an address of its own, then withdraws it as earnings, around the vault's delay.
+      const second = newListener().address;
+      const sessionId: Hex = `0x${"5e".repeat(32)}`;
+      const socket = await rawSocket(relayer.wsUrl);
+      socket.send({ type: "open", listener: listener.address, artist: second, ratePerSecond: "100" });
+      const refused = await socket.next((frame) => frame.type === "error" || frame.type === "opened");
+      expect(refused).to.include({ type: "error", code: "artist_not_creator", ref: "open" });
+      // Naming a session id (the resume path) is refused the same way, before anything is written.
+      socket.send({ type: "open", listener: listener.address, artist: second, ratePerSecond: "100", sessionId });
+      expect(await socket.next((frame) => frame.type === "error" || frame.type === "opened")).to.include({ type: "error", code: "artist_not_creator" });
+      // And over HTTP.
+      const created = await fetch(`${relayer.url}/v1/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ listener: listener.address, artist: second, ratePerSecond: "100" }),
+      });
+      expect(created.status).to.equal(400);
+      expect((await json(created)).error.code).to.equal("artist_not_creator");
+      socket.close();
+      // Nothing stored: no session pays the address, and the named session id does not exist.
+      expect(await json(await fetch(`${relayer.url}/v1/artists/${second}/earnings`))).to.include({ sessions: 0, settled: "0", pending: "0" });
+      expect((await fetch(`${relayer.url}/v1/sessions/${sessionId}`)).status).to.equal(404);
+      // A creator named explicitly is still accepted.
+      const fine = await rawSocket(relayer.wsUrl);
+      fine.send({ type: "open", listener: listener.address, artist: creator, ratePerSecond: "100" });
+      expect(await fine.next((frame) => frame.type === "error" || frame.type === "opened")).to.include({ type: "opened", artist: creator.toLowerCase() });
+      fine.close();
+    });
+
     it("refuses a voucher the vault balance cannot cover and ends the session (overspending)", async () => {
       const listener = await fundedListener(chain, 250n);
       const socket = await rawSocket(relayer.wsUrl);

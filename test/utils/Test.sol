@@ -16,6 +16,7 @@ interface Vm {
     function expectRevert(bytes4 revertData) external;
     function expectRevert() external;
     function expectEmit() external;
+    function expectCall(address callee, bytes calldata data, uint64 count) external;
     function assume(bool condition) external pure;
     function label(address account, string calldata newLabel) external;
 }

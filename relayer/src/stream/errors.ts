@@ -13,6 +13,7 @@ export const STREAM_ERROR_CODES = [
   "session_mismatch",
   "session_closed",
   "unknown_track",
+  "artist_not_creator",
   "invalid_signature",
   "voucher_replayed",
   "voucher_decreasing",

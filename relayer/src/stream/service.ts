@@ -6,6 +6,7 @@ import type { ChainWriter } from "../chain/writer.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
 import type { VerifierPool, VoucherToCheck } from "../plays/verify-pool.js";
+import { createCreatorCheck } from "./creators.js";
 import { STREAM_ERROR_CODES } from "./errors.js";
 import { createListenerFundsCache, type ListenerFundsCache } from "./funds.js";
 import { createSessionManager, type SessionManager, type StreamRules } from "./sessions.js";
@@ -55,6 +56,8 @@ export function createStreamService({ config, db, vault, publicClient, walletCli
   const verifier = signatures === undefined ? createVoucherVerifier({ chainId, vault }) : batchedVoucherChecks(signatures);
   const reader = createVaultReader({ client: publicClient, vault });
   const funds = createListenerFundsCache({ db, vault: reader, ttlMs: config.STREAM_BALANCE_TTL_MS });
+  // The registry the vault itself asks at settlement (MusicNFT), so a session is refused exactly when settle would be.
+  const creators = createCreatorCheck({ read: (account) => reader.isCreator(account) });
   const rules: StreamRules = {
     voucherIntervalSeconds: config.STREAM_VOUCHER_INTERVAL_SECONDS,
     graceSeconds: config.STREAM_GRACE_SECONDS,
@@ -89,6 +92,7 @@ export function createStreamService({ config, db, vault, publicClient, walletCli
     funds,
     rules,
     creatorOf,
+    isCreator: (account) => creators.isCreator(account),
     onEnded: (_sessionId, reason) => {
       metrics?.sessionsEnded.inc({ reason });
       settlement.trigger();

@@ -69,6 +69,8 @@ export type CreateSessionManagerParameters = {
   rules: StreamRules;
   /** The creator a track pays (zero address for an unknown track). */
   creatorOf(trackId: bigint): Promise<Address>;
+  /** Whether the vault will pay `account` (see createCreatorCheck): a session pays a creator or is refused. */
+  isCreator(account: Address): Promise<boolean>;
   /** Called when a session ends, so settlement can follow soon. */
   onEnded?: (sessionId: Hex, reason: CloseReason) => void;
   /** Observes each acknowledged voucher (seconds from arrival to ack) and each refusal, for metrics. */
@@ -90,7 +92,7 @@ const VOUCHER_STATEMENT_INTERVAL_MS = 10;
  * signature-check threads when the server has them), then a funds reservation, then the group-committed write;
  * the ack leaves only after the write.
  */
-export function createSessionManager({ db, verifier, funds, rules, creatorOf, onEnded = () => {}, onVoucher = () => {}, log = () => {}, now = Date.now }: CreateSessionManagerParameters): SessionManager {
+export function createSessionManager({ db, verifier, funds, rules, creatorOf, isCreator, onEnded = () => {}, onVoucher = () => {}, log = () => {}, now = Date.now }: CreateSessionManagerParameters): SessionManager {
   const live = new Map<string, LiveSession>();
   const wheel: Set<LiveSession>[] = Array.from({ length: WHEEL_SLOTS }, () => new Set());
   const listenerSessions = new Map<string, number>();
@@ -283,6 +285,8 @@ export function createSessionManager({ db, verifier, funds, rules, creatorOf, on
       if (closing) throw new StreamError("streaming_shutdown", "the relayer is shutting down");
       const artist = request.artist ?? (await resolveArtist(request.trackId));
       if (artist === request.listener) throw new StreamError("invalid_message", "a listener cannot pay itself");
+      // Before anything is stored or resumed: the vault would refuse every voucher of this session at settlement.
+      await requireCreator(artist);
       const at = now();
       if (request.sessionId !== undefined) {
         const current = live.get(request.sessionId);
@@ -415,6 +419,17 @@ export function createSessionManager({ db, verifier, funds, rules, creatorOf, on
     }
     if (/^0x0{40}$/.test(creator)) throw new StreamError("unknown_track", `track ${trackId} is not minted`);
     return `0x${creator.slice(2).toLowerCase()}`;
+  }
+
+  async function requireCreator(artist: Address): Promise<void> {
+    let creator: boolean;
+    try {
+      creator = await isCreator(artist);
+    } catch (error) {
+      throw new StreamError("chain_unavailable", "whether the artist is a creator cannot be read right now", { cause: error });
+    }
+    // Otherwise a listener could name an address of its own and take its balance out as earnings, around the vault's delay.
+    if (!creator) throw new StreamError("artist_not_creator", `${artist} is not a creator (it has minted no track); name a creator or a trackId`);
   }
 
   function matchOrThrow(session: LiveSession, request: OpenSessionRequest, artist: Address) {

@@ -131,7 +131,8 @@ export async function sealSettlement(ctx: SettlementContext): Promise<bigint | u
 /**
  * Submit: sends `settle` with the frozen vouchers and records hash and nonce before anything waits on it. The vault
  * refusing one voucher refuses the call: a voucher-specific refusal (expired, a bad signature) marks the settlement
- * failed and takes that voucher out of circulation until a newer one arrives; the others go into the next seal.
+ * failed and takes that voucher out of circulation until a newer one arrives; the others go into the next seal. A
+ * payee that is not a creator takes out every voucher of the settlement that pays it (the vault names the first).
  */
 export async function submitSettlement(ctx: SettlementContext, id: bigint): Promise<void> {
   const settlement = await expectStatus(ctx, id, "sealed");
@@ -145,18 +146,33 @@ export async function submitSettlement(ctx: SettlementContext, id: bigint): Prom
   await recordTransaction(ctx, id, "sealed", sent);
 }
 
-const VOUCHER_ERRORS = new Set(["BeatStreamVaultVoucherExpired", "BeatStreamVaultInvalidSignature", "BeatStreamVaultZeroArtist", "BeatStreamVaultSelfPayment"]);
+const VOUCHER_ERRORS = new Set([
+  "BeatStreamVaultVoucherExpired",
+  "BeatStreamVaultInvalidSignature",
+  "BeatStreamVaultZeroArtist",
+  "BeatStreamVaultSelfPayment",
+  "BeatStreamVaultNotCreator",
+]);
+
+/** The vouchers a named refusal rules out: the one at its index, and for a payee that is no creator every voucher to it. */
+function refusedVouchers(settlement: SettlementRecord, error: ChainRevertError): SignedVoucher[] {
+  const index = typeof error.args[0] === "bigint" ? Number(error.args[0]) : -1;
+  const named = settlement.vouchers[index];
+  if (named === undefined) return [];
+  if (error.errorName !== "BeatStreamVaultNotCreator") return [named];
+  const artist = named.artist.toLowerCase();
+  return settlement.vouchers.filter((voucher) => voucher.artist.toLowerCase() === artist);
+}
 
 async function failOnVoucherRevert(ctx: SettlementContext, settlement: SettlementRecord, error: ChainRevertError): Promise<boolean> {
   if (!VOUCHER_ERRORS.has(error.errorName)) return false;
-  const index = typeof error.args[0] === "bigint" ? Number(error.args[0]) : -1;
-  const bad = settlement.vouchers[index];
+  const refused = refusedVouchers(settlement, error);
   await ctx.db.transaction(async (tx) => {
     await tx.query(`UPDATE stream_settlements SET status = 'failed', last_error = $2, finished_at = now() WHERE id = $1 AND status = 'sealed'`, [
       settlement.id.toString(),
       error.message.slice(0, 1000),
     ]);
-    if (bad !== undefined) {
+    for (const bad of refused) {
       // This voucher can never settle; a newer one of the session (larger amount) will be picked up again.
       await tx.query(`UPDATE stream_sessions SET settled_voucher = GREATEST(settled_voucher, $2::numeric) WHERE session_id = $1`, [
         bad.sessionId,

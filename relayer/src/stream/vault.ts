@@ -4,10 +4,14 @@ import { revertOf, withRpcRetry, type ChainWriterRetry } from "../chain/writer.j
 import type { SendLock } from "../chain/send-lock.js";
 import { ChainReadError } from "../errors.js";
 
-/** BeatStreamVault as the relayer uses it: the views it reads, `settle`, its event and every custom error `settle` may revert with. */
+/**
+ * BeatStreamVault as the relayer uses it: the views it reads, `settle`, its event and every custom error `settle` may
+ * revert with. test/relayer/stream.vault.ts holds each entry equal to the compiled artifact's.
+ */
 export const vaultAbi = parseAbi([
   "struct StreamVoucher { address listener; address artist; bytes32 sessionId; uint256 cumulativeAmount; uint64 deadline; }",
   "function settle(StreamVoucher[] vouchers, bytes signatures)",
+  "function CREATOR_REGISTRY() view returns (address)",
   "function balanceOf(address listener) view returns (uint256)",
   "function earningsOf(address artist) view returns (uint256)",
   "function settledAmount(address listener, address artist, bytes32 sessionId) view returns (uint256)",
@@ -18,9 +22,13 @@ export const vaultAbi = parseAbi([
   "error BeatStreamVaultInvalidSignature(uint256 index)",
   "error BeatStreamVaultZeroArtist(uint256 index)",
   "error BeatStreamVaultSelfPayment(uint256 index)",
+  "error BeatStreamVaultNotCreator(uint256 index, address artist)",
   "error EnforcedPause()",
   "error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)",
 ]);
+
+/** ICreatorRegistry (MusicNFT in the deployed protocol): whom the vault pays. Held equal to the compiled interface's by the same test. */
+export const creatorRegistryAbi = parseAbi(["function isCreator(address account) view returns (bool)"]);
 
 /** A signed voucher as `settle` takes it, with the listener's 65-byte signature. */
 export type SignedVoucher = {
@@ -43,6 +51,8 @@ export type VaultReader = {
   funds(listener: Address): Promise<ListenerFunds>;
   earningsOf(artist: Address): Promise<bigint>;
   settledAmount(voucher: { listener: Address; artist: Address; sessionId: Hex }): Promise<bigint>;
+  /** Whether the vault would pay `account`: the answer of the vault's own `CREATOR_REGISTRY`. */
+  isCreator(account: Address): Promise<boolean>;
 };
 
 export type CreateVaultReaderParameters = { client: Pick<PublicClient, "readContract">; vault: Address };
@@ -57,6 +67,18 @@ export function createVaultReader({ client, vault }: CreateVaultReaderParameters
     }
   };
   const contract = { address: vault, abi: vaultAbi } as const;
+  // Immutable in the vault, so read once; a failed read is not kept.
+  let registry: Promise<Address> | undefined;
+  const creatorRegistry = () => {
+    if (registry === undefined) {
+      const reading = read("CREATOR_REGISTRY", () => client.readContract({ ...contract, functionName: "CREATOR_REGISTRY" }));
+      registry = reading;
+      reading.catch(() => {
+        if (registry === reading) registry = undefined;
+      });
+    }
+    return registry;
+  };
   return {
     async funds(listener) {
       const [balance, withdrawal] = await Promise.all([
@@ -68,6 +90,10 @@ export function createVaultReader({ client, vault }: CreateVaultReaderParameters
     earningsOf: (artist) => read("earningsOf", () => client.readContract({ ...contract, functionName: "earningsOf", args: [artist] })),
     settledAmount: ({ listener, artist, sessionId }) =>
       read("settledAmount", () => client.readContract({ ...contract, functionName: "settledAmount", args: [listener, artist, sessionId] })),
+    async isCreator(account) {
+      const address = await creatorRegistry();
+      return read("isCreator", () => client.readContract({ address, abi: creatorRegistryAbi, functionName: "isCreator", args: [account] }));
+    },
   };
 }
 

@@ -4,16 +4,19 @@ pragma solidity 0.8.28;
 import {Test} from "../../utils/Test.sol";
 import {BeatStreamVault} from "../../../contracts/BeatStreamVault.sol";
 import {IBeatStreamVault} from "../../../contracts/interfaces/IBeatStreamVault.sol";
+import {MockCreatorRegistry} from "../../../contracts/mocks/MockCreatorRegistry.sol";
 import {MockUSDC} from "../../../contracts/mocks/MockUSDC.sol";
 
 /// @dev Shared by the vault's Solidity suites: deployment, funded listeners, signed vouchers.
 abstract contract VaultHelpers is Test {
     uint64 internal constant DELAY = 1 hours;
 
-    /// @dev The test contract is the admin and, so that it can call `settle`, the relayer.
-    function _deploy() internal returns (MockUSDC usdc, BeatStreamVault vault) {
+    /// @dev The test contract is the admin and, so that it can call `settle`, the relayer. Nobody is a creator yet:
+    /// mark the suite's artists with `creators.setCreator`.
+    function _deploy() internal returns (MockUSDC usdc, MockCreatorRegistry creators, BeatStreamVault vault) {
         usdc = new MockUSDC();
-        vault = new BeatStreamVault(usdc, DELAY, address(this));
+        creators = new MockCreatorRegistry();
+        vault = new BeatStreamVault(usdc, creators, DELAY, address(this));
         vault.grantRole(vault.RELAYER_ROLE(), address(this));
     }
 

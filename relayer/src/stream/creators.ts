@@ -1,0 +1,40 @@
+import type { Address } from "viem";
+
+export type CreatorCheck = {
+  /** Whether `account` is a creator the vault will pay; a failed read rejects (the caller answers `chain_unavailable`). */
+  isCreator(account: Address): Promise<boolean>;
+};
+
+export type CreateCreatorCheckParameters = {
+  /**
+   * The on-chain answer: the vault's own `CREATOR_REGISTRY().isCreator` (MusicNFT in the deployed protocol), so the
+   * relayer refuses exactly the payees `settle` would refuse.
+   */
+  read(account: Address): Promise<boolean>;
+};
+
+/**
+ * Whom a session may pay, asked once per address: a yes is kept for good (an address that minted a track stays a
+ * creator), a no is asked again next time (the address may mint meanwhile), and a failed read is not kept.
+ */
+export function createCreatorCheck({ read }: CreateCreatorCheckParameters): CreatorCheck {
+  const known = new Map<Address, Promise<boolean>>();
+  return {
+    isCreator(account) {
+      const key: Address = `0x${account.slice(2).toLowerCase()}`;
+      let answer = known.get(key);
+      if (answer === undefined) {
+        answer = read(key);
+        known.set(key, answer);
+        // Reads in flight are shared; only a yes stays once they settle.
+        answer.then(
+          (creator) => {
+            if (!creator) known.delete(key);
+          },
+          () => known.delete(key),
+        );
+      }
+      return answer;
+    },
+  };
+}
