@@ -364,13 +364,13 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
                 recipient.balance += uint96(value);
             }
             bool senderExcluded = sender.revenueSnapshot == EXCLUDED;
-            if (senderExcluded != (recipient.revenueSnapshot == EXCLUDED)) {
-                // The eligible supply changes, so the brought-forward state is stored.
-                _revenue = _moveEligible(state, value, senderExcluded);
-                _payMarket(toMarket);
-            }
+            bool crossing = senderExcluded != (recipient.revenueSnapshot == EXCLUDED);
+            // The eligible supply changes, so the brought-forward state is stored.
+            if (crossing) _revenue = _moveEligible(state, value, senderExcluded);
             _accounts[from] = sender;
             _accounts[to] = recipient;
+            // After the accounts are written: the market may be one of them.
+            if (crossing) _payMarket(toMarket);
         }
         emit Transfer(from, to, value);
     }
