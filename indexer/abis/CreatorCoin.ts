@@ -249,6 +249,17 @@ export const CreatorCoinAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "PackedRevenueOverflow",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "token",
         "type": "address"
@@ -436,6 +447,19 @@ export const CreatorCoinAbi = [
   {
     "inputs": [],
     "name": "MIN_ELIGIBLE_SUPPLY",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "REVENUE_UNLOCK_TIME",
     "outputs": [
       {
         "internalType": "uint256",
@@ -819,6 +843,19 @@ export const CreatorCoinAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "pendingMarketRevenue",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -914,6 +951,34 @@ export const CreatorCoinAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "revenueState",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "accumulator",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "eligibleUnits",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "updatedAt",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "locked",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -942,6 +1007,30 @@ export const CreatorCoinAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "holderFee",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "heldForCoin",
+        "type": "uint256"
+      }
+    ],
+    "name": "syncMarket",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "marketRevenue",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {

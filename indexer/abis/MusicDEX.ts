@@ -282,6 +282,31 @@ export const MusicDEXAbi = [
         "type": "address"
       },
       {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "outstanding",
+        "type": "uint256"
+      }
+    ],
+    "name": "CreatorCoinsReleased",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "coin",
+        "type": "address"
+      },
+      {
         "indexed": true,
         "internalType": "address",
         "name": "creator",
@@ -864,14 +889,19 @@ export const MusicDEXAbi = [
             "type": "uint96"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint80",
             "name": "creatorFees",
-            "type": "uint128"
+            "type": "uint80"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint80",
             "name": "holderFees",
-            "type": "uint128"
+            "type": "uint80"
+          },
+          {
+            "internalType": "uint96",
+            "name": "outstanding",
+            "type": "uint96"
           }
         ],
         "internalType": "struct IMusicDEX.Market",
@@ -986,6 +1016,19 @@ export const MusicDEXAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "recordCreatorRelease",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "coin",
         "type": "address"
@@ -1075,6 +1118,25 @@ export const MusicDEXAbi = [
       }
     ],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "coin",
+        "type": "address"
+      }
+    ],
+    "name": "sellVirtualUsdc",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
