@@ -110,6 +110,8 @@ export const coin = onchainTable(
     virtualUsdc: t.bigint().notNull().default(0n),
     usdcReserve: t.bigint().notNull().default(0n),
     coinReserve: t.bigint().notNull().default(0n),
+    /** Coins a sell may bring back (MusicDEX.Market.outstanding): bought or released from vesting, less those sold. */
+    outstanding: t.bigint().notNull().default(0n),
     price: t.bigint().notNull().default(0n),
     marketCap: t.bigint().notNull().default(0n),
     volumeUsdc: t.bigint().notNull().default(0n),
@@ -122,10 +124,25 @@ export const coin = onchainTable(
     creatorFeesClaimed: t.bigint().notNull().default(0n),
     holderFeesAccrued: t.bigint().notNull().default(0n),
     holderFeesReleased: t.bigint().notNull().default(0n),
-    // Revenue accounting mirrored from CreatorCoin (same integer math), so holders' claimable amounts are exact.
-    revenuePerToken: t.bigint().notNull().default(0n),
-    eligibleSupply: t.bigint().notNull().default(0n),
-    undistributedRevenue: t.bigint().notNull().default(0n),
+    /** Holder fees the DEX kept as the market's revenue (MusicDEX.Market.holderFees = accrued − released − this). */
+    holderFeesToMarket: t.bigint().notNull().default(0n),
+    /** Revenue earned by the market's coins, added to its USDC reserve at the start of each trade. */
+    marketRevenue: t.bigint().notNull().default(0n),
+    // CreatorCoin's stored revenue state (revenueState(): one packed word), replayed with the same integer math and
+    // stored exactly where the contract stores it; the API brings it forward to the latest indexed block.
+    /** The accumulator as last stored (USDC units per coin unit, scaled by 1e27). */
+    revenueAccumulator: t.bigint().notNull().default(0n),
+    /** Eligible supply in units of 1e9 coin units, rounded up. */
+    eligibleUnits: t.bigint().notNull().default(0n),
+    /** Time of the last stored update: what is locked unlocks from here. */
+    revenueUpdatedAt: t.bigint().notNull().default(0n),
+    /** Revenue still locked at revenueUpdatedAt. */
+    lockedRevenue: t.bigint().notNull().default(0n),
+    /**
+     * Replay bookkeeping: a sell's syncMarket (which emits nothing) was replayed at its Swapped, so the DEX's next
+     * RevenueDeposited is that sell's holder fee (accrueMarketFees), not a buy's syncMarket.
+     */
+    sellFeePending: t.boolean().notNull().default(false),
     revenueDeposited: t.bigint().notNull().default(0n),
     revenueClaimed: t.bigint().notNull().default(0n),
   }),
@@ -209,6 +226,7 @@ export const revenueDeposit = onchainTable(
     coin: t.hex().notNull(),
     from: t.hex().notNull(),
     amount: t.bigint().notNull(),
+    /** The accumulator the deposit stored (revenueState().accumulator after it). */
     revenuePerToken: t.bigint().notNull(),
     blockNumber: t.bigint().notNull(),
     timestamp: t.bigint().notNull(),

@@ -1,14 +1,14 @@
 /**
  * The contracts' integer math, mirrored exactly so the indexer's figures equal chain state to the unit:
- * CurveMath (spot price, fee split) and RevenueMath (the per-coin revenue accumulator) with the same
- * rounding. Pure functions: the handlers, the API and the tests share them.
+ * CurveMath (spot price, fee split), RevenueMath and PackedRevenue (the per-coin revenue accumulator and the
+ * unlocking of revenue over time) with the same rounding. Pure functions: the handlers, the API and the tests share them.
  */
 import type { Hex } from "viem";
 
 const WAD = 10n ** 18n;
 /** RevenueMath.PRECISION: scale of the revenue accumulator. */
 export const REVENUE_PRECISION = 10n ** 27n;
-/** CreatorCoin.MIN_ELIGIBLE_SUPPLY: below one whole eligible coin, deposits are carried. */
+/** CreatorCoin.MIN_ELIGIBLE_SUPPLY: below one whole eligible coin, unlocked revenue goes to the market. */
 export const MIN_ELIGIBLE_SUPPLY = 10n ** 18n;
 
 const FEE_BPS = 250n;
@@ -33,26 +33,87 @@ export function splitFee(fee: bigint): { creatorFee: bigint; holderFee: bigint; 
   return { creatorFee, holderFee: fee - creatorFee - treasuryFee, treasuryFee };
 }
 
+/** RevenueMath.UNIT: the eligible supply is counted in units of 1e9 coin units, rounded up. */
+export const REVENUE_UNIT = 10n ** 9n;
+/** RevenueMath.UNIT_PRECISION: PRECISION per UNIT. */
+const UNIT_PRECISION = REVENUE_PRECISION / REVENUE_UNIT;
+/** CreatorCoin.MIN_ELIGIBLE_SUPPLY in UNITs: below it, what unlocks goes to the market instead of the accumulator. */
+const MIN_ELIGIBLE_UNITS = MIN_ELIGIBLE_SUPPLY / REVENUE_UNIT;
+/** CreatorCoin.REVENUE_UNLOCK_TIME: locked revenue unlocks as locked · elapsed / (elapsed + 7 days). */
+export const REVENUE_UNLOCK_TIME = 604_800n;
+
 /** RevenueMath.accrued: USDC earned by `balance` while the accumulator moved from `snapshot` to `accumulator`. */
 export function accruedRevenue(balance: bigint, accumulator: bigint, snapshot: bigint): bigint {
   return (balance * (accumulator - snapshot)) / REVENUE_PRECISION;
 }
 
-export type RevenueState = { revenuePerToken: bigint; eligibleSupply: bigint; undistributedRevenue: bigint };
+/** RevenueMath.unlocked: what unlocks from `locked` over `elapsed` seconds, rounded down. */
+export function unlockedRevenue(locked: bigint, elapsed: bigint): bigint {
+  return (locked * elapsed) / (elapsed + REVENUE_UNLOCK_TIME);
+}
+
+/** CreatorCoin._ceilUnits: `value` coin units in UNITs, rounded up. */
+export function ceilUnits(value: bigint): bigint {
+  return (value + REVENUE_UNIT - 1n) / REVENUE_UNIT;
+}
 
 /**
- * CreatorCoin._accrue: spreads `amount` plus the carry over the eligible supply, or carries it all. Returns only the
- * three revenue fields (never a copy of `state`, which in a handler is a whole coin row behind a proxy).
+ * A coin's stored revenue state, the four fields of CreatorCoin's packed word (`revenueState()`): the accumulator,
+ * the eligible supply in UNITs, the time of the last stored update and the revenue still locked.
  */
-export function accrueRevenue(state: RevenueState, amount: bigint): RevenueState {
-  const { revenuePerToken, eligibleSupply } = state;
-  const pending = state.undistributedRevenue + amount;
-  if (eligibleSupply < MIN_ELIGIBLE_SUPPLY) return { revenuePerToken, eligibleSupply, undistributedRevenue: pending };
-  const increase = (pending * REVENUE_PRECISION) / eligibleSupply;
-  const product = increase * eligibleSupply;
-  // RevenueMath.distributed rounds up, so the carry is never overstated.
-  const distributed = product / REVENUE_PRECISION + (product % REVENUE_PRECISION === 0n ? 0n : 1n);
-  return { revenuePerToken: revenuePerToken + increase, eligibleSupply, undistributedRevenue: pending - distributed };
+export type RevenueState = { revenueAccumulator: bigint; eligibleUnits: bigint; revenueUpdatedAt: bigint; lockedRevenue: bigint };
+
+/** Only the four revenue fields of `row` (a coin row in a handler is a whole row behind a proxy: never copy it). */
+function revenueFields({ revenueAccumulator, eligibleUnits, revenueUpdatedAt, lockedRevenue }: RevenueState): RevenueState {
+  return { revenueAccumulator, eligibleUnits, revenueUpdatedAt, lockedRevenue };
+}
+
+/**
+ * PackedRevenue.unlock: `state` brought forward to `timestamp`, and what unlocked while less than one whole coin
+ * was eligible (`toMarket`, which the contract credits to the market when it stores the result). The clock moves
+ * only when the accumulator does, or freely when nothing is locked; what the rounding keeps stays locked.
+ * Not path-independent: apply it exactly where the contract stores (or on a copy, where it brings the state
+ * forward in memory only).
+ */
+export function unlockRevenue(state: RevenueState, timestamp: bigint): { state: RevenueState; toMarket: bigint } {
+  const current = revenueFields(state);
+  const { lockedRevenue: locked, eligibleUnits: units } = current;
+  // Stored updates use block timestamps, so `timestamp` is never earlier; an API answer racing a write is clamped.
+  const elapsed = timestamp > current.revenueUpdatedAt ? timestamp - current.revenueUpdatedAt : 0n;
+  const amount = unlockedRevenue(locked, elapsed);
+  if (amount === 0n) {
+    if (locked !== 0n || timestamp <= current.revenueUpdatedAt) return { state: current, toMarket: 0n };
+    // Nothing locked: the next deposit starts its clock now.
+    return { state: { ...current, revenueUpdatedAt: timestamp }, toMarket: 0n };
+  }
+  if (units < MIN_ELIGIBLE_UNITS) {
+    return { state: { ...current, revenueUpdatedAt: timestamp, lockedRevenue: locked - amount }, toMarket: amount };
+  }
+  const increase = (amount * UNIT_PRECISION) / units;
+  // Too little to move the accumulator: the clock stays, so it unlocks once it is enough.
+  if (increase === 0n) return { state: current, toMarket: 0n };
+  // RevenueMath.distributed rounds up, so what stays locked is never overstated.
+  const distributed = (increase * units + UNIT_PRECISION - 1n) / UNIT_PRECISION;
+  return {
+    state: { revenueAccumulator: current.revenueAccumulator + increase, eligibleUnits: units, revenueUpdatedAt: timestamp, lockedRevenue: locked - distributed },
+    toMarket: 0n,
+  };
+}
+
+/** PackedRevenue.withLocked after CreatorCoin._accrue's unlock: `amount` more revenue locked. */
+export function lockRevenue(state: RevenueState, amount: bigint): RevenueState {
+  return { ...revenueFields(state), lockedRevenue: state.lockedRevenue + amount };
+}
+
+/** CreatorCoin._moveEligible: `value` coins entering (UNITs rounded up) or leaving (rounded down) the eligible supply. */
+export function moveEligible(state: RevenueState, value: bigint, entering: boolean): RevenueState {
+  const units = entering ? state.eligibleUnits + ceilUnits(value) : state.eligibleUnits - value / REVENUE_UNIT;
+  return { ...revenueFields(state), eligibleUnits: units };
+}
+
+/** The state a coin starts with (CreatorCoin.initialize): the whole supply eligible, nothing locked, clock at launch. */
+export function launchRevenue(totalSupply: bigint, launchedAt: bigint): RevenueState {
+  return { revenueAccumulator: 0n, eligibleUnits: ceilUnits(totalSupply), revenueUpdatedAt: launchedAt, lockedRevenue: 0n };
 }
 
 export type HolderRevenue = { balance: bigint; excluded: boolean; revenueSnapshot: bigint; owed: bigint };
@@ -63,7 +124,7 @@ export function settleHolder<T extends HolderRevenue>(holder: T, accumulator: bi
   return { ...holder, owed: holder.owed + accruedRevenue(holder.balance, accumulator, holder.revenueSnapshot), revenueSnapshot: accumulator };
 }
 
-/** CreatorCoin.claimableRevenue. */
+/** CreatorCoin.claimableRevenue, with `accumulator` the stored one brought forward to the time asked about. */
 export function claimableRevenue(holder: HolderRevenue, accumulator: bigint): bigint {
   if (holder.excluded) return holder.owed;
   return holder.owed + accruedRevenue(holder.balance, accumulator, holder.revenueSnapshot);

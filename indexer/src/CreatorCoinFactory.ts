@@ -1,12 +1,13 @@
 import { ponder } from "ponder:registry";
 import { coin, creator } from "ponder:schema";
-import { marketCap } from "../lib/math.js";
+import { launchRevenue, marketCap } from "../lib/math.js";
 import { ensureCreator, updatePlatform } from "./lib/platform.js";
 
 // In launchCoin the market opens (MusicDEX:MarketOpened) before this event, so the coin row may exist already.
 ponder.on("CreatorCoinFactory:CreatorCoinLaunched", async ({ event, context }) => {
   const { creator: creatorAddress, coin: coinAddress, name, symbol, totalSupply, creatorAllocation, vestingDuration } = event.args;
-  const launch = { name, symbol, totalSupply, creatorAllocation, vestingDuration: BigInt(vestingDuration) };
+  // initialize() made the whole supply eligible, with the unlock clock at launch (this block).
+  const launch = { name, symbol, totalSupply, creatorAllocation, vestingDuration: BigInt(vestingDuration), ...launchRevenue(totalSupply, event.block.timestamp) };
   await context.db
     .insert(coin)
     .values({ address: coinAddress, creator: creatorAddress, launchedAt: event.block.timestamp, launchedBlock: event.block.number, ...launch })

@@ -1,6 +1,7 @@
-import { ponder } from "ponder:registry";
+import { ponder, type Context } from "ponder:registry";
 import { candle, coin, trade } from "ponder:schema";
-import { bucketStart, CANDLE_INTERVALS, marketCap, spotPrice, splitFee } from "../lib/math.js";
+import { bucketStart, CANDLE_INTERVALS, marketCap, spotPrice, splitFee, unlockRevenue } from "../lib/math.js";
+import { collectMarketRevenue } from "./lib/holders.js";
 import { updatePlatform } from "./lib/platform.js";
 
 // Opened inside launchCoin, before CreatorCoinLaunched: create the coin row with what the market knows.
@@ -13,26 +14,40 @@ ponder.on("MusicDEX:MarketOpened", async ({ event, context }) => {
     .onConflictDoUpdate((row) => ({ ...market, marketCap: marketCap({ price: market.price, totalSupply: row.totalSupply }) }));
 });
 
+/** A sell's syncMarket (it emits nothing): the coin row's fields it changes, the DEX's account collected. */
+async function sellSync(db: Context["db"], row: typeof coin.$inferSelect, dex: `0x${string}`, timestamp: bigint) {
+  const { state, toMarket } = unlockRevenue(row, timestamp);
+  const market = await collectMarketRevenue(db, row.address, dex, { accumulator: state.revenueAccumulator, toMarket, fees: row });
+  return { ...state, ...market, sellFeePending: true };
+}
+
+/**
+ * A trade. A buy's syncMarket was replayed at its RevenueDeposited (emitted before this event); a sell's emits
+ * nothing, so it is replayed here: the state unlocked to now and stored, the market's revenue collected into the
+ * reserve this event carries. Nothing touches the coin's revenue between that sync and this event.
+ */
 ponder.on("MusicDEX:Swapped", async ({ event, context }) => {
   const { coin: address, trader, recipient, isBuy, usdcAmount, coinAmount, fee, usdcReserve, coinReserve } = event.args;
   const { creatorFee, holderFee } = splitFee(fee);
   const timestamp = event.block.timestamp;
-  const row = await context.db.update(coin, { address }).set((current) => {
-    const price = spotPrice({ virtualUsdc: current.virtualUsdc, usdcReserve, coinReserve });
-    return {
-      usdcReserve,
-      coinReserve,
-      price,
-      marketCap: marketCap({ price, totalSupply: current.totalSupply }),
-      volumeUsdc: current.volumeUsdc + usdcAmount,
-      trades: current.trades + 1,
-      lastTradeAt: timestamp,
-      feesTotal: current.feesTotal + fee,
-      creatorFeesAccrued: current.creatorFeesAccrued + creatorFee,
-      holderFeesAccrued: current.holderFeesAccrued + holderFee,
-    };
+  const row = await context.db.find(coin, { address });
+  if (row === null) throw new Error(`Swapped on unknown coin ${address}`);
+  const sync = isBuy ? {} : await sellSync(context.db, row, event.log.address, timestamp);
+  const price = spotPrice({ virtualUsdc: row.virtualUsdc, usdcReserve, coinReserve });
+  await context.db.update(coin, { address }).set({
+    ...sync,
+    usdcReserve,
+    coinReserve,
+    outstanding: isBuy ? row.outstanding + coinAmount : row.outstanding - coinAmount,
+    price,
+    marketCap: marketCap({ price, totalSupply: row.totalSupply }),
+    volumeUsdc: row.volumeUsdc + usdcAmount,
+    trades: row.trades + 1,
+    lastTradeAt: timestamp,
+    feesTotal: row.feesTotal + fee,
+    creatorFeesAccrued: row.creatorFeesAccrued + creatorFee,
+    holderFeesAccrued: row.holderFeesAccrued + holderFee,
   });
-  const price = row.price;
   await context.db.insert(trade).values({
     id: event.id,
     coin: address,
@@ -68,6 +83,12 @@ ponder.on("MusicDEX:Swapped", async ({ event, context }) => {
 ponder.on("MusicDEX:CreatorFeesClaimed", async ({ event, context }) => {
   const { coin: address, amount } = event.args;
   await context.db.update(coin, { address }).set((row) => ({ creatorFeesClaimed: row.creatorFeesClaimed + amount }));
+});
+
+// releaseVested: coins of the creator's allocation entered circulation, so sells may bring them back.
+ponder.on("MusicDEX:CreatorCoinsReleased", async ({ event, context }) => {
+  const { coin: address, outstanding } = event.args;
+  await context.db.update(coin, { address }).set({ outstanding });
 });
 
 ponder.on("MusicDEX:HolderFeesReleased", async ({ event, context }) => {

@@ -164,20 +164,29 @@ export async function expectIndexerEqualsChain(indexer: IndexerProcess, scenario
   }
 
   // ------------------------------------------------------------------ coin, market, candles
-  const [market, spotPrice, totalSupply, revenuePerToken, eligibleSupply, undistributed, released] = await Promise.all([
-    client.readContract({ ...dex, functionName: "market", args: [coinAddress] }),
-    client.readContract({ ...dex, functionName: "spotPrice", args: [coinAddress] }),
-    client.readContract({ ...coin, functionName: "totalSupply" }),
-    client.readContract({ ...coin, functionName: "revenuePerToken" }),
-    client.readContract({ ...coin, functionName: "eligibleSupply" }),
-    client.readContract({ ...coin, functionName: "undistributedRevenue" }),
-    client.readContract({ ...coin, functionName: "released" }),
+  // Revenue unlocks with time alone: the indexer answers as of its latest block (the head), so the chain is read at
+  // that block too.
+  const atHead = { blockNumber: head } as const;
+  const [market, totalSupply, revenuePerToken, eligibleSupply, undistributed, [accumulator, eligibleUnits, updatedAt, locked], released] = await Promise.all([
+    client.readContract({ ...dex, functionName: "market", args: [coinAddress], ...atHead }),
+    client.readContract({ ...coin, functionName: "totalSupply", ...atHead }),
+    client.readContract({ ...coin, functionName: "revenuePerToken", ...atHead }),
+    client.readContract({ ...coin, functionName: "eligibleSupply", ...atHead }),
+    client.readContract({ ...coin, functionName: "undistributedRevenue", ...atHead }),
+    client.readContract({ ...coin, functionName: "revenueState", ...atHead }),
+    client.readContract({ ...coin, functionName: "released", ...atHead }),
   ]);
+  // The indexer's price is the last trade's (its reserves); MusicDEX.spotPrice adds the market's revenue since then.
+  const spotPrice = ((market.virtualUsdc + market.usdcReserve) * 10n ** 18n) / market.coinReserve;
+  const pendingMarketRevenue = await client.readContract({ ...coin, functionName: "pendingMarketRevenue", ...atHead });
+  expect(await client.readContract({ ...dex, functionName: "spotPrice", args: [coinAddress], ...atHead })).to.equal(
+    ((market.virtualUsdc + market.usdcReserve + pendingMarketRevenue) * 10n ** 18n) / market.coinReserve,
+  );
   const swaps = await client.getContractEvents({ ...dex, eventName: "Swapped", ...range });
   const transfers = await client.getContractEvents({ ...coin, eventName: "Transfer", ...range });
   const everHeld = [...new Set(transfers.map((log) => log.args.to!))];
   const balances = new Map<string, bigint>();
-  for (const holder of everHeld) balances.set(lower(holder), await client.readContract({ ...coin, functionName: "balanceOf", args: [holder] }));
+  for (const holder of everHeld) balances.set(lower(holder), await client.readContract({ ...coin, functionName: "balanceOf", args: [holder], ...atHead }));
   const holderCount = [...balances].filter(([holder, balance]) => balance > 0n && holder !== lower(coinAddress) && holder !== lower(addresses.dex)).length;
   let volume24h = 0n;
   for (const log of swaps) {
@@ -194,6 +203,7 @@ export async function expectIndexerEqualsChain(indexer: IndexerProcess, scenario
     virtualUsdc: str(market.virtualUsdc),
     usdcReserve: str(market.usdcReserve),
     coinReserve: str(market.coinReserve),
+    outstanding: str(market.outstanding),
     price: str(spotPrice),
     marketCap: str((spotPrice * totalSupply) / 10n ** 18n),
     volumeUsdc: str(swaps.reduce((sum, log) => sum + log.args.usdcAmount!, 0n)),
@@ -203,10 +213,22 @@ export async function expectIndexerEqualsChain(indexer: IndexerProcess, scenario
     revenuePerToken: str(revenuePerToken),
     eligibleSupply: str(eligibleSupply),
     undistributedRevenue: str(undistributed),
+    revenueAccumulator: str(accumulator),
+    eligibleUnits: str(eligibleUnits),
+    revenueUpdatedAt: str(updatedAt),
+    lockedRevenue: str(locked),
+    revenueAsOf: str(at),
     vestingReleased: str(released),
   });
+  expect(coinBody).to.not.have.property("sellFeePending");
+  // Unlocking since the last stored update shows: the views as of the head differ from the stored state.
+  expect(revenuePerToken).to.be.greaterThan(accumulator);
+  expect(undistributed).to.be.lessThan(locked);
   expect(BigInt(coinBody.creatorFeesAccrued) - BigInt(coinBody.creatorFeesClaimed)).to.equal(market.creatorFees);
-  expect(BigInt(coinBody.holderFeesAccrued) - BigInt(coinBody.holderFeesReleased)).to.equal(market.holderFees);
+  // The DEX pays the market's revenue out of the holder fees it holds first.
+  expect(BigInt(coinBody.holderFeesAccrued) - BigInt(coinBody.holderFeesReleased) - BigInt(coinBody.holderFeesToMarket)).to.equal(market.holderFees);
+  expect(BigInt(coinBody.holderFeesToMarket)).to.be.greaterThan(0n);
+  expect(BigInt(coinBody.marketRevenue)).to.be.greaterThanOrEqual(BigInt(coinBody.holderFeesToMarket));
   const coinList = await allPages(indexer, `/coins?at=${at}`, 1);
   expect(coinList).to.deep.equal([coinBody]);
 
@@ -218,8 +240,8 @@ export async function expectIndexerEqualsChain(indexer: IndexerProcess, scenario
   expect(holders.some((row) => BigInt(row.claimableRevenue) > 0n)).to.equal(true);
   for (const row of holders) {
     expect(row.balance).to.equal(str(balances.get(row.holder)!));
-    expect(row.claimableRevenue, row.holder).to.equal(str(await client.readContract({ ...coin, functionName: "claimableRevenue", args: [row.holder] })));
-    expect(row.excluded).to.equal(await client.readContract({ ...coin, functionName: "isRevenueExcluded", args: [row.holder] }));
+    expect(row.claimableRevenue, row.holder).to.equal(str(await client.readContract({ ...coin, functionName: "claimableRevenue", args: [row.holder], ...atHead })));
+    expect(row.excluded).to.equal(await client.readContract({ ...coin, functionName: "isRevenueExcluded", args: [row.holder], ...atHead }));
   }
 
   for (const [interval, seconds] of [["1m", 60n], ["1h", 3_600n], ["1d", 86_400n]] as const) {
@@ -253,7 +275,7 @@ export async function expectIndexerEqualsChain(indexer: IndexerProcess, scenario
   // ------------------------------------------------------------------ holders' and artists' earnings, vault
   for (const account of [scenario.actors.fan1, scenario.actors.fan2, scenario.actors.fan3]) {
     const earnings = await ok(indexer, `/holders/${account.address}/earnings`);
-    const claimable = await client.readContract({ ...coin, functionName: "claimableRevenue", args: [account.address] });
+    const claimable = await client.readContract({ ...coin, functionName: "claimableRevenue", args: [account.address], ...atHead });
     const claims = await client.getContractEvents({ ...coin, eventName: "RevenueClaimed", args: { holder: account.address }, ...range });
     const claimed = claims.reduce((sum, log) => sum + log.args.amount!, 0n);
     expect(earnings.items).to.deep.equal([

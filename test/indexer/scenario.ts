@@ -153,7 +153,7 @@ export async function phaseOne(scenario: Scenario): Promise<void> {
   await buy(scenario, fan2, USDC(50));
 }
 
-/** After the indexer started: trades both ways, transfers, revenue, exclusion, fee claims, vesting, the vault. */
+/** After the indexer started: trades both ways, transfers, revenue, exclusion, fee claims, vesting, the vault, a day later trades again. */
 export async function phaseTwo(scenario: Scenario): Promise<void> {
   const { dex, distributor, vault, musicNFT } = scenario.addresses;
   const { admin, creatorA, creatorB, fan1, fan2, fan3, listener1, listener2 } = scenario.actors;
@@ -198,8 +198,15 @@ export async function phaseTwo(scenario: Scenario): Promise<void> {
   await settle(scenario, [{ listener: listener2, artist: creatorB.address, session: "s2", cumulative: USDC(4) }]);
   await commitBatch(scenario, [{ trackId: 3n, delta: 9n }, { trackId: 2n, delta: 30n }]);
   await fund(scenario, fan3, USDC(1_000), [dex]);
+  // Revenue unlocked over the day: trades by the excluded fan3 move coins across eligibility (stored updates inside
+  // the trades), the exclusion set again changes nothing, the escrow's revenue follows the vested coins, a claim.
   await buy(scenario, fan3, USDC(10));
+  await sell(scenario, fan3, (await balanceOfCoin(scenario, fan3.address)) / 5n);
+  await send(scenario, admin, { address: distributor, abi: RevenueDistributorAbi, functionName: "setExcluded", args: [coin, fan3.address, true] });
   await sell(scenario, fan2, (await balanceOfCoin(scenario, fan2.address)) / 2n);
+  await send(scenario, creatorA, { address: coin, abi: CreatorCoinAbi, functionName: "releaseVested", args: [] });
+  await send(scenario, creatorA, { address: coin, abi: CreatorCoinAbi, functionName: "claimRevenue", args: [] });
+  await send(scenario, fan1, { address: coin, abi: CreatorCoinAbi, functionName: "transfer", args: [fan2.address, (await balanceOfCoin(scenario, fan1.address)) / 10n] });
   await send(scenario, creatorB, { address: musicNFT, abi: MusicNFTAbi, functionName: "mintTrack", args: ["ipfs://beta-2", creatorB.address, 0n] });
   // An emergency stop of trading, and a vault pause that was lifted again.
   await send(scenario, admin, { address: dex, abi: MusicDEXAbi, functionName: "pause", args: [] });

@@ -1,5 +1,6 @@
 import type { Context } from "ponder:registry";
 import { coinHolder } from "ponder:schema";
+import { settleHolder } from "../../lib/math.js";
 
 export type HolderRow = typeof coinHolder.$inferSelect;
 
@@ -54,4 +55,36 @@ export async function changeHolder({ db, coin: coinAddress, holder, change }: Ch
       return { balance: after.balance, excluded: after.excluded, revenueSnapshot: after.revenueSnapshot, owed: after.owed, claimed: after.claimed };
     });
   return existing ?? { before: fresh, after: inserted };
+}
+
+/**
+ * CreatorCoin._payMarket: revenue that unlocked while less than one whole coin was eligible is owed to the market
+ * (the DEX's account), which collects it at its next trade. Nothing to do for zero (every realistic case).
+ */
+export async function payMarket(db: Context["db"], coinAddress: `0x${string}`, dex: `0x${string}`, amount: bigint): Promise<void> {
+  if (amount === 0n) return;
+  await changeHolder({ db, coin: coinAddress, holder: dex, change: (row) => ({ ...row, owed: row.owed + amount }) });
+}
+
+/** The coin row's fee totals that a market sync changes. */
+type MarketFees = { holderFeesAccrued: bigint; holderFeesReleased: bigint; holderFeesToMarket: bigint; marketRevenue: bigint };
+
+/**
+ * The market's side of CreatorCoin.syncMarket: the DEX's account settled against `accumulator` (the state the sync
+ * stored) and what it was owed, with `toMarket` (what unlocked with less than one coin eligible), paid into the
+ * market's USDC reserve (Swapped then carries the reserve). The DEX pays it out of the holder fees it holds for the
+ * coin first (MusicDEX._syncMarket). Returns the coin row's new totals; `fees` are the row's totals before this
+ * trade's fee is added.
+ */
+export async function collectMarketRevenue(
+  db: Context["db"],
+  coinAddress: `0x${string}`,
+  dex: `0x${string}`,
+  { accumulator, toMarket, fees }: { accumulator: bigint; toMarket: bigint; fees: MarketFees },
+): Promise<Pick<MarketFees, "holderFeesToMarket" | "marketRevenue">> {
+  const { before } = await changeHolder({ db, coin: coinAddress, holder: dex, change: (row) => ({ ...settleHolder(row, accumulator), owed: 0n }) });
+  const revenue = settleHolder(before, accumulator).owed + toMarket;
+  const held = fees.holderFeesAccrued - fees.holderFeesReleased - fees.holderFeesToMarket;
+  const kept = revenue < held ? revenue : held;
+  return { holderFeesToMarket: fees.holderFeesToMarket + kept, marketRevenue: fees.marketRevenue + revenue };
 }

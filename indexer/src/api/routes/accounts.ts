@@ -6,6 +6,7 @@ import { artist, coin, coinHolder, listener } from "ponder:schema";
 import { z } from "zod";
 import { claimableRevenue } from "../../../lib/math.js";
 import { toJson } from "../json.js";
+import { accumulatorAt, indexedTimestamp } from "../revenue.js";
 import { addressCursor, addressParam, decodeCursor, encodeCursor, page, validate } from "../validation.js";
 
 
@@ -44,20 +45,27 @@ export const artists = new Hono().get("/:address/earnings", validate("param", ad
 
 const holderQuery = z.object({ ...page });
 
-/** Revenue of one holder per coin (claimable now, claimed so far), coins by address. */
+/** Revenue of one holder per coin (claimable as of the latest indexed block, claimed so far), coins by address. */
 export const holders = new Hono().get("/:address/earnings", validate("param", addressParam), validate("query", holderQuery), async (c) => {
   const { address } = c.req.valid("param");
   const { limit, cursor } = c.req.valid("query");
   const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([addressCursor]))[0];
-  const rows = await db
-    .select({ holder: coinHolder, revenuePerToken: coin.revenuePerToken, symbol: coin.symbol })
-    .from(coinHolder)
-    .innerJoin(coin, eq(coin.address, coinHolder.coin))
-    .where(and(eq(coinHolder.holder, address), after === undefined ? undefined : gt(coinHolder.coin, after)))
-    .orderBy(asc(coinHolder.coin))
-    .limit(limit + 1);
-  const items = rows.slice(0, limit).map(({ holder, revenuePerToken, symbol }) => {
-    const claimable = claimableRevenue(holder, revenuePerToken);
+  const [rows, revenueAt] = await Promise.all([
+    db
+      .select({
+        holder: coinHolder,
+        symbol: coin.symbol,
+        revenue: { revenueAccumulator: coin.revenueAccumulator, eligibleUnits: coin.eligibleUnits, revenueUpdatedAt: coin.revenueUpdatedAt, lockedRevenue: coin.lockedRevenue },
+      })
+      .from(coinHolder)
+      .innerJoin(coin, eq(coin.address, coinHolder.coin))
+      .where(and(eq(coinHolder.holder, address), after === undefined ? undefined : gt(coinHolder.coin, after)))
+      .orderBy(asc(coinHolder.coin))
+      .limit(limit + 1),
+    indexedTimestamp(),
+  ]);
+  const items = rows.slice(0, limit).map(({ holder, symbol, revenue }) => {
+    const claimable = claimableRevenue(holder, accumulatorAt(revenue, revenueAt));
     return { coin: holder.coin, symbol, balance: holder.balance, claimable, claimed: holder.claimed, earned: claimable + holder.claimed };
   });
   const last = items.at(-1);

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { CANDLE_INTERVALS, claimableRevenue } from "../../../lib/math.js";
 import { InvalidParameterError, NotFoundError } from "../errors.js";
 import { toJson } from "../json.js";
+import { accumulatorAt, coinAt, indexedTimestamp } from "../revenue.js";
 import { address, addressCursor, at, decimalCursor, decodeCursor, encodeCursor, nowSeconds, page, uint, validate } from "../validation.js";
 import { windowStart } from "../windows.js";
 
@@ -35,8 +36,9 @@ async function volume24h(coins: `0x${string}`[], end: bigint): Promise<Map<strin
   return new Map(rows.map((row) => [row.coin, BigInt(row.volume)]));
 }
 
-function withVolume(row: CoinRow, volumes: Map<string, bigint>) {
-  return { ...row, volume24hUsdc: volumes.get(row.address) ?? 0n };
+/** A coin as answered: its revenue as of `revenueAt` (the latest indexed block's time), its 24 h volume. */
+function coinAnswer(row: CoinRow, revenueAt: bigint, volumes: Map<string, bigint>) {
+  return { ...coinAt(row, revenueAt), volume24hUsdc: volumes.get(row.address) ?? 0n };
 }
 
 async function findCoin(address: `0x${string}`): Promise<CoinRow> {
@@ -57,15 +59,15 @@ export const coins = new Hono()
       .orderBy(desc(coin.marketCap), asc(coin.address))
       .limit(limit + 1);
     const pageRows = rows.slice(0, limit);
-    const volumes = await volume24h(pageRows.map((row) => row.address), atParam ?? nowSeconds());
+    const [volumes, revenueAt] = await Promise.all([volume24h(pageRows.map((row) => row.address), atParam ?? nowSeconds()), indexedTimestamp()]);
     const last = pageRows.at(-1);
-    return c.json(toJson({ items: pageRows.map((row) => withVolume(row, volumes)), nextCursor: rows.length > limit && last ? encodeCursor([last.marketCap, last.address]) : null }));
+    return c.json(toJson({ items: pageRows.map((row) => coinAnswer(row, revenueAt, volumes)), nextCursor: rows.length > limit && last ? encodeCursor([last.marketCap, last.address]) : null }));
   })
   .get("/:address", validate("param", coinParam), validate("query", coinQuery), async (c) => {
     const { address: coinAddress } = c.req.valid("param");
-    const row = await findCoin(coinAddress);
+    const [row, revenueAt] = await Promise.all([findCoin(coinAddress), indexedTimestamp()]);
     const volumes = await volume24h([row.address], c.req.valid("query").at ?? nowSeconds());
-    return c.json(toJson(withVolume(row, volumes)));
+    return c.json(toJson(coinAnswer(row, revenueAt, volumes)));
   })
   /** OHLCV candles of one interval, oldest first, with `time` (bucket start, unix seconds) in [from, to]. */
   .get("/:address/candles", validate("param", coinParam), validate("query", candlesQuery), async (c) => {
@@ -92,11 +94,12 @@ export const coins = new Hono()
     const last = items.at(-1);
     return c.json(toJson({ interval, seconds: CANDLE_INTERVALS[interval], items, nextCursor: rows.length > limit && last ? encodeCursor([last.time]) : null }));
   })
-  /** Holders with a positive balance, largest first, with the revenue each may claim now. */
+  /** Holders with a positive balance, largest first, with the revenue each may claim as of the latest indexed block. */
   .get("/:address/holders", validate("param", coinParam), validate("query", holdersQuery), async (c) => {
     const { address: coinAddress } = c.req.valid("param");
     const { limit, cursor } = c.req.valid("query");
-    const coinRow = await findCoin(coinAddress);
+    const [coinRow, revenueAt] = await Promise.all([findCoin(coinAddress), indexedTimestamp()]);
+    const accumulator = accumulatorAt(coinRow, revenueAt);
     const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor, addressCursor]));
     const rows = await db
       .select()
@@ -114,7 +117,7 @@ export const coins = new Hono()
       holder: row.holder,
       balance: row.balance,
       excluded: row.excluded,
-      claimableRevenue: claimableRevenue(row, coinRow.revenuePerToken),
+      claimableRevenue: claimableRevenue(row, accumulator),
       claimedRevenue: row.claimed,
     }));
     const last = items.at(-1);
