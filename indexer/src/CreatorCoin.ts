@@ -59,9 +59,8 @@ ponder.on("CreatorCoin:Transfer", async ({ event, context }) => {
   if (sender.excluded !== recipient.excluded) {
     // Eligibility crossed (even for a zero value): the contract stores the brought-forward state.
     await context.db.update(coin, { address: coinAddress }).set({ ...moveEligible(current, value, sender.excluded), holders });
-    // _payMarket writes the DEX's slot, which the contract then overwrites with its in-memory copy when the DEX is
-    // a party to this transfer: the credit is lost there, so it is here too.
-    if (!same(from, dex) && !same(to, dex)) await payMarket(context.db, coinAddress, dex, toMarket);
+    // _payMarket credits the DEX after both accounts are written, so it holds when the DEX is a party too.
+    await payMarket(context.db, coinAddress, dex, toMarket);
   } else if (holders !== state.holders) {
     await context.db.update(coin, { address: coinAddress }).set({ holders });
   }
