@@ -1,8 +1,8 @@
 /**
  * Ignition parameters per network, in one place: `deploy/parameters/<network>.json` (Ignition's own format,
  * `{ "<moduleId>": { "<name>": value } }`, bigints as `"123n"`), or the file named by `DEPLOY_PARAMETERS`.
- * `"${NAME}"` values are read from the environment, so a committed file names the relayer, verifier and
- * treasury of a public network without holding anyone's address.
+ * `"${NAME}"` values are read from the environment, so a committed file names the admin, the three relayer keys,
+ * the verifier and the treasury of a public network without holding anyone's address.
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";

@@ -1,10 +1,10 @@
 /**
  * Deploys the whole protocol with its Ignition module and writes deployments/<chainId>.json
- * (addresses and start blocks). Ignition keeps a journal per chain, so running it again against the
- * same chain deploys nothing and rewrites the same file.
+ * (addresses, start blocks and the accounts the roles were granted to). Ignition keeps a journal per chain, so
+ * running it again against the same chain deploys nothing and rewrites the same file.
  *
  *   npm run deploy -- --network localhost            # parameters: deploy/parameters/localhost.json
- *   npm run deploy -- --network baseSepolia          # BASE_SEPOLIA_RPC_URL, DEPLOYER_PRIVATE_KEY, RELAYER_ADDRESS, …
+ *   npm run deploy -- --network baseSepolia          # BASE_SEPOLIA_RPC_URL, DEPLOYER_PRIVATE_KEY, COMMITTER_ADDRESS, …
  *
  * Environment: DEPLOY_PARAMETERS (another parameters file), DEPLOYMENTS_DIR (default `deployments`),
  * LOCALHOST_RPC_URL (the `localhost` network's URL, default http://127.0.0.1:8545), IGNITION_DEPLOYMENT_ID (the
@@ -15,22 +15,22 @@ import { join } from "node:path";
 import hre, { network } from "hardhat";
 import { getAddress, type Address } from "viem";
 import { loadDeployParameters } from "../deploy/load-parameters.js";
-import ProtocolModule from "../deploy/modules/Protocol.js";
-import ProtocolExternalUsdcModule from "../deploy/modules/ProtocolExternalUsdc.js";
+import { planProtocolDeploy } from "../deploy/plan.js";
 import { loadDeployments, writeDeployments, type DeployedContract } from "../relayer/src/deployments.js";
 
 const { ethers, ignition, networkName } = await network.create();
 const chainId = Number((await ethers.provider.getNetwork()).chainId);
 const deploymentsDir = process.env.DEPLOYMENTS_DIR || "deployments";
-const { file: parametersFile, parameters } = await loadDeployParameters({ network: networkName });
-// A network whose parameters name a `usdc` runs on that token; every other one gets MockUSDC.
-const externalUsdc = parameters[ProtocolModule.id]?.usdc !== undefined;
+const { file: parametersFile, parameters: loaded } = await loadDeployParameters({ network: networkName });
+// A network whose parameters name a `usdc` runs on that token; every other one gets MockUSDC. An admin other than
+// the deployer gets governance, and the deployer renounces what it held.
+const plan = planProtocolDeploy({ parameters: loaded, accounts: (await ethers.getSigners()).map((signer) => signer.address) });
+const { externalUsdc, parameters } = plan;
 console.log(`network ${networkName} (chain ${chainId}), parameters ${parametersFile ?? "(module defaults)"}, USDC ${externalUsdc ? "existing token" : "MockUSDC deployed here"}`);
+console.log(`roles: ${Object.entries(plan.accounts).map(([job, address]) => `${job} ${address}`).join(", ")}; ${plan.handOver ? `the deployer ${plan.deployer} hands governance over and keeps nothing` : "the deployer is the admin"}`);
 const deploymentId = process.env.IGNITION_DEPLOYMENT_ID || `chain-${chainId}`;
 await forgetJournalOfAGoneChain(join(hre.config.paths.ignition, "deployments", deploymentId));
-const deployed = externalUsdc
-  ? await ignition.deploy(ProtocolExternalUsdcModule, { parameters, deploymentId })
-  : await ignition.deploy(ProtocolModule, { parameters, deploymentId });
+const deployed = await ignition.deploy(plan.module, { parameters, deploymentId });
 
 const previous = await loadDeployments({ dir: deploymentsDir, chainId }).catch(() => undefined);
 const names = {
@@ -91,6 +91,8 @@ async function firstBlockWithCode(address: string): Promise<number> {
   return low;
 }
 
-const file = await writeDeployments({ dir: deploymentsDir, deployments: { chainId, contracts } });
+// The holders as granted by this deploy; governance may rotate them since (`npm run relayer -- status` reads the chain).
+const { treasury: _treasury, ...roles } = plan.accounts;
+const file = await writeDeployments({ dir: deploymentsDir, deployments: { chainId, contracts, roles } });
 console.table(Object.entries(contracts).map(([name, c]) => ({ contract: name, ...c })));
 console.log(`wrote ${file}`);

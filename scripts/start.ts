@@ -11,8 +11,9 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { createPublicClient, createWalletClient, http, parseEther, type Address } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { privateKeyToAddress } from "viem/accounts";
 import { hardhat } from "viem/chains";
+import { jobKeys, RELAYER_JOB_NAMES, RELAYER_JOBS, type RelayerJob } from "../relayer/src/chain/roles.js";
 import { loadStackConfig, ROOT, type StackConfig } from "./stack/config.js";
 import { ponderEnv } from "./stack/ponder-env.js";
 import { portInUse, spawnChild, waitForHttp, type StackChild } from "./stack/processes.js";
@@ -70,7 +71,15 @@ async function main(): Promise<void> {
   // A fresh chain: stores that describe the previous one would show plays, coins and batches that no longer exist.
   await rm(join(config.dataDir, "relayer"), { recursive: true, force: true });
   await rm(join(config.dataDir, "indexer"), { recursive: true, force: true });
-  const relayerAccount = privateKeyToAccount(toKey(config.RELAYER_PRIVATE_KEY));
+  // Each relayer job's key (one key for all three unless COMMITTER_, REPORTER_ or SETTLER_PRIVATE_KEY is set), as
+  // the relayer resolves them; the deploy grants each address its job's role.
+  const keys = jobKeys({
+    RELAYER_PRIVATE_KEY: toKey(config.RELAYER_PRIVATE_KEY),
+    COMMITTER_PRIVATE_KEY: optionalKey(config.COMMITTER_PRIVATE_KEY),
+    REPORTER_PRIVATE_KEY: optionalKey(config.REPORTER_PRIVATE_KEY),
+    SETTLER_PRIVATE_KEY: optionalKey(config.SETTLER_PRIVATE_KEY),
+  });
+  const jobs = Object.fromEntries(RELAYER_JOB_NAMES.map((job) => [job, privateKeyToAddress(keys[job])])) as Record<RelayerJob, Address>;
   const echo = (name: string) => (config.STACK_VERBOSE ? (line: string) => say(`[${name}] ${line}`) : undefined);
   const timeoutMs = config.STACK_READY_TIMEOUT_MS;
   // Logs go to files: no colour codes in them.
@@ -87,7 +96,7 @@ async function main(): Promise<void> {
   await chain.waitFor(/Started HTTP and WebSocket JSON-RPC server/, timeoutMs);
 
   step("deploy   compiling if needed, deploying the protocol (deploy/parameters/localhost.json)");
-  const parametersFile = await writeDeployParameters(config, relayerAccount.address);
+  const parametersFile = await writeDeployParameters(config, jobs);
   const deploy = spawnChild({
     name: "deploy",
     args: [HARDHAT_CLI, "run", "scripts/deploy.ts", "--network", "localhost"],
@@ -98,7 +107,7 @@ async function main(): Promise<void> {
   await deploy.waitFor(/^wrote /, timeoutMs);
   if ((await deploy.exited).code !== 0) throw new Error(`deploy failed:\n${deploy.tail()}`);
   children.splice(children.indexOf(deploy), 1);
-  await fundRelayer(config, relayerAccount.address);
+  for (const address of new Set(Object.values(jobs))) await fundRelayer(config, address);
 
   step(`relayer  starting on ${config.relayerUrl} (PGlite in ${relative(ROOT, join(config.dataDir, "relayer"))})`);
   const relayer = spawnChild({
@@ -116,6 +125,9 @@ async function main(): Promise<void> {
       DATABASE_URL: "",
       OPERATOR_API_KEY: config.OPERATOR_API_KEY,
       RELAYER_PRIVATE_KEY: config.RELAYER_PRIVATE_KEY,
+      COMMITTER_PRIVATE_KEY: keys.committer,
+      REPORTER_PRIVATE_KEY: keys.reporter,
+      SETTLER_PRIVATE_KEY: keys.settler,
       BATCH_INTERVAL_MS: String(config.BATCH_INTERVAL_MS),
       MILESTONE_PLAYS: String(config.MILESTONE_PLAYS),
       STREAM_SETTLE_INTERVAL_MS: String(config.STREAM_SETTLE_INTERVAL_MS),
@@ -159,7 +171,7 @@ async function main(): Promise<void> {
     join(config.dataDir, "stack.json"),
     `${JSON.stringify({ pid: process.pid, chainId: CHAIN_ID, rpcUrl: config.rpcUrl, relayerUrl: config.relayerUrl, indexerUrl: config.indexerUrl, pids: { chain: chain.pid, relayer: relayer.pid, indexer: indexer.pid } }, null, 2)}\n`,
   );
-  printReady(config, relayerAccount.address, { chain: chain.pid, relayer: relayer.pid, indexer: indexer.pid });
+  printReady(config, jobs, { chain: chain.pid, relayer: relayer.pid, indexer: indexer.pid });
 }
 
 function step(line: string): void {
@@ -167,7 +179,11 @@ function step(line: string): void {
 }
 
 function toKey(value: string): `0x${string}` {
-  return `0x${value.slice(2)}`;
+  return `0x${value.slice(2).toLowerCase()}`;
+}
+
+function optionalKey(value: string | undefined): `0x${string}` | undefined {
+  return value === undefined ? undefined : toKey(value);
 }
 
 /** One `npm start` per data directory: two would share (and wipe) the same stores. */
@@ -186,15 +202,15 @@ async function refuseSecondStack(stack: StackConfig): Promise<void> {
   throw new Error(`a stack (pid ${pid}) already runs on ${relative(ROOT, stack.dataDir) || "."}: stop it first, or set STACK_DATA_DIR`);
 }
 
-/** The localhost parameters with the relayer roles granted to RELAYER_PRIVATE_KEY's address. */
-async function writeDeployParameters(stack: StackConfig, relayer: Address): Promise<string> {
+/** The localhost parameters with each relayer job's role granted to the address of that job's key. */
+async function writeDeployParameters(stack: StackConfig, jobs: Record<RelayerJob, Address>): Promise<string> {
   const base = JSON.parse(await readFile(join(ROOT, "deploy/parameters/localhost.json"), "utf8"));
   const file = join(stack.dataDir, "deploy-parameters.json");
-  await writeFile(file, `${JSON.stringify({ ...base, BeatStreamProtocol: { ...base.BeatStreamProtocol, relayer } }, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify({ ...base, BeatStreamProtocol: { ...base.BeatStreamProtocol, ...jobs } }, null, 2)}\n`);
   return file;
 }
 
-/** A relayer key other than Hardhat's account #1 starts without ETH for gas: account #0 sends it some. */
+/** A relayer key other than Hardhat's funded accounts starts without ETH for gas: account #0 sends it some. */
 async function fundRelayer(stack: StackConfig, relayer: Address): Promise<void> {
   const client = createPublicClient({ chain: hardhat, transport: http(stack.rpcUrl) });
   if ((await client.getBalance({ address: relayer })) >= parseEther("10")) return;
@@ -205,7 +221,10 @@ async function fundRelayer(stack: StackConfig, relayer: Address): Promise<void> 
   say(`  funded the relayer ${relayer} with 1000 ETH from account #0`);
 }
 
-function printReady(stack: StackConfig, relayer: Address, pids: { chain: number; relayer: number; indexer: number }): void {
+function printReady(stack: StackConfig, jobs: Record<RelayerJob, Address>, pids: { chain: number; relayer: number; indexer: number }): void {
+  const relayerKeys = RELAYER_JOB_NAMES.map(
+    (job) => `    ${jobs[job]} ${job} (${RELAYER_JOBS[job].call})${jobs[job].toLowerCase() === "0x70997970c51812dc3a010c7d01b50e0d17dc79c8" ? ", account #1" : ""}`,
+  ).join("\n");
   const data = relative(ROOT, stack.dataDir) || ".";
   const key = stack.OPERATOR_API_KEY;
   say(`
@@ -219,7 +238,8 @@ BeatStream local stack is up (chain ${CHAIN_ID}, fresh: an in-memory chain start
 
   keys: Hardhat's well-known test accounts — public, for this local chain only:
     #0 ${ADMIN} deployer, admin, treasury
-    relayer ${relayer}${relayer.toLowerCase() === "0x70997970c51812dc3a010c7d01b50e0d17dc79c8" ? " (#1)" : " (RELAYER_PRIVATE_KEY)"}
+${relayerKeys}
+    (here one key may do all three relayer jobs; production gives each its own: README, "Keys and roles")
   operator key (OPERATOR_API_KEY): ${key}
 
 Try this:

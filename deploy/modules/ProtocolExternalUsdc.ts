@@ -10,3 +10,8 @@ import { buildProtocol } from "./Protocol.js";
 export default buildModule("BeatStreamProtocol", (m) =>
   buildProtocol(m, m.contractAt("MockUSDC", m.getParameter<string>("usdc"), { id: "USDC" })),
 );
+
+/** The same, with governance handed to `admin` and nothing left with the deployer (deploy/plan.ts picks it). */
+export const ProtocolExternalUsdcHandOverModule = buildModule("BeatStreamProtocol", (m) =>
+  buildProtocol(m, m.contractAt("MockUSDC", m.getParameter<string>("usdc"), { id: "USDC" }), { handOver: true }),
+);

@@ -6,6 +6,7 @@ import { formatStatus, readStatus } from "./audit/status.js";
 import { gatewaySnapshotSource, localSnapshotSource, type SnapshotSource } from "./audit/snapshot-source.js";
 import { verifyBatch } from "./audit/verify-batch.js";
 import { createChainReader } from "./chain/reader.js";
+import { jobAddresses, readJobRoles, readRoleMembers } from "./chain/roles.js";
 import { configTable, loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./db/open.js";
 import { loadDeployments } from "./deployments.js";
@@ -20,7 +21,10 @@ commands:
   start              run the relayer (HTTP API and batcher) until SIGINT/SIGTERM
   flush              ask a running relayer to seal and commit a batch now (POST /v1/admin/flush with OPERATOR_API_KEY)
   status             batches per status, pending plays, last committed batch (database) and nextBatchId (chain);
-                     on the embedded PGlite store stop the server first: only one process may open DATA_DIR
+                     who holds which role: each job's configured key (COMMITTER_, REPORTER_, SETTLER_PRIVATE_KEY)
+                     and whether it holds its role, and every role's members on every protocol contract (from the
+                     RoleGranted/RoleRevoked events); on the embedded PGlite store stop the server first: only one
+                     process may open DATA_DIR
   verify <batchId>   audit a committed batch from public data: the CID in the chain's PlaysCommitted event, the
                      snapshot fetched by that CID, its CID, root, deltas, signatures, play lengths and previous-CID
                      link; prints OK or one line per difference, and exits 1 on any difference
@@ -153,10 +157,21 @@ async function flush(deps: CliDependencies, url: string | undefined, json: boole
 async function status(deps: CliDependencies, json: boolean): Promise<number> {
   const config = loadConfig({ env: deps.env });
   const deployments = await loadDeployments({ dir: config.DEPLOYMENTS_DIR, chainId: config.CHAIN_ID });
-  const reader = createChainReader({ client: publicClient(config, deps), musicNFT: deployments.contracts.MusicNFT.address });
+  const client = publicClient(config, deps);
+  const reader = createChainReader({ client, musicNFT: deployments.contracts.MusicNFT.address });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   try {
-    const result = await readStatus({ db, nextBatchId: () => reader.nextBatchId() });
+    const result = await readStatus({
+      db,
+      nextBatchId: () => reader.nextBatchId(),
+      roles: async () => {
+        const [jobs, contracts] = await Promise.all([
+          readJobRoles({ client, deployments, accounts: jobAddresses(config) }),
+          readRoleMembers({ client, contracts: deployments.contracts }),
+        ]);
+        return { jobs, contracts };
+      },
+    });
     if (json) deps.stdout(JSON.stringify(result));
     else for (const line of formatStatus(result)) deps.stdout(line);
     return 0;

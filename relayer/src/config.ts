@@ -10,6 +10,10 @@ const optionalString = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value === "" ? undefined : value));
+const privateKey = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key")
+  .transform((key): `0x${string}` => `0x${key.slice(2).toLowerCase()}`);
 
 /**
  * Every setting the relayer reads, in one table: the README renders it, `loadConfig` parses it.
@@ -92,14 +96,26 @@ export const CONFIG_SETTINGS = {
     meaning: "a creator crossing a multiple of this many committed plays gets updateCreatorMetrics",
   },
   RELAYER_PRIVATE_KEY: {
-    // Hardhat's well-known test account #1: the Protocol module grants it RELAYER_ROLE on a local chain. Public, so
-    // never use it anywhere else.
+    // Hardhat's well-known test account #1: the Protocol module grants it the three relayer roles on a local chain.
+    // Public, so never use it anywhere else.
     default: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    schema: z
-      .string()
-      .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key")
-      .transform((key): `0x${string}` => `0x${key.slice(2).toLowerCase()}`),
-    meaning: "key that signs commitPlays and updateCreatorMetrics (default: Hardhat test account #1, local chains only)",
+    schema: privateKey,
+    meaning: "the key of every job whose own key below is unset (default: Hardhat test account #1, local chains only)",
+  },
+  COMMITTER_PRIVATE_KEY: {
+    default: undefined,
+    schema: optionalString.pipe(privateKey.optional()),
+    meaning: "key that signs MusicNFT.commitPlays (holds MusicNFT RELAYER_ROLE); unset: RELAYER_PRIVATE_KEY",
+  },
+  REPORTER_PRIVATE_KEY: {
+    default: undefined,
+    schema: optionalString.pipe(privateKey.optional()),
+    meaning: "key that signs CreatorCoinFactory.updateCreatorMetrics (holds the factory's RELAYER_ROLE); unset: RELAYER_PRIVATE_KEY",
+  },
+  SETTLER_PRIVATE_KEY: {
+    default: undefined,
+    schema: optionalString.pipe(privateKey.optional()),
+    meaning: "key that signs BeatStreamVault.settle (holds the vault's RELAYER_ROLE); unset: RELAYER_PRIVATE_KEY",
   },
   LIGHTHOUSE_API_KEY: {
     default: undefined,

@@ -4,10 +4,8 @@ import { getAddress, isAddress, type Address } from "viem";
 import { z } from "zod";
 import { DeploymentsError } from "./errors.js";
 
-const contract = z.object({
-  address: z.string().refine((value) => isAddress(value, { strict: false }), "not an address").transform((value) => getAddress(value)),
-  startBlock: z.number().int().nonnegative(),
-});
+const address = z.string().refine((value) => isAddress(value, { strict: false }), "not an address").transform((value) => getAddress(value));
+const contract = z.object({ address, startBlock: z.number().int().nonnegative() });
 
 /** The contracts the relayer reads or writes; the file may list more (the indexer uses the same file). */
 export const RELAYER_CONTRACTS = [
@@ -26,10 +24,20 @@ const deploymentsSchema = z.object({
     .refine((contracts) => "MusicNFT" in contracts && "CreatorCoinFactory" in contracts, {
       message: "contracts must include MusicNFT and CreatorCoinFactory",
     }),
+  roles: z.record(z.string(), address).optional(),
 });
 
 export type DeployedContract = { address: Address; startBlock: number };
-export type Deployments = { chainId: number; contracts: Record<string, DeployedContract> & { MusicNFT: DeployedContract; CreatorCoinFactory: DeployedContract } };
+/**
+ * Who the deploy granted each role to (admin, committer, reporter, settler, verifier; deploy/plan.ts). A record of
+ * the deploy, not of the chain now: governance may have rotated a key since, which `relayer status` shows.
+ */
+export type DeployedRoles = Record<string, Address>;
+export type Deployments = {
+  chainId: number;
+  contracts: Record<string, DeployedContract> & { MusicNFT: DeployedContract; CreatorCoinFactory: DeployedContract };
+  roles?: DeployedRoles;
+};
 
 /** `deployments/<chainId>.json`: where the deploy step writes addresses and the relayer reads them. */
 export function deploymentsPath(dir: string, chainId: number): string {
@@ -65,10 +73,11 @@ export async function loadDeployments({ dir, chainId }: LoadDeploymentsParameter
   const { MusicNFT, CreatorCoinFactory } = result.data.contracts;
   // The refine above guarantees both; the checks narrow the type without a cast.
   if (MusicNFT === undefined || CreatorCoinFactory === undefined) throw new DeploymentsError(`${path} is incomplete`);
-  return { chainId, contracts: { ...result.data.contracts, MusicNFT, CreatorCoinFactory } };
+  const { roles } = result.data;
+  return { chainId, contracts: { ...result.data.contracts, MusicNFT, CreatorCoinFactory }, ...(roles === undefined ? {} : { roles }) };
 }
 
-export type WriteDeploymentsParameters = { dir: string; deployments: { chainId: number; contracts: Record<string, DeployedContract> } };
+export type WriteDeploymentsParameters = { dir: string; deployments: { chainId: number; contracts: Record<string, DeployedContract>; roles?: DeployedRoles } };
 
 /** Writes the deployments file atomically (tmp + rename), so a reader never sees half a file. */
 export async function writeDeployments({ dir, deployments }: WriteDeploymentsParameters): Promise<string> {

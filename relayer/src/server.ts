@@ -9,10 +9,11 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.js";
 import { createMetrics, type RelayerMetrics } from "./api/metrics.js";
 import { createBatcher, type Batcher, type BatchLease, type BatchStep } from "./batcher/cycle.js";
-import { createSendLock, type SendLock } from "./chain/send-lock.js";
+import { createSendLock, createSendLocks, type SendLocks } from "./chain/send-lock.js";
 import { createBatchLease } from "./batcher/lease.js";
 import { createBatchScheduler } from "./batcher/scheduler.js";
 import { createChainReader } from "./chain/reader.js";
+import { assertJobRoles, jobAddresses, jobKeys, RELAYER_JOBS, RELAYER_JOB_NAMES } from "./chain/roles.js";
 import { createChainWriter } from "./chain/writer.js";
 import { loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./db/open.js";
@@ -55,12 +56,19 @@ export async function startServer({ config, transport, log = console.log }: Star
   const client = createPublicClient({ transport: transport ?? http(config.RPC_URL) });
   const reader = createChainReader({ client, musicNFT });
   const chainId = await reader.chainId().catch(() => undefined);
-  if (chainId !== undefined && chainId !== config.CHAIN_ID) {
+  const refuse = async (error: Error): Promise<never> => {
     await db.close();
-    throw new Error(`RPC ${config.RPC_URL} serves chain ${chainId}, but CHAIN_ID is ${config.CHAIN_ID}`);
+    await verifier.close();
+    throw error;
+  };
+  if (chainId !== undefined && chainId !== config.CHAIN_ID) {
+    await refuse(new Error(`RPC ${config.RPC_URL} serves chain ${chainId}, but CHAIN_ID is ${config.CHAIN_ID}`));
   }
   // An unreachable RPC is not fatal: plays for tracks seen before still verify, and /healthz reports the chain.
-  if (chainId === undefined) log(`warning: RPC ${config.RPC_URL} is unreachable; /healthz will report it`);
+  if (chainId === undefined) log(`warning: RPC ${config.RPC_URL} is unreachable; /healthz will report it, and the keys' roles are not checked`);
+  const accounts = jobAddresses(config);
+  // Every key must hold its job's role: a missing grant would otherwise surface as a revert on every commit or settle.
+  if (chainId !== undefined) await assertJobRoles({ client, deployments, accounts }).catch(refuse);
 
   const metrics = createMetrics({ db });
   // Several processes may share one PostgreSQL: all ingest, the lease holder alone batches. Claimed now, so the
@@ -68,13 +76,14 @@ export async function startServer({ config, transport, log = console.log }: Star
   const lease = createBatchLease({ databaseUrl: config.DATABASE_URL, log });
   if (!(await lease.acquire())) log("batch lease held by another process (or its connection failed): ingesting only, retried every cycle");
   const afterStep = testHaltAfter({ env: process.env, log });
-  // One account sends both play commits and stream settlements: they share the nonce lock and the lease.
-  const sendLock = createSendLock();
+  // Play commits, metric reports and stream settlements share the lease; each account (one per job, or one for all)
+  // has its own nonce lock.
+  const sendLocks = createSendLocks();
   const sharedLease = serializeLease(lease);
-  const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease: sharedLease, sendLock, ...(afterStep === undefined ? {} : { afterStep }) });
+  const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease: sharedLease, sendLocks, ...(afterStep === undefined ? {} : { afterStep }) });
   const scheduler = createBatchScheduler({ batcher, db, intervalMs: config.BATCH_INTERVAL_MS, batchMax: config.BATCH_MAX, log });
 
-  const stream = createConfiguredStream({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease: sharedLease, sendLock, reader, signatures: verifier });
+  const stream = createConfiguredStream({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease: sharedLease, sendLocks, reader, signatures: verifier });
 
   const app = createApp({
     ...(stream === undefined ? {} : { stream }),
@@ -139,6 +148,10 @@ export async function startServer({ config, transport, log = console.log }: Star
     })());
 
   log(`relayer listening on ${url} (chain ${config.CHAIN_ID}, MusicNFT ${musicNFT}, store ${db.kind})`);
+  log(`keys: ${RELAYER_JOB_NAMES.map((job) => `${job} ${accounts[job]} (${RELAYER_JOBS[job].call})`).join(", ")}`);
+  if (config.CHAIN_ID !== 31337 && new Set(Object.values(accounts)).size < RELAYER_JOB_NAMES.length) {
+    log("warning: one key signs several jobs; give each its own (COMMITTER_, REPORTER_, SETTLER_PRIVATE_KEY) so a leaked key can do one job only");
+  }
   if (stream === undefined) log("no BeatStreamVault in the deployments file: streaming routes are off");
   else log(`streaming on ${url.replace(/^http/, "ws")}/v1/stream (BeatStreamVault ${stream.vault})`);
   return { url, close };
@@ -156,13 +169,15 @@ export type CreateConfiguredBatcherParameters = {
   /** Who may batch when several processes share the database; absent, this process always may. */
   lease?: BatchLease;
   afterStep?: (step: BatchStep, batchId: bigint) => Promise<void>;
-  /** Shared with the stream settlements, which sign with the same account. */
-  sendLock?: SendLock;
+  /** The nonce lock of each account, shared with the stream settlements (whose key may be the same). */
+  sendLocks?: SendLocks;
 };
 
-/** The batcher as the configuration describes it: signer, snapshot store, retries, milestones. */
-export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = console.log, store, lease, afterStep, sendLock }: CreateConfiguredBatcherParameters): Batcher {
-  const writer = createConfiguredWriter({ config, deployments, transport, metrics, ...(sendLock === undefined ? {} : { sendLock }) });
+/** The batcher as the configuration describes it: signers (committer and reporter), snapshot store, retries, milestones. */
+export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = console.log, store, lease, afterStep, sendLocks = createSendLocks() }: CreateConfiguredBatcherParameters): Batcher {
+  const keys = jobKeys(config);
+  const writer = createConfiguredWriter({ config, deployments, transport, metrics, key: keys.committer, sendLocks });
+  const reporter = createConfiguredWriter({ config, deployments, transport, metrics, key: keys.reporter, sendLocks });
   const snapshots =
     store ??
     (config.LIGHTHOUSE_API_KEY !== undefined
@@ -172,6 +187,7 @@ export function createConfiguredBatcher({ config, deployments, db, transport, me
     ctx: {
       db,
       writer,
+      reporter,
       store: snapshots,
       chainId: config.CHAIN_ID,
       musicNFT: deployments.contracts.MusicNFT.address,
@@ -195,9 +211,10 @@ function relayerChain(config: Config) {
   });
 }
 
-function createConfiguredWriter({ config, deployments, transport, metrics, sendLock }: { config: Config; deployments: Deployments; transport: Transport; metrics: RelayerMetrics; sendLock?: SendLock }) {
+/** A chain writer signing with `key`, under that account's nonce lock. */
+function createConfiguredWriter({ config, deployments, transport, metrics, key, sendLocks }: { config: Config; deployments: Deployments; transport: Transport; metrics: RelayerMetrics; key: `0x${string}`; sendLocks: SendLocks }) {
   const chain = relayerChain(config);
-  const account = privateKeyToAccount(config.RELAYER_PRIVATE_KEY);
+  const account = privateKeyToAccount(key);
   const publicClient = createPublicClient({ chain, transport });
   const walletClient = createWalletClient({ chain, transport, account });
   const writer = createChainWriter({
@@ -208,7 +225,7 @@ function createConfiguredWriter({ config, deployments, transport, metrics, sendL
     retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
     receiptTimeoutMs: config.TX_RECEIPT_TIMEOUT_MS,
     onError: (kind) => metrics.chainErrors.inc({ kind }),
-    ...(sendLock === undefined ? {} : { sendLock }),
+    sendLock: sendLocks(account.address),
   });
   return Object.assign(writer, { publicClient, walletClient });
 }
@@ -221,17 +238,19 @@ export type CreateConfiguredStreamParameters = {
   metrics: RelayerMetrics;
   reader: Pick<ReturnType<typeof createChainReader>, "creatorOf">;
   lease?: BatchLease;
-  sendLock: SendLock;
+  /** The nonce lock of each account; settlements take the settler's. */
+  sendLocks: SendLocks;
   /** The signature-check threads, built with the vault: vouchers are checked there. */
   signatures?: Pick<VerifierPool, "checkVouchers">;
   log?: (message: string) => void;
 };
 
 /** Streaming as the configuration describes it, or undefined when the deployments file names no BeatStreamVault. */
-export function createConfiguredStream({ config, deployments, db, transport, metrics, reader, lease, sendLock, signatures, log = console.log }: CreateConfiguredStreamParameters): StreamService | undefined {
+export function createConfiguredStream({ config, deployments, db, transport, metrics, reader, lease, sendLocks, signatures, log = console.log }: CreateConfiguredStreamParameters): StreamService | undefined {
   const vault = deployments.contracts.BeatStreamVault;
   if (vault === undefined) return undefined;
-  const writer = createConfiguredWriter({ config, deployments, transport, metrics, sendLock });
+  // Settlements sign with the settler's key (the vault's RELAYER_ROLE).
+  const writer = createConfiguredWriter({ config, deployments, transport, metrics, key: jobKeys(config).settler, sendLocks });
   const afterSettlementStep = testStreamHaltAfter({ env: process.env, log });
   return createStreamService({
     config,
@@ -240,7 +259,7 @@ export function createConfiguredStream({ config, deployments, db, transport, met
     publicClient: writer.publicClient,
     walletClient: writer.walletClient,
     chainWriter: writer,
-    sendLock,
+    sendLock: sendLocks(writer.account),
     ...(lease === undefined ? {} : { lease }),
     creatorOf: (trackId) => reader.creatorOf(trackId),
     registry: metrics.registry,

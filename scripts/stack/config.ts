@@ -11,6 +11,9 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 const port = z.coerce.number().int().min(1).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 const boolean = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
+const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
+/** Unset (the default, "") or a key. */
+const optionalKey = z.union([z.literal("").transform(() => undefined), privateKey]);
 
 /** Every setting: default and meaning (docs/local-stack.md renders this table). */
 export const STACK_SETTINGS = {
@@ -32,9 +35,12 @@ export const STACK_SETTINGS = {
   RELAYER_PRIVATE_KEY: {
     // Hardhat's well-known test account #1. Public: local chains only.
     default: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    schema: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key"),
-    meaning: "the relayer's key; the deploy grants its address the relayer roles (default: Hardhat test account #1)",
+    schema: privateKey,
+    meaning: "the relayer's key for every job whose own key below is unset; the deploy grants its address those jobs' roles (default: Hardhat test account #1)",
   },
+  COMMITTER_PRIVATE_KEY: { default: "", schema: optionalKey, meaning: "the key that commits plays; the deploy grants its address MusicNFT RELAYER_ROLE (unset: RELAYER_PRIVATE_KEY)" },
+  REPORTER_PRIVATE_KEY: { default: "", schema: optionalKey, meaning: "the key that reports creator metrics; the deploy grants its address the factory's RELAYER_ROLE (unset: RELAYER_PRIVATE_KEY)" },
+  SETTLER_PRIVATE_KEY: { default: "", schema: optionalKey, meaning: "the key that settles vouchers; the deploy grants its address the vault's RELAYER_ROLE (unset: RELAYER_PRIVATE_KEY)" },
   BATCH_INTERVAL_MS: { default: "10000", schema: positiveInt, meaning: "relayer: seal a batch at least this often (the relayer's own default is 60000)" },
   MILESTONE_PLAYS: { default: "50", schema: positiveInt, meaning: "relayer: updateCreatorMetrics every this many committed plays (relayer default 5000)" },
   STREAM_SETTLE_INTERVAL_MS: { default: "10000", schema: positiveInt, meaning: "relayer: settle stream vouchers at least this often (relayer default 60000)" },

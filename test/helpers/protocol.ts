@@ -1,12 +1,16 @@
 import type { NetworkConnection } from "hardhat/types/network";
-import ProtocolModule from "../../deploy/modules/Protocol.js";
+import type { DeployParameters } from "../../deploy/load-parameters.js";
+import { planProtocolDeploy } from "../../deploy/plan.js";
 
 /**
- * Deploys the whole protocol with the Ignition module (every role and link wired) and returns the
- * contracts with their typechain types, connected to the deployer.
+ * Deploys the whole protocol as `npm run deploy` does (deploy/plan.ts picks the module and fills every role default,
+ * then the Ignition module wires every role and link) and returns the contracts with their typechain types,
+ * connected to the deployer, and the accounts that hold the roles. Without parameters: the local defaults (account
+ * #0 deploys and governs, account #1 commits, reports and settles).
  */
-export async function deployProtocol({ ethers, ignition }: NetworkConnection<"generic">) {
-  const deployed = await ignition.deploy(ProtocolModule);
+export async function deployProtocol({ ethers, ignition }: NetworkConnection<"generic">, parameters: DeployParameters = {}) {
+  const plan = planProtocolDeploy({ parameters, accounts: (await ethers.getSigners()).map((signer) => signer.address) });
+  const deployed = await ignition.deploy(plan.module, { parameters: plan.parameters });
   const address = (name: keyof typeof deployed) => deployed[name].getAddress();
   return {
     usdc: await ethers.getContractAt("MockUSDC", await address("usdc")),
@@ -15,5 +19,6 @@ export async function deployProtocol({ ethers, ignition }: NetworkConnection<"ge
     dex: await ethers.getContractAt("MusicDEX", await address("dex")),
     factory: await ethers.getContractAt("CreatorCoinFactory", await address("factory")),
     vault: await ethers.getContractAt("BeatStreamVault", await address("vault")),
+    plan,
   };
 }

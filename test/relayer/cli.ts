@@ -5,8 +5,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { custom, getAddress, keccak256, toHex, type Hex } from "viem";
-import type { PrivateKeyAccount } from "viem/accounts";
+import { custom, getAddress, keccak256, toHex, type Address, type Hex } from "viem";
+import { mnemonicToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { runCli, type CliDependencies } from "../../relayer/src/cli.js";
 import { openDatabase } from "../../relayer/src/db/open.js";
 import { cidOf } from "../../relayer/src/evidence/cid.js";
@@ -36,9 +36,9 @@ async function cli(chain: Chain, env: Record<string, string>, argv: string[], ex
   return { code, out, err };
 }
 
-/** The relayer's environment over `dir`, with a deployments file for `chain` written there. */
-async function relayerEnv(chain: Chain, dir: string): Promise<Record<string, string>> {
-  const deploymentsDir = await writeChainDeployments(chain, dir);
+/** The relayer's environment over `dir`, with a deployments file for `chain` (and `more` contracts) written there. */
+async function relayerEnv(chain: Chain, dir: string, more: Record<string, Address> = {}): Promise<Record<string, string>> {
+  const deploymentsDir = await writeChainDeployments(chain, dir, more);
   return { PORT: "0", DATA_DIR: join(dir, "data"), DEPLOYMENTS_DIR: deploymentsDir, CHAIN_ID: String(chain.chainId), OPERATOR_API_KEY: OPERATOR_KEY };
 }
 
@@ -291,6 +291,105 @@ describe("relayer CLI", function () {
       expect(lines[0]).to.equal("batches: open 0, sealed 0, stored 0, submitted 0, committed 2");
       expect(lines[1]).to.equal("pending plays: 1");
       expect(lines[3]).to.match(/^chain nextBatchId: unavailable \(chain read failed \(nextBatchId\)/);
+      expect(lines.at(-1)).to.match(/^roles: unavailable \(HTTP request failed\.\)$/);
+    });
+  });
+
+  describe("status: who holds which role on-chain", () => {
+    const MNEMONIC = "test test test test test test test test test test test junk";
+    const account = (index: number) => mnemonicToAccount(MNEMONIC, { addressIndex: index });
+    const key = (index: number): Hex => toHex(account(index).getHdKey().privateKey!);
+    const [deployer, relayer, committer, reporter, settler, verifier, admin, rotated] = [0, 1, 3, 4, 5, 6, 8, 7].map((index) => account(index).address) as Address[];
+    let chain: Chain;
+    let dir: Awaited<ReturnType<typeof tempDir>>;
+    let env: Record<string, string>;
+    let contracts: Record<string, Address>;
+
+    before(async () => {
+      // One account per job and governance handed over; then the admin rotates the settler from #5 to #7.
+      chain = await deployChain(0, { BeatStreamProtocol: { committer, reporter, settler, verifier, admin } });
+      const vault = chain.contracts.vault;
+      const role = await vault.RELAYER_ROLE();
+      const governance = await chain.connection.ethers.getSigner(admin!);
+      await (await vault.connect(governance).grantRole(role, rotated!)).wait();
+      await (await vault.connect(governance).revokeRole(role, settler!)).wait();
+      dir = await tempDir();
+      const address = async (contract: { getAddress(): Promise<string> }) => getAddress(await contract.getAddress());
+      contracts = {
+        RevenueDistributor: await address(chain.contracts.distributor),
+        MusicDEX: await address(chain.contracts.dex),
+        BeatStreamVault: await address(vault),
+      };
+      env = {
+        ...(await relayerEnv(chain, dir.path, contracts)),
+        COMMITTER_PRIVATE_KEY: key(3),
+        REPORTER_PRIVATE_KEY: key(4),
+        // The settler's key as it was before the rotation: the status shows it no longer holds the role.
+        SETTLER_PRIVATE_KEY: key(5),
+      };
+    });
+    after(async () => {
+      await dir.remove();
+    });
+
+    it("prints each job's configured address and whether it holds its role, then every role's members from the events", async () => {
+      const run = await cli(chain, env, ["status"]);
+      expect(run.code, run.err.join("\n")).to.equal(0);
+      const nft = chain.musicNFT;
+      const factory = getAddress(await chain.contracts.factory.getAddress());
+      const { RevenueDistributor: distributor, MusicDEX: dex, BeatStreamVault: vault } = contracts;
+      expect(run.out.slice(4)).to.deep.equal([
+        `key committer: ${committer} holds MusicNFT RELAYER_ROLE (commitPlays)`,
+        `key reporter: ${reporter} holds CreatorCoinFactory RELAYER_ROLE (updateCreatorMetrics)`,
+        `key settler: ${settler} does NOT hold BeatStreamVault RELAYER_ROLE (settle)`,
+        `role MusicNFT.DEFAULT_ADMIN_ROLE (${nft}): ${admin}`,
+        `role MusicNFT.RELAYER_ROLE (${nft}): ${committer}`,
+        `role RevenueDistributor.DEFAULT_ADMIN_ROLE (${distributor}): ${admin}`,
+        `role RevenueDistributor.REGISTRAR_ROLE (${distributor}): ${factory}`,
+        `role MusicDEX.DEFAULT_ADMIN_ROLE (${dex}): ${admin}`,
+        `role MusicDEX.MARKET_OPENER_ROLE (${dex}): ${factory}`,
+        `role MusicDEX.PAUSER_ROLE (${dex}): ${admin}`,
+        `role CreatorCoinFactory.DEFAULT_ADMIN_ROLE (${factory}): ${admin}`,
+        `role CreatorCoinFactory.RELAYER_ROLE (${factory}): ${reporter}`,
+        `role CreatorCoinFactory.VERIFIER_ROLE (${factory}): ${verifier}`,
+        `role BeatStreamVault.DEFAULT_ADMIN_ROLE (${vault}): ${admin}`,
+        `role BeatStreamVault.PAUSER_ROLE (${vault}): ${admin}`,
+        `role BeatStreamVault.RELAYER_ROLE (${vault}): ${rotated}`,
+      ]);
+      // Neither the deployer nor the default relayer key holds anything.
+      expect(run.out.join("\n")).to.not.include(deployer!).and.not.include(relayer!);
+    });
+
+    it("--json carries the same facts; an unset job key falls back to RELAYER_PRIVATE_KEY", async () => {
+      const { SETTLER_PRIVATE_KEY: _, ...rest } = env;
+      const run = await cli(chain, { ...rest, RELAYER_PRIVATE_KEY: key(7) }, ["status", "--json"]);
+      expect(run.code, run.err.join("\n")).to.equal(0);
+      const { roles } = JSON.parse(run.out[0]!);
+      expect(roles.jobs).to.deep.equal([
+        { job: "committer", account: committer, contract: "MusicNFT", role: "RELAYER_ROLE", holds: true },
+        { job: "reporter", account: reporter, contract: "CreatorCoinFactory", role: "RELAYER_ROLE", holds: true },
+        { job: "settler", account: rotated, contract: "BeatStreamVault", role: "RELAYER_ROLE", holds: true },
+      ]);
+      expect(roles.contracts.map((entry: { contract: string }) => entry.contract)).to.deep.equal(["MusicNFT", "RevenueDistributor", "MusicDEX", "CreatorCoinFactory", "BeatStreamVault"]);
+      expect(roles.contracts[4]).to.deep.equal({
+        contract: "BeatStreamVault",
+        address: contracts.BeatStreamVault,
+        roles: { DEFAULT_ADMIN_ROLE: [admin], PAUSER_ROLE: [admin], RELAYER_ROLE: [rotated] },
+      });
+    });
+
+    it("a deployments file without the vault: the settler's line says so, and the roles of the contracts it names are listed", async () => {
+      const only = await tempDir();
+      try {
+        const run = await cli(chain, { ...env, ...(await relayerEnv(chain, only.path)) }, ["status", "--json"]);
+        const { roles } = JSON.parse(run.out[0]!);
+        expect(roles.jobs[2]).to.deep.equal({ job: "settler", account: settler, contract: "BeatStreamVault", role: "RELAYER_ROLE" });
+        expect(roles.contracts.map((entry: { contract: string }) => entry.contract)).to.deep.equal(["MusicNFT", "CreatorCoinFactory"]);
+        const text = await cli(chain, { ...env, ...(await relayerEnv(chain, only.path)) }, ["status"]);
+        expect(text.out[6]).to.equal(`key settler: ${settler} (no BeatStreamVault in the deployments file)`);
+      } finally {
+        await only.remove();
+      }
     });
   });
 

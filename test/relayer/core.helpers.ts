@@ -17,6 +17,7 @@ import type { IngestRules } from "../../relayer/src/plays/ingest.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
 import { createPlayVerifier, PLAY_TYPES, playDomain, type Play } from "../../relayer/src/plays/verify.js";
 import { writeDeployments } from "../../relayer/src/deployments.js";
+import type { DeployParameters } from "../../deploy/load-parameters.js";
 import { deployProtocol } from "../helpers/protocol.js";
 
 /** Set by scripts/ci-postgres.sh (through .ci/run); without it only the PGlite variants run. */
@@ -87,10 +88,13 @@ export async function tempDir(prefix = "relayer-test-"): Promise<{ path: string;
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-/** An in-process chain with the whole protocol deployed and `tracks` tracks minted by account 2. */
-export async function deployChain(tracks = 3) {
+/**
+ * An in-process chain with the whole protocol deployed and `tracks` tracks minted by account 2. `parameters` as for
+ * `npm run deploy` (default: account #1 holds the three relayer jobs, as the relayer's default key).
+ */
+export async function deployChain(tracks = 3, parameters: DeployParameters = {}) {
   const connection = await network.create();
-  const contracts = await deployProtocol(connection);
+  const contracts = await deployProtocol(connection, parameters);
   const [, relayer, creator] = await connection.ethers.getSigners();
   for (let index = 0; index < tracks; index++) {
     await (await contracts.musicNFT.connect(creator).mintTrack(`ipfs://track-${index + 1}`, creator.address, 500)).wait();

@@ -246,6 +246,14 @@ describe("relayer core: deployments file", () => {
       await writeDeployments({ dir: dir.path, deployments: { chainId: 31337, contracts } });
       const loaded = await loadDeployments({ dir: dir.path, chainId: 31337 });
       expect(loaded.contracts.MusicNFT).to.deep.equal({ address: "0x5FbDB2315678afecb367f032d93F642f64180aa3", startBlock: 1 });
+      expect(loaded).to.not.have.property("roles");
+      // The deploy records whom it granted each role.
+      const roles = { admin: "0x976ea74026e726554db657fa54763abd0c3a0aa9" as const, committer: "0x90F79bf6EB2c4f870365E785982E1f101E93b906" as const };
+      await writeDeployments({ dir: dir.path, deployments: { chainId: 31337, contracts, roles } });
+      expect((await loadDeployments({ dir: dir.path, chainId: 31337 })).roles).to.deep.equal({
+        admin: "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
+        committer: "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+      });
     } finally {
       await dir.remove();
     }

@@ -12,7 +12,10 @@ import { batchPlays, encodeCreators, encodeTracks, lastBatch, loadBatch, pending
 /** Everything a batch step needs. One context per process; a restarted process builds a new one over the same database. */
 export type BatcherContext = {
   db: Database;
+  /** Signs `commitPlays` (its account holds MusicNFT's RELAYER_ROLE) and reads the chain. */
   writer: ChainWriter;
+  /** Signs `updateCreatorMetrics` (its account holds the factory's RELAYER_ROLE); absent, `writer` does. */
+  reporter?: ChainWriter;
   store: SnapshotStore;
   chainId: number;
   musicNFT: Address;
@@ -120,7 +123,7 @@ export async function submitBatch(ctx: BatcherContext, batchId: bigint): Promise
 export async function confirmBatch(ctx: BatcherContext, batchId: bigint): Promise<void> {
   const batch = await expectStatus(ctx, batchId, "submitted");
   if (batch.txHash === null || batch.txNonce === null) throw new BatchStateError(`batch ${batchId} is submitted without a transaction`);
-  const receipt = await settle(ctx, { hash: batch.txHash, nonce: batch.txNonce }, {
+  const receipt = await settle(ctx.writer, { hash: batch.txHash, nonce: batch.txNonce }, {
     done: () => recogniseCommitted(ctx, batch),
     resend: (resend) => sendCommit(ctx, batch, resend),
     record: (sent) => recordTransaction(ctx, batchId, "submitted", sent),
@@ -134,6 +137,7 @@ export async function confirmBatch(ctx: BatcherContext, batchId: bigint): Promis
  * recorded before waiting, so a restart waits for or replaces the same transaction rather than sending another.
  */
 export async function sendMilestones(ctx: BatcherContext): Promise<number> {
+  const reporter = ctx.reporter ?? ctx.writer;
   const { rows } = await ctx.db.query<{ batch_id: string; creator: string; plays: string; cid: string; status: string; tx_hash: string | null; tx_nonce: string | null }>(
     `SELECT m.batch_id::text, m.creator, m.plays, b.cid, m.status, m.tx_hash, m.tx_nonce::text
        FROM creator_milestones m JOIN batches b ON b.id = m.batch_id
@@ -152,10 +156,10 @@ export async function sendMilestones(ctx: BatcherContext): Promise<number> {
     };
     let sent: SentTransaction;
     if (row.tx_hash === null || row.tx_nonce === null) {
-      sent = await ctx.writer.updateCreatorMetrics(args);
+      sent = await reporter.updateCreatorMetrics(args);
       await record(sent);
     } else sent = { hash: lowerHex(row.tx_hash), nonce: Number(row.tx_nonce) };
-    const receipt = await settle(ctx, sent, { resend: (resend) => ctx.writer.updateCreatorMetrics({ ...args, ...resend }), record });
+    const receipt = await settle(reporter, sent, { resend: (resend) => reporter.updateCreatorMetrics({ ...args, ...resend }), record });
     await ctx.db.query(
       `UPDATE creator_milestones SET status = 'confirmed', tx_hash = $3, block_number = $4, confirmed_at = now() WHERE batch_id = $1 AND creator = $2`,
       [...key, receipt?.hash ?? sent.hash, receipt?.blockNumber.toString() ?? null],
@@ -178,16 +182,17 @@ const SETTLE_ROUNDS = 3;
  * unused, so the two can never both be mined — and records the replacement before waiting again. One still pending
  * when the receipt wait times out is stuck (underpriced for the market): it is outbid with the same nonce and fees
  * raised 12.5 %, so whichever of the two is mined, the write happens once.
+ * `writer` is the one whose account sent it: a dropped transaction's nonce is that account's.
  * Returns the successful receipt, or undefined when `done` says the goal was reached otherwise.
  */
-async function settle(ctx: BatcherContext, recorded: SentTransaction, hooks: SettleHooks): Promise<MinedReceipt | undefined> {
+async function settle(writer: ChainWriter, recorded: SentTransaction, hooks: SettleHooks): Promise<MinedReceipt | undefined> {
   let current = recorded;
   for (let round = 0; round < SETTLE_ROUNDS; round++) {
-    const state = await ctx.writer.transactionState(current);
+    const state = await writer.transactionState(current);
     let receipt: MinedReceipt | undefined;
     if (state.kind === "mined") receipt = state.receipt;
     else if (state.kind === "pending") {
-      receipt = await ctx.writer.waitForReceipt(current.hash).catch((error: unknown) => {
+      receipt = await writer.waitForReceipt(current.hash).catch((error: unknown) => {
         if (error instanceof ReceiptTimeoutError) return undefined;
         throw error;
       });

@@ -63,7 +63,7 @@ function minedReceipt(receipt: { status: "success" | "reverted"; blockNumber: bi
 export type TransactionState = { kind: "mined"; receipt: MinedReceipt } | { kind: "pending" } | { kind: "dropped"; nonceFree: boolean };
 
 export type ChainWriter = {
-  /** The relayer's address (holds RELAYER_ROLE on MusicNFT and CreatorCoinFactory). */
+  /** The address this writer signs as: the committer's (MusicNFT RELAYER_ROLE) or the reporter's (the factory's). */
   readonly account: Address;
   nextBatchId(): Promise<bigint>;
   batchRoot(batchId: bigint): Promise<Hex>;
@@ -107,7 +107,7 @@ export type CreateChainWriterParameters = {
   pollingIntervalMs?: number;
   /** Called on every failed RPC attempt and every revert, for the chain error metric. */
   onError?: (kind: "rpc" | "revert" | "timeout") => void;
-  /** Shared with every other writer of the same account, so two sends never pick the same pending nonce. */
+  /** Shared with every other writer of the same account (send-lock.ts), so two sends never pick the same pending nonce. */
   sendLock?: SendLock;
 };
 

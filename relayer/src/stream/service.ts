@@ -34,7 +34,7 @@ export type CreateStreamServiceParameters = {
   vault: Address;
   publicClient: PublicClient<Transport, Chain | undefined>;
   walletClient: WalletClient<Transport, Chain, Account>;
-  /** The relayer's chain writer; its receipt handling is reused for settlements. */
+  /** A chain writer of the settler's account; its receipt handling is reused for settlements. */
   chainWriter: Pick<ChainWriter, "transactionState" | "waitForReceipt">;
   sendLock: SendLock;
   lease?: BatchLease;

@@ -110,16 +110,16 @@ export type CreateVaultWriterParameters = {
   publicClient: PublicClient<Transport, Chain | undefined>;
   walletClient: WalletClient<Transport, Chain, Account>;
   vault: Address;
-  /** The relayer's chain writer: its receipt and transaction-state handling is reused, hash for hash. */
+  /** A chain writer of the same account: its receipt and transaction-state handling is reused, hash for hash. */
   chainWriter: Pick<ChainWriter, "transactionState" | "waitForReceipt">;
-  /** The same lock the play batcher's writer holds, so the two never pick one nonce twice. */
+  /** The settler account's lock (send-lock.ts): the batcher's too when it signs with the same key, so no nonce is picked twice. */
   sendLock: SendLock;
   retry?: ChainWriterRetry;
   onError?: (kind: "rpc" | "revert" | "timeout") => void;
 };
 
 /**
- * `BeatStreamVault.settle` on the relayer's account: one nonce, write, retried. Unlike the batcher's commits there is
+ * `BeatStreamVault.settle` on the settler's account (the vault's RELAYER_ROLE): one nonce, write, retried. Unlike the batcher's commits there is
  * no separate simulation first: the gas estimate that `writeContract` makes already runs the call and reverts with the
  * vault's error (decoded by name and voucher index), and a settlement of a hundred vouchers is the heaviest call the
  * relayer makes — a simulation would run it once more on the node, and once more encode it here, for nothing.
