@@ -364,13 +364,18 @@ contract CreatorCoin is ERC20Permit, ICreatorCoin {
                 recipient.balance += uint96(value);
             }
             bool senderExcluded = sender.revenueSnapshot == EXCLUDED;
-            bool crossing = senderExcluded != (recipient.revenueSnapshot == EXCLUDED);
-            // The eligible supply changes, so the brought-forward state is stored.
-            if (crossing) _revenue = _moveEligible(state, value, senderExcluded);
+            if (senderExcluded != (recipient.revenueSnapshot == EXCLUDED)) {
+                // The eligible supply changes, so the brought-forward state is stored.
+                _revenue = _moveEligible(state, value, senderExcluded);
+                // The market's credit goes to its in-memory copy when it is a party (that copy is written below).
+                if (toMarket != 0) {
+                    if (from == DEX) sender.owed = _toUint64(sender.owed + toMarket);
+                    else if (to == DEX) recipient.owed = _toUint64(recipient.owed + toMarket);
+                    else _payMarket(toMarket);
+                }
+            }
             _accounts[from] = sender;
             _accounts[to] = recipient;
-            // After the accounts are written: the market may be one of them.
-            if (crossing) _payMarket(toMarket);
         }
         emit Transfer(from, to, value);
     }

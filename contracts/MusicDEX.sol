@@ -386,8 +386,8 @@ contract MusicDEX is IMusicDEX, AccessControl, Pausable, ReentrancyGuardTransien
     {
         // Cheap test first: usdcReserve, coinReserve < 2^128 and virtualUsdc, outstanding < 2^96, so neither
         // product overflows.
-        if (usdcReserve * coinReserve >= virtualUsdc * outstanding) return virtualUsdc;
-        return Math.mulDiv(usdcReserve, coinReserve, outstanding);
+        if (usdcReserve * coinReserve < virtualUsdc * outstanding) return Math.mulDiv(usdcReserve, coinReserve, outstanding);
+        return virtualUsdc;
     }
 
     /// @dev One slot write for both reserves.

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {CoinTestBase} from "./helpers/coin/CoinTestBase.sol";
+import {CreatorCoin} from "../contracts/CreatorCoin.sol";
 import {RevenueMath} from "../contracts/libraries/RevenueMath.sol";
 
 /// @dev Fuzz tests of the revenue accumulator's rounding and of the vesting math.
@@ -10,6 +11,28 @@ contract CreatorCoinRevenueTest is CoinTestBase {
 
     function setUp() public {
         _deployAndLaunch();
+    }
+
+    /// With less than one whole coin eligible (governance excluded nearly every holder), what unlocks goes to
+    /// the market; a transfer that crosses the exclusion line with the market as a party keeps that credit
+    /// (the market's account is written in the same transfer).
+    function test_MarketKeepsItsCreditInACrossingTransferWithTheMarket() public {
+        factory.setCoinSupply(2e18);
+        CreatorCoin small = _launch(address(0xBEEF), "Small", "SM");
+        address alice = _holder(0);
+        dex.sendCoins(address(small), alice, 17e17);
+        distributor.setExcluded(address(small), alice, true);
+        assertLt(small.eligibleSupply(), small.MIN_ELIGIBLE_SUPPLY(), "below one whole eligible coin");
+        usdc.mint(address(this), 1_000e6);
+        usdc.approve(address(small), 1_000e6);
+        small.depositRevenue(1_000e6);
+        vm.warp(block.timestamp + 7 days);
+        // Half unlocks in REVENUE_UNLOCK_TIME untouched: 500 USDC, all the market's.
+        assertEq(small.pendingMarketRevenue(), 500e6, "the market's credit before the transfer");
+        vm.prank(alice);
+        small.transfer(address(dex), 1e17);
+        assertEq(small.pendingMarketRevenue(), 500e6, "the market's credit survives the crossing transfer");
+        assertEq(small.undistributedRevenue(), 500e6, "the rest stays locked");
     }
 
     /// Random balances and deposits: holders never get more than was deposited, and what is neither
