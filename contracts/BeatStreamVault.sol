@@ -22,8 +22,12 @@ import {ICreatorRegistry} from "./interfaces/ICreatorRegistry.sol";
 ///     an earnings entry, and every payout debits before it transfers.
 ///  2. A session (listener, artist, sessionId) never pays more than the highest `cumulativeAmount` its
 ///     listener signed: `settle` pays at most `cumulativeAmount - settled` and adds it to `settled`.
-///  3. Earnings accrue only to creators (`CREATOR_REGISTRY.isCreator`), so a listener cannot pay an address
-///     of its own and take its balance out as earnings, around the withdrawal delay.
+///  3. Earnings accrue only to creators (`CREATOR_REGISTRY.isCreator`): a voucher cannot name an arbitrary
+///     address of the listener's as payee. Minting a track is open to anyone, so a listener that first mints
+///     a track from a second address is a creator too; what bounds that path is the relayer, which accepts a
+///     session's vouchers only at its per-second rate over the time actually streamed and reserves the
+///     listener's funds for every voucher it accepted, so such a listener moves its own money out no faster
+///     than it streams it, and never money the relayer already promised to other artists.
 ///  4. A listener's withdrawal executes only while the vault is unpaused and only after `WITHDRAWAL_DELAY`
 ///     seconds of unpaused time since its request: settlement stops during a pause, so a pause extends, and
 ///     never shortens, the time the relayer has to settle what the listener's vouchers owe artists.

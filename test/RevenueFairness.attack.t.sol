@@ -104,6 +104,34 @@ contract RevenueFairnessAttackTest is ProtocolTestBase {
         assertLe(claimed, _fairShare(coins, revenue), "buyer took more than his supply share (claimed, fair share)");
     }
 
+    /// The second reading's F1: a 1-unit deposit (or a 2-unit buy, whose holder fee is 1) left `locked` at dust
+    /// that never unlocks, which froze the unlock clock; a deposit 90 days later joined that old clock and
+    /// unlocked 93 % of itself in the next block, to holders who came in by plain transfer. New revenue now
+    /// starts its own clock: a holder who came in that way still earns at most s · deposit · h / 7 days.
+    function test_DepositAfterDustDoesNotInheritAnOldClock() public {
+        _depositDirect(label, 1);
+        _wait(90 days);
+        coin.releaseVested();
+        uint256 coins = coin.balanceOf(coin.creator());
+        vm.prank(coin.creator());
+        coin.transfer(attacker, coins);
+        _depositRouted(label, 100_000e6);
+        _wait(12);
+        uint256 claimed = _claimAll(attacker);
+        uint256 bound = (coins * 100_000e6 * 12) / (coin.totalSupply() * 7 days) + ROUNDING_ALLOWANCE;
+        assertLe(claimed, bound, "a deposit on a dust-locked coin unlocked at once (claimed, bound)");
+        assertGt(coin.undistributedRevenue(), 99_000e6, "the deposit is still locked a block later");
+    }
+
+    /// The same through the DEX: a 2-unit buy locks a holder fee of 1; a month later a deposit lands.
+    function test_DepositAfterDustBuyDoesNotInheritAnOldClock() public {
+        _buy(attacker, 2);
+        _wait(30 days);
+        _depositRouted(label, 100_000e6);
+        _wait(12);
+        assertGt(coin.undistributedRevenue(), 99_000e6, "the deposit is still locked a block later");
+    }
+
     // ------------------------------------------------------------------ finding 3: the creator's vested coins
 
     /// Fans buy; the allocation vests fully; the creator releases it and sells all he can in chunks; then

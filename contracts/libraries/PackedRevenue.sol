@@ -59,8 +59,11 @@ library PackedRevenue {
     /// @notice Brings `word` forward to `timestamp`: what unlocked since updatedAt
     /// (RevenueMath.unlocked) raises the accumulator, rounded in the pool's favour (the rounding stays
     /// locked). While the eligible supply is below `minEligible`, what unlocked is returned as `unclaimed`
-    /// instead (the caller gives it an owner). The clock moves only when something unlocked, so tiny amounts
-    /// touched every block still unlock; with nothing locked it moves freely.
+    /// instead (the caller gives it an owner). The clock always moves to `timestamp`, also when nothing
+    /// unlocked: revenue locked after a stored update never unlocks for time before it (a clock left behind
+    /// under dust that could not unlock once let a later deposit unlock as if it had been locked all along).
+    /// The price: dust too small to unlock between two stored updates (locked · Δt / (Δt + unlockTime) < 1
+    /// unit) waits until more revenue arrives or the coin is left alone longer.
     /// Monotone: for a fixed stored word, the accumulator it yields never decreases as `timestamp` grows.
     /// @return next The state as of `timestamp`.
     /// @return unclaimed Revenue that unlocked with less than `minEligible` eligible.
@@ -72,19 +75,15 @@ library PackedRevenue {
         uint256 locked_ = word >> 192;
         // updatedAt <= timestamp: every stored update used an earlier block's timestamp.
         uint256 amount = RevenueMath.unlocked(locked_, timestamp - uint32(word >> 160), unlockTime);
-        if (amount == 0) {
-            if (locked_ != 0) return (word, 0);
-            // Nothing locked: the next deposit starts its clock now.
-            return ((word & ~(uint256(type(uint32).max) << 160)) | (timestamp << 160), 0);
-        }
+        if (amount == 0) return (_withClock(word, timestamp), 0);
         uint256 units = uint64(word >> 96);
         uint256 accumulator_ = uint96(word);
         if (units < minEligible / RevenueMath.UNIT) {
             unclaimed = amount;
         } else {
             uint256 increase = RevenueMath.perTokenIncrease(amount, units);
-            // Too little to move the accumulator: the clock stays, so it unlocks once it is enough.
-            if (increase == 0) return (word, 0);
+            // Too little to move the accumulator: it stays locked, and the clock moves as above.
+            if (increase == 0) return (_withClock(word, timestamp), 0);
             // accumulator < 2^96 and increase < 2^124: no overflow; the bound is checked next.
             unchecked {
                 accumulator_ += increase;
@@ -97,5 +96,10 @@ library PackedRevenue {
         unchecked {
             next = pack(accumulator_, units, timestamp, locked_ - amount);
         }
+    }
+
+    /// @dev `word` with its clock at `timestamp` (which fits 32 bits until 2106).
+    function _withClock(uint256 word, uint256 timestamp) private pure returns (uint256) {
+        return (word & ~(uint256(type(uint32).max) << 160)) | (timestamp << 160);
     }
 }

@@ -81,17 +81,15 @@ export function unlockRevenue(state: RevenueState, timestamp: bigint): { state: 
   // Stored updates use block timestamps, so `timestamp` is never earlier; an API answer racing a write is clamped.
   const elapsed = timestamp > current.revenueUpdatedAt ? timestamp - current.revenueUpdatedAt : 0n;
   const amount = unlockedRevenue(locked, elapsed);
-  if (amount === 0n) {
-    if (locked !== 0n || timestamp <= current.revenueUpdatedAt) return { state: current, toMarket: 0n };
-    // Nothing locked: the next deposit starts its clock now.
-    return { state: { ...current, revenueUpdatedAt: timestamp }, toMarket: 0n };
-  }
+  // The clock always moves to `timestamp` (never back: an API answer racing a write is clamped above).
+  const clock = timestamp > current.revenueUpdatedAt ? timestamp : current.revenueUpdatedAt;
+  if (amount === 0n) return { state: { ...current, revenueUpdatedAt: clock }, toMarket: 0n };
   if (units < MIN_ELIGIBLE_UNITS) {
     return { state: { ...current, revenueUpdatedAt: timestamp, lockedRevenue: locked - amount }, toMarket: amount };
   }
   const increase = (amount * UNIT_PRECISION) / units;
-  // Too little to move the accumulator: the clock stays, so it unlocks once it is enough.
-  if (increase === 0n) return { state: current, toMarket: 0n };
+  // Too little to move the accumulator: it stays locked, and the clock moves as above.
+  if (increase === 0n) return { state: { ...current, revenueUpdatedAt: clock }, toMarket: 0n };
   // RevenueMath.distributed rounds up, so what stays locked is never overstated.
   const distributed = (increase * units + UNIT_PRECISION - 1n) / UNIT_PRECISION;
   return {

@@ -108,7 +108,7 @@ class CoinReplay {
     this.set(to, { ...settledRecipient, balance: settledRecipient.balance + value });
     if (sender.excluded !== recipient.excluded) {
       this.state = moveEligible(state, value, sender.excluded);
-      if (lower(from) !== lower(this.dex) && lower(to) !== lower(this.dex)) this.payMarket(toMarket);
+      this.payMarket(toMarket);
     }
   }
 
@@ -277,7 +277,7 @@ describe("indexer revenue math (indexer/lib/math.ts) against CreatorCoin", funct
     };
 
     // Tiny revenue on the largest supply, stored every second: what unlocks is too little to move the accumulator,
-    // so the clock stays until it is enough.
+    // so it stays locked (the clock still moves with every stored update).
     const large = coins[1]!;
     for (let second = 0; second < 12; second++) {
       await inOneBlock([() => large.token.connect(large.creator).depositRevenue(second === 0 ? USDC(1) : 1n, { gasLimit: 1_000_000 })]);

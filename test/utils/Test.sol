@@ -83,6 +83,10 @@ abstract contract Test {
         if (left >= right) revert AssertionFailedUint(message, left, right);
     }
 
+    function assertGt(uint256 left, uint256 right, string memory message) internal pure {
+        if (left <= right) revert AssertionFailedUint(message, left, right);
+    }
+
     function assertGe(uint256 left, uint256 right, string memory message) internal pure {
         if (left < right) revert AssertionFailedUint(message, left, right);
     }

@@ -52,17 +52,15 @@ export class AccumulatorOverflow extends Error {
  */
 export function unlock(state: RevenueState, timestamp: bigint): { next: RevenueState; unclaimed: bigint } {
   let amount = unlocked(state.locked, timestamp - state.updatedAt);
-  if (amount === 0n) {
-    if (state.locked !== 0n) return { next: state, unclaimed: 0n };
-    return { next: { ...state, updatedAt: timestamp }, unclaimed: 0n };
-  }
+  // The clock always moves, also when nothing unlocked.
+  if (amount === 0n) return { next: { ...state, updatedAt: timestamp }, unclaimed: 0n };
   let accumulator = state.accumulator;
   let unclaimed = 0n;
   if (state.eligibleUnits < MIN_ELIGIBLE_SUPPLY / UNIT) {
     unclaimed = amount;
   } else {
     const increase = perTokenIncrease(amount, state.eligibleUnits);
-    if (increase === 0n) return { next: state, unclaimed: 0n };
+    if (increase === 0n) return { next: { ...state, updatedAt: timestamp }, unclaimed: 0n };
     accumulator += increase;
     if (accumulator > MAX_ACCUMULATOR) throw new AccumulatorOverflow(accumulator);
     amount = distributed(increase, state.eligibleUnits);
