@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { client, graphql } from "ponder";
 import { db } from "ponder:api";
 import schema from "ponder:schema";
+import { answerClientErrorsAsJson } from "./client-errors.js";
 import { IndexerApiError } from "./errors.js";
 import { artists, holders, listeners } from "./routes/accounts.js";
 import { batches } from "./routes/batches.js";
@@ -14,6 +15,9 @@ import { coins } from "./routes/coins.js";
 import { creators } from "./routes/creators.js";
 import { stats } from "./routes/stats.js";
 import { tracks } from "./routes/tracks.js";
+
+// Over-long URLs and headers are refused by Node before the app runs; this answers them in JSON too.
+answerClientErrorsAsJson();
 
 const app = new Hono();
 
