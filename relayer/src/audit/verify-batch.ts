@@ -9,7 +9,7 @@ import { auditSnapshot, decodeSnapshot, type Snapshot } from "../evidence/snapsh
 import { createPlayVerifier } from "../plays/verify.js";
 import type { SnapshotSource } from "./snapshot-source.js";
 
-/** DESIGN.md, "Signed messages": a play counts only when it lasted at least 20 seconds. */
+/** README, "Signed messages": a play counts only when it lasted at least 20 seconds. */
 export const PROTOCOL_MIN_PLAY_SECONDS = 20;
 
 export type VerifyBatchParameters = {

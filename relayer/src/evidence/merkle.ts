@@ -4,7 +4,7 @@ import { loadNative } from "../plays/native.js";
 import { PlayNotInTreeError } from "./errors.js";
 import { assertSignedPlay, canonicalPlays, normalizePlay, type SignedPlay } from "./plays.js";
 
-/** StandardMerkleTree leaf types of a play (DESIGN.md, "Batch evidence"); MusicNFT.playLeaf hashes the same. */
+/** StandardMerkleTree leaf types of a play (README, "Batch evidence"); MusicNFT.playLeaf hashes the same. */
 export const PLAY_LEAF_ENCODING = ["address", "uint256", "uint64", "uint32", "bytes32", "bytes32"] as const;
 
 /** (listener, trackId, startedAt, durationSeconds, nonce, keccak256(signature)). */

@@ -2,7 +2,7 @@ import { isAddress, isHex, size, type Address, type Hex } from "viem";
 import { DuplicatePlayError, EmptyBatchError, InvalidPlayError } from "./errors.js";
 
 /**
- * A listener's EIP-712 `Play` (see DESIGN.md) with the signature it came with. Integer widths follow the
+ * A listener's EIP-712 `Play` (README, "Signed messages") with the signature it came with. Integer widths follow the
  * Solidity type: uint256 and uint64 as bigint, uint32 as number.
  */
 export interface SignedPlay {

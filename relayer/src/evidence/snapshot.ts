@@ -8,7 +8,7 @@ import { buildPlaysTree, rootOf } from "./merkle.js";
 import { canonicalPlays, compareText, lower, type SignedPlay } from "./plays.js";
 
 /**
- * The public evidence of one batch (DESIGN.md, "Batch evidence"): anyone holding these bytes can rebuild the
+ * The public evidence of one batch (README, "Batch evidence"): anyone holding these bytes can rebuild the
  * Merkle root from the plays, re-check every signature, and recompute the deltas that MusicNFT committed.
  *
  * Encoding rules (version 1), chosen so one batch has exactly one byte string and so one CID:

@@ -9,7 +9,7 @@ import { PLAY_TYPES as PLAY_TYPE_DEFINITION } from "../../../relayer/src/plays/v
  */
 export const PLAY_TYPES = { Play: PLAY_TYPE_DEFINITION.Play.map((field) => ({ ...field })) };
 
-/** StandardMerkleTree leaf encoding of a play in a batch (see DESIGN.md, "Batch evidence"). */
+/** StandardMerkleTree leaf encoding of a play in a batch (README, "Batch evidence"). */
 export const PLAY_LEAF_ENCODING = ["address", "uint256", "uint64", "uint32", "bytes32", "bytes32"];
 
 export interface Play {
