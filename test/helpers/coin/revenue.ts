@@ -1,35 +1,25 @@
 /**
- * TypeScript mirrors of RevenueMath and PackedRevenue, and of CreatorCoin's revenue bookkeeping built on them,
- * so that tests can state exact expected values. Written from the formulas in the libraries' NatSpec with the
- * same integer roundings: every division rounds down except `distributed`, which rounds up.
+ * CreatorCoin's revenue bookkeeping as a model, so that tests can state exact expected values. The arithmetic
+ * (RevenueMath, PackedRevenue) is the project's one TypeScript mirror of it, indexer/lib/math.ts, which the
+ * indexer's tests check against the contracts block by block.
  */
+import {
+  accruedRevenue,
+  ceilUnits,
+  REVENUE_UNIT,
+  REVENUE_UNLOCK_TIME,
+  unlockedRevenue,
+  unlockRevenue,
+} from "../../../indexer/lib/math.js";
 
-/** RevenueMath.PRECISION: scale of the accumulator. */
-export const PRECISION = 10n ** 27n;
-/** RevenueMath.UNIT: the eligible supply is counted in units of 1e9 coin units, rounded up. */
-export const UNIT = 10n ** 9n;
-/** RevenueMath.UNIT_PRECISION. */
-export const UNIT_PRECISION = PRECISION / UNIT;
-/** CreatorCoin.REVENUE_UNLOCK_TIME: 7 days. */
-export const REVENUE_UNLOCK_TIME = 7n * 24n * 60n * 60n;
-/** CreatorCoin.MIN_ELIGIBLE_SUPPLY: one whole coin. */
-export const MIN_ELIGIBLE_SUPPLY = 10n ** 18n;
 /** PackedRevenue.MAX_ACCUMULATOR. */
 export const MAX_ACCUMULATOR = 2n ** 96n - 2n;
-
-/** RevenueMath.unlocked: locked · elapsed / (elapsed + unlockTime), rounded down. */
-export const unlocked = (locked: bigint, elapsed: bigint, unlockTime = REVENUE_UNLOCK_TIME) =>
-  (locked * elapsed) / (elapsed + unlockTime);
-/** RevenueMath.perTokenIncrease. */
-export const perTokenIncrease = (amount: bigint, eligibleUnits: bigint) => (amount * UNIT_PRECISION) / eligibleUnits;
-/** RevenueMath.distributed (rounded up). */
-export const distributed = (increase: bigint, eligibleUnits: bigint) =>
-  (increase * eligibleUnits + UNIT_PRECISION - 1n) / UNIT_PRECISION;
-/** RevenueMath.accrued. */
-export const accrued = (balance: bigint, accumulator: bigint, snapshot: bigint) =>
-  (balance * (accumulator - snapshot)) / PRECISION;
-/** `value` coin units in UNITs, rounded up (CreatorCoin._ceilUnits). */
-export const ceilUnits = (value: bigint) => (value + UNIT - 1n) / UNIT;
+export { REVENUE_UNLOCK_TIME };
+/** RevenueMath.UNIT: the eligible supply is counted in units of 1e9 coin units, rounded up. */
+export const UNIT = REVENUE_UNIT;
+/** RevenueMath.unlocked: locked · elapsed / (elapsed + REVENUE_UNLOCK_TIME), rounded down. */
+export const unlocked = unlockedRevenue;
+const accrued = accruedRevenue;
 
 /** The four fields of the packed word, as CreatorCoin.revenueState() returns them. */
 export interface RevenueState {
@@ -47,27 +37,19 @@ export class AccumulatorOverflow extends Error {
 }
 
 /**
- * PackedRevenue.unlock: `state` brought forward to `timestamp`, and what unlocked while less than
+ * PackedRevenue.unlock (the indexer's mirror, indexer/lib/math.ts, in this model's field names, with the
+ * accumulator's overflow check): `state` brought forward to `timestamp`, and what unlocked while less than
  * MIN_ELIGIBLE_SUPPLY was eligible (`unclaimed`, the market's).
  */
 export function unlock(state: RevenueState, timestamp: bigint): { next: RevenueState; unclaimed: bigint } {
-  let amount = unlocked(state.locked, timestamp - state.updatedAt);
-  // The clock always moves, also when nothing unlocked.
-  if (amount === 0n) return { next: { ...state, updatedAt: timestamp }, unclaimed: 0n };
-  let accumulator = state.accumulator;
-  let unclaimed = 0n;
-  if (state.eligibleUnits < MIN_ELIGIBLE_SUPPLY / UNIT) {
-    unclaimed = amount;
-  } else {
-    const increase = perTokenIncrease(amount, state.eligibleUnits);
-    if (increase === 0n) return { next: { ...state, updatedAt: timestamp }, unclaimed: 0n };
-    accumulator += increase;
-    if (accumulator > MAX_ACCUMULATOR) throw new AccumulatorOverflow(accumulator);
-    amount = distributed(increase, state.eligibleUnits);
-  }
+  const { state: next, toMarket } = unlockRevenue(
+    { revenueAccumulator: state.accumulator, eligibleUnits: state.eligibleUnits, revenueUpdatedAt: state.updatedAt, lockedRevenue: state.locked },
+    timestamp,
+  );
+  if (next.revenueAccumulator > MAX_ACCUMULATOR) throw new AccumulatorOverflow(next.revenueAccumulator);
   return {
-    next: { accumulator, eligibleUnits: state.eligibleUnits, updatedAt: timestamp, locked: state.locked - amount },
-    unclaimed,
+    next: { accumulator: next.revenueAccumulator, eligibleUnits: next.eligibleUnits, updatedAt: next.revenueUpdatedAt, locked: next.lockedRevenue },
+    unclaimed: toMarket,
   };
 }
 
