@@ -1,4 +1,5 @@
 import type { Address } from "viem";
+import { cacheReads } from "./read-cache.js";
 
 export type CreatorCheck = {
   /** Whether `account` is a creator the vault will pay; a failed read rejects (the caller answers `chain_unavailable`). */
@@ -18,23 +19,6 @@ export type CreateCreatorCheckParameters = {
  * creator), a no is asked again next time (the address may mint meanwhile), and a failed read is not kept.
  */
 export function createCreatorCheck({ read }: CreateCreatorCheckParameters): CreatorCheck {
-  const known = new Map<Address, Promise<boolean>>();
-  return {
-    isCreator(account) {
-      const key: Address = `0x${account.slice(2).toLowerCase()}`;
-      let answer = known.get(key);
-      if (answer === undefined) {
-        answer = read(key);
-        known.set(key, answer);
-        // Reads in flight are shared; only a yes stays once they settle.
-        answer.then(
-          (creator) => {
-            if (!creator) known.delete(key);
-          },
-          () => known.delete(key),
-        );
-      }
-      return answer;
-    },
-  };
+  const cached = cacheReads(read, (creator) => creator);
+  return { isCreator: (account) => cached(`0x${account.slice(2).toLowerCase()}`) };
 }

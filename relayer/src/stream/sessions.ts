@@ -7,6 +7,7 @@ import type { AckFrame, ClosedFrame, OpenSessionRequest, OpenedFrame, VoucherFie
 import { createGroupCommit } from "./group-commit.js";
 import { closeSessions, findSession, insertSessions, reopenSession, storeVouchers, type NewSession, type VoucherWrite } from "./store.js";
 import type { StreamVoucher } from "./voucher.js";
+import { cacheReads } from "./read-cache.js";
 
 /** Where a session's frames go: a WebSocket, or nothing for a session driven over HTTP. */
 export type SessionSink = {
@@ -122,22 +123,8 @@ export function createSessionManager({ db, verifier, funds, rules, creatorOf, is
     },
   });
 
-  const creators = new Map<bigint, Promise<Address>>();
-  const artistOfTrack = (trackId: bigint) => {
-    let creator = creators.get(trackId);
-    if (creator === undefined) {
-      // A track's creator is fixed at mint, so a known answer never goes stale; a failed read is not kept.
-      creator = creatorOf(trackId);
-      creators.set(trackId, creator);
-      creator.then(
-        (address) => {
-          if (/^0x0{40}$/.test(address)) creators.delete(trackId);
-        },
-        () => creators.delete(trackId),
-      );
-    }
-    return creator;
-  };
+  // A track's creator is fixed at mint, so a known answer never goes stale; no creator (not minted yet) is asked again.
+  const artistOfTrack = cacheReads(creatorOf, (address) => !/^0x0{40}$/.test(address));
 
   const remainingOf = (listener: Address) => funds.available(listener)?.toString() ?? null;
 
