@@ -8,10 +8,9 @@ import { WebSocketServer } from "ws";
 import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.js";
 import { createMetrics, type RelayerMetrics } from "./api/metrics.js";
-import { createBatcher, type Batcher, type BatchLease, type BatchStep } from "./batcher/cycle.js";
+import { createBatcher, createBatchScheduler, type Batcher, type BatchLease, type BatchStep } from "./pipeline/batches.js";
 import { createSendLock, createSendLocks, type SendLocks } from "./chain/send-lock.js";
-import { createBatchLease } from "./batcher/lease.js";
-import { createBatchScheduler } from "./batcher/scheduler.js";
+import { createBatchLease } from "./pipeline/lease.js";
 import { createChainReader } from "./chain/reader.js";
 import { assertJobRoles, jobAddresses, jobKeys, RELAYER_JOBS, RELAYER_JOB_NAMES } from "./chain/roles.js";
 import { createChainWriter } from "./chain/writer.js";
@@ -26,7 +25,7 @@ import { loadNativeAddons } from "./plays/verify.js";
 import { LighthouseStore } from "./stores/lighthouse.js";
 import { LocalCasStore } from "./stores/local-cas.js";
 import { createStreamService, type StreamService } from "./stream/service.js";
-import type { SettlementStep } from "./stream/settle.js";
+import type { SettlementStep } from "./pipeline/settlements.js";
 import type { SnapshotStore } from "./stores/snapshot-store.js";
 
 export type StartServerParameters = {

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { BatcherDisabledError } from "../../batcher/errors.js";
+import { BatcherDisabledError } from "../../pipeline/errors.js";
 import { countBatchesByStatus, countPendingPlays, findBatch } from "../../db/queries.js";
 import type { AppDependencies } from "../context.js";
 import { operatorAuth } from "../middleware.js";

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { createProofSource } from "../../batcher/proofs.js";
+import { createProofSource } from "../proofs.js";
 import { findPlay } from "../../db/queries.js";
 import { BodyTooLargeError, NotFoundError, TooManyPlaysError } from "../../errors.js";
 import { ingestPlays } from "../../plays/ingest.js";

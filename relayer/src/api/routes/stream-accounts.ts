@@ -4,7 +4,7 @@ import type { Database } from "../../db/database.js";
 import { NotFoundError } from "../../errors.js";
 import { addressSchema } from "../../stream/frames.js";
 import type { StreamService } from "../../stream/service.js";
-import { loadSettlement } from "../../stream/settle.js";
+import { loadSettlement } from "../../repo/settlements.js";
 import { artistTotals, listenerUnsettled } from "../../stream/store.js";
 import { operatorAuth } from "../middleware.js";
 import { validate } from "../validation.js";
