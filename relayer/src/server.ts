@@ -11,6 +11,7 @@ import { createMetrics, type RelayerMetrics } from "./api/metrics.js";
 import { createBatcher, createBatchScheduler, type Batcher, type BatchLease, type BatchStep } from "./pipeline/batches.js";
 import { createSendLock, createSendLocks, type SendLocks } from "./chain/send-lock.js";
 import { createBatchLease } from "./pipeline/lease.js";
+import { haltAfterStep } from "./pipeline/machine.js";
 import { createChainReader } from "./chain/reader.js";
 import { assertJobRoles, jobAddresses, jobKeys, RELAYER_JOBS, RELAYER_JOB_NAMES } from "./chain/roles.js";
 import { createChainWriter } from "./chain/writer.js";
@@ -283,20 +284,9 @@ function serializeLease<Lease extends BatchLease>(lease: Lease): BatchLease {
  * `RELAYER_TEST_STREAM_HALTED step=submit settlement=<id>`, so the crash test can SIGKILL the process there.
  */
 export function testStreamHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
-  const value = env.RELAYER_TEST_STREAM_HALT_AFTER;
-  if (value === undefined || value === "") return undefined;
   const steps: readonly SettlementStep[] = ["seal", "submit", "confirm"];
-  const step = steps.find((name) => name === value);
-  if (step === undefined) throw new Error(`RELAYER_TEST_STREAM_HALT_AFTER=${value}: expected one of ${steps.join(", ")}`);
-  log(`RELAYER_TEST_STREAM_HALT_AFTER=${step}: test-only, stream settlement stops after that step`);
-  return async (done: SettlementStep, id: bigint): Promise<void> => {
-    if (done !== step) return;
-    log(`RELAYER_TEST_STREAM_HALTED step=${step} settlement=${id}`);
-    await new Promise<never>(() => {});
-  };
+  return haltAfterStep({ variable: "RELAYER_TEST_STREAM_HALT_AFTER", value: env.RELAYER_TEST_STREAM_HALT_AFTER, steps, who: "stream settlement", record: "settlement", log });
 }
-
-const HALT_STEPS = ["seal", "store", "submit"] as const satisfies readonly BatchStep[];
 
 /**
  * TEST ONLY — never set it in production. `RELAYER_TEST_HALT_AFTER=seal|store|submit` makes the batcher stop for
@@ -305,17 +295,8 @@ const HALT_STEPS = ["seal", "store", "submit"] as const satisfies readonly Batch
  * is not). The process keeps ingesting; its batcher never advances again.
  */
 export function testHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
-  const value = env.RELAYER_TEST_HALT_AFTER;
-  if (value === undefined || value === "") return undefined;
-  const step = HALT_STEPS.find((name) => name === value);
-  if (step === undefined) throw new Error(`RELAYER_TEST_HALT_AFTER=${value}: expected one of ${HALT_STEPS.join(", ")}`);
-  log(`RELAYER_TEST_HALT_AFTER=${step}: test-only, the batcher stops after that step`);
-  return async (done: BatchStep, batchId: bigint): Promise<void> => {
-    if (done !== step) return;
-    log(`RELAYER_TEST_HALTED step=${step} batch=${batchId}`);
-    // Never settles: the cycle (and the queue behind it) stays here until the test kills the process.
-    await new Promise<never>(() => {});
-  };
+  const steps: readonly BatchStep[] = ["seal", "store", "submit"];
+  return haltAfterStep({ variable: "RELAYER_TEST_HALT_AFTER", value: env.RELAYER_TEST_HALT_AFTER, steps, who: "the batcher", record: "batch", log });
 }
 
 /** `npm run relayer:dev`: start from the environment, stop cleanly on SIGINT/SIGTERM. */

@@ -188,3 +188,34 @@ export type BackoffParameters = {
 export function backoffDelay({ failures, baseMs, maxMs }: BackoffParameters): number {
   return Math.min(maxMs, baseMs * 2 ** Math.min(failures, 30));
 }
+
+export type HaltAfterStepParameters<Step extends string> = {
+  /** The environment variable, e.g. `RELAYER_TEST_HALT_AFTER`; its `_HALT_AFTER` becomes `_HALTED` in the line printed. */
+  variable: string;
+  value: string | undefined;
+  /** The steps it may name. */
+  steps: readonly Step[];
+  /** Who stops, for the start-up line ("the batcher"). */
+  who: string;
+  /** What the record is called in the halted line ("batch"). */
+  record: string;
+  log: (message: string) => void;
+};
+
+/**
+ * TEST ONLY — never set it in production. An `afterStep` hook that, after the named step has been recorded, prints
+ * `<PREFIX>_HALTED step=<step> <record>=<id>` and never settles, so the crash tests can SIGKILL the process at exactly
+ * that point; the pipeline (and its queue) stays there. Undefined when the variable is unset.
+ */
+export function haltAfterStep<Step extends string>({ variable, value, steps, who, record, log }: HaltAfterStepParameters<Step>) {
+  if (value === undefined || value === "") return undefined;
+  const step = steps.find((name) => name === value);
+  if (step === undefined) throw new Error(`${variable}=${value}: expected one of ${steps.join(", ")}`);
+  log(`${variable}=${step}: test-only, ${who} stops after that step`);
+  const halted = variable.replace(/_HALT_AFTER$/, "_HALTED");
+  return async (done: Step, id: bigint): Promise<void> => {
+    if (done !== step) return;
+    log(`${halted} step=${step} ${record}=${id}`);
+    await new Promise<never>(() => {});
+  };
+}
