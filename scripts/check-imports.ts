@@ -19,7 +19,7 @@ const graph = await madge(SOURCE, {
   tsConfig: resolve(ROOT, "tsconfig.json"),
   excludeRegExp: [/\.d\.ts$/],
 });
-const files = graph.obj() as Record<string, string[]>;
+const files = graph.obj();
 
 /** `plays/ingest.ts` → `plays`; `errors.ts` → `errors`; a path outside relayer/src → undefined. */
 function folderOf(file: string): string | undefined {
