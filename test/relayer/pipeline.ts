@@ -258,12 +258,10 @@ describe("relayer pipeline: retry with backoff", () => {
     while (starts.length < 7 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     await scheduler.stop();
     const gaps = starts.slice(1).map((at, index) => at - starts[index]!);
-    // After failures 1..4 the waits are 40, 80, 160, 320 ms; after the success, 20 ms again.
-    expect(gaps[0]).to.be.within(35, 120);
-    expect(gaps[3]).to.be.within(300, 600);
-    expect(gaps[3]!).to.be.greaterThan(gaps[2]!);
-    expect(gaps[2]!).to.be.greaterThan(gaps[1]!);
-    expect(gaps[4]).to.be.below(gaps[3]! / 4);
+    // After failures 1..4 the waits are 40, 80, 160, 320 ms; after the success, 20 ms again. Timers fire late under
+    // load, never early (a millisecond of rounding aside), so only lower bounds and the drop after success are checked.
+    expect(gaps.slice(0, 4).map((gap, index) => gap >= 40 * 2 ** index - 2)).to.deep.equal([true, true, true, true]);
+    expect(gaps[4]).to.be.below(gaps[3]!);
   });
 
   it("a stopped scheduler starts no cycle", async () => {
