@@ -42,11 +42,29 @@ export function messageLogger(write: (message: string) => void, level: LogLevel 
   );
 }
 
-/** The `log: (message) => void` callbacks the batcher, the stream and the lease still take, writing to `logger`. */
+/** Ids the line callbacks' messages name, lifted into fields so log queries need no text search. */
+const FIELDS: readonly [RegExp, (match: RegExpExecArray) => Record<string, unknown>][] = [
+  [/\bbatch(?:es committed:|=| )\s*([0-9][0-9, ]*)/, (m) => ({ batchIds: ids(m[1]) })],
+  [/\bsettlements settled:\s*([0-9][0-9, ]*)/, (m) => ({ settlementIds: ids(m[1]) })],
+  [/\bsession (0x[0-9a-f]{64})/, (m) => ({ sessionId: m[1] })],
+];
+
+function ids(list: string | undefined): string[] {
+  return (list ?? "").split(/[, ]+/).filter((id) => id !== "");
+}
+
+/**
+ * The `log: (message) => void` callbacks the batcher, the stream and the lease take, writing to `logger`: batch,
+ * settlement and session ids the message names become fields; warnings and failures log at warn.
+ */
 export function lineSink(logger: Logger): (message: string) => void {
   return (message) => {
-    // Those callbacks mark their warnings in the text; keep them visible at LOG_LEVEL=warn.
-    if (/^warning:|failed|error/i.test(message)) logger.warn(message);
-    else logger.info(message);
+    const fields: Record<string, unknown> = {};
+    for (const [pattern, lift] of FIELDS) {
+      const match = pattern.exec(message);
+      if (match !== null) Object.assign(fields, lift(match));
+    }
+    if (/^warning:|failed|error|lost/i.test(message)) logger.warn(fields, message);
+    else logger.info(fields, message);
   };
 }

@@ -56,7 +56,8 @@ export function requestLog(logger: Logger): MiddlewareHandler {
       c.header("x-request-id", reqId);
       const status = c.res.status;
       const fields = { reqId, method: c.req.method, path: c.req.path, route: routePath(c, -1), status, durationMs: Math.round((performance.now() - started) * 100) / 100 };
-      if (status >= 500) logger.error(fields, "request");
+      // A 5xx whose cause is unexpected is logged on its own at error level by onError.
+      if (status >= 500) logger.warn(fields, "request");
       else logger.info(fields, "request");
     }
   };
