@@ -178,14 +178,14 @@ export type CreateConfiguredBatcherParameters = {
   /** Who may batch when several processes share the database; absent, this process always may. */
   lease?: BatchLease;
   afterStep?: (step: BatchStep, batchId: bigint) => Promise<void>;
-  /** Each batch step's duration goes here too (debug level). */
+  /** Each batch step's duration is logged here too. */
   logger?: Logger;
   /** The nonce lock of each account, shared with the stream settlements (whose key may be the same). */
   sendLocks?: SendLocks;
 };
 
 /** The batcher as the configuration describes it: signers (committer and reporter), snapshot store, retries, milestones. */
-export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = console.log, logger, store, lease, afterStep, sendLocks = createSendLocks() }: CreateConfiguredBatcherParameters): Batcher {
+export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = lineSink(createLogger()), logger, store, lease, afterStep, sendLocks = createSendLocks() }: CreateConfiguredBatcherParameters): Batcher {
   const keys = jobKeys(config);
   const writer = createConfiguredWriter({ config, deployments, transport, metrics, key: keys.committer, sendLocks });
   const reporter = createConfiguredWriter({ config, deployments, transport, metrics, key: keys.reporter, sendLocks });
@@ -208,7 +208,7 @@ export function createConfiguredBatcher({ config, deployments, db, transport, me
     },
     observeStep: (step, seconds) => {
       metrics.batchStepDuration.observe({ step }, seconds);
-      logger?.debug({ step, durationMs: Math.round(seconds * 1e5) / 100 }, "batch step");
+      logger?.info({ step, durationMs: Math.round(seconds * 1e5) / 100 }, `batch step ${step}`);
     },
     ...(lease === undefined ? {} : { lease }),
     ...(afterStep === undefined ? {} : { afterStep }),
@@ -262,7 +262,7 @@ export type CreateConfiguredStreamParameters = {
 };
 
 /** Streaming as the configuration describes it, or undefined when the deployments file names no BeatStreamVault. */
-export function createConfiguredStream({ config, deployments, db, transport, metrics, reader, lease, sendLocks, signatures, log = console.log, mark = log }: CreateConfiguredStreamParameters): StreamService | undefined {
+export function createConfiguredStream({ config, deployments, db, transport, metrics, reader, lease, sendLocks, signatures, log = lineSink(createLogger()), mark = log }: CreateConfiguredStreamParameters): StreamService | undefined {
   const vault = deployments.contracts.BeatStreamVault;
   if (vault === undefined) return undefined;
   // Settlements sign with the settler's key (the vault's RELAYER_ROLE).
