@@ -1,12 +1,10 @@
 import { getAddress, isHex, type Address, type Hex } from "viem";
-import type { MinedReceipt, SentTransaction } from "../chain/writer.js";
 import type { Database, Queryable } from "../db/database.js";
 import type { BatchStatus } from "../db/queries.js";
-import type { CreatorTotal, TrackDelta } from "../evidence/deltas.js";
 import type { SignedPlay } from "../evidence/plays.js";
 import { BatchStateError } from "./errors.js";
-import type { StoredSnapshot } from "../stores/snapshot-store.js";
 import { insertMilestones } from "./milestones.js";
+import type { CreatorPlays, MinedAt, RecordedTransaction, StoredEvidence, TrackTotal } from "./types.js";
 
 /** A batch as the batcher works on it: what each finished step recorded. */
 export type BatchRecord = {
@@ -16,8 +14,8 @@ export type BatchRecord = {
   deltas: Hex;
   previousCid: string | null;
   cid: string | null;
-  tracks: TrackDelta[];
-  creators: CreatorTotal[];
+  tracks: TrackTotal[];
+  creators: CreatorPlays[];
   txHash: Hex | null;
   txNonce: number | null;
 };
@@ -91,8 +89,8 @@ export type SealedBatch = {
   root: Hex;
   deltas: Hex;
   previousCid: string | null;
-  tracks: readonly TrackDelta[];
-  creators: readonly CreatorTotal[];
+  tracks: readonly TrackTotal[];
+  creators: readonly CreatorPlays[];
   /** Database ids of the plays, and each one's leaf index (same order). */
   playIds: readonly string[];
   leafIndexes: readonly number[];
@@ -121,7 +119,7 @@ export async function insertSealedBatch(db: Database, batch: SealedBatch): Promi
 }
 
 /** Records where the snapshot went; only a sealed batch moves to stored. */
-export async function markStored(db: Queryable, batchId: bigint, stored: StoredSnapshot): Promise<void> {
+export async function markStored(db: Queryable, batchId: bigint, stored: StoredEvidence): Promise<void> {
   await db.query(
     `UPDATE batches SET status = 'stored', cid = $2, piece_cid = $3, snapshot_size = $4, stored_at = now() WHERE id = $1 AND status = 'sealed'`,
     [batchId.toString(), stored.cid, stored.pieceCid, stored.size],
@@ -129,7 +127,7 @@ export async function markStored(db: Queryable, batchId: bigint, stored: StoredS
 }
 
 /** Records the commit transaction (first send from stored, or a replacement while submitted) before anything waits on it. */
-export async function recordBatchTransaction(db: Queryable, batchId: bigint, from: "stored" | "submitted", sent: SentTransaction): Promise<void> {
+export async function recordBatchTransaction(db: Queryable, batchId: bigint, from: "stored" | "submitted", sent: RecordedTransaction): Promise<void> {
   await db.query(
     `UPDATE batches SET status = 'submitted', tx_hash = $3, tx_nonce = $4, submitted_at = now(), attempts = attempts + 1
       WHERE id = $1 AND status = $2`,
@@ -144,8 +142,8 @@ export async function recordBatchTransaction(db: Queryable, batchId: bigint, fro
 export async function markCommitted(
   db: Database,
   batchId: bigint,
-  receipt: Pick<MinedReceipt, "hash" | "blockNumber">,
-  milestones: readonly { creator: Address; plays: bigint }[],
+  receipt: MinedAt,
+  milestones: readonly CreatorPlays[],
 ): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query(
@@ -165,11 +163,11 @@ export async function recordBatchError(db: Queryable, batchId: bigint, message: 
 }
 
 /** Track deltas and creator totals as the database keeps them: JSON with integers as decimal strings. */
-export function encodeTracks(tracks: readonly TrackDelta[]): string {
+export function encodeTracks(tracks: readonly TrackTotal[]): string {
   return JSON.stringify(tracks.map(({ trackId, creator, plays }) => ({ trackId: trackId.toString(), creator, plays: plays.toString() })));
 }
 
-export function encodeCreators(creators: readonly CreatorTotal[]): string {
+export function encodeCreators(creators: readonly CreatorPlays[]): string {
   return JSON.stringify(creators.map(({ creator, plays }) => ({ creator, plays: plays.toString() })));
 }
 

@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
 import type { Queryable } from "../db/database.js";
-import type { SentTransaction } from "../chain/writer.js";
+import type { CreatorPlays, RecordedTransaction } from "./types.js";
 
 /** A creator milestone a commit recorded and whose `updateCreatorMetrics` is not confirmed yet. */
 export type PendingMilestone = {
@@ -10,7 +10,7 @@ export type PendingMilestone = {
   /** The CID of the batch that crossed it, reported with it. */
   cid: string;
   /** The transaction recorded for it, if one was sent. */
-  sent: SentTransaction | undefined;
+  sent: RecordedTransaction | undefined;
 };
 
 type MilestoneRow = { batch_id: string; creator: string; plays: string; cid: string; status: string; tx_hash: string | null; tx_nonce: string | null };
@@ -32,7 +32,7 @@ export async function pendingMilestones(db: Queryable): Promise<PendingMilestone
 }
 
 /** Records the transaction sent (or resent) for a milestone, before anything waits on it. */
-export async function recordMilestoneTransaction(db: Queryable, milestone: Pick<PendingMilestone, "batchId" | "creator">, sent: SentTransaction): Promise<void> {
+export async function recordMilestoneTransaction(db: Queryable, milestone: Pick<PendingMilestone, "batchId" | "creator">, sent: RecordedTransaction): Promise<void> {
   await db.query(`UPDATE creator_milestones SET status = 'submitted', tx_hash = $3, tx_nonce = $4 WHERE batch_id = $1 AND creator = $2`, [
     milestone.batchId,
     milestone.creator,
@@ -49,7 +49,7 @@ export async function confirmMilestone(db: Queryable, milestone: Pick<PendingMil
 }
 
 /** Records the milestones a commit crossed; run in the commit's own transaction, so none is ever forgotten. */
-export async function insertMilestones(tx: Queryable, batchId: bigint, milestones: readonly { creator: Address; plays: bigint }[]): Promise<void> {
+export async function insertMilestones(tx: Queryable, batchId: bigint, milestones: readonly CreatorPlays[]): Promise<void> {
   if (milestones.length === 0) return;
   await tx.query(
     `INSERT INTO creator_milestones (batch_id, creator, plays)

@@ -1,7 +1,7 @@
 import type { Address, Hex } from "viem";
-import type { MinedReceipt, SentTransaction } from "../chain/writer.js";
 import type { Database, Queryable } from "../db/database.js";
 import { SettlementStateError } from "./errors.js";
+import type { MinedAt, RecordedTransaction } from "./types.js";
 
 export type SettlementStatus = "sealed" | "submitted" | "settled" | "failed";
 
@@ -108,7 +108,7 @@ export async function insertSettlement(db: Queryable, horizon: number, maxVouche
 }
 
 /** Records the settle transaction (first send from sealed, or a replacement while submitted) before anything waits on it. */
-export async function recordSettlementTransaction(db: Queryable, id: bigint, from: "sealed" | "submitted", sent: SentTransaction): Promise<void> {
+export async function recordSettlementTransaction(db: Queryable, id: bigint, from: "sealed" | "submitted", sent: RecordedTransaction): Promise<void> {
   await db.query(
     `UPDATE stream_settlements SET status = 'submitted', tx_hash = $3, tx_nonce = $4, submitted_at = now(), attempts = attempts + 1
       WHERE id = $1 AND status = $2`,
@@ -149,7 +149,7 @@ export type SettledSession = { sessionId: Hex; settled: bigint; cumulativeAmount
  * by). One statement (see insertSettlement); rows are locked in session-id order, as voucher writes lock them (the
  * settlement itself is sorted by artist).
  */
-export async function markSettled(db: Queryable, id: bigint, sessions: readonly SettledSession[], receipt: Pick<MinedReceipt, "hash" | "blockNumber">, gasUsed: bigint): Promise<void> {
+export async function markSettled(db: Queryable, id: bigint, sessions: readonly SettledSession[], receipt: MinedAt, gasUsed: bigint): Promise<void> {
   const ordered = bySessionId(sessions);
   await db.query(
     `WITH v AS (SELECT * FROM unnest($2::text[], $3::numeric[], $4::numeric[]) AS v (session_id, settled, cumulative)),
