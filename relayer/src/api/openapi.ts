@@ -1,6 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { Env, Hono } from "hono";
@@ -8,7 +5,7 @@ import type { ZodType } from "zod";
 import { InvalidRequestError } from "../errors.js";
 
 /** Paths that are served but are no REST resource: the document itself, its page, the WebSocket upgrade. */
-export const UNDOCUMENTED_PATHS: readonly string[] = ["/openapi.json", "/docs", "/docs/scalar.js", "/v1/stream"];
+export const UNDOCUMENTED_PATHS: readonly string[] = ["/openapi.json", "/docs", "/v1/stream"];
 
 /** A failed param or query validation, as `validate()` words it for the other targets: `invalid_request`, 400. */
 const throwInvalidRequest: Hook<unknown, Env, string, undefined> = (result) => {
@@ -61,28 +58,12 @@ export const decimal = z.string().regex(/^[0-9]+$/).openapi({ example: "1000000"
 
 /**
  * `GET /openapi.json` (OpenAPI 3.1, generated once from the routes' schemas) and `GET /docs` (Scalar). The page loads
- * Scalar's standalone bundle from `/docs/scalar.js` when `@scalar/api-reference` is installed, else from its CDN.
+ * Scalar's script from its CDN, so it needs a browser online; the document itself needs nothing.
  */
 export function serveDocs(app: OpenAPIHono, info: { title: string; version: string; description: string }) {
   let document: unknown;
   app.get("/openapi.json", (c) => c.json((document ??= app.getOpenAPI31Document({ openapi: "3.1.0", info }))));
-  const bundle = scalarBundle();
-  if (bundle !== undefined) {
-    let script: string | undefined;
-    app.get("/docs/scalar.js", (c) => c.body((script ??= readFileSync(bundle, "utf8")), 200, { "content-type": "text/javascript; charset=utf-8" }));
-  }
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: info.title, ...(bundle === undefined ? {} : { cdn: "/docs/scalar.js" }) }));
-}
-
-function scalarBundle(): string | undefined {
-  try {
-    const entry = createRequire(import.meta.url).resolve("@scalar/api-reference");
-    // The package's root is the folder above dist/; its standalone browser bundle sits in dist/browser.
-    const file = join(dirname(entry).replace(/\/dist(\/.*)?$/, ""), "dist", "browser", "standalone.js");
-    return existsSync(file) ? file : undefined;
-  } catch {
-    return undefined;
-  }
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: info.title }));
 }
 
 /**
