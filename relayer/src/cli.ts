@@ -56,7 +56,6 @@ export type RunCliReturnType = number;
 
 /** Thrown for a command line the CLI cannot run; exit code 2. */
 export class CliUsageError extends RelayerError {
-  override name = "CliUsageError";
   constructor(message: string) {
     super("cli_usage", message);
   }

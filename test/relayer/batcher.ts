@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { keccak256, type Hex } from "viem";
 import { createMetrics } from "../../relayer/src/api/metrics.js";
-import { BatchConflictError, ChainRevertError, ChainUnavailableError, SnapshotStoreError } from "../../relayer/src/batcher/errors.js";
+import { BatchConflictError, SnapshotStoreError } from "../../relayer/src/batcher/errors.js";
+import { ChainRevertError, ChainUnavailableError } from "../../relayer/src/chain/errors.js";
 import { loadBatch } from "../../relayer/src/batcher/records.js";
 import { createBatchScheduler } from "../../relayer/src/batcher/scheduler.js";
 import { confirmBatch, sealBatch, storeBatch, submitBatch } from "../../relayer/src/batcher/steps.js";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { NotFoundError, RelayerError } from "../errors.js";
+import { NotFoundError, publicErrorOf, RelayerError } from "../errors.js";
 import type { AppDependencies } from "./context.js";
 import { requestTimer } from "./middleware.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -44,8 +44,9 @@ export function createApp({ logError = (error) => console.error(error), ...deps 
   });
   app.onError((error, c) => {
     if (error instanceof RelayerError) {
-      if (error.status >= 500) logError(error);
-      return c.json({ error: { code: error.code, message: error.message } }, statusOf(error.status));
+      const { code, message, status } = publicErrorOf(error);
+      if (status >= 500) logError(error);
+      return c.json({ error: { code, message } }, status);
     }
     // Hono's own exceptions (e.g. a method the route does not allow) keep their status under a generic code.
     if (error instanceof HTTPException && error.status < 500) {
@@ -58,7 +59,7 @@ export function createApp({ logError = (error) => console.error(error), ...deps 
 }
 
 function statusOf(status: number) {
-  // c.json wants a literal status type; the errors only carry standard codes.
+  // c.json wants a literal status type; Hono's client errors are standard ones.
   switch (status) {
     case 400:
     case 401:

@@ -6,7 +6,8 @@ import { buildPlaysTree, rootOf } from "../evidence/merkle.js";
 import { lower } from "../evidence/plays.js";
 import { buildSnapshot, encodeSnapshot } from "../evidence/snapshot.js";
 import type { SnapshotStore } from "../stores/snapshot-store.js";
-import { BatchConflictError, BatchStateError, ChainRevertError, ReceiptTimeoutError, SnapshotStoreError } from "./errors.js";
+import { ChainRevertError, ReceiptTimeoutError } from "../chain/errors.js";
+import { BatchConflictError, BatchStateError, SnapshotStoreError } from "./errors.js";
 import { batchPlays, encodeCreators, encodeTracks, lastBatch, loadBatch, pendingPlays, type BatchRecord } from "./records.js";
 
 /** Everything a batch step needs. One context per process; a restarted process builds a new one over the same database. */

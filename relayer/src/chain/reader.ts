@@ -1,5 +1,5 @@
 import type { Address, PublicClient } from "viem";
-import { ChainReadError } from "../errors.js";
+import { ChainReadError } from "./errors.js";
 
 /** The MusicNFT views the relayer reads; a test holds each entry equal to the compiled artifact's ABI. */
 export const musicNFTReadAbi = [

@@ -101,7 +101,6 @@ export async function readJobRoles({ client, deployments, accounts }: ReadJobRol
 
 /** A configured key does not hold its job's role on-chain: the relayer refuses to start rather than fail every send. */
 export class MissingRoleError extends RelayerError {
-  override name = "MissingRoleError";
   readonly missing: JobRole[];
   constructor(missing: JobRole[]) {
     super(

@@ -1,9 +1,8 @@
+import { RelayerError } from "../errors.js";
+
 /**
- * Errors of batch evidence (tree, deltas, snapshot, CIDs) and of the snapshot stores.
- *
- * Every error carries a stable `code` that the API and the CLI can show and match on; messages may change,
- * codes may not. `EvidenceError` is this part's base, shaped like the relayer-wide `RelayerError`
- * (relayer/src/errors.ts: `code`, `status`, `cause`) so that on merge it only has to say `extends RelayerError`.
+ * Errors of batch evidence (tree, deltas, snapshot, CIDs) and of the snapshot stores: `EvidenceError` is this part's
+ * branch of `RelayerError`, its codes a subset of the relayer's (statuses in ../errors.ts).
  */
 export type EvidenceErrorCode =
   | "invalid_play"
@@ -24,19 +23,11 @@ export type EvidenceErrorCode =
   | "store_unavailable"
   | "store_config_invalid";
 
-/** HTTP status if one of these reaches the API: a bad CID is the caller's fault, a missing snapshot a 404. */
-const STATUS: Partial<Record<EvidenceErrorCode, number>> = { invalid_cid: 400, snapshot_not_found: 404, store_unavailable: 503 };
-
-export class EvidenceError extends Error {
-  readonly code: EvidenceErrorCode;
-  /** HTTP status the API answers with when this error reaches it (500: the relayer's own failure). */
-  readonly status: number;
-
+/** An evidence or store failure; `code` is one of `EvidenceErrorCode`. */
+export class EvidenceError extends RelayerError {
+  declare readonly code: EvidenceErrorCode;
   constructor(code: EvidenceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.status = STATUS[code] ?? 500;
-    this.name = new.target.name;
+    super(code, message, options);
   }
 }
 

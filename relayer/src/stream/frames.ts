@@ -81,3 +81,18 @@ export type AckFrame = { type: "ack"; cumulativeAmount: string; remaining: strin
 export type ErrorFrame = { type: "error"; code: string; message: string; ref?: string; cumulativeAmount?: string };
 export type ClosedFrame = { type: "closed"; reason: string; message: string; cumulativeAmount: string };
 export type ServerFrame = OpenedFrame | TickFrame | AckFrame | ErrorFrame | ClosedFrame;
+
+/**
+ * Why a session ended, in the `closed` frame and as the WebSocket close reason. `client_closed` and `replaced` are
+ * normal endings; the others are the server's decision.
+ */
+export const CLOSE_REASONS = {
+  client_closed: { code: 1000, message: "the client closed the session" },
+  insufficient_funds: { code: 4001, message: "the listener's vault balance no longer covers the stream" },
+  silent: { code: 4002, message: "no voucher within the silence timeout" },
+  underpaid: { code: 4003, message: "vouchers lag too far behind the elapsed time" },
+  replaced: { code: 4004, message: "the session was resumed on another connection" },
+  server_shutdown: { code: 1001, message: "the relayer is shutting down; resume the session later" },
+  disconnected: { code: 1006, message: "the connection dropped" },
+} as const;
+export type CloseReason = keyof typeof CLOSE_REASONS;

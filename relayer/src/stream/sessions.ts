@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Address, Hex } from "viem";
 import type { Database } from "../db/database.js";
-import { CLOSE_REASONS, StreamError, type CloseReason } from "./errors.js";
+import { StreamError } from "./errors.js";
+import { CLOSE_REASONS, type CloseReason } from "./frames.js";
 import type { ListenerFundsCache } from "./funds.js";
 import type { AckFrame, ClosedFrame, OpenSessionRequest, OpenedFrame, VoucherFields } from "./frames.js";
 import { createGroupCommit } from "./group-commit.js";

@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import { ChainRevertError } from "../batcher/errors.js";
+import { ChainRevertError } from "../chain/errors.js";
 import type { BatchLease } from "../batcher/cycle.js";
 import type { MinedReceipt, SentTransaction } from "../chain/writer.js";
 import type { Database } from "../db/database.js";

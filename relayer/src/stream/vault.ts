@@ -2,7 +2,7 @@ import { getAbiItem, hexToBigInt, parseAbi, toEventSelector, type Account, type 
 import type { ChainWriter, MinedReceipt, SentTransaction } from "../chain/writer.js";
 import { revertOf, withRpcRetry, type ChainWriterRetry } from "../chain/writer.js";
 import type { SendLock } from "../chain/send-lock.js";
-import { ChainReadError } from "../errors.js";
+import { ChainReadError } from "../chain/errors.js";
 
 /**
  * BeatStreamVault as the relayer uses it: the views it reads, `settle`, its event and every custom error `settle` may
