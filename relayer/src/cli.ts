@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { createPublicClient, http, type Transport } from "viem";
+import type { Transport } from "viem";
 import { formatStatus, readStatus } from "./audit/status.js";
 import { gatewaySnapshotSource, localSnapshotSource, type SnapshotSource } from "./audit/snapshot-source.js";
 import { verifyBatch } from "./audit/verify-batch.js";
+import { createReadClient } from "./chain/client.js";
 import { createChainReader } from "./chain/reader.js";
 import { jobAddresses, readJobRoles, readRoleMembers } from "./chain/roles.js";
 import { configTable, loadConfig, type Config } from "./config.js";
@@ -211,7 +212,7 @@ function snapshotSource(config: Config, deps: CliDependencies, options: { snapsh
 }
 
 function publicClient(config: Config, deps: CliDependencies) {
-  return createPublicClient({ transport: deps.transport ?? http(config.RPC_URL) });
+  return createReadClient({ chainId: config.CHAIN_ID, rpcUrl: config.RPC_URL, transport: deps.transport });
 }
 
 /** `npm run relayer -- <command>` and the `beatstream-relayer` bin. */

@@ -102,6 +102,38 @@ export function publicErrorOf(error: unknown): PublicError {
   return { code: "internal_error", message: "internal error", status: 500 };
 }
 
+/**
+ * Errors of batch evidence (tree, deltas, snapshot, CIDs) and of the snapshot stores: `EvidenceError` is their
+ * branch of `RelayerError` (the auditor tells evidence faults from other failures by it); classes in crypto/, evidence/
+ * and stores/.
+ */
+export type EvidenceErrorCode =
+  | "invalid_play"
+  | "duplicate_play"
+  | "empty_batch"
+  | "unknown_track_creator"
+  | "track_id_too_large"
+  | "invalid_delta"
+  | "play_not_in_tree"
+  | "snapshot_invalid"
+  | "snapshot_not_canonical"
+  | "invalid_cid"
+  | "snapshot_not_found"
+  | "snapshot_corrupt"
+  | "store_cid_mismatch"
+  | "store_bad_response"
+  | "store_timeout"
+  | "store_unavailable"
+  | "store_config_invalid";
+
+/** An evidence or store failure; `code` is one of `EvidenceErrorCode`. */
+export class EvidenceError extends RelayerError {
+  declare readonly code: EvidenceErrorCode;
+  constructor(code: EvidenceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
 /** An environment variable holds a value the relayer cannot run with. */
 export class ConfigError extends RelayerError {
   constructor(message: string) {

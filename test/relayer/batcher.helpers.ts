@@ -9,7 +9,7 @@ import { createChainWriter } from "../../relayer/src/chain/writer.js";
 import { loadConfig } from "../../relayer/src/config.js";
 import type { Database } from "../../relayer/src/db/database.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
-import { createPlayVerifier } from "../../relayer/src/plays/verify.js";
+import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
 import type { SnapshotStore, StoredSnapshot } from "../../relayer/src/stores/snapshot-store.js";
 import { DEFAULT_RULES, type Chain } from "./core.helpers.js";
 

@@ -8,7 +8,7 @@ import { createBatchScheduler } from "../../relayer/src/batcher/scheduler.js";
 import { confirmBatch, sealBatch, storeBatch, submitBatch } from "../../relayer/src/batcher/steps.js";
 import type { Database } from "../../relayer/src/db/database.js";
 import { decodeSnapshot, auditSnapshot } from "../../relayer/src/evidence/snapshot.js";
-import { playLeafHash } from "../../relayer/src/evidence/merkle.js";
+import { playLeafHash } from "../../relayer/src/crypto/merkle.js";
 import { LocalCasStore } from "../../relayer/src/stores/local-cas.js";
 import { batchRow, buildBatcherApp, createRig, RELAYER_KEY, storedPlaysPerTrack, type Faults } from "./batcher.helpers.js";
 import { BACKENDS, deployChain, newListener, postPlays, signedItem, tempDir, type Chain } from "./core.helpers.js";

@@ -4,7 +4,7 @@ import type { Database } from "../../relayer/src/db/database.js";
 import { ChainRevertError } from "../../relayer/src/chain/errors.js";
 import { createSettlementScheduler, runSettlementCycle, type SettlementContext } from "../../relayer/src/stream/settle.js";
 import { insertSessions, storeVouchers } from "../../relayer/src/stream/store.js";
-import type { SignedVoucher, VaultWriter } from "../../relayer/src/stream/vault.js";
+import type { SignedVoucher, VaultWriter } from "../../relayer/src/chain/vault.js";
 import { BACKENDS } from "./core.helpers.js";
 
 const LISTENER: Address = "0x00000000000000000000000000000000000000a1";

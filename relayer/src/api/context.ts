@@ -5,7 +5,7 @@ import type { ChainReader } from "../chain/reader.js";
 import type { Database } from "../db/database.js";
 import type { IngestRules } from "../plays/ingest.js";
 import type { TrackCatalog } from "../plays/tracks.js";
-import type { PlaySignatureChecker } from "../plays/verify.js";
+import type { PlaySignatureChecker } from "../crypto/signatures.js";
 import type { StreamService } from "../stream/service.js";
 import type { RelayerMetrics } from "./metrics.js";
 

@@ -2,7 +2,7 @@ import { getAddress, isHex, type Address, type Hex } from "viem";
 import type { Queryable } from "../db/database.js";
 import type { BatchStatus } from "../db/queries.js";
 import type { CreatorTotal, TrackDelta } from "../evidence/deltas.js";
-import type { SignedPlay } from "../evidence/plays.js";
+import type { SignedPlay } from "../crypto/plays.js";
 import { BatchStateError } from "./errors.js";
 
 /** A batch as the batcher works on it: what each finished step recorded. */

@@ -1,9 +1,9 @@
-import type { Address, Hex } from "viem";
+import type { Address } from "viem";
 import type { ChainWriter, MinedReceipt, Resend, SentTransaction } from "../chain/writer.js";
 import type { Database } from "../db/database.js";
+import { lowerHex } from "../crypto/hex.js";
+import { buildPlaysTree, rootOf } from "../crypto/merkle.js";
 import { computeDeltas, packDeltas } from "../evidence/deltas.js";
-import { buildPlaysTree, rootOf } from "../evidence/merkle.js";
-import { lower } from "../evidence/plays.js";
 import { buildSnapshot, encodeSnapshot } from "../evidence/snapshot.js";
 import type { SnapshotStore } from "../stores/snapshot-store.js";
 import { ChainRevertError, ReceiptTimeoutError } from "../chain/errors.js";
@@ -48,9 +48,9 @@ export async function sealBatch(ctx: BatcherContext): Promise<bigint | undefined
   const creatorOf = await creatorsOf(ctx, [...new Set(plays.map((play) => play.trackId))]);
   const tree = buildPlaysTree(plays);
   const { tracks, creators } = computeDeltas({ plays, creatorOf });
-  const leafIndex = new Map([...tree.entries()].map(([index, value]) => [`${lower(value[0])}:${lower(value[4])}`, index]));
+  const leafIndex = new Map([...tree.entries()].map(([index, value]) => [`${lowerHex(value[0])}:${lowerHex(value[4])}`, index]));
   const ids = plays.map((play) => play.id);
-  const indexes = plays.map((play) => leafIndex.get(`${lower(play.listener)}:${lower(play.nonce)}`) ?? -1);
+  const indexes = plays.map((play) => leafIndex.get(`${lowerHex(play.listener)}:${lowerHex(play.nonce)}`) ?? -1);
 
   await ctx.db.transaction(async (tx) => {
     await tx.query(
@@ -145,7 +145,7 @@ export async function sendMilestones(ctx: BatcherContext): Promise<number> {
       WHERE m.status <> 'confirmed' ORDER BY m.batch_id, m.creator`,
   );
   for (const row of rows) {
-    const creator = lowerAddress(row.creator);
+    const creator = lowerHex(row.creator);
     const args = { creator, plays: BigInt(row.plays), cid: row.cid };
     const key = [row.batch_id, row.creator];
     const record = async (sent: SentTransaction) => {
@@ -231,7 +231,7 @@ async function recordTransaction(ctx: BatcherContext, batchId: bigint, from: "st
  */
 async function recogniseCommitted(ctx: BatcherContext, batch: BatchRecord): Promise<boolean> {
   if ((await ctx.writer.nextBatchId()) <= batch.id) return false;
-  const chainRoot = lower(await ctx.writer.batchRoot(batch.id));
+  const chainRoot = lowerHex(await ctx.writer.batchRoot(batch.id));
   if (chainRoot !== batch.root) throw new BatchConflictError(batch.id, batch.root, chainRoot);
   const commit = await ctx.writer.findCommit(batch.id);
   if (commit === undefined) throw new BatchStateError(`batch ${batch.id} has a root on chain but no PlaysCommitted log`);
@@ -302,10 +302,3 @@ async function expectStatus(ctx: BatcherContext, batchId: bigint, status: BatchR
   return batch;
 }
 
-function lowerAddress(value: string): Address {
-  return `0x${value.slice(2).toLowerCase()}`;
-}
-
-function lowerHex(value: string): Hex {
-  return `0x${value.slice(2).toLowerCase()}`;
-}

@@ -1,9 +1,9 @@
 import type { Hex } from "viem";
 import type { Database, Queryable } from "../db/database.js";
 import { loadRateCounters, type RateCounters } from "./rate-counters.js";
-import { parseSignedPlay, type SignedPlay } from "./schema.js";
+import { parseSignedPlay } from "./schema.js";
 import type { TrackCatalog } from "./tracks.js";
-import type { PlaySignatureChecker } from "./verify.js";
+import type { PlaySignatureChecker, PlayToCheck } from "../crypto/signatures.js";
 
 /** Why an item was refused; stable, part of the API. Listed in the order the checks run. */
 export const REJECTION_CODES = [
@@ -49,7 +49,7 @@ const HOUR = 3600n;
 const DAY = 86_400n;
 const MINUTE = 60;
 
-type Candidate = { index: number; signed: SignedPlay; signatureHash: Hex; hourBucket: string; dayBucket: string };
+type Candidate = { index: number; signed: PlayToCheck; signatureHash: Hex; hourBucket: string; dayBucket: string };
 
 /**
  * Checks every item in order — shape, signature, duration, time window, nonce, track, rate limits — and
@@ -76,7 +76,7 @@ export async function ingestPlays({
 
   // Stateless checks: no database, no chain. Signatures are checked all at once (on the verifier's threads).
   const nowBig = BigInt(now);
-  const parsed: { index: number; signed: SignedPlay }[] = [];
+  const parsed: { index: number; signed: PlayToCheck }[] = [];
   items.forEach((item, index) => {
     const result = parseSignedPlay(item);
     if (result.ok) parsed.push({ index, signed: result.value });

@@ -5,7 +5,7 @@ import type { MinedReceipt, SentTransaction } from "../chain/writer.js";
 import type { Database } from "../db/database.js";
 import { RelayerError } from "../errors.js";
 import { bySessionId, closeAbandonedSessions } from "./store.js";
-import type { SignedVoucher, VaultWriter } from "./vault.js";
+import type { SignedVoucher, VaultWriter } from "../chain/vault.js";
 
 export type SettlementStatus = "sealed" | "submitted" | "settled" | "failed";
 export type SettlementStep = "seal" | "submit" | "confirm";
