@@ -9,7 +9,7 @@ import { createReadClient } from "./chain/client.js";
 import { createChainReader } from "./chain/reader.js";
 import { jobAddresses, readJobRoles, readRoleMembers } from "./chain/roles.js";
 import { configTable, loadConfig, type Config } from "./config.js";
-import { openDatabase } from "./db/open.js";
+import { openDatabase } from "./repo/db/open.js";
 import { loadDeployments } from "./deployments.js";
 import { RelayerError } from "./errors.js";
 import { startServer, type StartServerReturnType } from "./server.js";

@@ -37,7 +37,7 @@ import { performance } from "node:perf_hooks";
 import { network } from "hardhat";
 import { bytesToHex, getAddress, hexToBytes, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
 import { writeDeployments } from "../../relayer/src/deployments.js";
-import { openDatabase } from "../../relayer/src/db/open.js";
+import { openDatabase } from "../../relayer/src/repo/db/open.js";
 import { ingestPlays, type IngestRules } from "../../relayer/src/plays/ingest.js";
 import { createVerifierPool } from "../../relayer/src/crypto/verify-pool.js";
 import { PLAY_TYPES, playDomain, type Play } from "../../relayer/src/crypto/eip712.js";

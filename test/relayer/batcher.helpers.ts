@@ -7,7 +7,7 @@ import type { BatcherContext } from "../../relayer/src/batcher/steps.js";
 import { createChainReader } from "../../relayer/src/chain/reader.js";
 import { createChainWriter } from "../../relayer/src/chain/writer.js";
 import { loadConfig } from "../../relayer/src/config.js";
-import type { Database } from "../../relayer/src/db/database.js";
+import type { Database } from "../../relayer/src/repo/db/database.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
 import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
 import type { SnapshotStore, StoredSnapshot } from "../../relayer/src/stores/snapshot-store.js";

@@ -6,7 +6,7 @@ import { ChainRevertError, ChainUnavailableError } from "../../relayer/src/chain
 import { loadBatch } from "../../relayer/src/batcher/records.js";
 import { createBatchScheduler } from "../../relayer/src/batcher/scheduler.js";
 import { confirmBatch, sealBatch, storeBatch, submitBatch } from "../../relayer/src/batcher/steps.js";
-import type { Database } from "../../relayer/src/db/database.js";
+import type { Database } from "../../relayer/src/repo/db/database.js";
 import { decodeSnapshot, auditSnapshot } from "../../relayer/src/evidence/snapshot.js";
 import { playLeafHash } from "../../relayer/src/crypto/merkle.js";
 import { LocalCasStore } from "../../relayer/src/stores/local-cas.js";

@@ -13,7 +13,7 @@ import { lowerHex as lower } from "../../relayer/src/crypto/hex.js";
 import { buildPlaysTree, rootOf } from "../../relayer/src/crypto/merkle.js";
 import type { SignedPlay } from "../../relayer/src/crypto/plays.js";
 import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
-import { openDatabase } from "../../relayer/src/db/open.js";
+import { openDatabase } from "../../relayer/src/repo/db/open.js";
 import { cidOf } from "../../relayer/src/evidence/cid.js";
 import { computeDeltas, packDeltas } from "../../relayer/src/evidence/deltas.js";
 import { buildSnapshot, decodeSnapshot, encodeSnapshot } from "../../relayer/src/evidence/snapshot.js";

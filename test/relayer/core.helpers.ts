@@ -9,10 +9,10 @@ import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 
 import { createApp } from "../../relayer/src/api/app.js";
 import { createMetrics } from "../../relayer/src/api/metrics.js";
 import { createChainReader } from "../../relayer/src/chain/reader.js";
-import type { Database } from "../../relayer/src/db/database.js";
-import { migrate } from "../../relayer/src/db/migrations.js";
-import { openPgliteThread } from "../../relayer/src/db/pglite-thread.js";
-import { openPostgres } from "../../relayer/src/db/postgres.js";
+import type { Database } from "../../relayer/src/repo/db/database.js";
+import { migrate } from "../../relayer/src/repo/db/migrations.js";
+import { openPgliteThread } from "../../relayer/src/repo/db/pglite-thread.js";
+import { openPostgres } from "../../relayer/src/repo/db/postgres.js";
 import type { IngestRules } from "../../relayer/src/plays/ingest.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
 import { PLAY_TYPES, playDomain, type Play } from "../../relayer/src/crypto/eip712.js";

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Batcher } from "../batcher/cycle.js";
 import type { ChainReader } from "../chain/reader.js";
-import type { Database } from "../db/database.js";
+import type { Database } from "../repo/db/database.js";
 import type { IngestRules } from "../plays/ingest.js";
 import type { TrackCatalog } from "../plays/tracks.js";
 import type { PlaySignatureChecker } from "../crypto/signatures.js";

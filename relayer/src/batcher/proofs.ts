@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import type { Queryable } from "../db/database.js";
+import type { Queryable } from "../repo/db/database.js";
 import { buildPlaysTree, rootOf, type PlaysTree } from "../crypto/merkle.js";
 import { BatchStateError } from "./errors.js";
 import { batchPlays, loadBatch } from "./records.js";

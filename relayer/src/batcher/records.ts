@@ -1,6 +1,6 @@
 import { getAddress, isHex, type Address, type Hex } from "viem";
-import type { Queryable } from "../db/database.js";
-import type { BatchStatus } from "../db/queries.js";
+import type { Queryable } from "../repo/db/database.js";
+import type { BatchStatus } from "../repo/batch-views.js";
 import type { CreatorTotal, TrackDelta } from "../evidence/deltas.js";
 import type { SignedPlay } from "../crypto/plays.js";
 import { BatchStateError } from "./errors.js";

@@ -1,4 +1,4 @@
-import type { Database } from "../db/database.js";
+import type { Database } from "../repo/db/database.js";
 import type { Batcher } from "./cycle.js";
 import { countUnbatchedPlays } from "./records.js";
 

@@ -1,6 +1,6 @@
 import type { Address } from "viem";
 import type { ChainWriter, MinedReceipt, Resend, SentTransaction } from "../chain/writer.js";
-import type { Database } from "../db/database.js";
+import type { Database } from "../repo/db/database.js";
 import { lowerHex } from "../crypto/hex.js";
 import { buildPlaysTree, rootOf } from "../crypto/merkle.js";
 import { computeDeltas, packDeltas } from "../evidence/deltas.js";

@@ -4,7 +4,7 @@ import type { BatchLease } from "../batcher/cycle.js";
 import type { SendLock } from "../chain/send-lock.js";
 import type { ChainWriter } from "../chain/writer.js";
 import type { Config } from "../config.js";
-import type { Database } from "../db/database.js";
+import type { Database } from "../repo/db/database.js";
 import type { VoucherToCheck } from "../crypto/signatures.js";
 import type { VerifierPool } from "../crypto/verify-pool.js";
 import { createCreatorCheck } from "./creators.js";

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { Address, Hex } from "viem";
-import type { Database } from "../db/database.js";
+import type { Database } from "../repo/db/database.js";
 import { StreamError } from "./errors.js";
 import { CLOSE_REASONS, type CloseReason } from "./frames.js";
 import type { ListenerFundsCache } from "./funds.js";
 import type { AckFrame, ClosedFrame, OpenSessionRequest, OpenedFrame, VoucherFields } from "./frames.js";
 import { createGroupCommit } from "./group-commit.js";
-import { closeSessions, findSession, insertSessions, reopenSession, storeVouchers, type NewSession, type VoucherWrite } from "./store.js";
+import { closeSessions, findSession, insertSessions, reopenSession, storeVouchers, type NewSession, type VoucherWrite } from "../repo/sessions.js";
 import type { StreamVoucher } from "../crypto/eip712.js";
 import { cacheReads } from "./read-cache.js";
 import { lowerHex } from "../crypto/hex.js";

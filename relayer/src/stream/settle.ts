@@ -2,9 +2,9 @@ import type { Hex } from "viem";
 import { ChainRevertError } from "../chain/errors.js";
 import type { BatchLease } from "../batcher/cycle.js";
 import type { MinedReceipt, SentTransaction } from "../chain/writer.js";
-import type { Database } from "../db/database.js";
+import type { Database } from "../repo/db/database.js";
 import { RelayerError } from "../errors.js";
-import { bySessionId, closeAbandonedSessions } from "./store.js";
+import { bySessionId, closeAbandonedSessions } from "../repo/sessions.js";
 import type { SignedVoucher, VaultWriter } from "../chain/vault.js";
 
 export type SettlementStatus = "sealed" | "submitted" | "settled" | "failed";

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { BatcherDisabledError } from "../../batcher/errors.js";
-import { countBatchesByStatus, countPendingPlays, findBatch } from "../../db/queries.js";
+import { countBatchesByStatus, findBatch } from "../../repo/batch-views.js";
+import { countPendingPlays } from "../../repo/plays.js";
 import type { AppDependencies } from "../context.js";
 import { operatorAuth } from "../middleware.js";
 

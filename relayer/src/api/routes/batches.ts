@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { findBatch, listBatches } from "../../db/queries.js";
+import { findBatch, listBatches } from "../../repo/batch-views.js";
 import { NotFoundError } from "../../errors.js";
 import type { AppDependencies } from "../context.js";
 import { validate } from "../validation.js";

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { createProofSource } from "../../batcher/proofs.js";
-import { findPlay } from "../../db/queries.js";
+import { findPlay } from "../../repo/plays.js";
 import { BodyTooLargeError, NotFoundError, TooManyPlaysError } from "../../errors.js";
 import { ingestPlays } from "../../plays/ingest.js";
 import { clientIp, type AppDependencies } from "../context.js";

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { NotFoundError } from "../../errors.js";
 import { bytes32Schema, openSessionSchema, voucherFieldsSchema } from "../../stream/frames.js";
 import type { StreamService } from "../../stream/service.js";
-import { findSession } from "../../stream/store.js";
-import type { Database } from "../../db/database.js";
+import { findSession } from "../../repo/sessions.js";
+import type { Database } from "../../repo/db/database.js";
 import { requireJson, validate } from "../validation.js";
 
 const sessionParam = z.object({ id: bytes32Schema });

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { Database } from "../../db/database.js";
+import type { Database } from "../../repo/db/database.js";
 import { NotFoundError } from "../../errors.js";
 import { addressSchema } from "../../stream/frames.js";
 import type { StreamService } from "../../stream/service.js";
 import { loadSettlement } from "../../stream/settle.js";
-import { artistTotals, listenerUnsettled } from "../../stream/store.js";
+import { artistTotals, listenerUnsettled } from "../../repo/sessions.js";
 import { operatorAuth } from "../middleware.js";
 import { validate } from "../validation.js";
 import { idParam } from "./plays.js";

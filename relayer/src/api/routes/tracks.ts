@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { countPendingTrackPlays } from "../../db/queries.js";
+import { countPendingTrackPlays } from "../../repo/plays.js";
 import { NotFoundError } from "../../errors.js";
 import type { AppDependencies } from "../context.js";
 import { validate } from "../validation.js";

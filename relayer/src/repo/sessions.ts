@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import type { Queryable } from "../db/database.js";
+import type { Queryable } from "./db/database.js";
 
 /** A session row as the API shows it; amounts are decimal strings (uint256). */
 export type StoredSession = {
