@@ -1,10 +1,6 @@
-// The part of madge's API that scripts/check-layers.ts uses (madge ships no types).
+/** The part of madge's API (it ships no types) that scripts/check-imports.ts uses. */
 declare module "madge" {
-  type MadgeResult = {
-    /** Each file (relative to the root) and the files it imports. */
-    obj(): Record<string, string[]>;
-    /** Every import cycle, as the files along it. */
-    circular(): string[][];
-  };
-  export default function madge(path: string, config?: { fileExtensions?: string[]; excludeRegExp?: RegExp[] }): Promise<MadgeResult>;
+  type MadgeConfig = { fileExtensions?: string[]; tsConfig?: string; excludeRegExp?: RegExp[] };
+  type MadgeResult = { obj(): Record<string, string[]>; circular(): string[][] };
+  export default function madge(path: string, config?: MadgeConfig): Promise<MadgeResult>;
 }

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Address, Hex } from "viem";
 import type { Database } from "../../relayer/src/repo/db/database.js";
 import { ChainRevertError } from "../../relayer/src/chain/errors.js";
-import { createSettlementScheduler, runSettlementCycle, type SettlementContext } from "../../relayer/src/stream/settle.js";
+import { createSettlementScheduler, runSettlementCycle, type SettlementContext } from "../../relayer/src/pipeline/settlements.js";
 import { insertSessions, storeVouchers } from "../../relayer/src/repo/sessions.js";
 import type { SignedVoucher, VaultWriter } from "../../relayer/src/chain/vault.js";
 import { BACKENDS } from "./core.helpers.js";

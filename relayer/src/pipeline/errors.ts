@@ -15,13 +15,6 @@ export class BatchConflictError extends RelayerError {
   }
 }
 
-/** A step found the batch in a state it cannot act on (wrong status, rebuilt evidence differs from what seal recorded). */
-export class BatchStateError extends RelayerError {
-  constructor(message: string) {
-    super("batch_state", message);
-  }
-}
-
 /** Writing the snapshot to the store failed; the batch stays sealed and the next cycle retries. */
 export class SnapshotStoreError extends RelayerError {
   constructor(batchId: bigint, cause: unknown) {
@@ -42,3 +35,4 @@ export class BatcherDisabledError extends RelayerError {
     super("batcher_disabled", "this relayer runs no batcher");
   }
 }
+
