@@ -46,7 +46,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { STREAM_VOUCHER_TYPES, vaultDomain } from "../../relayer/src/stream/voucher.js";
+import { STREAM_VOUCHER_TYPES, vaultDomain } from "../../relayer/src/crypto/eip712.js";
 import { startLocalNode, type LocalNode } from "../../test/relayer/helpers/processes.js";
 import { createRpcClient, type RpcClient } from "./rpc.js";
 import { BENCH_CHAIN_ID, deriveAccount, signDigest, signTransaction, type BenchAccount } from "./signer.js";

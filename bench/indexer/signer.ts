@@ -3,7 +3,7 @@
  * secp256k1 addon (≈20× viem's pure-JS signer), so signing never limits how fast the chain fills.
  */
 import { bytesToHex, getAddress, keccak256, serializeTransaction, toHex, type Address, type Hex, hexToBytes } from "viem";
-import { loadNativeSecp256k1 } from "../../relayer/src/plays/verify.js";
+import { loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
 
 const secp = loadNativeSecp256k1();
 

@@ -12,9 +12,10 @@ import { performance } from "node:perf_hooks";
 import { bytesToHex, type Address, type Hex } from "viem";
 import { toAccount } from "viem/accounts";
 import WebSocket from "ws";
-import { loadNativeSecp256k1 } from "../../relayer/src/plays/verify.js";
+import { loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
 import { createStreamClient, type StreamClient } from "../../relayer/src/stream/client.js";
-import { createVoucherVerifier, type StreamVoucher } from "../../relayer/src/stream/voucher.js";
+import { type StreamVoucher } from "../../relayer/src/crypto/eip712.js";
+import { createVoucherVerifier } from "../../relayer/src/crypto/signatures.js";
 
 type Input = {
   url: string;

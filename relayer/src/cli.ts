@@ -1,14 +1,15 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { createPublicClient, http, type Transport } from "viem";
+import type { Transport } from "viem";
 import { formatStatus, readStatus } from "./audit/status.js";
 import { gatewaySnapshotSource, localSnapshotSource, type SnapshotSource } from "./audit/snapshot-source.js";
 import { verifyBatch } from "./audit/verify-batch.js";
+import { createReadClient } from "./chain/client.js";
 import { createChainReader } from "./chain/reader.js";
 import { jobAddresses, readJobRoles, readRoleMembers } from "./chain/roles.js";
 import { configTable, loadConfig, type Config } from "./config.js";
-import { openDatabase } from "./db/open.js";
+import { openDatabase } from "./repo/db/open.js";
 import { loadDeployments } from "./deployments.js";
 import { RelayerError } from "./errors.js";
 import { createLogger, type Logger, type LogLevel } from "./log.js";
@@ -59,7 +60,6 @@ export type RunCliReturnType = number;
 
 /** Thrown for a command line the CLI cannot run; exit code 2. */
 export class CliUsageError extends RelayerError {
-  override name = "CliUsageError";
   constructor(message: string) {
     super("cli_usage", message);
   }
@@ -219,7 +219,7 @@ function snapshotSource(config: Config, deps: CliDependencies, options: { snapsh
 }
 
 function publicClient(config: Config, deps: CliDependencies) {
-  return createPublicClient({ transport: deps.transport ?? http(config.RPC_URL) });
+  return createReadClient({ chainId: config.CHAIN_ID, rpcUrl: config.RPC_URL, transport: deps.transport });
 }
 
 /** `npm run relayer -- <command>` and the `beatstream-relayer` bin. */

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import { lowerHex } from "./crypto/hex.js";
 import { LOG_LEVELS } from "./log.js";
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -14,7 +15,7 @@ const optionalString = z
 const privateKey = z
   .string()
   .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key")
-  .transform((key): `0x${string}` => `0x${key.slice(2).toLowerCase()}`);
+  .transform(lowerHex);
 
 /**
  * Every setting the relayer reads, in one table: the README renders it, `loadConfig` parses it.

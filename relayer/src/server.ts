@@ -3,18 +3,18 @@ import type { Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import { createAdaptorServer } from "@hono/node-server";
 import { join } from "node:path";
-import { createPublicClient, createWalletClient, defineChain, http, type Transport } from "viem";
+import { http, type Transport } from "viem";
 import { WebSocketServer } from "ws";
-import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.js";
 import { createMetrics, type RelayerMetrics } from "./api/metrics.js";
 import { createSendLock, createSendLocks, type SendLocks } from "./chain/send-lock.js";
+import { createReadClient, createSigningClients } from "./chain/client.js";
 import { createChainReader } from "./chain/reader.js";
 import { assertJobRoles, jobAddresses, jobKeys, RELAYER_JOBS, RELAYER_JOB_NAMES } from "./chain/roles.js";
 import { createChainWriter } from "./chain/writer.js";
 import { loadConfig, type Config } from "./config.js";
-import { openDatabase } from "./db/open.js";
-import type { Database } from "./db/database.js";
+import { openDatabase } from "./repo/db/open.js";
+import type { Database } from "./repo/db/database.js";
 import { loadDeployments, type Deployments } from "./deployments.js";
 import { createLogger, lineSink, messageLogger, type Logger } from "./log.js";
 import { createBatcher, createBatchScheduler, type Batcher, type BatchLease, type BatchStep } from "./pipeline/batches.js";
@@ -23,8 +23,8 @@ import { haltAfterStep } from "./pipeline/machine.js";
 import type { SettlementStep } from "./pipeline/settlements.js";
 import { pruneRateCounters } from "./plays/ingest.js";
 import { createTrackCatalog } from "./plays/tracks.js";
-import { createVerifierPool, type VerifierPool } from "./plays/verify-pool.js";
-import { loadNativeAddons } from "./plays/verify.js";
+import { loadNativeAddons } from "./crypto/signatures.js";
+import { createVerifierPool, type VerifierPool } from "./crypto/verify-pool.js";
 import { LighthouseStore } from "./stores/lighthouse.js";
 import { LocalCasStore } from "./stores/local-cas.js";
 import { createStreamService, type StreamService } from "./stream/service.js";
@@ -61,7 +61,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
   const vault = deployments.contracts.BeatStreamVault?.address;
   const verifier = createVerifierPool({ chainId: config.CHAIN_ID, musicNFT, threads: config.VERIFY_THREADS, ...(vault === undefined ? {} : { vault }) });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const client = createPublicClient({ transport: transport ?? http(config.RPC_URL) });
+  const client = createReadClient({ chainId: config.CHAIN_ID, rpcUrl: config.RPC_URL, transport });
   const reader = createChainReader({ client, musicNFT });
   const chainId = await reader.chainId().catch(() => undefined);
   const refuse = async (error: Error): Promise<never> => {
@@ -216,21 +216,9 @@ export function createConfiguredBatcher({ config, deployments, db, transport, me
   });
 }
 
-function relayerChain(config: Config) {
-  return defineChain({
-    id: config.CHAIN_ID,
-    name: `chain ${config.CHAIN_ID}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.RPC_URL] } },
-  });
-}
-
 /** A chain writer signing with `key`, under that account's nonce lock. */
 function createConfiguredWriter({ config, deployments, transport, metrics, key, sendLocks }: { config: Config; deployments: Deployments; transport: Transport; metrics: RelayerMetrics; key: `0x${string}`; sendLocks: SendLocks }) {
-  const chain = relayerChain(config);
-  const account = privateKeyToAccount(key);
-  const publicClient = createPublicClient({ chain, transport });
-  const walletClient = createWalletClient({ chain, transport, account });
+  const { account, publicClient, walletClient } = createSigningClients({ chainId: config.CHAIN_ID, rpcUrl: config.RPC_URL, transport, key });
   const writer = createChainWriter({
     publicClient,
     walletClient,

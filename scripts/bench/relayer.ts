@@ -37,10 +37,11 @@ import { performance } from "node:perf_hooks";
 import { network } from "hardhat";
 import { bytesToHex, getAddress, hexToBytes, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
 import { writeDeployments } from "../../relayer/src/deployments.js";
-import { openDatabase } from "../../relayer/src/db/open.js";
+import { openDatabase } from "../../relayer/src/repo/db/open.js";
 import { ingestPlays, type IngestRules } from "../../relayer/src/plays/ingest.js";
-import { createVerifierPool } from "../../relayer/src/plays/verify-pool.js";
-import { createPlayVerifier, loadNativeSecp256k1, PLAY_TYPES, playDomain, type Play } from "../../relayer/src/plays/verify.js";
+import { createVerifierPool } from "../../relayer/src/crypto/verify-pool.js";
+import { PLAY_TYPES, playDomain, type Play } from "../../relayer/src/crypto/eip712.js";
+import { createPlayVerifier, loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
 import { serveJsonRpc, startRelayerProcess, withPostgresDatabase, type RelayerProcess } from "./shared.js";
 

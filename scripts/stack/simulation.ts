@@ -14,7 +14,6 @@ import {
   erc20Abi,
   http,
   maxUint256,
-  parseAbi,
   parseEventLogs,
   zeroAddress,
   type Address,
@@ -25,16 +24,16 @@ import { hardhat } from "viem/chains";
 import { BeatStreamVaultAbi } from "../../indexer/abis/BeatStreamVault.js";
 import { CreatorCoinAbi } from "../../indexer/abis/CreatorCoin.js";
 import { CreatorCoinFactoryAbi } from "../../indexer/abis/CreatorCoinFactory.js";
+import { MockUSDCAbi } from "../../indexer/abis/MockUSDC.js";
 import { MusicDEXAbi } from "../../indexer/abis/MusicDEX.js";
 import { MusicNFTAbi } from "../../indexer/abis/MusicNFT.js";
 import { RevenueDistributorAbi } from "../../indexer/abis/RevenueDistributor.js";
-import { PLAY_TYPES, playDomain } from "../../relayer/src/plays/verify.js";
+import { PLAY_TYPES, playDomain } from "../../relayer/src/crypto/eip712.js";
 import { createStreamClient } from "../../relayer/src/stream/client.js";
 import { createSender } from "./send.js";
 
 /** Hardhat's test mnemonic: its accounts hold ETH on the local chain (public keys, local use only). */
 const MNEMONIC = "test test test test test test test test test test test junk";
-const mockUsdcAbi = parseAbi(["function mint(address to, uint256 amount)"]);
 const USDC = (amount: number) => BigInt(Math.round(amount * 1e6));
 /** Creators (accounts #2–#4), fans (#5–#9), streaming listeners (#10–#13); #0 is the admin, #1 the relayer. */
 const CREATORS = [
@@ -153,7 +152,7 @@ export async function runSimulation({ endpoints, listeners, seconds, onProgress 
           creator.coin = coin;
           summary.coins.push({ creator: creator.account.address, coin, symbol: creator.symbol, launchedNow: false });
         }
-        await send(creator.account, { address: addresses.usdc, abi: mockUsdcAbi, functionName: "mint", args: [creator.account.address, USDC(1_000_000)] });
+        await send(creator.account, { address: addresses.usdc, abi: MockUSDCAbi, functionName: "mint", args: [creator.account.address, USDC(1_000_000)] });
         await send(creator.account, { address: addresses.usdc, abi: erc20Abi, functionName: "approve", args: [addresses.distributor, maxUint256] });
       }),
     );
@@ -163,14 +162,14 @@ export async function runSimulation({ endpoints, listeners, seconds, onProgress 
     const fans = FAN_INDEXES.map((index) => account(index));
     await Promise.all(
       fans.map(async (fan) => {
-        await send(fan, { address: addresses.usdc, abi: mockUsdcAbi, functionName: "mint", args: [fan.address, USDC(1_000_000)] });
+        await send(fan, { address: addresses.usdc, abi: MockUSDCAbi, functionName: "mint", args: [fan.address, USDC(1_000_000)] });
         await send(fan, { address: addresses.usdc, abi: erc20Abi, functionName: "approve", args: [addresses.dex, maxUint256] });
       }),
     );
     const streamers = STREAMER_INDEXES.slice(0, Math.min(listeners, STREAMER_INDEXES.length)).map((index) => account(index));
     await Promise.all(
       streamers.map(async (listener) => {
-        await send(listener, { address: addresses.usdc, abi: mockUsdcAbi, functionName: "mint", args: [listener.address, USDC(100)] });
+        await send(listener, { address: addresses.usdc, abi: MockUSDCAbi, functionName: "mint", args: [listener.address, USDC(100)] });
         await send(listener, { address: addresses.usdc, abi: erc20Abi, functionName: "approve", args: [addresses.vault, maxUint256] });
         await send(listener, { address: addresses.vault, abi: BeatStreamVaultAbi, functionName: "deposit", args: [USDC(20)] });
       }),

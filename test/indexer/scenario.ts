@@ -28,7 +28,7 @@ import { CreatorCoinFactoryAbi } from "../../indexer/abis/CreatorCoinFactory.js"
 import { MusicDEXAbi } from "../../indexer/abis/MusicDEX.js";
 import { MusicNFTAbi } from "../../indexer/abis/MusicNFT.js";
 import { RevenueDistributorAbi } from "../../indexer/abis/RevenueDistributor.js";
-import { STREAM_VOUCHER_TYPES, vaultDomain } from "../../relayer/src/stream/voucher.js";
+import { STREAM_VOUCHER_TYPES, vaultDomain } from "../../relayer/src/crypto/eip712.js";
 import { packDeltas } from "../helpers/nft/deltas.js";
 import type { LocalNode } from "../relayer/helpers/processes.js";
 import { createSender, type Sender } from "../../scripts/stack/send.js";

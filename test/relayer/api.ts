@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { concat, numberToHex } from "viem";
 import { createChainReader } from "../../relayer/src/chain/reader.js";
-import type { Database } from "../../relayer/src/db/database.js";
+import type { Database } from "../../relayer/src/repo/db/database.js";
 import { pruneRateCounters, REJECTION_CODES } from "../../relayer/src/plays/ingest.js";
 import { loadRateCounters } from "../../relayer/src/plays/rate-counters.js";
 import {

@@ -6,9 +6,9 @@ import { createBatcher, type Batcher, type BatcherContext } from "../../relayer/
 import { createChainReader } from "../../relayer/src/chain/reader.js";
 import { createChainWriter } from "../../relayer/src/chain/writer.js";
 import { loadConfig } from "../../relayer/src/config.js";
-import type { Database } from "../../relayer/src/db/database.js";
+import type { Database } from "../../relayer/src/repo/db/database.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
-import { createPlayVerifier } from "../../relayer/src/plays/verify.js";
+import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
 import type { SnapshotStore, StoredSnapshot } from "../../relayer/src/stores/snapshot-store.js";
 import { DEFAULT_RULES, type Chain } from "./core.helpers.js";
 

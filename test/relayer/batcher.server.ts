@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { custom } from "viem";
 import { loadConfig } from "../../relayer/src/config.js";
-import { openDatabase } from "../../relayer/src/db/open.js";
+import { openDatabase } from "../../relayer/src/repo/db/open.js";
 import { startServer } from "../../relayer/src/server.js";
 import { LocalCasStore } from "../../relayer/src/stores/local-cas.js";
 import { deployChain, newListener, signedItem, tempDir, type Chain, writeChainDeployments } from "./core.helpers.js";

@@ -5,9 +5,9 @@ import { ChainRevertError, ChainUnavailableError } from "../../relayer/src/chain
 import { confirmBatch, createBatchScheduler, sealBatch, storeBatch, submitBatch } from "../../relayer/src/pipeline/batches.js";
 import { BatchConflictError, SnapshotStoreError } from "../../relayer/src/pipeline/errors.js";
 import { loadBatch } from "../../relayer/src/repo/batches.js";
-import type { Database } from "../../relayer/src/db/database.js";
+import type { Database } from "../../relayer/src/repo/db/database.js";
 import { decodeSnapshot, auditSnapshot } from "../../relayer/src/evidence/snapshot.js";
-import { playLeafHash } from "../../relayer/src/evidence/merkle.js";
+import { playLeafHash } from "../../relayer/src/crypto/merkle.js";
 import { LocalCasStore } from "../../relayer/src/stores/local-cas.js";
 import { batchRow, buildBatcherApp, createRig, RELAYER_KEY, storedPlaysPerTrack, type Faults } from "./batcher.helpers.js";
 import { BACKENDS, deployChain, newListener, postPlays, signedItem, tempDir, type Chain } from "./core.helpers.js";

@@ -3,22 +3,20 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { expect } from "chai";
 import { bytesToHex, hashTypedData, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
-import { musicNFTReadAbi } from "../../relayer/src/chain/reader.js";
+import { musicNFTReadAbi } from "../../relayer/src/chain/abis.js";
 import { CONFIG_SETTINGS, configTable, loadConfig } from "../../relayer/src/config.js";
 import { loadDeployments, writeDeployments } from "../../relayer/src/deployments.js";
 import { ConfigError, DeploymentsError, VerifierPoolError } from "../../relayer/src/errors.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
-import { createVerifierPool } from "../../relayer/src/plays/verify-pool.js";
+import { PLAY_TYPES, playDomain, type Play } from "../../relayer/src/crypto/eip712.js";
 import {
   createPlayVerifier,
   loadNativeAddons,
   loadNativeSecp256k1,
-  type SignedPlay,
-  PLAY_TYPES,
-  playDomain,
   signatureHash,
-  type Play,
-} from "../../relayer/src/plays/verify.js";
+  type PlayToCheck as SignedPlay,
+} from "../../relayer/src/crypto/signatures.js";
+import { createVerifierPool } from "../../relayer/src/crypto/verify-pool.js";
 import { deployChain, newListener, randomNonce, tempDir, type Chain } from "./core.helpers.js";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { MigrationError } from "../../relayer/src/errors.js";
-import { migrate, MIGRATIONS } from "../../relayer/src/db/migrations.js";
-import { openDatabase } from "../../relayer/src/db/open.js";
-import { openPgliteThread, PgliteThreadError } from "../../relayer/src/db/pglite-thread.js";
-import { openPostgres } from "../../relayer/src/db/postgres.js";
+import { migrate, MIGRATIONS } from "../../relayer/src/repo/db/migrations.js";
+import { openDatabase } from "../../relayer/src/repo/db/open.js";
+import { openPgliteThread, PgliteThreadError } from "../../relayer/src/repo/db/pglite-thread.js";
+import { openPostgres } from "../../relayer/src/repo/db/postgres.js";
 import { BACKENDS, createPostgresDatabase, TEST_DATABASE_URL, tempDir } from "./core.helpers.js";
 
 for (const backend of BACKENDS) {

@@ -1,21 +1,20 @@
 import { expect } from "chai";
 import { keccak256, toHex, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { PLAY_TYPES } from "../../relayer/src/crypto/eip712.js";
+import { buildPlaysTree, rootOf } from "../../relayer/src/crypto/merkle.js";
+import type { SignedPlay } from "../../relayer/src/crypto/plays.js";
 import {
   SnapshotInvalidError,
   SnapshotNotCanonicalError,
   auditSnapshot,
-  buildPlaysTree,
   buildSnapshot,
   canonicalJson,
   cidOf,
   decodeSnapshot,
   encodeSnapshot,
-  rootOf,
-  type SignedPlay,
   type Snapshot,
 } from "../../relayer/src/evidence/index.js";
-import { PLAY_TYPES } from "../../relayer/src/plays/verify.js";
 
 const MUSIC_NFT: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const CREATOR: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";

@@ -3,31 +3,23 @@ import { network } from "hardhat";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { getAddress, keccak256, toHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { PLAY_TYPES } from "../../relayer/src/crypto/eip712.js";
+import { DuplicatePlayError, EmptyBatchError, InvalidPlayError, PlayNotInTreeError } from "../../relayer/src/crypto/errors.js";
+import { buildPlaysTree, playLeaf, playLeafHash, proofFor, rootOf, PLAY_LEAF_ENCODING } from "../../relayer/src/crypto/merkle.js";
+import type { SignedPlay } from "../../relayer/src/crypto/plays.js";
+import { EvidenceError } from "../../relayer/src/errors.js";
 import {
-  DuplicatePlayError,
-  EmptyBatchError,
-  EvidenceError,
   InvalidDeltaError,
-  InvalidPlayError,
-  PlayNotInTreeError,
   TrackIdTooLargeError,
   UnknownTrackCreatorError,
-  buildPlaysTree,
   buildSnapshot,
   cidOf,
   computeDeltas,
   encodeSnapshot,
   packDeltas,
-  playLeaf,
-  playLeafHash,
-  proofFor,
-  rootOf,
   unpackDeltas,
-  PLAY_LEAF_ENCODING,
-  type SignedPlay,
 } from "../../relayer/src/evidence/index.js";
 import { deployProtocol } from "../helpers/protocol.js";
-import { PLAY_TYPES } from "../../relayer/src/plays/verify.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;

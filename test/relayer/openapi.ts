@@ -6,9 +6,9 @@ import { createApp, type CreateAppParameters } from "../../relayer/src/api/app.j
 import { createMetrics } from "../../relayer/src/api/metrics.js";
 import { createRouter, undocumentedRoutes } from "../../relayer/src/api/openapi.js";
 import { loadConfig } from "../../relayer/src/config.js";
-import type { Database } from "../../relayer/src/db/database.js";
+import type { Database } from "../../relayer/src/repo/db/database.js";
 import { createLogger, type Logger, type LogLevel } from "../../relayer/src/log.js";
-import { createPlayVerifier } from "../../relayer/src/plays/verify.js";
+import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
 import type { StreamService } from "../../relayer/src/stream/service.js";
 import { BACKENDS, DEFAULT_RULES } from "./core.helpers.js";
 

@@ -3,7 +3,8 @@ import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cidOf, pieceCidOf } from "../../relayer/src/evidence/cid.js";
-import { EvidenceError, InvalidCidError } from "../../relayer/src/evidence/errors.js";
+import { EvidenceError } from "../../relayer/src/errors.js";
+import { InvalidCidError } from "../../relayer/src/evidence/errors.js";
 import {
   DEFAULT_SNAPSHOT_DIR,
   LighthouseStore,

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import type { Address } from "viem";
-import type { Queryable } from "../../relayer/src/db/database.js";
+import type { Queryable } from "../../relayer/src/repo/db/database.js";
 import { createListenerFundsCache } from "../../relayer/src/stream/funds.js";
-import { insertSessions, listenersUnsettled, storeVouchers } from "../../relayer/src/stream/store.js";
+import { insertSessions, listenersUnsettled, storeVouchers } from "../../relayer/src/repo/sessions.js";
 import { BACKENDS } from "./core.helpers.js";
 
 const LISTENER: Address = "0x00000000000000000000000000000000000000aa";

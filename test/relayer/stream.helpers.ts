@@ -3,7 +3,7 @@ import WebSocket from "ws";
 import { loadConfig } from "../../relayer/src/config.js";
 import { startServer, type StartServerReturnType } from "../../relayer/src/server.js";
 import { createStreamClient, type CreateStreamClientParameters, type StreamClient } from "../../relayer/src/stream/client.js";
-import { STREAM_VOUCHER_TYPES, vaultDomain } from "../../relayer/src/stream/voucher.js";
+import { STREAM_VOUCHER_TYPES, vaultDomain } from "../../relayer/src/crypto/eip712.js";
 import { createPostgresDatabase, newListener, TEST_DATABASE_URL, tempDir, writeChainDeployments, type Chain } from "./core.helpers.js";
 
 export const OPERATOR_KEY = "operator-key-0123456789";

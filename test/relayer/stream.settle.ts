@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
-import type { Database } from "../../relayer/src/db/database.js";
+import type { Database } from "../../relayer/src/repo/db/database.js";
 import { ChainRevertError } from "../../relayer/src/chain/errors.js";
 import { createSettlementScheduler, runSettlementCycle, type SettlementContext } from "../../relayer/src/pipeline/settlements.js";
-import { insertSessions, storeVouchers } from "../../relayer/src/stream/store.js";
-import type { SignedVoucher, VaultWriter } from "../../relayer/src/stream/vault.js";
+import { insertSessions, storeVouchers } from "../../relayer/src/repo/sessions.js";
+import type { SignedVoucher, VaultWriter } from "../../relayer/src/chain/vault.js";
 import { BACKENDS } from "./core.helpers.js";
 
 const LISTENER: Address = "0x00000000000000000000000000000000000000a1";

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { bytesToHex, getAddress, hashTypedData, hexToBytes } from "viem";
-import { createVerifierPool } from "../../relayer/src/plays/verify-pool.js";
-import { createVoucherVerifier, STREAM_VOUCHER_TYPES, vaultDomain, type StreamVoucher } from "../../relayer/src/stream/voucher.js";
+import { STREAM_VOUCHER_TYPES, vaultDomain, type StreamVoucher } from "../../relayer/src/crypto/eip712.js";
+import { createVoucherVerifier } from "../../relayer/src/crypto/signatures.js";
+import { createVerifierPool } from "../../relayer/src/crypto/verify-pool.js";
 import { deployChain, newListener, randomNonce } from "./core.helpers.js";
 
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

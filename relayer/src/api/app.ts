@@ -1,5 +1,5 @@
 import { HTTPException } from "hono/http-exception";
-import { NotFoundError, RelayerError } from "../errors.js";
+import { NotFoundError, publicErrorOf, RelayerError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import type { AppDependencies } from "./context.js";
 import { requestLog, requestTimer } from "./middleware.js";
@@ -60,8 +60,9 @@ export function createApp({ logger = createLogger({ level: "error" }), logError,
   });
   app.onError((error, c) => {
     if (error instanceof RelayerError) {
-      if (error.status >= 500) reportError(error, c.get("requestId"));
-      return c.json({ error: { code: error.code, message: error.message } }, statusOf(error.status));
+      const { code, message, status } = publicErrorOf(error);
+      if (status >= 500) reportError(error, c.get("requestId"));
+      return c.json({ error: { code, message } }, status);
     }
     // Hono's own exceptions (e.g. a method the route does not allow) keep their status under a generic code.
     if (error instanceof HTTPException && error.status < 500) {
@@ -74,7 +75,7 @@ export function createApp({ logger = createLogger({ level: "error" }), logError,
 }
 
 function statusOf(status: number) {
-  // c.json wants a literal status type; the errors only carry standard codes.
+  // c.json wants a literal status type; Hono's client errors are standard ones.
   switch (status) {
     case 400:
     case 401:

@@ -2,10 +2,10 @@ import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Batcher } from "../pipeline/batches.js";
 import type { ChainReader } from "../chain/reader.js";
-import type { Database } from "../db/database.js";
+import type { Database } from "../repo/db/database.js";
 import type { IngestRules } from "../plays/ingest.js";
 import type { TrackCatalog } from "../plays/tracks.js";
-import type { PlaySignatureChecker } from "../plays/verify.js";
+import type { PlaySignatureChecker } from "../crypto/signatures.js";
 import type { StreamService } from "../stream/service.js";
 import type { RelayerMetrics } from "./metrics.js";
 

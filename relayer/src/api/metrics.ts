@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Database } from "../db/database.js";
+import type { Database } from "../repo/db/database.js";
 import { REJECTION_CODES } from "../plays/ingest.js";
-import { countPendingPlays } from "../db/queries.js";
+import { countPendingPlays } from "../repo/plays.js";
 
 export type RelayerMetrics = {
   registry: Registry;

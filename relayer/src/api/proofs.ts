@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
-import type { Queryable } from "../db/database.js";
-import { buildPlaysTree, rootOf, type PlaysTree } from "../evidence/merkle.js";
+import { buildPlaysTree, rootOf, type PlaysTree } from "../crypto/merkle.js";
+import type { Queryable } from "../repo/db/database.js";
 import { BatchStateError } from "../repo/errors.js";
 import { batchPlays, loadBatch } from "../repo/batches.js";
 

@@ -1,8 +1,9 @@
 import { BaseError } from "viem";
 import type { ContractRoles, JobRole } from "../chain/roles.js";
 import { RELAYER_JOBS } from "../chain/roles.js";
-import type { Queryable } from "../db/database.js";
-import { countBatchesByStatus, countPendingPlays, findBatch, type BatchStatus, type BatchSummary } from "../db/queries.js";
+import type { Queryable } from "../repo/db/database.js";
+import { countBatchesByStatus, findBatch, lastCommittedBatchId, type BatchStatus, type BatchSummary } from "../repo/batch-views.js";
+import { countPendingPlays } from "../repo/plays.js";
 
 /** Who holds which role on-chain: each job's configured key against its role, and every role's members. */
 export type RolesReport = { jobs: JobRole[]; contracts: ContractRoles[] };
@@ -30,13 +31,12 @@ export async function readStatus({ db, nextBatchId, roles }: ReadStatusParameter
   const [batches, pendingPlays, last, chain, onChain] = await Promise.all([
     countBatchesByStatus(db),
     countPendingPlays(db),
-    db.query<{ id: string }>(`SELECT id::text FROM batches b WHERE status = 'committed' ORDER BY b.id DESC LIMIT 1`),
+    lastCommittedBatchId(db),
     nextBatchId().then((id) => ({ nextBatchId: id.toString() }), errorOf),
     // viem's own messages run over many lines (request, URL, version); its first line says what failed.
     roles?.().catch((error: unknown) => errorOf(error instanceof BaseError ? new Error(error.shortMessage) : error)),
   ]);
-  const lastId = last.rows[0]?.id;
-  const lastCommitted = lastId === undefined ? null : ((await findBatch(db, BigInt(lastId))) ?? null);
+  const lastCommitted = last === undefined ? null : ((await findBatch(db, last)) ?? null);
   return { batches, pendingPlays, lastCommitted, chain, ...(onChain === undefined ? {} : { roles: onChain }) };
 }
 

@@ -1,12 +1,13 @@
 import { zeroAddress, type Address, type Hex, type PublicClient } from "viem";
-import { musicNFTWriteAbi } from "../chain/writer.js";
+import { musicNFTAbi } from "../chain/abis.js";
 import { cidOf } from "../evidence/cid.js";
 import { computeDeltas, packDeltas, unpackDeltas } from "../evidence/deltas.js";
-import { EvidenceError } from "../evidence/errors.js";
-import { referenceRoot } from "../evidence/merkle.js";
-import { lower, type SignedPlay } from "../evidence/plays.js";
+import { lowerHex } from "../crypto/hex.js";
+import { referenceRoot } from "../crypto/merkle.js";
+import type { SignedPlay } from "../crypto/plays.js";
+import { createPlayVerifier } from "../crypto/signatures.js";
+import { EvidenceError } from "../errors.js";
 import { auditSnapshot, decodeSnapshot, type Snapshot } from "../evidence/snapshot.js";
-import { createPlayVerifier } from "../plays/verify.js";
 import type { SnapshotSource } from "./snapshot-source.js";
 
 /** README, "Signed messages": a play counts only when it lasted at least 20 seconds. */
@@ -65,16 +66,16 @@ export async function verifyBatch({ batchId, client, musicNFT, source }: VerifyB
 
   const chainId = BigInt(await client.getChainId());
   if (snapshot.chainId !== chainId) differences.push(`snapshot: chainId is ${snapshot.chainId}, the chain is ${chainId}`);
-  if (snapshot.musicNFT !== lower(musicNFT.address)) differences.push(`snapshot: musicNFT is ${snapshot.musicNFT}, expected ${lower(musicNFT.address)}`);
+  if (snapshot.musicNFT !== lowerHex(musicNFT.address)) differences.push(`snapshot: musicNFT is ${snapshot.musicNFT}, expected ${lowerHex(musicNFT.address)}`);
   if (snapshot.batchId !== batchId) differences.push(`snapshot: batchId is ${snapshot.batchId}, expected ${batchId}`);
   for (const problem of auditSnapshot(snapshot)) differences.push(`snapshot ${problem}`);
 
   // decodeSnapshot already rejected duplicates and malformed plays, so the tree builds. The audit builds it with
   // OpenZeppelin's library itself, independently of the relayer's own tree code.
   const root = referenceRoot(snapshot.plays);
-  const batchRoot = lower(await client.readContract({ address: musicNFT.address, abi: musicNFTWriteAbi, functionName: "batchRoot", args: [batchId] }));
+  const batchRoot = lowerHex(await client.readContract({ address: musicNFT.address, abi: musicNFTAbi, functionName: "batchRoot", args: [batchId] }));
   if (batchRoot !== root) differences.push(`root: MusicNFT.batchRoot(${batchId}) is ${batchRoot}, the snapshot's plays give ${root}`);
-  if (lower(commit.root) !== batchRoot) differences.push(`root: PlaysCommitted says ${lower(commit.root)}, MusicNFT.batchRoot(${batchId}) is ${batchRoot}`);
+  if (lowerHex(commit.root) !== batchRoot) differences.push(`root: PlaysCommitted says ${lowerHex(commit.root)}, MusicNFT.batchRoot(${batchId}) is ${batchRoot}`);
   if (commit.plays !== BigInt(snapshot.plays.length)) {
     differences.push(`plays: the chain committed ${commit.plays} plays, the snapshot has ${snapshot.plays.length}`);
   }
@@ -89,7 +90,7 @@ async function findCommit(client: VerifyBatchParameters["client"], musicNFT: Ver
   if (batchId < 1n) return undefined;
   const logs = await client.getContractEvents({
     address: musicNFT.address,
-    abi: musicNFTWriteAbi,
+    abi: musicNFTAbi,
     eventName: "PlaysCommitted",
     args: { batchId },
     fromBlock: BigInt(musicNFT.startBlock),
@@ -109,7 +110,7 @@ async function checkDeltas(client: VerifyBatchParameters["client"], musicNFT: Ad
   const creatorOf = new Map<bigint, Address>();
   for (const trackId of new Set(snapshot.plays.map((play) => play.trackId))) {
     // MusicNFT answers the zero address for a track never minted.
-    const creator = await client.readContract({ address: musicNFT, abi: musicNFTWriteAbi, functionName: "creatorOf", args: [trackId] });
+    const creator = await client.readContract({ address: musicNFT, abi: musicNFTAbi, functionName: "creatorOf", args: [trackId] });
     if (creator === zeroAddress) differences.push(`deltas: track ${trackId} is not minted on MusicNFT`);
     else creatorOf.set(trackId, creator);
   }
@@ -117,7 +118,7 @@ async function checkDeltas(client: VerifyBatchParameters["client"], musicNFT: Ad
 
   const { tracks, creators } = computeDeltas({ plays: snapshot.plays, creatorOf });
   const packed = packDeltas(tracks);
-  if (packed !== lower(commit.deltas)) {
+  if (packed !== lowerHex(commit.deltas)) {
     const committed = sumPerTrack(unpackDeltas(commit.deltas));
     const recomputed = sumPerTrack(unpackDeltas(packed));
     for (const trackId of [...new Set([...committed.keys(), ...recomputed.keys()])].sort((a, b) => (a < b ? -1 : 1))) {
@@ -125,12 +126,12 @@ async function checkDeltas(client: VerifyBatchParameters["client"], musicNFT: Ad
       const plays = recomputed.get(trackId) ?? 0n;
       if (chain !== plays) differences.push(`deltas: track ${trackId}: the chain committed ${chain}, the plays give ${plays}`);
     }
-    if (differences.length === 0) differences.push(`deltas: the committed bytes ${lower(commit.deltas)} differ from the recomputed ${packed} (same totals, other order)`);
+    if (differences.length === 0) differences.push(`deltas: the committed bytes ${lowerHex(commit.deltas)} differ from the recomputed ${packed} (same totals, other order)`);
   }
   const entries = BigInt(unpackDeltas(packed).length);
   if (commit.tracks !== entries) differences.push(`deltas: the chain counted ${commit.tracks} delta entries, the plays give ${entries}`);
 
-  const stated = new Map(snapshot.creators.map(({ creator, plays }) => [lower(creator), plays]));
+  const stated = new Map(snapshot.creators.map(({ creator, plays }) => [lowerHex(creator), plays]));
   for (const { creator, plays } of creators) {
     const claim = stated.get(creator) ?? 0n;
     if (claim !== plays) differences.push(`creators: ${creator} stated ${claim}, MusicNFT.creatorOf attribution gives ${plays}`);
@@ -148,7 +149,7 @@ function checkPlays(chainId: number, musicNFT: Address, plays: readonly SignedPl
     const which = `play ${index} (listener ${play.listener}, nonce ${play.nonce})`;
     const signer = verifier.recover(verifier.digest(play), play.signature);
     if (signer === null) differences.push(`${which}: signature is not a valid 65-byte low-s ECDSA signature`);
-    else if (signer !== lower(play.listener)) differences.push(`${which}: signature recovers to ${signer}, not the listener`);
+    else if (signer !== lowerHex(play.listener)) differences.push(`${which}: signature recovers to ${signer}, not the listener`);
     if (play.durationSeconds < PROTOCOL_MIN_PLAY_SECONDS) {
       differences.push(`${which}: durationSeconds ${play.durationSeconds} is below ${PROTOCOL_MIN_PLAY_SECONDS}`);
     }

@@ -1,13 +1,9 @@
-import { parseAbi, type Abi, type Address, type Hex, type PublicClient } from "viem";
+import { type Abi, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
-import { BeatStreamVaultAbi } from "../../../indexer/abis/BeatStreamVault.js";
-import { CreatorCoinFactoryAbi } from "../../../indexer/abis/CreatorCoinFactory.js";
-import { MusicDEXAbi } from "../../../indexer/abis/MusicDEX.js";
-import { MusicNFTAbi } from "../../../indexer/abis/MusicNFT.js";
-import { RevenueDistributorAbi } from "../../../indexer/abis/RevenueDistributor.js";
 import type { Config } from "../config.js";
 import type { DeployedContract, Deployments } from "../deployments.js";
 import { RelayerError } from "../errors.js";
+import { accessControlAbi, creatorCoinFactoryAbi, musicDEXAbi, musicNFTAbi, revenueDistributorAbi, vaultAbi } from "./abis.js";
 
 /**
  * The relayer's three jobs, each signed by its own key and allowed by its own role, so a leaked key can do one job
@@ -37,19 +33,13 @@ export function jobAddresses(config: Parameters<typeof jobKeys>[0]): Record<Rela
   return { committer: privateKeyToAddress(keys.committer), reporter: privateKeyToAddress(keys.reporter), settler: privateKeyToAddress(keys.settler) };
 }
 
-const accessControlAbi = parseAbi([
-  "function hasRole(bytes32 role, address account) view returns (bool)",
-  "event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender)",
-  "event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender)",
-]);
-
 /** The protocol's access-controlled contracts, with the ABIs generated from the build (their role constants). */
 export const ROLE_CONTRACTS = {
-  MusicNFT: MusicNFTAbi,
-  RevenueDistributor: RevenueDistributorAbi,
-  MusicDEX: MusicDEXAbi,
-  CreatorCoinFactory: CreatorCoinFactoryAbi,
-  BeatStreamVault: BeatStreamVaultAbi,
+  MusicNFT: musicNFTAbi,
+  RevenueDistributor: revenueDistributorAbi,
+  MusicDEX: musicDEXAbi,
+  CreatorCoinFactory: creatorCoinFactoryAbi,
+  BeatStreamVault: vaultAbi,
 } as const satisfies Record<string, Abi>;
 
 /** The names of the role constants an ABI declares: views without inputs returning one bytes32, named *_ROLE. */
@@ -101,7 +91,6 @@ export async function readJobRoles({ client, deployments, accounts }: ReadJobRol
 
 /** A configured key does not hold its job's role on-chain: the relayer refuses to start rather than fail every send. */
 export class MissingRoleError extends RelayerError {
-  override name = "MissingRoleError";
   readonly missing: JobRole[];
   constructor(missing: JobRole[]) {
     super(

@@ -4,7 +4,6 @@ import {
   TransactionNotFoundError,
   TransactionReceiptNotFoundError,
   WaitForTransactionReceiptTimeoutError,
-  parseAbi,
   type Account,
   type Address,
   type Chain,
@@ -13,35 +12,10 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+import { creatorCoinFactoryAbi, musicNFTAbi } from "./abis.js";
 import { ChainRevertError, ChainUnavailableError, ReceiptTimeoutError } from "./errors.js";
 import { RelayerError } from "../errors.js";
 import type { SendLock } from "./send-lock.js";
-
-/** What the batcher calls on MusicNFT, with every custom error it may revert with, so reverts decode by name. */
-export const musicNFTWriteAbi = parseAbi([
-  "function commitPlays(uint256 batchId, bytes32 root, string snapshotCid, bytes deltas)",
-  "function nextBatchId() view returns (uint256)",
-  "function batchRoot(uint256 batchId) view returns (bytes32)",
-  "function creatorOf(uint256 trackId) view returns (address)",
-  "function creatorPlays(address creator) view returns (uint256)",
-  "event PlaysCommitted(uint256 indexed batchId, bytes32 root, string snapshotCid, uint256 plays, uint256 tracks, bytes deltas)",
-  "error MusicNFTBatchAlreadyCommitted(uint256 batchId)",
-  "error MusicNFTBatchOutOfOrder(uint256 batchId, uint256 expected)",
-  "error MusicNFTZeroRoot(uint256 batchId)",
-  "error MusicNFTEmptySnapshotCid(uint256 batchId)",
-  "error MusicNFTInvalidDeltasLength(uint256 length)",
-  "error MusicNFTUnknownTrack(uint256 trackId)",
-  "error MusicNFTZeroDelta(uint256 trackId)",
-  "error MusicNFTTrackPlaysOverflow(uint256 trackId)",
-  "error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)",
-]);
-
-/** CreatorCoinFactory's relayer entry point and its errors. */
-export const factoryWriteAbi = parseAbi([
-  "function updateCreatorMetrics(address creator, uint256 plays, uint256 followers, uint256 revenue, string snapshotCid)",
-  "error CreatorCoinFactoryMetricOverflow(uint256 value)",
-  "error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)",
-]);
 
 /** A transaction as the database records it: enough to find it again, or to resend it in its place. */
 export type SentTransaction = { hash: Hex; nonce: number };
@@ -129,7 +103,7 @@ export function createChainWriter({
 }: CreateChainWriterParameters): ChainWriter {
   const account = walletClient.account;
   const withRetry = <T>(operation: string, run: () => Promise<T>) => withRpcRetry({ operation, retry, run, onError });
-  const nft = { address: musicNFT.address, abi: musicNFTWriteAbi } as const;
+  const nft = { address: musicNFT.address, abi: musicNFTAbi } as const;
 
   /**
    * Fees that replace `hash` in the mempool: its own caps raised 12.5 %, or the network's current estimate when that
@@ -210,7 +184,7 @@ export function createChainWriter({
       send("updateCreatorMetrics", resend, () =>
         publicClient.simulateContract({
           address: creatorCoinFactory,
-          abi: factoryWriteAbi,
+          abi: creatorCoinFactoryAbi,
           functionName: "updateCreatorMetrics",
           args: [creator, plays, 0n, 0n, cid],
           account,

@@ -1,6 +1,8 @@
 import { bytesToHex, hexToBytes, isHex, type Address, type Hex } from "viem";
-import { EmptyBatchError, InvalidDeltaError, TrackIdTooLargeError, UnknownTrackCreatorError } from "./errors.js";
-import { compareText, lower } from "./plays.js";
+import { EmptyBatchError } from "../crypto/errors.js";
+import { lowerHex } from "../crypto/hex.js";
+import { compareText } from "../crypto/plays.js";
+import { InvalidDeltaError, TrackIdTooLargeError, UnknownTrackCreatorError } from "./errors.js";
 
 /** A track's plays in one batch, with the creator MusicNFT credits them to. */
 export interface TrackDelta {
@@ -46,7 +48,7 @@ export function computeDeltas({ plays, creatorOf }: ComputeDeltasParameters): Co
   for (const [trackId, count] of perTrack) {
     const known = creatorOf.get(trackId);
     if (known === undefined) throw new UnknownTrackCreatorError(trackId);
-    const creator = lower(known);
+    const creator = lowerHex(known);
     tracks.push({ trackId, creator, plays: count });
     perCreator.set(creator, (perCreator.get(creator) ?? 0n) + count);
   }
@@ -97,7 +99,7 @@ export function unpackDeltas(packed: Hex): { trackId: bigint; plays: bigint }[] 
 }
 
 function compareByCreatorThenTrack(a: TrackDelta, b: TrackDelta): number {
-  const byCreator = compareText(lower(a.creator), lower(b.creator));
+  const byCreator = compareText(lowerHex(a.creator), lowerHex(b.creator));
   if (byCreator !== 0) return byCreator;
   return a.trackId < b.trackId ? -1 : a.trackId > b.trackId ? 1 : 0;
 }

@@ -1,71 +1,4 @@
-/**
- * Errors of batch evidence (tree, deltas, snapshot, CIDs) and of the snapshot stores.
- *
- * Every error carries a stable `code` that the API and the CLI can show and match on; messages may change,
- * codes may not. `EvidenceError` is this part's base, shaped like the relayer-wide `RelayerError`
- * (relayer/src/errors.ts: `code`, `status`, `cause`) so that on merge it only has to say `extends RelayerError`.
- */
-export type EvidenceErrorCode =
-  | "invalid_play"
-  | "duplicate_play"
-  | "empty_batch"
-  | "unknown_track_creator"
-  | "track_id_too_large"
-  | "invalid_delta"
-  | "play_not_in_tree"
-  | "snapshot_invalid"
-  | "snapshot_not_canonical"
-  | "invalid_cid"
-  | "snapshot_not_found"
-  | "snapshot_corrupt"
-  | "store_cid_mismatch"
-  | "store_bad_response"
-  | "store_timeout"
-  | "store_unavailable"
-  | "store_config_invalid";
-
-/** HTTP status if one of these reaches the API: a bad CID is the caller's fault, a missing snapshot a 404. */
-const STATUS: Partial<Record<EvidenceErrorCode, number>> = { invalid_cid: 400, snapshot_not_found: 404, store_unavailable: 503 };
-
-export class EvidenceError extends Error {
-  readonly code: EvidenceErrorCode;
-  /** HTTP status the API answers with when this error reaches it (500: the relayer's own failure). */
-  readonly status: number;
-
-  constructor(code: EvidenceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.status = STATUS[code] ?? 500;
-    this.name = new.target.name;
-  }
-}
-
-/** A play field is outside its Solidity type (or not the shape the leaf encoding needs). */
-export class InvalidPlayError extends EvidenceError {
-  constructor(
-    readonly field: string,
-    reason: string,
-  ) {
-    super("invalid_play", `play field ${field}: ${reason}`);
-  }
-}
-
-/** Two plays of one batch share (listener, nonce): one of them would be counted twice. */
-export class DuplicatePlayError extends EvidenceError {
-  constructor(
-    readonly listener: string,
-    readonly nonce: string,
-  ) {
-    super("duplicate_play", `play (listener ${listener}, nonce ${nonce}) appears twice in the batch`);
-  }
-}
-
-/** MusicNFT rejects a commit without deltas, and a Merkle tree needs at least one leaf. */
-export class EmptyBatchError extends EvidenceError {
-  constructor() {
-    super("empty_batch", "a batch needs at least one play");
-  }
-}
+import { EvidenceError } from "../errors.js";
 
 /** A play names a track whose creator the caller did not supply (an unminted track must never reach a batch). */
 export class UnknownTrackCreatorError extends EvidenceError {
@@ -85,16 +18,6 @@ export class TrackIdTooLargeError extends EvidenceError {
 export class InvalidDeltaError extends EvidenceError {
   constructor(reason: string) {
     super("invalid_delta", reason);
-  }
-}
-
-/** `proofFor` was asked about a play that is not a leaf of the tree. */
-export class PlayNotInTreeError extends EvidenceError {
-  constructor(
-    readonly listener: string,
-    readonly nonce: string,
-  ) {
-    super("play_not_in_tree", `play (listener ${listener}, nonce ${nonce}) is not in this tree`);
   }
 }
 

@@ -4,8 +4,9 @@ import { canonicalJson, type CanonicalJson } from "./canonical-json.js";
 import { parseCid } from "./cid.js";
 import { computeDeltas, type CreatorTotal } from "./deltas.js";
 import { SnapshotInvalidError, SnapshotNotCanonicalError } from "./errors.js";
-import { buildPlaysTree, rootOf } from "./merkle.js";
-import { canonicalPlays, compareText, lower, type SignedPlay } from "./plays.js";
+import { lowerHex } from "../crypto/hex.js";
+import { buildPlaysTree, rootOf } from "../crypto/merkle.js";
+import { canonicalPlays, compareText, type SignedPlay } from "../crypto/plays.js";
 
 /**
  * The public evidence of one batch (README, "Batch evidence"): anyone holding these bytes can rebuild the
@@ -56,7 +57,7 @@ export function buildSnapshot({ chainId, musicNFT, batchId, previousCid, plays, 
   return {
     version: SNAPSHOT_VERSION,
     chainId,
-    musicNFT: lower(musicNFT),
+    musicNFT: lowerHex(musicNFT),
     batchId,
     previousCid: previousCid === null ? null : parseCid(previousCid),
     root: rootOf(buildPlaysTree(sorted)),
@@ -71,10 +72,10 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
   const json: CanonicalJson = {
     version: snapshot.version,
     chainId: snapshot.chainId.toString(),
-    musicNFT: lower(snapshot.musicNFT),
+    musicNFT: lowerHex(snapshot.musicNFT),
     batchId: snapshot.batchId.toString(),
     previousCid: snapshot.previousCid,
-    root: lower(snapshot.root),
+    root: lowerHex(snapshot.root),
     plays: canonicalPlays(snapshot.plays).map((play) => ({
       listener: play.listener,
       trackId: play.trackId.toString(),
@@ -87,7 +88,7 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
       .sort((a, b) => compareBigint(a.trackId, b.trackId))
       .map(({ trackId, plays }) => ({ trackId: trackId.toString(), plays: plays.toString() })),
     creators: [...snapshot.creators]
-      .map(({ creator, plays }) => ({ creator: lower(creator), plays: plays.toString() }))
+      .map(({ creator, plays }) => ({ creator: lowerHex(creator), plays: plays.toString() }))
       .sort((a, b) => compareText(a.creator, b.creator)),
   };
   return new TextEncoder().encode(canonicalJson(json));
@@ -99,12 +100,12 @@ const decimal = (max: bigint) =>
     .regex(/^(0|[1-9][0-9]*)$/, "a decimal string without leading zeros")
     .transform((text) => BigInt(text))
     .refine((value) => value <= max, `at most ${max}`);
-const lowerHex = (bytes?: number) =>
+const lowerHexText = (bytes?: number) =>
   z
     .string()
     .regex(bytes === undefined ? /^0x(?:[0-9a-f]{2})+$/ : new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`), "lowercase 0x-hex")
     .transform((text): Hex => `0x${text.slice(2)}`);
-const address = lowerHex(20).refine((text) => isAddress(text, { strict: false }));
+const address = lowerHexText(20).refine((text) => isAddress(text, { strict: false }));
 const uint256 = decimal(2n ** 256n - 1n);
 const cid = z.string().refine((text) => {
   try {
@@ -120,7 +121,7 @@ const snapshotSchema = z.strictObject({
   musicNFT: address,
   batchId: uint256,
   previousCid: cid.nullable(),
-  root: lowerHex(32),
+  root: lowerHexText(32),
   plays: z
     .array(
       z.strictObject({
@@ -128,8 +129,8 @@ const snapshotSchema = z.strictObject({
         trackId: uint256,
         startedAt: decimal(2n ** 64n - 1n),
         durationSeconds: z.int().min(0).max(2 ** 32 - 1),
-        nonce: lowerHex(32),
-        signature: lowerHex(),
+        nonce: lowerHexText(32),
+        signature: lowerHexText(),
       }),
     )
     .min(1),
@@ -166,7 +167,7 @@ export function decodeSnapshot(bytes: Uint8Array): Snapshot {
 export function auditSnapshot(snapshot: Snapshot): string[] {
   const problems: string[] = [];
   const root = rootOf(buildPlaysTree(snapshot.plays));
-  if (root !== lower(snapshot.root)) problems.push(`root: stated ${snapshot.root}, plays give ${root}`);
+  if (root !== lowerHex(snapshot.root)) problems.push(`root: stated ${snapshot.root}, plays give ${root}`);
   const counted = new Map<bigint, bigint>();
   for (const play of snapshot.plays) counted.set(play.trackId, (counted.get(play.trackId) ?? 0n) + 1n);
   const stated = new Map(snapshot.deltas.map((delta) => [delta.trackId, delta.plays]));

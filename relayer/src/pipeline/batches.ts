@@ -1,13 +1,13 @@
 import type { Address } from "viem";
 import { ChainRevertError } from "../chain/errors.js";
 import type { ChainWriter, MinedReceipt, Resend, SentTransaction } from "../chain/writer.js";
-import type { Database } from "../db/database.js";
-import type { BatchStatus } from "../db/queries.js";
+import { lowerHex } from "../crypto/hex.js";
+import { buildPlaysTree, rootOf } from "../crypto/merkle.js";
 import { RelayerError } from "../errors.js";
 import { computeDeltas, packDeltas } from "../evidence/deltas.js";
-import { buildPlaysTree, rootOf } from "../evidence/merkle.js";
-import { lower } from "../evidence/plays.js";
 import { buildSnapshot, encodeSnapshot } from "../evidence/snapshot.js";
+import type { BatchStatus } from "../repo/batch-views.js";
+import type { Database } from "../repo/db/database.js";
 import {
   batchPlays,
   countUnbatchedPlays,
@@ -89,7 +89,7 @@ export async function sealBatch(ctx: BatcherContext): Promise<bigint | undefined
   const creatorOf = await creatorsOf(ctx, [...new Set(plays.map((play) => play.trackId))]);
   const tree = buildPlaysTree(plays);
   const { tracks, creators } = computeDeltas({ plays, creatorOf });
-  const leafIndex = new Map([...tree.entries()].map(([index, value]) => [`${lower(value[0])}:${lower(value[4])}`, index]));
+  const leafIndex = new Map([...tree.entries()].map(([index, value]) => [`${lowerHex(value[0])}:${lowerHex(value[4])}`, index]));
   await insertSealedBatch(ctx.db, {
     id: batchId,
     playCount: plays.length,
@@ -100,7 +100,7 @@ export async function sealBatch(ctx: BatcherContext): Promise<bigint | undefined
     tracks,
     creators,
     playIds: plays.map((play) => play.id),
-    leafIndexes: plays.map((play) => leafIndex.get(`${lower(play.listener)}:${lower(play.nonce)}`) ?? -1),
+    leafIndexes: plays.map((play) => leafIndex.get(`${lowerHex(play.listener)}:${lowerHex(play.nonce)}`) ?? -1),
   });
   return batchId;
 }
@@ -204,7 +204,7 @@ function sendCommit(ctx: BatcherContext, batch: BatchRecord, resend: Resend = {}
  */
 async function recogniseCommitted(ctx: BatcherContext, batch: BatchRecord): Promise<boolean> {
   if ((await ctx.writer.nextBatchId()) <= batch.id) return false;
-  const chainRoot = lower(await ctx.writer.batchRoot(batch.id));
+  const chainRoot = lowerHex(await ctx.writer.batchRoot(batch.id));
   if (chainRoot !== batch.root) throw new BatchConflictError(batch.id, batch.root, chainRoot);
   const found = await ctx.writer.findCommit(batch.id);
   if (found === undefined) throw new BatchStateError(`batch ${batch.id} has a root on chain but no PlaysCommitted log`);

@@ -6,7 +6,6 @@ import { RelayerError } from "../errors.js";
  * the chain disagree about history, which needs an operator (another relayer on the same contract, a restored backup).
  */
 export class BatchConflictError extends RelayerError {
-  override name = "BatchConflictError";
   constructor(
     readonly batchId: bigint,
     readonly localRoot: string,
@@ -18,25 +17,22 @@ export class BatchConflictError extends RelayerError {
 
 /** Writing the snapshot to the store failed; the batch stays sealed and the next cycle retries. */
 export class SnapshotStoreError extends RelayerError {
-  override name = "SnapshotStoreError";
   constructor(batchId: bigint, cause: unknown) {
-    super("storage_unavailable", `storing the snapshot of batch ${batchId} failed: ${messageOf(cause)}`, { status: 503, cause });
+    super("storage_unavailable", `storing the snapshot of batch ${batchId} failed: ${messageOf(cause)}`, { cause });
   }
 }
 
 /** A cycle was asked for after shutdown began. */
 export class BatcherStoppedError extends RelayerError {
-  override name = "BatcherStoppedError";
   constructor() {
-    super("batcher_stopped", "the batcher is shutting down", { status: 503 });
+    super("batcher_stopped", "the batcher is shutting down");
   }
 }
 
 /** `POST /v1/admin/flush` on an app built without a batcher (a read-only replica). */
 export class BatcherDisabledError extends RelayerError {
-  override name = "BatcherDisabledError";
   constructor() {
-    super("batcher_disabled", "this relayer runs no batcher", { status: 503 });
+    super("batcher_disabled", "this relayer runs no batcher");
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Hex } from "viem";
 import { ChainRevertError } from "../chain/errors.js";
 import type { ChainWriter, MinedReceipt, SentTransaction } from "../chain/writer.js";
-import type { Database } from "../db/database.js";
+import type { Database } from "../repo/db/database.js";
 import { SettlementStateError } from "../repo/errors.js";
 import {
   analyzeSessions,

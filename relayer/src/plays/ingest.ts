@@ -1,9 +1,18 @@
 import type { Hex } from "viem";
-import type { Database, Queryable } from "../db/database.js";
+import type { PlaySignatureChecker, PlayToCheck } from "../crypto/signatures.js";
+import type { Database, Queryable } from "../repo/db/database.js";
+import {
+  deleteExpiredRateCounters,
+  insertPlaysAlone,
+  insertPlaysCounted,
+  lockKeys,
+  playKey,
+  readUsedNoncesAndCounters,
+  type CounterIncrement,
+} from "../repo/plays.js";
 import { loadRateCounters, type RateCounters } from "./rate-counters.js";
-import { parseSignedPlay, type SignedPlay } from "./schema.js";
+import { parseSignedPlay } from "./schema.js";
 import type { TrackCatalog } from "./tracks.js";
-import type { PlaySignatureChecker } from "./verify.js";
 
 /** Why an item was refused; stable, part of the API. Listed in the order the checks run. */
 export const REJECTION_CODES = [
@@ -49,7 +58,7 @@ const HOUR = 3600n;
 const DAY = 86_400n;
 const MINUTE = 60;
 
-type Candidate = { index: number; signed: SignedPlay; signatureHash: Hex; hourBucket: string; dayBucket: string };
+type Candidate = { index: number; signed: PlayToCheck; signatureHash: Hex; hourBucket: string; dayBucket: string };
 
 /**
  * Checks every item in order — shape, signature, duration, time window, nonce, track, rate limits — and
@@ -76,7 +85,7 @@ export async function ingestPlays({
 
   // Stateless checks: no database, no chain. Signatures are checked all at once (on the verifier's threads).
   const nowBig = BigInt(now);
-  const parsed: { index: number; signed: SignedPlay }[] = [];
+  const parsed: { index: number; signed: PlayToCheck }[] = [];
   items.forEach((item, index) => {
     const result = parseSignedPlay(item);
     if (result.ok) parsed.push({ index, signed: result.value });
@@ -220,7 +229,7 @@ function keepForSeconds(rules: IngestRules): bigint {
 type Decision = {
   accepted: Candidate[];
   rejected: { index: number; code: RejectionCode }[];
-  increments: Map<string, { count: number; expiresAt: bigint }>;
+  increments: Map<string, CounterIncrement>;
 };
 
 /**
@@ -229,24 +238,10 @@ type Decision = {
  */
 async function decide(tx: Queryable, { candidates, minted, rules, ipBucket, now }: DecideContext): Promise<Decision> {
   const listeners = [...new Set(candidates.map((candidate) => candidate.signed.play.listener))];
-  // Locks taken in hash order, the same in every transaction, so two requests cannot deadlock on each other.
-  // A statement of its own: a statement's snapshot predates the locks it takes, so the reads must come after.
-  await tx.query(
-    `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS locks`,
-    [listeners],
-  );
+  // Per-listener locks first, so the reads below see every concurrent request of the same listeners.
+  await lockKeys(tx, listeners);
   const buckets = new Set([ipBucket, ...candidates.flatMap((c) => [c.hourBucket, c.dayBucket])]);
-  const { rows } = await tx.query<{ kind: string; key: string; count: number | null }>(
-    `SELECT 'nonce' AS kind, p.listener || ':' || p.nonce AS key, NULL::integer AS count FROM plays p
-       JOIN unnest($1::text[], $2::text[]) AS wanted (listener, nonce)
-         ON p.listener = wanted.listener AND p.nonce = wanted.nonce
-     UNION ALL
-     SELECT 'bucket', bucket, count FROM rate_counters WHERE bucket = ANY($3::text[])`,
-    [candidates.map((c) => c.signed.play.listener), candidates.map((c) => c.signed.play.nonce), [...buckets]],
-  );
-  // The key is built as playKey builds it: listener, colon, nonce.
-  const usedNonces = new Set(rows.filter((row) => row.kind === "nonce").map((row) => row.key));
-  const counts = new Map(rows.filter((row) => row.kind === "bucket").map((row) => [row.key, Number(row.count)]));
+  const { usedNonces, counts } = await readUsedNoncesAndCounters(tx, candidates.map((c) => c.signed), [...buckets]);
   const increments: Decision["increments"] = new Map();
   const used = (bucket: string) => (counts.get(bucket) ?? 0) + (increments.get(bucket)?.count ?? 0);
   const keepFor = keepForSeconds(rules);
@@ -271,105 +266,9 @@ async function decide(tx: Queryable, { candidates, minted, rules, ipBucket, now 
   return decision;
 }
 
-const PLAY_COLUMNS = `listener, track_id, started_at, duration_seconds, nonce, signature, signature_hash`;
-const PLAY_UNNEST = `unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])`;
-
-/** The seven per-play parameters of PLAY_UNNEST, column by column. */
-function playParameters(candidates: readonly Candidate[]): string[][] {
-  const column = (pick: (candidate: Candidate) => string) => candidates.map(pick);
-  return [
-    column((c) => c.signed.play.listener),
-    column((c) => c.signed.play.trackId.toString()),
-    column((c) => c.signed.play.startedAt.toString()),
-    column((c) => String(c.signed.play.durationSeconds)),
-    column((c) => c.signed.play.nonce),
-    column((c) => c.signed.signature),
-    column((c) => c.signatureHash),
-  ];
-}
-
-/**
- * The accepted plays and their rate-counter increments in one statement (the counters in a data-modifying CTE,
- * which PostgreSQL always runs to completion); returns play ids keyed by listener and nonce.
- */
-async function writeAccepted(tx: Queryable, { accepted, increments }: Decision, clientIp: string): Promise<Map<string, string>> {
-  if (accepted.length === 0) return new Map();
-  const counters = [...increments.entries()];
-  const { rows } = await tx.query<{ id: string; listener: string; nonce: string }>(
-    `WITH counted AS (
-       INSERT INTO rate_counters (bucket, count, expires_at)
-       SELECT * FROM unnest($9::text[], $10::integer[], $11::bigint[])
-       ON CONFLICT (bucket) DO UPDATE SET count = rate_counters.count + EXCLUDED.count
-     )
-     INSERT INTO plays (${PLAY_COLUMNS}, client_ip)
-     SELECT *, $8 FROM ${PLAY_UNNEST}
-     ON CONFLICT (listener, nonce) DO NOTHING
-     RETURNING id::text AS id, listener, nonce`,
-    [
-      ...playParameters(accepted),
-      clientIp,
-      counters.map(([bucket]) => bucket),
-      counters.map(([, entry]) => entry.count),
-      counters.map(([, entry]) => entry.expiresAt.toString()),
-    ],
-  );
-  return new Map(rows.map((row) => [playKey(row.listener, row.nonce), row.id]));
-}
-
-/**
- * Stores plays in one statement; a (listener, nonce) already stored is skipped, not an error. Returns the ids of the
- * rows written, keyed by listener and nonce: a candidate without one was a duplicate.
- */
-async function insertPlays(db: Queryable, candidates: readonly Candidate[], clientIp: string): Promise<Map<string, string>> {
-  const { rows } = await db.query<{ id: string; listener: string; nonce: string }>(
-    `INSERT INTO plays (${PLAY_COLUMNS}, client_ip)
-     SELECT *, $8 FROM ${PLAY_UNNEST}
-     ON CONFLICT (listener, nonce) DO NOTHING
-     RETURNING id::text AS id, listener, nonce`,
-    [...playParameters(candidates), clientIp],
-  );
-  return new Map(rows.map((row) => [playKey(row.listener, row.nonce), row.id]));
-}
-
-/**
- * The single-writer insert: one COPY for the whole request, the fast path (no planner, no parameters, no rows sent
- * back). COPY has no ON CONFLICT, so a nonce already stored aborts it and the request falls back to insertPlays,
- * which skips duplicates. Ids come from the identity sequence: on PGlite's only connection nothing else draws from
- * it between the COPY and its follow-up, so the copied rows hold the consecutive values ending at currval, in
- * input order.
- */
-async function insertPlaysAlone(db: Database, candidates: readonly Candidate[], clientIp: string): Promise<Map<string, string>> {
-  if (db.copyFrom === undefined) return insertPlays(db, candidates, clientIp);
-  const ip = copyText(clientIp);
-  let data = "";
-  for (const { signed, signatureHash } of candidates) {
-    const { play, signature } = signed;
-    // Every field but the client address is validated hex or decimal, which COPY's text format takes as is.
-    data += `${play.listener}\t${play.trackId}\t${play.startedAt}\t${play.durationSeconds}\t${play.nonce}\t${signature}\t${signatureHash}\t${ip}\n`;
-  }
-  try {
-    // COPY is one statement, whole or nothing; currval runs right after it on the same connection.
-    const { copied, rows } = await db.copyFrom(
-      `COPY plays (${PLAY_COLUMNS}, client_ip) FROM '/dev/blob'`,
-      data,
-      `SELECT currval(pg_get_serial_sequence('plays', 'id'))::text AS last`,
-    );
-    if (copied !== candidates.length) throw new Error(`COPY stored ${copied} of ${candidates.length} plays`);
-    const first = BigInt((rows[0] as { last: string }).last) - BigInt(candidates.length) + 1n;
-    return new Map(candidates.map((candidate, at) => [playKey(candidate.signed.play.listener, candidate.signed.play.nonce), (first + BigInt(at)).toString()]));
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    return insertPlays(db, candidates, clientIp);
-  }
-}
-
-/** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
-function copyText(value: string): string {
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[c]!) : value;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
+/** The accepted plays and their rate-counter increments, in one statement; play ids keyed by playKey. */
+function writeAccepted(tx: Queryable, { accepted, increments }: Decision, clientIp: string): Promise<Map<string, string>> {
+  return insertPlaysCounted(tx, accepted, increments, clientIp);
 }
 
 export type PruneRateCountersParameters = { db: Database; now?: number };
@@ -378,10 +277,5 @@ export type PruneRateCountersParameters = { db: Database; now?: number };
 export async function pruneRateCounters({ db, now = Math.floor(Date.now() / 1000) }: PruneRateCountersParameters): Promise<number> {
   const inMemory = aloneCounters.get(db);
   const prunedInMemory = inMemory === undefined ? 0 : (await inMemory).prune(now);
-  const { rowCount } = await db.query(`DELETE FROM rate_counters WHERE expires_at < $1`, [now]);
-  return rowCount + prunedInMemory;
-}
-
-function playKey(listener: string, nonce: string): string {
-  return `${listener}:${nonce}`;
+  return (await deleteExpiredRateCounters(db, now)) + prunedInMemory;
 }

@@ -1,4 +1,5 @@
-import type { Database } from "../db/database.js";
+import type { Database } from "../repo/db/database.js";
+import { readRateWindows } from "../repo/plays.js";
 
 /**
  * Fixed-window rate counters held in this process. Exact only where this process is the store's single writer:
@@ -50,22 +51,8 @@ export async function loadRateCounters({ db, now, keepForSeconds }: LoadRateCoun
   const counters = createRateCounters();
   const since = BigInt(now - keepForSeconds - 86_400);
   const minute = Math.floor(now / 60);
-  const { rows } = await db.query<{ bucket: string; count: number; window_end: string }>(
-    `SELECT 'lt:h:' || listener || ':' || track_id || ':' || (started_at / 3600) AS bucket, count(*)::integer AS count,
-            ((started_at / 3600 + 1) * 3600)::text AS window_end
-       FROM plays WHERE started_at >= $1 GROUP BY listener, track_id, started_at / 3600
-     UNION ALL
-     SELECT 'lt:d:' || listener || ':' || track_id || ':' || (started_at / 86400), count(*)::integer,
-            ((started_at / 86400 + 1) * 86400)::text
-       FROM plays WHERE started_at >= $1 GROUP BY listener, track_id, started_at / 86400
-     UNION ALL
-     SELECT 'ip:m:' || client_ip || ':' || $2::bigint, count(*)::integer, (($2::bigint + 1) * 60)::text
-       FROM plays WHERE client_ip IS NOT NULL AND received_at >= to_timestamp($2::bigint * 60) GROUP BY client_ip`,
-    [since.toString(), minute],
-  );
-  for (const row of rows) {
-    const ip = row.bucket.startsWith("ip:");
-    counters.add(row.bucket, Number(row.count), BigInt(row.window_end) + (ip ? 0n : BigInt(keepForSeconds)));
+  for (const { bucket, count, windowEnd } of await readRateWindows(db, { since, minute })) {
+    counters.add(bucket, count, windowEnd + (bucket.startsWith("ip:") ? 0n : BigInt(keepForSeconds)));
   }
   return counters;
 }

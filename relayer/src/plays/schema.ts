@@ -1,6 +1,7 @@
 import { z } from "zod";
-import type { Address, Hex } from "viem";
-import type { SignedPlay } from "./verify.js";
+import type { Address } from "viem";
+import type { PlayToCheck } from "../crypto/signatures.js";
+import { lowerHex } from "../crypto/hex.js";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -18,7 +19,7 @@ const hex = (bytes: number) =>
     .string()
     .regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `must be 0x and ${bytes} bytes of hex`)
     // One spelling per value, so (listener, nonce) deduplicates whatever case the client sent.
-    .transform((value): Hex => `0x${value.slice(2).toLowerCase()}`);
+    .transform(lowerHex);
 
 /** One item of `POST /v1/plays`, validated on its own so one malformed item does not sink the request. */
 export const signedPlaySchema = z.object({
@@ -30,11 +31,9 @@ export const signedPlaySchema = z.object({
   signature: hex(65),
 });
 
-export type { SignedPlay };
+export type ParseSignedPlayReturnType = { ok: true; value: PlayToCheck } | { ok: false; message: string };
 
-export type ParseSignedPlayReturnType = { ok: true; value: SignedPlay } | { ok: false; message: string };
-
-/** Validates one untrusted item into a `SignedPlay`. */
+/** Validates one untrusted item into a play and its signature, ready for the signature check. */
 export function parseSignedPlay(input: unknown): ParseSignedPlayReturnType {
   const result = signedPlaySchema.safeParse(input);
   if (!result.success) {

@@ -1,7 +1,7 @@
 import { getAddress, isHex, type Address, type Hex } from "viem";
-import type { Database, Queryable } from "../db/database.js";
-import type { BatchStatus } from "../db/queries.js";
-import type { SignedPlay } from "../evidence/plays.js";
+import type { SignedPlay } from "../crypto/plays.js";
+import type { BatchStatus } from "./batch-views.js";
+import type { Database, Queryable } from "./db/database.js";
 import { BatchStateError } from "./errors.js";
 import { insertMilestones } from "./milestones.js";
 import type { CreatorPlays, MinedAt, RecordedTransaction, StoredEvidence, TrackTotal } from "./types.js";

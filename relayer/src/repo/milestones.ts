@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import type { Queryable } from "../db/database.js";
+import type { Queryable } from "./db/database.js";
 import type { CreatorPlays, RecordedTransaction } from "./types.js";
 
 /** A creator milestone a commit recorded and whose `updateCreatorMetrics` is not confirmed yet. */

@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import type { Database, Queryable } from "../db/database.js";
+import type { Database, Queryable } from "./db/database.js";
 import { SettlementStateError } from "./errors.js";
 import type { MinedAt, RecordedTransaction } from "./types.js";
 

@@ -1,4 +1,4 @@
-import { EvidenceError } from "../evidence/errors.js";
+import { EvidenceError } from "../errors.js";
 
 /** No snapshot with this CID in the store (or the gateway answered 404). */
 export class SnapshotNotFoundError extends EvidenceError {

@@ -1,4 +1,4 @@
-import { EvidenceError } from "../evidence/errors.js";
+import { EvidenceError } from "../errors.js";
 import { StoreTimeoutError, StoreUnavailableError } from "./errors.js";
 
 export interface WithTimeoutParameters<T> {

@@ -10,9 +10,9 @@
  */
 import type { Address, Hex, LocalAccount } from "viem";
 import type { AckFrame, ClosedFrame, ErrorFrame, OpenedFrame, TickFrame } from "./frames.js";
-import { STREAM_VOUCHER_TYPES, vaultDomain } from "./voucher.js";
+import { STREAM_VOUCHER_TYPES, vaultDomain } from "../crypto/eip712.js";
 
-export { STREAM_VOUCHER_TYPES, vaultDomain } from "./voucher.js";
+export { STREAM_VOUCHER_TYPES, vaultDomain } from "../crypto/eip712.js";
 export type { AckFrame, ClosedFrame, ErrorFrame, OpenedFrame, TickFrame } from "./frames.js";
 
 /** The part of the WebSocket API the client uses; the browser's, Node's global and `ws`'s all fit. */

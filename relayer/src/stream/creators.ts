@@ -1,5 +1,6 @@
 import type { Address } from "viem";
 import { cacheReads } from "./read-cache.js";
+import { lowerHex } from "../crypto/hex.js";
 
 export type CreatorCheck = {
   /** Whether `account` is a creator the vault will pay; a failed read rejects (the caller answers `chain_unavailable`). */
@@ -20,5 +21,5 @@ export type CreateCreatorCheckParameters = {
  */
 export function createCreatorCheck({ read }: CreateCreatorCheckParameters): CreatorCheck {
   const cached = cacheReads(read, (creator) => creator);
-  return { isCreator: (account) => cached(`0x${account.slice(2).toLowerCase()}`) };
+  return { isCreator: (account) => cached(lowerHex(account)) };
 }

@@ -1,5 +1,6 @@
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
+import { lowerHex } from "../crypto/hex.js";
 
 const UINT256_MAX = (1n << 256n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -7,12 +8,12 @@ const UINT64_MAX = (1n << 64n) - 1n;
 export const addressSchema = z
   .string()
   .refine((value) => isAddress(value, { strict: false }), "must be a 0x-prefixed 20-byte address")
-  .transform((value): Address => `0x${getAddress(value).slice(2).toLowerCase()}`);
+  .transform((value): Address => lowerHex(getAddress(value)));
 
 export const bytes32Schema = z
   .string()
   .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x and 32 bytes of hex")
-  .transform((value): Hex => `0x${value.slice(2).toLowerCase()}`);
+  .transform(lowerHex);
 
 /** A uint in decimal (a string, since amounts exceed 2^53; a safe JSON integer is taken too). */
 const uint = (max: bigint, what: string) =>
@@ -27,7 +28,7 @@ export const deadlineSchema = uint(UINT64_MAX, "deadline");
 export const signatureSchema = z
   .string()
   .regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte signature in hex")
-  .transform((value): Hex => `0x${value.slice(2).toLowerCase()}`);
+  .transform(lowerHex);
 
 /** What opens (or resumes) a session: the listener, whom it pays (an artist, or a track whose creator is paid), the rate. */
 export const openSessionSchema = z
@@ -81,3 +82,18 @@ export type AckFrame = { type: "ack"; cumulativeAmount: string; remaining: strin
 export type ErrorFrame = { type: "error"; code: string; message: string; ref?: string; cumulativeAmount?: string };
 export type ClosedFrame = { type: "closed"; reason: string; message: string; cumulativeAmount: string };
 export type ServerFrame = OpenedFrame | TickFrame | AckFrame | ErrorFrame | ClosedFrame;
+
+/**
+ * Why a session ended, in the `closed` frame and as the WebSocket close reason. `client_closed` and `replaced` are
+ * normal endings; the others are the server's decision.
+ */
+export const CLOSE_REASONS = {
+  client_closed: { code: 1000, message: "the client closed the session" },
+  insufficient_funds: { code: 4001, message: "the listener's vault balance no longer covers the stream" },
+  silent: { code: 4002, message: "no voucher within the silence timeout" },
+  underpaid: { code: 4003, message: "vouchers lag too far behind the elapsed time" },
+  replaced: { code: 4004, message: "the session was resumed on another connection" },
+  server_shutdown: { code: 1001, message: "the relayer is shutting down; resume the session later" },
+  disconnected: { code: 1006, message: "the connection dropped" },
+} as const;
+export type CloseReason = keyof typeof CLOSE_REASONS;

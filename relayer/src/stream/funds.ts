@@ -1,8 +1,8 @@
 import type { Address } from "viem";
-import type { Queryable } from "../db/database.js";
+import type { Queryable } from "../repo/db/database.js";
 import { createGroupCommit } from "./group-commit.js";
-import { listenersUnsettled } from "./store.js";
-import type { VaultReader } from "./vault.js";
+import { listenersUnsettled } from "../repo/sessions.js";
+import type { VaultReader } from "../chain/vault.js";
 
 export type ListenerFundsCache = {
   /**

@@ -4,16 +4,18 @@ import type { BatchLease } from "../pipeline/batches.js";
 import type { SendLock } from "../chain/send-lock.js";
 import type { ChainWriter } from "../chain/writer.js";
 import type { Config } from "../config.js";
-import type { Database } from "../db/database.js";
-import type { VerifierPool, VoucherToCheck } from "../plays/verify-pool.js";
+import type { Database } from "../repo/db/database.js";
+import type { VoucherToCheck } from "../crypto/signatures.js";
+import type { VerifierPool } from "../crypto/verify-pool.js";
 import { createCreatorCheck } from "./creators.js";
 import { STREAM_ERROR_CODES } from "./errors.js";
 import { createListenerFundsCache, type ListenerFundsCache } from "./funds.js";
 import { createSessionManager, type SessionManager, type StreamRules } from "./sessions.js";
 import { createSettlementScheduler, type SettlementScheduler, type SettlementStep } from "../pipeline/settlements.js";
-import { createVaultReader, createVaultWriter, type VaultReader } from "./vault.js";
+import { createVaultReader, createVaultWriter, type VaultReader } from "../chain/vault.js";
 import { createGroupCommit } from "./group-commit.js";
-import { createVoucherVerifier, type StreamVoucher } from "./voucher.js";
+import type { StreamVoucher } from "../crypto/eip712.js";
+import { createVoucherVerifier } from "../crypto/signatures.js";
 
 /** What the stream routes need. */
 export type StreamService = {

@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
 import type { Address, Hex } from "viem";
-import type { Database } from "../db/database.js";
-import { CLOSE_REASONS, StreamError, type CloseReason } from "./errors.js";
+import type { Database } from "../repo/db/database.js";
+import { StreamError } from "./errors.js";
+import { CLOSE_REASONS, type CloseReason } from "./frames.js";
 import type { ListenerFundsCache } from "./funds.js";
 import type { AckFrame, ClosedFrame, OpenSessionRequest, OpenedFrame, VoucherFields } from "./frames.js";
 import { createGroupCommit } from "./group-commit.js";
-import { closeSessions, findSession, insertSessions, reopenSession, storeVouchers, type NewSession, type VoucherWrite } from "./store.js";
-import type { StreamVoucher } from "./voucher.js";
+import { closeSessions, findSession, insertSessions, reopenSession, storeVouchers, type NewSession, type VoucherWrite } from "../repo/sessions.js";
+import type { StreamVoucher } from "../crypto/eip712.js";
 import { cacheReads } from "./read-cache.js";
+import { lowerHex } from "../crypto/hex.js";
 
 /** Where a session's frames go: a WebSocket, or nothing for a session driven over HTTP. */
 export type SessionSink = {
@@ -405,7 +407,7 @@ export function createSessionManager({ db, verifier, funds, rules, creatorOf, is
       throw new StreamError("chain_unavailable", "the track's creator cannot be read right now", { cause: error });
     }
     if (/^0x0{40}$/.test(creator)) throw new StreamError("unknown_track", `track ${trackId} is not minted`);
-    return `0x${creator.slice(2).toLowerCase()}`;
+    return lowerHex(creator);
   }
 
   async function requireCreator(artist: Address): Promise<void> {

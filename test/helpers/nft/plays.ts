@@ -1,7 +1,7 @@
 import type { Signer, TypedDataDomain } from "ethers";
 import { keccak256 } from "ethers";
 
-import { PLAY_TYPES as PLAY_TYPE_DEFINITION } from "../../../relayer/src/plays/verify.js";
+import { PLAY_TYPES as PLAY_TYPE_DEFINITION } from "../../../relayer/src/crypto/eip712.js";
 
 /**
  * The EIP-712 `Play` type, defined once in the relayer (field for field MusicNFT's PLAY_TYPEHASH);

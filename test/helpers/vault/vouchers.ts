@@ -1,6 +1,6 @@
 import type { BaseContract, Signer, TypedDataDomain } from "ethers";
 import { ethers } from "ethers";
-import { STREAM_VOUCHER_TYPES as RELAYER_STREAM_VOUCHER_TYPES } from "../../../relayer/src/stream/voucher.js";
+import { STREAM_VOUCHER_TYPES as RELAYER_STREAM_VOUCHER_TYPES } from "../../../relayer/src/crypto/eip712.js";
 
 /** A StreamVoucher as the vault and the listener's client see it. */
 export interface StreamVoucher {

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { BatcherDisabledError } from "../../pipeline/errors.js";
-import { BATCH_STATUSES, countBatchesByStatus, countPendingPlays, findBatch } from "../../db/queries.js";
+import { BATCH_STATUSES, countBatchesByStatus, findBatch } from "../../repo/batch-views.js";
+import { countPendingPlays } from "../../repo/plays.js";
 import type { AppDependencies } from "../context.js";
 import { operatorAuth } from "../middleware.js";
 import { createRouter, decimal, errors, json, operatorRouter, OPERATOR_SECURITY } from "../openapi.js";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { createProofSource } from "../proofs.js";
-import { findPlay } from "../../db/queries.js";
+import { findPlay } from "../../repo/plays.js";
 import { BodyTooLargeError, NotFoundError, TooManyPlaysError } from "../../errors.js";
 import { ingestPlays } from "../../plays/ingest.js";
 import { clientIp, type AppDependencies } from "../context.js";

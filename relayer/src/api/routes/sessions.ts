@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { NotFoundError } from "../../errors.js";
 import { bytes32Schema, openSessionSchema, voucherFieldsSchema } from "../../stream/frames.js";
 import type { StreamService } from "../../stream/service.js";
-import { findSession } from "../../stream/store.js";
-import type { Database } from "../../db/database.js";
+import { findSession } from "../../repo/sessions.js";
+import type { Database } from "../../repo/db/database.js";
 import { createRouter, decimal, errors, json, jsonBody } from "../openapi.js";
 import { requireJson, validate } from "../validation.js";
 

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Database } from "../../db/database.js";
+import type { Database } from "../../repo/db/database.js";
 import { NotFoundError } from "../../errors.js";
 import { addressSchema } from "../../stream/frames.js";
 import type { StreamService } from "../../stream/service.js";
 import { loadSettlement } from "../../repo/settlements.js";
-import { artistTotals, listenerUnsettled } from "../../stream/store.js";
+import { artistTotals, listenerUnsettled } from "../../repo/sessions.js";
 import { operatorAuth } from "../middleware.js";
 import { createRouter, decimal, errors, json, operatorRouter, OPERATOR_SECURITY } from "../openapi.js";
 import { idParam } from "./plays.js";

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { upgradeWebSocket } from "@hono/node-server";
 import type { WSContext } from "hono/ws";
 import type { Hex } from "viem";
-import { RelayerError } from "../../errors.js";
+import { publicErrorOf } from "../../errors.js";
 import { StreamError } from "../../stream/errors.js";
 import { clientFrameSchema, type ErrorFrame } from "../../stream/frames.js";
 import type { SessionSink } from "../../stream/sessions.js";
@@ -27,7 +27,7 @@ export function streamSocketRoutes(stream: StreamService) {
         }
       };
       const refuse = (ws: WSContext, error: unknown, ref: string, cumulativeAmount?: bigint) => {
-        const { code, message } = error instanceof RelayerError ? error : { code: "internal_error", message: "internal error" };
+        const { code, message } = publicErrorOf(error);
         const frame: ErrorFrame = { type: "error", code, message, ref, ...(cumulativeAmount === undefined ? {} : { cumulativeAmount: cumulativeAmount.toString() }) };
         reply(ws, frame);
       };

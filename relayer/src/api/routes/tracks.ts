@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { countPendingTrackPlays } from "../../db/queries.js";
+import { countPendingTrackPlays } from "../../repo/plays.js";
 import { NotFoundError } from "../../errors.js";
 import type { AppDependencies } from "../context.js";
 import { createRouter, decimal, errors, json } from "../openapi.js";

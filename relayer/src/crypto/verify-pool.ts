@@ -1,19 +1,19 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { Address } from "viem";
 import { VerifierPoolError } from "../errors.js";
-import type { Address, Hex } from "viem";
-import { createVoucherVerifier, packVoucher, voucherDomainSeparator, type StreamVoucher } from "../stream/voucher.js";
+import { playDomainSeparator, voucherDomainSeparator, type PlayDomainParameters } from "./eip712.js";
 import { CHECK_RESULT_BYTES, PLAY_RECORD_BYTES, VOUCHER_RECORD_BYTES } from "./native.js";
 import {
   createPlayVerifier,
+  createVoucherVerifier,
   packPlays,
-  playDomainSeparator,
+  packVoucher,
   readChecks,
-  type PlayDomainParameters,
   type PlaySignatureChecker,
   type SignatureCheck,
-  type SignedPlay,
-} from "./verify.js";
+  type VoucherToCheck,
+} from "./signatures.js";
 
 export type CreateVerifierPoolParameters = PlayDomainParameters & {
   /** Worker threads; 0 checks on the calling thread. Defaults to the machine's parallelism. */
@@ -23,9 +23,6 @@ export type CreateVerifierPoolParameters = PlayDomainParameters & {
   /** BeatStreamVault, when stream vouchers are checked here too. */
   vault?: Address;
 };
-
-/** A voucher and the signature to check against its listener. */
-export type VoucherToCheck = { voucher: StreamVoucher; signature: Hex };
 
 export type VerifierPool = PlaySignatureChecker & {
   readonly threads: number;

@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
-import type { Queryable } from "../db/database.js";
-import { bySessionId } from "../repo/settlements.js";
+import type { Queryable } from "./db/database.js";
+import { bySessionId } from "./settlements.js";
 
 /** A session row as the API shows it; amounts are decimal strings (uint256). */
 export type StoredSession = {

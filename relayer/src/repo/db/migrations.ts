@@ -1,4 +1,4 @@
-import { MigrationError } from "../errors.js";
+import { MigrationError } from "../../errors.js";
 import type { Database } from "./database.js";
 
 export type Migration = {

@@ -1,7 +1,8 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
-import { loadNative } from "../plays/native.js";
 import { PlayNotInTreeError } from "./errors.js";
+import { lowerHex, writeUintBE } from "./hex.js";
+import { loadNative } from "./native.js";
 import { assertSignedPlay, canonicalPlays, normalizePlay, type SignedPlay } from "./plays.js";
 
 /** StandardMerkleTree leaf types of a play (README, "Batch evidence"); MusicNFT.playLeaf hashes the same. */
@@ -96,25 +97,13 @@ export function referenceRoot(plays: readonly SignedPlay[]): Hex {
 function encodeLeaf([listener, trackId, startedAt, durationSeconds, nonce, signatureHash]: PlayLeaf): Buffer {
   const words = Buffer.alloc(192);
   words.write(listener.slice(2), 12, 20, "hex");
-  writeWord(words, 32, trackId);
-  writeWord(words, 64, startedAt);
-  writeWord(words, 96, BigInt(durationSeconds));
+  // assertSignedPlay range-checked every value against its type, so 32 bytes always hold it.
+  writeUintBE(words, 32, 32, trackId);
+  writeUintBE(words, 64, 32, startedAt);
+  writeUintBE(words, 96, 32, BigInt(durationSeconds));
   words.write(nonce.slice(2), 128, 32, "hex");
   words.write(signatureHash.slice(2), 160, 32, "hex");
   return words;
-}
-
-function writeWord(target: Buffer, offset: number, value: bigint): void {
-  // assertSignedPlay range-checked every value against its type, so 32 bytes always hold it.
-  let rest = value;
-  for (let index = offset + 31; rest > 0n; index--) {
-    target[index] = Number(rest & 0xffn);
-    rest >>= 8n;
-  }
-}
-
-function lowerHex(value: string): Hex {
-  return `0x${value.slice(2).toLowerCase()}`;
 }
 
 /** The tree's root as viem `Hex`. */

@@ -1,34 +1,9 @@
-import { getAbiItem, hexToBigInt, parseAbi, toEventSelector, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
-import type { ChainWriter, MinedReceipt, SentTransaction } from "../chain/writer.js";
-import { revertOf, withRpcRetry, type ChainWriterRetry } from "../chain/writer.js";
-import type { SendLock } from "../chain/send-lock.js";
-import { ChainReadError } from "../errors.js";
-
-/**
- * BeatStreamVault as the relayer uses it: the views it reads, `settle`, its event and every custom error `settle` may
- * revert with. test/relayer/stream.vault.ts holds each entry equal to the compiled artifact's.
- */
-export const vaultAbi = parseAbi([
-  "struct StreamVoucher { address listener; address artist; bytes32 sessionId; uint256 cumulativeAmount; uint64 deadline; }",
-  "function settle(StreamVoucher[] vouchers, bytes signatures)",
-  "function CREATOR_REGISTRY() view returns (address)",
-  "function balanceOf(address listener) view returns (uint256)",
-  "function earningsOf(address artist) view returns (uint256)",
-  "function settledAmount(address listener, address artist, bytes32 sessionId) view returns (uint256)",
-  "function pendingWithdrawal(address listener) view returns ((uint128 amount, uint64 availableAt))",
-  "event StreamSettled(bytes32 indexed sessionKey, address indexed listener, address indexed artist, bytes32 sessionId, uint256 amount, uint256 totalSettled)",
-  "error BeatStreamVaultSignaturesLengthMismatch(uint256 voucherCount, uint256 signaturesLength)",
-  "error BeatStreamVaultVoucherExpired(uint256 index, uint64 deadline)",
-  "error BeatStreamVaultInvalidSignature(uint256 index)",
-  "error BeatStreamVaultZeroArtist(uint256 index)",
-  "error BeatStreamVaultSelfPayment(uint256 index)",
-  "error BeatStreamVaultNotCreator(uint256 index, address artist)",
-  "error EnforcedPause()",
-  "error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)",
-]);
-
-/** ICreatorRegistry (MusicNFT in the deployed protocol): whom the vault pays. Held equal to the compiled interface's by the same test. */
-export const creatorRegistryAbi = parseAbi(["function isCreator(address account) view returns (bool)"]);
+import { getAbiItem, hexToBigInt, toEventSelector, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
+import { lowerHex } from "../crypto/hex.js";
+import { creatorRegistryAbi, vaultAbi } from "./abis.js";
+import { readChain } from "./reader.js";
+import type { SendLock } from "./send-lock.js";
+import { revertOf, withRpcRetry, type ChainWriter, type ChainWriterRetry, type MinedReceipt, type SentTransaction } from "./writer.js";
 
 /** A signed voucher as `settle` takes it, with the listener's 65-byte signature. */
 export type SignedVoucher = {
@@ -59,19 +34,12 @@ export type CreateVaultReaderParameters = { client: Pick<PublicClient, "readCont
 
 /** The vault's views; every failure becomes a `ChainReadError` (HTTP 503). */
 export function createVaultReader({ client, vault }: CreateVaultReaderParameters): VaultReader {
-  const read = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      throw new ChainReadError(what, error);
-    }
-  };
   const contract = { address: vault, abi: vaultAbi } as const;
   // Immutable in the vault, so read once; a failed read is not kept.
   let registry: Promise<Address> | undefined;
   const creatorRegistry = () => {
     if (registry === undefined) {
-      const reading = read("CREATOR_REGISTRY", () => client.readContract({ ...contract, functionName: "CREATOR_REGISTRY" }));
+      const reading = readChain("CREATOR_REGISTRY", () => client.readContract({ ...contract, functionName: "CREATOR_REGISTRY" }));
       registry = reading;
       reading.catch(() => {
         if (registry === reading) registry = undefined;
@@ -82,17 +50,17 @@ export function createVaultReader({ client, vault }: CreateVaultReaderParameters
   return {
     async funds(listener) {
       const [balance, withdrawal] = await Promise.all([
-        read("balanceOf", () => client.readContract({ ...contract, functionName: "balanceOf", args: [listener] })),
-        read("pendingWithdrawal", () => client.readContract({ ...contract, functionName: "pendingWithdrawal", args: [listener] })),
+        readChain("balanceOf", () => client.readContract({ ...contract, functionName: "balanceOf", args: [listener] })),
+        readChain("pendingWithdrawal", () => client.readContract({ ...contract, functionName: "pendingWithdrawal", args: [listener] })),
       ]);
       return { balance, pendingWithdrawal: withdrawal.amount };
     },
-    earningsOf: (artist) => read("earningsOf", () => client.readContract({ ...contract, functionName: "earningsOf", args: [artist] })),
+    earningsOf: (artist) => readChain("earningsOf", () => client.readContract({ ...contract, functionName: "earningsOf", args: [artist] })),
     settledAmount: ({ listener, artist, sessionId }) =>
-      read("settledAmount", () => client.readContract({ ...contract, functionName: "settledAmount", args: [listener, artist, sessionId] })),
+      readChain("settledAmount", () => client.readContract({ ...contract, functionName: "settledAmount", args: [listener, artist, sessionId] })),
     async isCreator(account) {
       const address = await creatorRegistry();
-      return read("isCreator", () => client.readContract({ address, abi: creatorRegistryAbi, functionName: "isCreator", args: [account] }));
+      return readChain("isCreator", () => client.readContract({ address, abi: creatorRegistryAbi, functionName: "isCreator", args: [account] }));
     },
   };
 }
@@ -177,8 +145,4 @@ function decodeSettled(log: { data: Hex; topics: readonly Hex[] }): { sessionId:
 /** Concatenates 65-byte signatures in voucher order, the layout `settle` reads. */
 export function packSignatures(signatures: readonly Hex[]): Hex {
   return `0x${signatures.map((signature) => signature.slice(2)).join("")}`;
-}
-
-function lowerHex(value: string): Hex {
-  return `0x${value.slice(2).toLowerCase()}`;
 }

@@ -1,18 +1,14 @@
-import { isAddress, isHex, size, type Address, type Hex } from "viem";
+import { isAddress, isHex, size, type Hex } from "viem";
+import type { Play } from "./eip712.js";
 import { DuplicatePlayError, EmptyBatchError, InvalidPlayError } from "./errors.js";
+import { lowerHex } from "./hex.js";
 
 /**
- * A listener's EIP-712 `Play` (README, "Signed messages") with the signature it came with. Integer widths follow the
- * Solidity type: uint256 and uint64 as bigint, uint32 as number.
+ * A listener's EIP-712 `Play` (README, "Signed messages") with the signature it came with: the form batches, leaves,
+ * snapshots and the database hold. Integer widths follow the Solidity type: uint256 and uint64 as bigint, uint32 as
+ * number.
  */
-export interface SignedPlay {
-  listener: Address;
-  trackId: bigint;
-  startedAt: bigint;
-  durationSeconds: number;
-  nonce: Hex;
-  signature: Hex;
-}
+export type SignedPlay = Play & { signature: Hex };
 
 const MAX_UINT256 = 2n ** 256n - 1n;
 const MAX_UINT64 = 2n ** 64n - 1n;
@@ -36,12 +32,12 @@ export function assertSignedPlay(play: SignedPlay): void {
 /** The play with every hex field in lowercase: the one spelling the snapshot and the sort use. */
 export function normalizePlay(play: SignedPlay): SignedPlay {
   return {
-    listener: lower(play.listener),
+    listener: lowerHex(play.listener),
     trackId: play.trackId,
     startedAt: play.startedAt,
     durationSeconds: play.durationSeconds,
-    nonce: lower(play.nonce),
-    signature: lower(play.signature),
+    nonce: lowerHex(play.nonce),
+    signature: lowerHex(play.signature),
   };
 }
 
@@ -51,7 +47,7 @@ export function normalizePlay(play: SignedPlay): SignedPlay {
  */
 export function comparePlays(a: SignedPlay, b: SignedPlay): number {
   if (a.trackId !== b.trackId) return a.trackId < b.trackId ? -1 : 1;
-  return compareText(lower(a.listener), lower(b.listener)) || compareText(lower(a.nonce), lower(b.nonce));
+  return compareText(lowerHex(a.listener), lowerHex(b.listener)) || compareText(lowerHex(a.nonce), lowerHex(b.nonce));
 }
 
 /**
@@ -77,9 +73,4 @@ export function canonicalPlays(plays: readonly SignedPlay[]): SignedPlay[] {
 
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Lowercase hex; the `0x` prefix is rebuilt so the result keeps viem's `0x${string}` type without a cast. */
-export function lower(value: Hex): Hex {
-  return `0x${value.slice(2).toLowerCase()}`;
 }

@@ -1,0 +1,55 @@
+import { domainSeparator, hexToBytes, type Address, type TypedDataDefinition } from "viem";
+
+/** The EIP-712 `Play` type, field for field as MusicNFT's PLAY_TYPEHASH spells it. */
+export const PLAY_TYPES = {
+  Play: [
+    { name: "listener", type: "address" },
+    { name: "trackId", type: "uint256" },
+    { name: "startedAt", type: "uint64" },
+    { name: "durationSeconds", type: "uint32" },
+    { name: "nonce", type: "bytes32" },
+  ],
+} as const;
+
+/** The EIP-712 `StreamVoucher` type, field for field as BeatStreamVault's STREAM_VOUCHER_TYPEHASH spells it. */
+export const STREAM_VOUCHER_TYPES = {
+  StreamVoucher: [
+    { name: "listener", type: "address" },
+    { name: "artist", type: "address" },
+    { name: "sessionId", type: "bytes32" },
+    { name: "cumulativeAmount", type: "uint256" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+
+/**
+ * A play as the relayer handles it, after the input schema: lowercase hex, integers as bigint (uint32 as number).
+ * Derived from PLAY_TYPES, so the type and the signed struct cannot drift apart.
+ */
+export type Play = TypedDataDefinition<typeof PLAY_TYPES, "Play">["message"];
+
+/** A voucher's signed fields, derived from STREAM_VOUCHER_TYPES. */
+export type StreamVoucher = TypedDataDefinition<typeof STREAM_VOUCHER_TYPES, "StreamVoucher">["message"];
+
+export type PlayDomainParameters = { chainId: number; musicNFT: Address };
+export type VaultDomainParameters = { chainId: number; vault: Address };
+
+/** MusicNFT's EIP-712 domain: name "MusicNFT", version "1". */
+export function playDomain({ chainId, musicNFT }: PlayDomainParameters) {
+  return { name: "MusicNFT", version: "1", chainId, verifyingContract: musicNFT } as const;
+}
+
+/** BeatStreamVault's EIP-712 domain: name "BeatStreamVault", version "1". */
+export function vaultDomain({ chainId, vault }: VaultDomainParameters) {
+  return { name: "BeatStreamVault", version: "1", chainId, verifyingContract: vault } as const;
+}
+
+/** MusicNFT's EIP-712 domain separator, as bytes. */
+export function playDomainSeparator(parameters: PlayDomainParameters): Uint8Array {
+  return hexToBytes(domainSeparator({ domain: playDomain(parameters) }));
+}
+
+/** BeatStreamVault's EIP-712 domain separator, as bytes. */
+export function voucherDomainSeparator(parameters: VaultDomainParameters): Uint8Array {
+  return hexToBytes(domainSeparator({ domain: vaultDomain(parameters) }));
+}
