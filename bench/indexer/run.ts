@@ -37,7 +37,7 @@ import { writeBareProject } from "./bare.js";
 import { generateChain, type GeneratedChain } from "./generate.js";
 import { runLoad, type LoadResult } from "./load.js";
 import { currentTreeRssMb, processCpuSeconds, startPonder, type PonderSync } from "./ponder.js";
-import { withPostgresDatabase } from "../../scripts/bench/shared.js";
+import { withPostgresDatabase } from "../shared.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 106_000);

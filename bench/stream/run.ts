@@ -33,7 +33,7 @@ import { loadNativeSecp256k1 } from "../../relayer/src/plays/verify.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
 import { packSignatures, signVoucher, vaultDomain, type StreamVoucher } from "../../test/helpers/vault/vouchers.js";
 import { usdcAbi, vaultTestAbi } from "../../test/relayer/stream.helpers.js";
-import { serveJsonRpc, startRelayerProcess, withPostgresDatabase } from "../../scripts/bench/shared.js";
+import { serveJsonRpc, startRelayerProcess, withPostgresDatabase } from "../shared.js";
 
 const SESSIONS = Number(process.env.BENCH_STREAM_SESSIONS ?? 10_000);
 const SWEEP = (process.env.BENCH_STREAM_SWEEP ?? "")

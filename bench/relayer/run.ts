@@ -42,7 +42,7 @@ import { ingestPlays, type IngestRules } from "../../relayer/src/plays/ingest.js
 import { createVerifierPool } from "../../relayer/src/plays/verify-pool.js";
 import { createPlayVerifier, loadNativeSecp256k1, PLAY_TYPES, playDomain, type Play } from "../../relayer/src/plays/verify.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
-import { serveJsonRpc, startRelayerProcess, withPostgresDatabase, type RelayerProcess } from "./shared.js";
+import { serveJsonRpc, startRelayerProcess, withPostgresDatabase, type RelayerProcess } from "../shared.js";
 
 const TRACKS = 20;
 const LISTENERS = 1_000;
