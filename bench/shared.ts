@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
+import { askProbe, memoryBreakdown, type MemoryBreakdown } from "./relayer/memory.js";
 
 /** Runs `fn` on a fresh database of the cluster at `adminUrl`, dropped afterwards whatever happens. */
 export async function withPostgresDatabase<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
@@ -63,18 +64,28 @@ export type StartRelayerProcessParameters = {
   env: Record<string, string>;
   /** Sees every line the server prints. */
   onLine?: (line: string) => void;
+  /** Preloads bench/relayer/memory-probe.ts, so `memory()` can split the process's RSS by thread. */
+  memoryProbe?: boolean;
 };
 
-export type RelayerProcess = { url: string; pid: number; cpuMs(): number; stop(): Promise<void> };
+export type RelayerProcess = {
+  url: string;
+  pid: number;
+  cpuMs(): number;
+  /** RSS by part (needs `memoryProbe`). */
+  memory(): Promise<MemoryBreakdown>;
+  stop(): Promise<void>;
+};
 
 /**
  * `relayer/src/server.ts` under node with tsx as a loader (not the tsx CLI, which runs the server in a second
  * process): one pid to measure. Resolves once it prints its URL.
  */
-export async function startRelayerProcess({ env, onLine = () => {} }: StartRelayerProcessParameters): Promise<RelayerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "relayer/src/server.ts"], {
+export async function startRelayerProcess({ env, onLine = () => {}, memoryProbe = false }: StartRelayerProcessParameters): Promise<RelayerProcess> {
+  const probe = memoryProbe ? ["--import", "./bench/relayer/memory-probe.ts"] : [];
+  const child = spawn(process.execPath, ["--import", "tsx", ...probe, "relayer/src/server.ts"], {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "inherit", ...(memoryProbe ? (["ipc"] as const) : [])],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -93,6 +104,10 @@ export async function startRelayerProcess({ env, onLine = () => {} }: StartRelay
     url,
     pid: child.pid!,
     cpuMs: () => processCpuMs(child.pid!),
+    async memory() {
+      if (!memoryProbe) throw new Error("startRelayerProcess: memory() needs memoryProbe: true");
+      return memoryBreakdown(child.pid!, await askProbe(child));
+    },
     async stop() {
       // SIGTERM: the server finishes in-flight work and closes its database.
       if (child.exitCode === null) child.kill("SIGTERM");
