@@ -126,3 +126,19 @@ export function processCpuMs(pid: number): number {
   // Fields 14 and 15 of proc(5) (utime, stime) are the 12th and 13th after the command name.
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
+
+/** The relayer's voucher-ack histogram from its /metrics (cumulative counts by upper bound `le`, in seconds). */
+export async function scrapeAckHistogram(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = new Map<string, number>();
+  for (const match of text.matchAll(/^relayer_stream_voucher_ack_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) buckets.set(match[1]!, Number(match[2]));
+  return buckets;
+}
+
+/** The upper bound (ms) of the bucket holding quantile `q` of the observations between two scrapes, and their count. */
+export function histogramQuantileMs(before: Map<string, number>, after: Map<string, number>, q: number): { ms: number; count: number } {
+  const deltas = [...after].map(([le, count]) => [le, count - (before.get(le) ?? 0)] as const);
+  const count = deltas.find(([le]) => le === "+Inf")?.[1] ?? 0;
+  const hit = deltas.find(([, bucket]) => bucket >= q * count);
+  return { ms: hit === undefined || hit[0] === "+Inf" ? Number.POSITIVE_INFINITY : Number(hit[0]) * 1000, count };
+}
