@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   } finally {
     stopWatching();
   }
-  done("indexer", `synced to block ${(await indexedBlock(config)) ?? "?"} of ${await chainHead(config)}, serving ${config.indexerUrl}`);
+  done("indexer", await indexerCaughtUp(config));
 
   for (const child of [chain, relayer, indexer]) {
     void child.exited.then(({ code, signal }) => {
@@ -232,6 +232,23 @@ async function indexedBlock(stack: StackConfig): Promise<number | undefined> {
     .then((response) => (response.ok ? (response.json() as Promise<{ beatstream?: { block?: { number?: number } } }>) : undefined))
     .catch(() => undefined);
   return body?.beatstream?.block?.number;
+}
+
+/**
+ * Ponder's /ready comes before it has indexed the newest 30 blocks of chain 31337 (its finality depth; they follow
+ * through its real-time path): waits up to 15 s for the head of the moment, and says where the indexer is.
+ */
+async function indexerCaughtUp(stack: StackConfig): Promise<string> {
+  const head = await chainHead(stack);
+  const deadline = Date.now() + 15_000;
+  let indexed = await indexedBlock(stack);
+  while ((indexed === undefined || BigInt(indexed) < head) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    indexed = await indexedBlock(stack);
+  }
+  return indexed !== undefined && BigInt(indexed) >= head
+    ? `synced to block ${indexed}, serving ${stack.indexerUrl}`
+    : `serving ${stack.indexerUrl}, at block ${indexed ?? "?"} and catching up to ${head} in real time`;
 }
 
 /** Shows the indexer catching up (block N of the head) while it syncs: every second on a terminal, every 5 s otherwise. */
