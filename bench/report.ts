@@ -6,7 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 type Target = { op: "≥" | "<" | "≤"; value: number };
-type Section = { file: string; title: string; command: string; about: string; targets: Record<string, Target> };
+/** `table`: a key of the results holding rows (objects with the same keys), rendered as a table of their own. */
+type Section = { file: string; title: string; command: string; about: string; targets: Record<string, Target>; table?: string };
 
 const SECTIONS: Section[] = [
   {
@@ -57,6 +58,15 @@ const SECTIONS: Section[] = [
       "p99Ms.stats": { op: "<", value: 20 },
     },
   },
+  {
+    file: "soak",
+    title: "Relayer soak (not in `npm run bench`)",
+    command: "npm run bench:soak",
+    about:
+      "One relayer for 10 minutes at 1,000 signed plays/s (requests of 10) plus 1,000 open pay-per-second streams (a voucher each every 5 s), batches committed and vouchers settled on the in-process Hardhat chain on their default schedules; RSS and p99 sampled each minute; growth from minute 2 to the last; every accepted play must be on-chain exactly once. The relayer, the chain and both load generators share the machine (and other jobs: see the load average).",
+    targets: { rssGrowthPercent: { op: "<", value: 5 }, playP99GrowthPercent: { op: "<", value: 5 } },
+    table: "table",
+  },
 ];
 
 const met = (value: number, { op, value: bound }: Target) => (op === "≥" ? value >= bound : op === "<" ? value < bound : value <= bound);
@@ -79,6 +89,8 @@ for (const section of SECTIONS) {
     continue;
   }
   const { conditions, ...figures } = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown> & { conditions?: Record<string, unknown> };
+  const rows = section.table === undefined ? undefined : (figures[section.table] as Record<string, unknown>[] | undefined);
+  if (section.table !== undefined) delete figures[section.table];
   lines.push("| figure | value | target |", "| --- | ---: | --- |");
   for (const [key, value] of Object.entries(figures)) {
     const target = section.targets[key];
@@ -86,6 +98,10 @@ for (const section of SECTIONS) {
     lines.push(`| \`${key}\` | ${format(value)} | ${verdict} |`);
   }
   lines.push("");
+  if (rows !== undefined && rows.length > 0) {
+    const columns = Object.keys(rows[0]!);
+    lines.push(`| ${columns.join(" | ")} |`, `| ${columns.map(() => "---:").join(" | ")} |`, ...rows.map((row) => `| ${columns.map((column) => format(row[column])).join(" | ")} |`), "");
+  }
   if (conditions !== undefined) {
     lines.push("<details><summary>conditions</summary>", "", "```json", JSON.stringify(conditions, null, 2), "```", "", "</details>", "");
   }
