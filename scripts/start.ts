@@ -140,6 +140,9 @@ async function main(): Promise<void> {
       BATCH_INTERVAL_MS: String(config.BATCH_INTERVAL_MS),
       MILESTONE_PLAYS: String(config.MILESTONE_PLAYS),
       STREAM_SETTLE_INTERVAL_MS: String(config.STREAM_SETTLE_INTERVAL_MS),
+      // glibc keeps freed native memory of the PGlite thread's start-up otherwise: ≈ 100 MB more resident
+      // (bench/shared.ts, npm run bench:relayer's memory table).
+      MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? "131072",
     },
     logFile: join(logs, "relayer.log"),
     echo: echo("relayer"),

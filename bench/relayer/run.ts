@@ -389,7 +389,7 @@ function memoryRows(stores: readonly (readonly [string, { idle: MemoryBreakdown;
     ["RSS (whole process)", (m) => m.rssMb],
     ["PGlite WASM memory", (m) => m.pgliteWasmMb],
     ...[...new Set(stores.flatMap(([, m]) => [...Object.keys(m.idle.heaps), ...Object.keys(m.loaded.heaps)]))].map(
-      (kind) => [`V8 heap: ${HEAP_NAMES[kind] ?? `thread ${kind}`}`, (m: MemoryBreakdown) => (m.heaps[kind] === undefined ? "-" : `${m.heaps[kind].physicalMb}${m.heaps[kind].threads > 1 ? ` (${m.heaps[kind].threads} threads)` : ""}`)] as [string, (memory: MemoryBreakdown) => string],
+      (kind) => [`V8 heap: ${HEAP_NAMES[kind] ?? `thread ${kind}`}`, (m: MemoryBreakdown) => (m.heaps[kind] === undefined ? "-" : `${m.heaps[kind].physicalMb} (used ${m.heaps[kind].usedMb})${m.heaps[kind].threads > 1 ? `, ${m.heaps[kind].threads} threads` : ""}`)] as [string, (memory: MemoryBreakdown) => string],
     ),
     ["malloc arenas (native)", (m) => m.mallocArenasMb],
     ["mapped files (code)", (m) => m.filesMb],

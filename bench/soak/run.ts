@@ -239,7 +239,7 @@ function summarise(onChain: number) {
     "vouchers/s": Math.round(s.vouchers / 60),
     "RSS MB": s.memory.rssMb,
     "PGlite WASM MB": s.memory.pgliteWasmMb,
-    "main heap MB": s.memory.heaps.main?.physicalMb ?? 0,
+    "main heap MB (used)": `${s.memory.heaps.main?.physicalMb ?? 0} (${s.memory.heaps.main?.usedMb ?? 0})`,
     "malloc MB": s.memory.mallocArenasMb,
   }));
   console.table(rows);
