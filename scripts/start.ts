@@ -18,6 +18,7 @@ import { jobKeys, RELAYER_JOB_NAMES, RELAYER_JOBS, type RelayerJob } from "../re
 import { loadStackConfig, ROOT, type StackConfig } from "./stack/config.js";
 import { ponderEnv } from "./stack/ponder-env.js";
 import { portInUse, spawnChild, waitForHttp, type StackChild } from "./stack/processes.js";
+import { indexedBlock } from "./stack/simulation.js";
 
 const HARDHAT_CLI = join(ROOT, "node_modules/hardhat/dist/src/cli.js");
 const PONDER_CLI = join(ROOT, "node_modules/ponder/dist/esm/bin/ponder.js");
@@ -229,14 +230,6 @@ function chainHead(stack: StackConfig): Promise<bigint> {
   return createPublicClient({ chain: hardhat, transport: http(stack.rpcUrl) }).getBlockNumber();
 }
 
-/** The block the indexer has indexed up to (its /status), once it answers. */
-async function indexedBlock(stack: StackConfig): Promise<number | undefined> {
-  const body = await fetch(`${stack.indexerUrl}/status`, { signal: AbortSignal.timeout(2_000) })
-    .then((response) => (response.ok ? (response.json() as Promise<{ beatstream?: { block?: { number?: number } } }>) : undefined))
-    .catch(() => undefined);
-  return body?.beatstream?.block?.number;
-}
-
 /**
  * Ponder's /ready comes before it has indexed the newest 30 blocks of chain 31337 (its finality depth; they follow
  * through its real-time path): waits up to 15 s for the head of the moment, and says where the indexer is.
@@ -244,10 +237,10 @@ async function indexedBlock(stack: StackConfig): Promise<number | undefined> {
 async function indexerCaughtUp(stack: StackConfig): Promise<string> {
   const head = await chainHead(stack);
   const deadline = Date.now() + 15_000;
-  let indexed = await indexedBlock(stack);
+  let indexed = await indexedBlock(stack.indexerUrl);
   while ((indexed === undefined || BigInt(indexed) < head) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 250));
-    indexed = await indexedBlock(stack);
+    indexed = await indexedBlock(stack.indexerUrl);
   }
   return indexed !== undefined && BigInt(indexed) >= head
     ? `synced to block ${indexed}, serving ${stack.indexerUrl}`
@@ -258,8 +251,10 @@ async function indexerCaughtUp(stack: StackConfig): Promise<string> {
 function watchIndexer(stack: StackConfig): () => void {
   let last = "";
   let lastPrinted = 0;
+  let stopped = false;
   const timer = setInterval(async () => {
-    const [indexed, head] = await Promise.all([indexedBlock(stack), chainHead(stack).catch(() => undefined)]);
+    const [indexed, head] = await Promise.all([indexedBlock(stack.indexerUrl), chainHead(stack).catch(() => undefined)]);
+    if (stopped) return;
     const line = indexed === undefined ? "indexer  building its schema, starting the sync…" : `indexer  catching up: block ${indexed} of ${head ?? "?"}`;
     if (tty || (line !== last && Date.now() - lastPrinted >= 5_000)) {
       progress(line);
@@ -268,6 +263,7 @@ function watchIndexer(stack: StackConfig): () => void {
     }
   }, 1_000);
   return () => {
+    stopped = true;
     clearInterval(timer);
     clearProgress();
   };
@@ -313,6 +309,7 @@ async function fundRelayer(stack: StackConfig, relayer: Address): Promise<void> 
   const admin = createWalletClient({ account: ADMIN, chain: hardhat, transport: http(stack.rpcUrl) });
   const hash = await admin.sendTransaction({ to: relayer, value: parseEther("1000") });
   await client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+  clearProgress();
   say(`[${elapsed()}]   funded the relayer ${relayer} with 1000 ETH from account #0`);
 }
 
