@@ -100,7 +100,7 @@ for (const section of SECTIONS) {
   lines.push("");
   if (rows !== undefined && rows.length > 0) {
     const columns = Object.keys(rows[0]!);
-    lines.push(`| ${columns.join(" | ")} |`, `| ${columns.map(() => "---:").join(" | ")} |`, ...rows.map((row) => `| ${columns.map((column) => format(row[column])).join(" | ")} |`), "");
+    lines.push(`| ${columns.join(" | ")} |`, `| ${columns.map(() => "---:").join(" | ")} |`, ...rows.map((row) => `| ${columns.map((column) => (typeof row[column] === "string" ? row[column] : format(row[column]))).join(" | ")} |`), "");
   }
   if (conditions !== undefined) {
     lines.push("<details><summary>conditions</summary>", "", "```json", JSON.stringify(conditions, null, 2), "```", "", "</details>", "");
