@@ -9,7 +9,7 @@
  *
  * 1. One chain is generated (bench/indexer/generate.ts): a Hardhat node, the protocol deployed, ≥ BENCH_EVENTS
  *    protocol events of every kind, all final for Ponder. The node keeps serving it to every run below.
- * 2. For each database, `ponder --root indexer start` runs as a child process on a clean database until /ready.
+ * 2. For each database, `ponder --root indexer --config ../ponder.config.ts start` runs as a child process on a clean database until /ready.
  *    syncEventsPerSecond = events Ponder's handlers processed (its ponder_indexing_completed_events, setup excluded)
  *    / Ponder's own backfill duration (its "Completed backfill indexing" log line: from the first historical RPC
  *    request to the last historical event indexed, so RPC extraction from the node is inside it, start-up and the
@@ -102,7 +102,7 @@ type SyncOnceParameters = {
   chain: GeneratedChain;
   backend: SyncRun["backend"];
   databaseUrl: string | undefined;
-  baseline?: { root: string };
+  baseline?: { root: string; config: string };
   afterSync?: (url: string, pid: number) => Promise<void>;
 };
 
@@ -113,7 +113,7 @@ async function syncOnce({ chain, backend, databaseUrl, baseline, afterSync }: Sy
   const nodePid = chain.node.child.process.pid ?? 0;
   const nodeCpuBefore = processCpuSeconds(nodePid);
   const postgresBefore = databaseUrl === undefined ? undefined : postgresCpuSeconds();
-  const ponder = await startPonder({ rpcUrl: chain.rpcUrl, deploymentsDir: chain.deploymentsDir, databaseUrl, dataDir, schema: "bench", root: baseline?.root, log });
+  const ponder = await startPonder({ rpcUrl: chain.rpcUrl, deploymentsDir: chain.deploymentsDir, databaseUrl, dataDir, schema: "bench", project: baseline, log });
   const postgresAfter = databaseUrl === undefined ? undefined : postgresCpuSeconds();
   const loadAverage = loadavg()[0];
   const run: SyncRun = {
