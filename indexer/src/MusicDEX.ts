@@ -65,19 +65,31 @@ ponder.on("MusicDEX:Swapped", async ({ event, context }) => {
     timestamp,
     txHash: event.transaction.hash,
   });
-  for (const [interval, seconds] of Object.entries(CANDLE_INTERVALS)) {
-    await context.db
-      .insert(candle)
-      .values({ coin: address, interval, time: bucketStart(timestamp, seconds), open: price, high: price, low: price, close: price, volumeUsdc: usdcAmount, volumeCoin: coinAmount, trades: 1 })
-      .onConflictDoUpdate((current) => ({
-        high: price > current.high ? price : current.high,
-        low: price < current.low ? price : current.low,
+  // The three intervals' candles in one store operation: the trade moves each the same way.
+  await context.db
+    .insert(candle)
+    .values(
+      Object.entries(CANDLE_INTERVALS).map(([interval, seconds]) => ({
+        coin: address,
+        interval,
+        time: bucketStart(timestamp, seconds),
+        open: price,
+        high: price,
+        low: price,
         close: price,
-        volumeUsdc: current.volumeUsdc + usdcAmount,
-        volumeCoin: current.volumeCoin + coinAmount,
-        trades: current.trades + 1,
-      }));
-  }
+        volumeUsdc: usdcAmount,
+        volumeCoin: coinAmount,
+        trades: 1,
+      })),
+    )
+    .onConflictDoUpdate((current) => ({
+      high: price > current.high ? price : current.high,
+      low: price < current.low ? price : current.low,
+      close: price,
+      volumeUsdc: current.volumeUsdc + usdcAmount,
+      volumeCoin: current.volumeCoin + coinAmount,
+      trades: current.trades + 1,
+    }));
 });
 
 ponder.on("MusicDEX:CreatorFeesClaimed", async ({ event, context }) => {

@@ -48,10 +48,13 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
     const row = await context.db.update(track, { id: trackId }).set((current) => ({ plays: current.plays + delta }));
     creatorOf.set(trackId, row.creator);
     creatorPlays.set(row.creator, (creatorPlays.get(row.creator) ?? 0n) + delta);
+  }
+  // Every track's hourly row in one store operation (each store call costs Ponder a lock, metrics and copies).
+  if (trackPlays.size > 0) {
     await context.db
       .insert(trackHourlyPlays)
-      .values({ trackId, hour, plays: delta })
-      .onConflictDoUpdate((current) => ({ plays: current.plays + delta }));
+      .values([...trackPlays].map(([trackId, delta]) => ({ trackId, hour, plays: delta })))
+      .onConflictDoUpdate((current) => ({ plays: current.plays + trackPlays.get(current.trackId)! }));
   }
   for (const [address, delta] of creatorPlays) {
     await context.db.update(creator, { address }).set((current) => ({ plays: current.plays + delta }));
