@@ -51,6 +51,8 @@ const SECTIONS: Section[] = [
     targets: {
       "syncEventsPerSecond.postgres": { op: "≥", value: 8_000 },
       "syncEventsPerSecond.pglite": { op: "≥", value: 4_000 },
+      "ratioToBaseline.postgres": { op: "≥", value: 0.9 },
+      "ratioToBaseline.pglite": { op: "≥", value: 0.9 },
       "peakRssMb.pglite": { op: "<", value: 1_024 },
       "peakRssMb.postgres": { op: "<", value: 1_024 },
       "p99Ms.tracksTop": { op: "<", value: 20 },
