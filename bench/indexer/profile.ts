@@ -10,7 +10,7 @@
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { writeBareProject } from "./bare.js";
 import { startPonder } from "./ponder.js";
@@ -27,6 +27,10 @@ const { values } = parseArgs({
     /** A PostgreSQL cluster: a throwaway database is created on it and dropped afterwards. */
     postgres: { type: "string" },
     top: { type: "string", default: "40" },
+    /** Measure only (no --cpu-prof, whose sampling inflates the lighter run more): for A/B runs. */
+    "no-profile": { type: "boolean", default: false },
+    /** Another copy of the indexer to run instead (a directory with ponder.schema.ts and src/), e.g. an older commit's. */
+    root: { type: "string" },
   },
 });
 if (values.rpc === undefined || values.deployments === undefined) throw new Error("--rpc and --deployments are required (see the header)");
@@ -63,11 +67,16 @@ const profileDir = await mkdtemp(join(tmpdir(), "indexer-profile-"));
 const dataDir = await mkdtemp(join(tmpdir(), "indexer-profile-data-"));
 const baselineDir = values.baseline ? await mkdtemp(join(tmpdir(), "indexer-profile-baseline-")) : undefined;
 const previousNodeOptions = process.env.NODE_OPTIONS;
-process.env.NODE_OPTIONS = `${previousNodeOptions ?? ""} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
+if (!values["no-profile"]) process.env.NODE_OPTIONS = `${previousNodeOptions ?? ""} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
 try {
   // The baseline registers a no-op handler for every event the indexer's handler files register.
   const events = baselineDir === undefined ? [] : await indexerEvents();
-  const project = baselineDir === undefined ? undefined : await writeBareProject({ dir: baselineDir, events });
+  const project =
+    baselineDir !== undefined
+      ? await writeBareProject({ dir: baselineDir, events })
+      : values.root === undefined
+        ? undefined
+        : { root: resolve(values.root), config: relative(resolve(values.root), join(import.meta.dirname, "../../ponder.config.ts")) };
   const run = async (databaseUrl: string | undefined) => {
     const ponder = await startPonder({ rpcUrl: values.rpc!, deploymentsDir: values.deployments!, databaseUrl, dataDir, schema: "profile", project, log: (line) => console.log(line) });
     await ponder.stop();

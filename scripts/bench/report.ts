@@ -6,7 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 type Target = { op: "≥" | "<" | "≤"; value: number };
-type Section = { file: string; title: string; command: string; about: string; targets: Record<string, Target> };
+/** `notes`: a markdown file shown under the section's figures (runs recorded beside the latest). */
+type Section = { file: string; title: string; command: string; about: string; targets: Record<string, Target>; notes?: string };
 
 const SECTIONS: Section[] = [
   {
@@ -46,6 +47,7 @@ const SECTIONS: Section[] = [
   {
     file: "indexer",
     title: "Indexer (Ponder)",
+    notes: "bench/results/indexer-runs.md",
     command: "npm run bench:indexer",
     about:
       "Historical sync of a generated chain of ≥ 100,000 protocol events, by the indexer and by bare Ponder (no-op handlers) in the same run (`ratioToBaseline` = indexer events/s ÷ bare events/s, `cpuRatioToBaseline` the same from CPU µs per event), then REST load at 500 requests/s on PostgreSQL. See docs/indexer-bench.md for how each figure is taken and docs/indexer-perf.md for the ratio over several runs and the profile behind it.",
@@ -89,6 +91,7 @@ for (const section of SECTIONS) {
     lines.push(`| \`${key}\` | ${format(value)} | ${verdict} |`);
   }
   lines.push("");
+  if (section.notes !== undefined && existsSync(section.notes)) lines.push(readFileSync(section.notes, "utf8").trimEnd(), "");
   if (conditions !== undefined) {
     lines.push("<details><summary>conditions</summary>", "", "```json", JSON.stringify(conditions, null, 2), "```", "", "</details>", "");
   }
