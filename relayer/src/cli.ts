@@ -11,6 +11,7 @@ import { configTable, loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./db/open.js";
 import { loadDeployments } from "./deployments.js";
 import { RelayerError } from "./errors.js";
+import { createLogger, type Logger, type LogLevel } from "./log.js";
 import { startServer, type StartServerReturnType } from "./server.js";
 import { DEFAULT_LIGHTHOUSE_GATEWAY } from "./stores/lighthouse.js";
 
@@ -46,6 +47,8 @@ export type CliDependencies = {
   /** Chain transport; defaults to `http(RPC_URL)`. Tests pass Hardhat's in-process provider. */
   transport?: Transport;
   fetch?: typeof fetch;
+  /** `start`'s structured logs; absent, its lines go to `stdout` as plain messages. */
+  logger?: (level: LogLevel) => Logger;
   /** `start` runs until this resolves (default: SIGINT or SIGTERM) and then closes the relayer. */
   waitForStop?: (relayer: StartServerReturnType) => Promise<string>;
 };
@@ -117,9 +120,13 @@ export async function runCli({ argv, deps }: RunCliParameters): Promise<RunCliRe
 }
 
 async function start(deps: CliDependencies): Promise<number> {
-  const relayer = await startServer({ config: loadConfig({ env: deps.env }), transport: deps.transport, log: deps.stdout });
+  const config = loadConfig({ env: deps.env });
+  const logger = deps.logger?.(config.LOG_LEVEL);
+  const relayer = await startServer({ config, transport: deps.transport, ...(logger === undefined ? { log: deps.stdout } : { logger }) });
   const reason = await (deps.waitForStop ?? untilSignal)(relayer);
-  deps.stdout(`${reason}: finishing in-flight requests, then closing the database`);
+  const stopping = `${reason}: finishing in-flight requests, then closing the database`;
+  if (logger === undefined) deps.stdout(stopping);
+  else logger.info({ signal: reason }, stopping);
   await relayer.close();
   return 0;
 }
@@ -219,7 +226,8 @@ function publicClient(config: Config, deps: CliDependencies) {
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<never> {
   const code = await runCli({
     argv,
-    deps: { env: process.env, stdout: (line) => console.log(line), stderr: (line) => console.error(line) },
+    // Command output (status, verify, flush) is for people and scripts: plain lines. `start` logs like a service.
+    deps: { env: process.env, stdout: (line) => console.log(line), stderr: (line) => console.error(line), logger: (level) => createLogger({ level }) },
   });
   process.exit(code);
 }

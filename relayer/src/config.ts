@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import { LOG_LEVELS } from "./log.js";
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
@@ -161,7 +162,7 @@ export const CONFIG_SETTINGS = {
   },
   STREAM_SETTLE_MAX: { default: "100", schema: positiveInt.max(2000), meaning: "most vouchers in one BeatStreamVault.settle transaction" },
   STREAM_MAX_SESSIONS: { default: "20000", schema: positiveInt, meaning: "most live streaming sessions one relayer process holds" },
-  LOG_LEVEL: { default: "info", schema: z.enum(["silent", "error", "info", "debug"]), meaning: "log verbosity" },
+  LOG_LEVEL: { default: "info", schema: z.enum(LOG_LEVELS), meaning: "log verbosity: silent, fatal, error, warn, info, debug or trace" },
 } as const;
 
 type Settings = typeof CONFIG_SETTINGS;

@@ -8,10 +8,10 @@ import { WebSocketServer } from "ws";
 import { privateKeyToAccount } from "viem/accounts";
 import { createApp } from "./api/app.js";
 import { createMetrics, type RelayerMetrics } from "./api/metrics.js";
-import { createBatcher, type Batcher, type BatchLease, type BatchStep } from "./batcher/cycle.js";
+import { createBatcher, createBatchScheduler, type Batcher, type BatchLease, type BatchStep } from "./pipeline/batches.js";
 import { createSendLock, createSendLocks, type SendLocks } from "./chain/send-lock.js";
-import { createBatchLease } from "./batcher/lease.js";
-import { createBatchScheduler } from "./batcher/scheduler.js";
+import { createBatchLease } from "./pipeline/lease.js";
+import { haltAfterStep } from "./pipeline/machine.js";
 import { createChainReader } from "./chain/reader.js";
 import { assertJobRoles, jobAddresses, jobKeys, RELAYER_JOBS, RELAYER_JOB_NAMES } from "./chain/roles.js";
 import { createChainWriter } from "./chain/writer.js";
@@ -19,6 +19,7 @@ import { loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./db/open.js";
 import type { Database } from "./db/database.js";
 import { loadDeployments, type Deployments } from "./deployments.js";
+import { createLogger, lineSink, messageLogger, type Logger } from "./log.js";
 import { pruneRateCounters } from "./plays/ingest.js";
 import { createTrackCatalog } from "./plays/tracks.js";
 import { createVerifierPool, type VerifierPool } from "./plays/verify-pool.js";
@@ -26,14 +27,17 @@ import { loadNativeAddons } from "./plays/verify.js";
 import { LighthouseStore } from "./stores/lighthouse.js";
 import { LocalCasStore } from "./stores/local-cas.js";
 import { createStreamService, type StreamService } from "./stream/service.js";
-import type { SettlementStep } from "./stream/settle.js";
+import type { SettlementStep } from "./pipeline/settlements.js";
 import type { SnapshotStore } from "./stores/snapshot-store.js";
 
 export type StartServerParameters = {
   config: Config;
   /** The chain transport; defaults to `http(config.RPC_URL)`. Tests pass Hardhat's in-process provider. */
   transport?: Transport;
+  /** Every line as its plain message (tests, the CLI's injected stdout); absent, `logger` gets them. */
   log?: (message: string) => void;
+  /** Structured logs (requests, batches, sessions); default: JSON on stdout (pretty on a terminal) at LOG_LEVEL. */
+  logger?: Logger;
 };
 export type StartServerReturnType = {
   /** Base URL the API answers on. */
@@ -45,7 +49,11 @@ export type StartServerReturnType = {
 const PRUNE_INTERVAL_MS = 60_000;
 
 /** Wires config, deployments, database and chain into the API and listens. */
-export async function startServer({ config, transport, log = console.log }: StartServerParameters): Promise<StartServerReturnType> {
+export async function startServer({ config, transport, log: lineCallback, logger: givenLogger }: StartServerParameters): Promise<StartServerReturnType> {
+  const logger = givenLogger ?? (lineCallback === undefined ? createLogger({ level: config.LOG_LEVEL }) : messageLogger(lineCallback, config.LOG_LEVEL));
+  const log = lineSink(logger);
+  // The test-only halt markers are a protocol with the crash tests, which read them as whole plain lines.
+  const mark = lineCallback ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const deployments = await loadDeployments({ dir: config.DEPLOYMENTS_DIR, chainId: config.CHAIN_ID });
   const musicNFT = deployments.contracts.MusicNFT.address;
   // Loads the native addons first: without them the relayer must not start.
@@ -65,7 +73,7 @@ export async function startServer({ config, transport, log = console.log }: Star
     await refuse(new Error(`RPC ${config.RPC_URL} serves chain ${chainId}, but CHAIN_ID is ${config.CHAIN_ID}`));
   }
   // An unreachable RPC is not fatal: plays for tracks seen before still verify, and /healthz reports the chain.
-  if (chainId === undefined) log(`warning: RPC ${config.RPC_URL} is unreachable; /healthz will report it, and the keys' roles are not checked`);
+  if (chainId === undefined) logger.warn(`warning: RPC ${config.RPC_URL} is unreachable; /healthz will report it, and the keys' roles are not checked`);
   const accounts = jobAddresses(config);
   // Every key must hold its job's role: a missing grant would otherwise surface as a revert on every commit or settle.
   if (chainId !== undefined) await assertJobRoles({ client, deployments, accounts }).catch(refuse);
@@ -75,15 +83,15 @@ export async function startServer({ config, transport, log = console.log }: Star
   // first process up is the batcher rather than whichever ticks first; the others retry it every cycle.
   const lease = createBatchLease({ databaseUrl: config.DATABASE_URL, log });
   if (!(await lease.acquire())) log("batch lease held by another process (or its connection failed): ingesting only, retried every cycle");
-  const afterStep = testHaltAfter({ env: process.env, log });
+  const afterStep = testHaltAfter({ env: process.env, log: mark });
   // Play commits, metric reports and stream settlements share the lease; each account (one per job, or one for all)
   // has its own nonce lock.
   const sendLocks = createSendLocks();
   const sharedLease = serializeLease(lease);
-  const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease: sharedLease, sendLocks, ...(afterStep === undefined ? {} : { afterStep }) });
+  const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, logger, lease: sharedLease, sendLocks, ...(afterStep === undefined ? {} : { afterStep }) });
   const scheduler = createBatchScheduler({ batcher, db, intervalMs: config.BATCH_INTERVAL_MS, batchMax: config.BATCH_MAX, log });
 
-  const stream = createConfiguredStream({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, lease: sharedLease, sendLocks, reader, signatures: verifier });
+  const stream = createConfiguredStream({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, mark, lease: sharedLease, sendLocks, reader, signatures: verifier });
 
   const app = createApp({
     ...(stream === undefined ? {} : { stream }),
@@ -108,6 +116,7 @@ export async function startServer({ config, transport, log = console.log }: Star
     operatorApiKey: config.OPERATOR_API_KEY,
     trustProxy: config.TRUST_PROXY,
     now: () => Math.floor(Date.now() / 1000),
+    logger,
   });
 
   // createAdaptorServer builds a plain node:http server for the plain-HTTP options used here; the WebSocket server
@@ -147,10 +156,10 @@ export async function startServer({ config, transport, log = console.log }: Star
       await db.close();
     })());
 
-  log(`relayer listening on ${url} (chain ${config.CHAIN_ID}, MusicNFT ${musicNFT}, store ${db.kind})`);
+  logger.info({ url, chainId: config.CHAIN_ID, musicNFT, store: db.kind }, `relayer listening on ${url} (chain ${config.CHAIN_ID}, MusicNFT ${musicNFT}, store ${db.kind})`);
   log(`keys: ${RELAYER_JOB_NAMES.map((job) => `${job} ${accounts[job]} (${RELAYER_JOBS[job].call})`).join(", ")}`);
   if (config.CHAIN_ID !== 31337 && new Set(Object.values(accounts)).size < RELAYER_JOB_NAMES.length) {
-    log("warning: one key signs several jobs; give each its own (COMMITTER_, REPORTER_, SETTLER_PRIVATE_KEY) so a leaked key can do one job only");
+    logger.warn("warning: one key signs several jobs; give each its own (COMMITTER_, REPORTER_, SETTLER_PRIVATE_KEY) so a leaked key can do one job only");
   }
   if (stream === undefined) log("no BeatStreamVault in the deployments file: streaming routes are off");
   else log(`streaming on ${url.replace(/^http/, "ws")}/v1/stream (BeatStreamVault ${stream.vault})`);
@@ -169,12 +178,14 @@ export type CreateConfiguredBatcherParameters = {
   /** Who may batch when several processes share the database; absent, this process always may. */
   lease?: BatchLease;
   afterStep?: (step: BatchStep, batchId: bigint) => Promise<void>;
+  /** Each batch step's duration is logged here too. */
+  logger?: Logger;
   /** The nonce lock of each account, shared with the stream settlements (whose key may be the same). */
   sendLocks?: SendLocks;
 };
 
 /** The batcher as the configuration describes it: signers (committer and reporter), snapshot store, retries, milestones. */
-export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = console.log, store, lease, afterStep, sendLocks = createSendLocks() }: CreateConfiguredBatcherParameters): Batcher {
+export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = lineSink(createLogger()), logger, store, lease, afterStep, sendLocks = createSendLocks() }: CreateConfiguredBatcherParameters): Batcher {
   const keys = jobKeys(config);
   const writer = createConfiguredWriter({ config, deployments, transport, metrics, key: keys.committer, sendLocks });
   const reporter = createConfiguredWriter({ config, deployments, transport, metrics, key: keys.reporter, sendLocks });
@@ -195,7 +206,10 @@ export function createConfiguredBatcher({ config, deployments, db, transport, me
       milestonePlays: BigInt(config.MILESTONE_PLAYS),
       onStorageError: () => metrics.storageErrors.inc(),
     },
-    observeStep: (step, seconds) => metrics.batchStepDuration.observe({ step }, seconds),
+    observeStep: (step, seconds) => {
+      metrics.batchStepDuration.observe({ step }, seconds);
+      logger?.info({ step, durationMs: Math.round(seconds * 1e5) / 100 }, `batch step ${step}`);
+    },
     ...(lease === undefined ? {} : { lease }),
     ...(afterStep === undefined ? {} : { afterStep }),
     log,
@@ -243,15 +257,17 @@ export type CreateConfiguredStreamParameters = {
   /** The signature-check threads, built with the vault: vouchers are checked there. */
   signatures?: Pick<VerifierPool, "checkVouchers">;
   log?: (message: string) => void;
+  /** Where the test-only halt marker goes; default `log`. */
+  mark?: (line: string) => void;
 };
 
 /** Streaming as the configuration describes it, or undefined when the deployments file names no BeatStreamVault. */
-export function createConfiguredStream({ config, deployments, db, transport, metrics, reader, lease, sendLocks, signatures, log = console.log }: CreateConfiguredStreamParameters): StreamService | undefined {
+export function createConfiguredStream({ config, deployments, db, transport, metrics, reader, lease, sendLocks, signatures, log = lineSink(createLogger()), mark = log }: CreateConfiguredStreamParameters): StreamService | undefined {
   const vault = deployments.contracts.BeatStreamVault;
   if (vault === undefined) return undefined;
   // Settlements sign with the settler's key (the vault's RELAYER_ROLE).
   const writer = createConfiguredWriter({ config, deployments, transport, metrics, key: jobKeys(config).settler, sendLocks });
-  const afterSettlementStep = testStreamHaltAfter({ env: process.env, log });
+  const afterSettlementStep = testStreamHaltAfter({ env: process.env, log: mark });
   return createStreamService({
     config,
     db,
@@ -284,20 +300,9 @@ function serializeLease<Lease extends BatchLease>(lease: Lease): BatchLease {
  * `RELAYER_TEST_STREAM_HALTED step=submit settlement=<id>`, so the crash test can SIGKILL the process there.
  */
 export function testStreamHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
-  const value = env.RELAYER_TEST_STREAM_HALT_AFTER;
-  if (value === undefined || value === "") return undefined;
   const steps: readonly SettlementStep[] = ["seal", "submit", "confirm"];
-  const step = steps.find((name) => name === value);
-  if (step === undefined) throw new Error(`RELAYER_TEST_STREAM_HALT_AFTER=${value}: expected one of ${steps.join(", ")}`);
-  log(`RELAYER_TEST_STREAM_HALT_AFTER=${step}: test-only, stream settlement stops after that step`);
-  return async (done: SettlementStep, id: bigint): Promise<void> => {
-    if (done !== step) return;
-    log(`RELAYER_TEST_STREAM_HALTED step=${step} settlement=${id}`);
-    await new Promise<never>(() => {});
-  };
+  return haltAfterStep({ variable: "RELAYER_TEST_STREAM_HALT_AFTER", value: env.RELAYER_TEST_STREAM_HALT_AFTER, steps, who: "stream settlement", record: "settlement", log });
 }
-
-const HALT_STEPS = ["seal", "store", "submit"] as const satisfies readonly BatchStep[];
 
 /**
  * TEST ONLY — never set it in production. `RELAYER_TEST_HALT_AFTER=seal|store|submit` makes the batcher stop for
@@ -306,28 +311,21 @@ const HALT_STEPS = ["seal", "store", "submit"] as const satisfies readonly Batch
  * is not). The process keeps ingesting; its batcher never advances again.
  */
 export function testHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
-  const value = env.RELAYER_TEST_HALT_AFTER;
-  if (value === undefined || value === "") return undefined;
-  const step = HALT_STEPS.find((name) => name === value);
-  if (step === undefined) throw new Error(`RELAYER_TEST_HALT_AFTER=${value}: expected one of ${HALT_STEPS.join(", ")}`);
-  log(`RELAYER_TEST_HALT_AFTER=${step}: test-only, the batcher stops after that step`);
-  return async (done: BatchStep, batchId: bigint): Promise<void> => {
-    if (done !== step) return;
-    log(`RELAYER_TEST_HALTED step=${step} batch=${batchId}`);
-    // Never settles: the cycle (and the queue behind it) stays here until the test kills the process.
-    await new Promise<never>(() => {});
-  };
+  const steps: readonly BatchStep[] = ["seal", "store", "submit"];
+  return haltAfterStep({ variable: "RELAYER_TEST_HALT_AFTER", value: env.RELAYER_TEST_HALT_AFTER, steps, who: "the batcher", record: "batch", log });
 }
 
 /** `npm run relayer:dev`: start from the environment, stop cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
-  const relayer = await startServer({ config: loadConfig() });
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const relayer = await startServer({ config, logger });
   const stop = (signal: string) => {
-    console.log(`${signal}: finishing in-flight requests, then closing the database`);
+    logger.info({ signal }, `${signal}: finishing in-flight requests, then closing the database`);
     relayer.close().then(
       () => process.exit(0),
       (error) => {
-        console.error(error);
+        logger.error({ err: error }, "closing failed");
         process.exit(1);
       },
     );
@@ -338,7 +336,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error) => {
-    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    createLogger().fatal({ err: error }, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     process.exit(1);
   });
 }

@@ -89,6 +89,38 @@ describe("indexer: Ponder over a local chain", function () {
     }
   });
 
+  it("describes its REST routes in /openapi.json (OpenAPI 3.1) with their parameter schemas, and serves /docs", async function () {
+    const indexer = indexers.pglite!;
+    const response = await fetch(`${indexer.url}/openapi.json`);
+    expect(response.status).to.equal(200);
+    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { parameters?: { name: string; in: string; schema: Record<string, unknown> }[] }>> };
+    expect(document.openapi).to.equal("3.1.0");
+    // Every route (the API refuses to load with one that has no schema: see indexer/src/api/openapi.ts).
+    expect(Object.keys(document.paths).sort()).to.deep.equal(
+      [
+        "/tracks",
+        "/tracks/top",
+        "/tracks/{id}",
+        "/creators/{address}",
+        "/coins",
+        "/coins/{address}",
+        "/coins/{address}/candles",
+        "/coins/{address}/holders",
+        "/stats",
+        "/batches",
+        "/batches/{id}",
+        "/listeners/{address}",
+        "/artists/{address}/earnings",
+        "/holders/{address}/earnings",
+      ].sort(),
+    );
+    const window = document.paths["/tracks/top"]!.get!.parameters!.find((parameter) => parameter.name === "window");
+    expect(window).to.deep.include({ in: "query", schema: { type: "string", enum: ["24h", "7d", "30d", "all"], default: "all" } });
+    const docs = await fetch(`${indexer.url}/docs`);
+    expect(docs.status).to.equal(200);
+    expect(await docs.text()).to.include("/openapi.json");
+  });
+
   it("serves SQL over HTTP (the @ponder/client protocol) beside REST, read-only", async function () {
     const indexer = indexers.pglite!;
     // @ponder/client sends superjson({ sql, params }) in the `sql` query parameter of GET /sql/db.

@@ -2,8 +2,7 @@ import { createPublicClient, createWalletClient, custom, defineChain, getAddress
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { createApp } from "../../relayer/src/api/app.js";
 import { createMetrics, type RelayerMetrics } from "../../relayer/src/api/metrics.js";
-import { createBatcher, type Batcher } from "../../relayer/src/batcher/cycle.js";
-import type { BatcherContext } from "../../relayer/src/batcher/steps.js";
+import { createBatcher, type Batcher, type BatcherContext } from "../../relayer/src/pipeline/batches.js";
 import { createChainReader } from "../../relayer/src/chain/reader.js";
 import { createChainWriter } from "../../relayer/src/chain/writer.js";
 import { loadConfig } from "../../relayer/src/config.js";

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { keccak256, type Hex } from "viem";
 import { createMetrics } from "../../relayer/src/api/metrics.js";
-import { BatchConflictError, ChainRevertError, ChainUnavailableError, SnapshotStoreError } from "../../relayer/src/batcher/errors.js";
-import { loadBatch } from "../../relayer/src/batcher/records.js";
-import { createBatchScheduler } from "../../relayer/src/batcher/scheduler.js";
-import { confirmBatch, sealBatch, storeBatch, submitBatch } from "../../relayer/src/batcher/steps.js";
+import { ChainRevertError, ChainUnavailableError } from "../../relayer/src/chain/errors.js";
+import { confirmBatch, createBatchScheduler, sealBatch, storeBatch, submitBatch } from "../../relayer/src/pipeline/batches.js";
+import { BatchConflictError, SnapshotStoreError } from "../../relayer/src/pipeline/errors.js";
+import { loadBatch } from "../../relayer/src/repo/batches.js";
 import type { Database } from "../../relayer/src/db/database.js";
 import { decodeSnapshot, auditSnapshot } from "../../relayer/src/evidence/snapshot.js";
 import { playLeafHash } from "../../relayer/src/evidence/merkle.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import pg from "pg";
-import { createBatchLease } from "../../relayer/src/batcher/lease.js";
+import { createBatchLease } from "../../relayer/src/pipeline/lease.js";
 import { createPostgresDatabase, TEST_DATABASE_URL } from "./core.helpers.js";
 
 async function acquireWithin(lease: { acquire(): Promise<boolean> }, ms: number): Promise<boolean> {

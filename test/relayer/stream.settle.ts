@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
 import type { Database } from "../../relayer/src/db/database.js";
-import { ChainRevertError } from "../../relayer/src/batcher/errors.js";
-import { createSettlementScheduler, runSettlementCycle, type SettlementContext } from "../../relayer/src/stream/settle.js";
+import { ChainRevertError } from "../../relayer/src/chain/errors.js";
+import { createSettlementScheduler, runSettlementCycle, type SettlementContext } from "../../relayer/src/pipeline/settlements.js";
 import { insertSessions, storeVouchers } from "../../relayer/src/stream/store.js";
 import type { SignedVoucher, VaultWriter } from "../../relayer/src/stream/vault.js";
 import { BACKENDS } from "./core.helpers.js";

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { expect } from "chai";
 import { createPublicClient, createWalletClient, custom, getAddress, type AbiParameter, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { ChainRevertError } from "../../relayer/src/batcher/errors.js";
+import { ChainRevertError } from "../../relayer/src/chain/errors.js";
 import { createSendLock } from "../../relayer/src/chain/send-lock.js";
 import { createChainWriter } from "../../relayer/src/chain/writer.js";
 import { createCreatorCheck } from "../../relayer/src/stream/creators.js";

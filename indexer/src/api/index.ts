@@ -1,14 +1,15 @@
 /**
  * The indexer's HTTP API on Ponder's Hono app: GraphQL at /graphql, SQL over HTTP at /sql/* (for
- * @ponder/client), and the REST routes. Ponder itself serves /health, /ready, /status and /metrics.
+ * @ponder/client), and the REST routes, described by /openapi.json (OpenAPI 3.1, from the zod schemas that validate
+ * their parameters) and browsable at /docs. Ponder itself serves /health, /ready, /status and /metrics.
  */
-import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { client, graphql } from "ponder";
 import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { answerClientErrorsAsJson } from "./client-errors.js";
 import { IndexerApiError } from "./errors.js";
+import { assertDocumented, createRouter, serveDocs } from "./openapi.js";
 import { artists, holders, listeners } from "./routes/accounts.js";
 import { batches } from "./routes/batches.js";
 import { coins } from "./routes/coins.js";
@@ -19,7 +20,7 @@ import { tracks } from "./routes/tracks.js";
 // Over-long URLs and headers are refused by Node before the app runs; this answers them in JSON too.
 answerClientErrorsAsJson();
 
-const app = new Hono();
+const app = createRouter();
 
 app.use("/graphql", graphql({ db, schema }));
 app.use("/sql/*", client({ db, schema }));
@@ -32,6 +33,9 @@ app.route("/batches", batches);
 app.route("/listeners", listeners);
 app.route("/artists", artists);
 app.route("/holders", holders);
+serveDocs(app);
+// A REST route without a schema stops the API from loading (and so the indexer tests) instead of going undocumented.
+assertDocumented(app);
 
 app.onError((error, c) => {
   if (error instanceof IndexerApiError) {

@@ -1,17 +1,6 @@
-import { zValidator } from "@hono/zod-validator";
-import type { ValidationTargets } from "hono";
 import { getAddress, isAddress } from "viem";
 import { z, type ZodType } from "zod";
-import { InvalidCursorError, InvalidParameterError } from "./errors.js";
-
-/** zod validation of one request part; any failure becomes a 400 `invalid_parameter` naming the fields. */
-export function validate<Target extends keyof ValidationTargets, Schema extends ZodType>(target: Target, schema: Schema) {
-  return zValidator(target, schema, (result) => {
-    if (result.success) return;
-    const problems = result.error.issues.map((issue) => `${issue.path.map(String).join(".") || target}: ${issue.message}`);
-    throw new InvalidParameterError(problems.join("; "));
-  });
-}
+import { InvalidCursorError } from "./errors.js";
 
 /** An address in any case; the indexer stores addresses lowercase, so that is what routes compare with. */
 export const address = z

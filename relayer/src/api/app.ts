@@ -1,8 +1,9 @@
-import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { NotFoundError, RelayerError } from "../errors.js";
+import { createLogger, type Logger } from "../log.js";
 import type { AppDependencies } from "./context.js";
-import { requestTimer } from "./middleware.js";
+import { requestLog, requestTimer } from "./middleware.js";
+import { createRouter, serveDocs } from "./openapi.js";
 import { adminRoutes } from "./routes/admin.js";
 import { batchesRoutes } from "./routes/batches.js";
 import { healthRoutes } from "./routes/health.js";
@@ -14,13 +15,23 @@ import { artistsRoutes, listenersRoutes, settlementAdminRoutes, settlementsRoute
 import { tracksRoutes } from "./routes/tracks.js";
 
 export type CreateAppParameters = AppDependencies & {
-  /** Where unexpected errors go; the client only ever sees `internal_error`. */
+  /** Request lines (with `reqId`, `route`, `status`, `durationMs`) and unexpected errors; default: errors to stderr only. */
+  logger?: Logger;
+  /** Where unexpected errors go besides the logger; the client only ever sees `internal_error`. */
   logError?: (error: unknown) => void;
 };
 
-/** The relayer's HTTP API. Every failure leaves as `{ "error": { "code", "message" } }`. */
-export function createApp({ logError = (error) => console.error(error), ...deps }: CreateAppParameters) {
-  const app = new Hono();
+/**
+ * The relayer's HTTP API. Every failure leaves as `{ "error": { "code", "message" } }`; every REST route is described
+ * by `GET /openapi.json` (OpenAPI 3.1, from the zod schemas that validate its input), browsable at `GET /docs`.
+ */
+export function createApp({ logger = createLogger({ level: "error" }), logError, ...deps }: CreateAppParameters) {
+  const reportError = (error: unknown, reqId: string | undefined) => {
+    if (logError !== undefined) logError(error);
+    else logger.error({ err: error, reqId }, "request failed");
+  };
+  const app = createRouter();
+  app.use(requestLog(logger));
   app.use(requestTimer(deps.metrics));
   app.route("/v1/plays", playsRoutes(deps));
   app.route("/v1/tracks", tracksRoutes(deps));
@@ -38,20 +49,25 @@ export function createApp({ logError = (error) => console.error(error), ...deps 
   }
   app.route("/healthz", healthRoutes(deps));
   app.route("/metrics", metricsRoutes(deps));
+  serveDocs(app, {
+    title: "BeatStream relayer",
+    version: "1",
+    description: "Signed plays in, Merkle-batched commits out; pay-per-second streaming sessions. Errors: `{ \"error\": { \"code\", \"message\" } }`.",
+  });
   app.notFound((c) => {
     const error = new NotFoundError(`route ${c.req.method} ${c.req.path}`);
     return c.json({ error: { code: error.code, message: error.message } }, 404);
   });
   app.onError((error, c) => {
     if (error instanceof RelayerError) {
-      if (error.status >= 500) logError(error);
+      if (error.status >= 500) reportError(error, c.get("requestId"));
       return c.json({ error: { code: error.code, message: error.message } }, statusOf(error.status));
     }
     // Hono's own exceptions (e.g. a method the route does not allow) keep their status under a generic code.
     if (error instanceof HTTPException && error.status < 500) {
       return c.json({ error: { code: "bad_request", message: error.message } }, statusOf(error.status));
     }
-    logError(error);
+    reportError(error, c.get("requestId"));
     return c.json({ error: { code: "internal_error", message: "internal error" } }, 500);
   });
   return app;

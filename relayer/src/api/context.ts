@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import type { Batcher } from "../batcher/cycle.js";
+import type { Batcher } from "../pipeline/batches.js";
 import type { ChainReader } from "../chain/reader.js";
 import type { Database } from "../db/database.js";
 import type { IngestRules } from "../plays/ingest.js";

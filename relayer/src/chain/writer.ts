@@ -13,7 +13,7 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { ChainRevertError, ChainUnavailableError, ReceiptTimeoutError } from "../batcher/errors.js";
+import { ChainRevertError, ChainUnavailableError, ReceiptTimeoutError } from "./errors.js";
 import { RelayerError } from "../errors.js";
 import type { SendLock } from "./send-lock.js";
 

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from "viem";
-import type { BatchLease } from "../batcher/cycle.js";
+import type { BatchLease } from "../pipeline/batches.js";
 import type { SendLock } from "../chain/send-lock.js";
 import type { ChainWriter } from "../chain/writer.js";
 import type { Config } from "../config.js";
@@ -10,7 +10,7 @@ import { createCreatorCheck } from "./creators.js";
 import { STREAM_ERROR_CODES } from "./errors.js";
 import { createListenerFundsCache, type ListenerFundsCache } from "./funds.js";
 import { createSessionManager, type SessionManager, type StreamRules } from "./sessions.js";
-import { createSettlementScheduler, type SettlementScheduler, type SettlementStep } from "./settle.js";
+import { createSettlementScheduler, type SettlementScheduler, type SettlementStep } from "../pipeline/settlements.js";
 import { createVaultReader, createVaultWriter, type VaultReader } from "./vault.js";
 import { createGroupCommit } from "./group-commit.js";
 import { createVoucherVerifier, type StreamVoucher } from "./voucher.js";

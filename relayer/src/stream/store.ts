@@ -1,5 +1,6 @@
 import type { Address, Hex } from "viem";
 import type { Queryable } from "../db/database.js";
+import { bySessionId } from "../repo/settlements.js";
 
 /** A session row as the API shows it; amounts are decimal strings (uint256). */
 export type StoredSession = {
@@ -127,19 +128,6 @@ export async function closeSessions(db: Queryable, closes: readonly { sessionId:
   );
 }
 
-/**
- * Sessions still marked open whose last voucher (or opening) is older than `silenceSeconds`: their process is gone
- * (a live session gets a voucher every few seconds, and its own process ends it when it falls silent).
- */
-export async function closeAbandonedSessions(db: Queryable, silenceSeconds: number): Promise<number> {
-  const { rowCount } = await db.query(
-    `UPDATE stream_sessions SET status = 'closed', close_reason = 'silent', closed_at = now()
-      WHERE status = 'open' AND coalesce(voucher_at, opened_at) < now() - make_interval(secs => $1)`,
-    [silenceSeconds],
-  );
-  return rowCount;
-}
-
 /** What a listener's stored vouchers commit beyond what the vault has already paid. */
 export async function listenerUnsettled(db: Queryable, listener: Address): Promise<bigint> {
   const [unsettled] = await listenersUnsettled(db, [listener]);
@@ -168,14 +156,6 @@ export async function artistTotals(db: Queryable, artist: Address): Promise<{ se
   );
   const row = rows[0];
   return { settled: BigInt(row?.settled ?? "0"), pending: BigInt(row?.pending ?? "0"), sessions: Number(row?.sessions ?? 0) };
-}
-
-/**
- * Session rows are locked in session-id order by every multi-row write (vouchers, closes, settlement), so two
- * transactions on PostgreSQL never wait on each other in a cycle.
- */
-export function bySessionId<T extends { sessionId: string }>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
 }
 
 function hex(value: string): `0x${string}` {

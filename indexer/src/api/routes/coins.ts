@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql } from "ponder";
 import { db } from "ponder:api";
 import { candle, coin, coinHolder } from "ponder:schema";
@@ -7,9 +7,9 @@ import { CANDLE_INTERVALS, claimableRevenue } from "../../../lib/math.js";
 import { InvalidParameterError, NotFoundError } from "../errors.js";
 import { toJson } from "../json.js";
 import { accumulatorAt, coinAt, indexedTimestamp } from "../revenue.js";
-import { address, addressCursor, at, decimalCursor, decodeCursor, encodeCursor, nowSeconds, page, uint, validate } from "../validation.js";
+import { address, addressCursor, at, decimalCursor, decodeCursor, encodeCursor, nowSeconds, page, uint } from "../validation.js";
+import { answers, createRouter } from "../openapi.js";
 import { windowStart } from "../windows.js";
-
 
 const listQuery = z.object({ ...page, at });
 const coinQuery = z.object({ at });
@@ -47,79 +47,133 @@ async function findCoin(address: `0x${string}`): Promise<CoinRow> {
   return row;
 }
 
-export const coins = new Hono()
+export const coins = createRouter()
   /** Coins by market capitalisation, largest first (ties by address). */
-  .get("/", validate("query", listQuery), async (c) => {
-    const { limit, cursor, at: atParam } = c.req.valid("query");
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor, addressCursor]));
-    const rows = await db
-      .select()
-      .from(coin)
-      .where(after === undefined ? undefined : or(lt(coin.marketCap, after[0]), and(eq(coin.marketCap, after[0]), gt(coin.address, after[1]))))
-      .orderBy(desc(coin.marketCap), asc(coin.address))
-      .limit(limit + 1);
-    const pageRows = rows.slice(0, limit);
-    const [volumes, revenueAt] = await Promise.all([volume24h(pageRows.map((row) => row.address), atParam ?? nowSeconds()), indexedTimestamp()]);
-    const last = pageRows.at(-1);
-    return c.json(toJson({ items: pageRows.map((row) => coinAnswer(row, revenueAt, volumes)), nextCursor: rows.length > limit && last ? encodeCursor([last.marketCap, last.address]) : null }));
-  })
-  .get("/:address", validate("param", coinParam), validate("query", coinQuery), async (c) => {
-    const { address: coinAddress } = c.req.valid("param");
-    const [row, revenueAt] = await Promise.all([findCoin(coinAddress), indexedTimestamp()]);
-    const volumes = await volume24h([row.address], c.req.valid("query").at ?? nowSeconds());
-    return c.json(toJson(coinAnswer(row, revenueAt, volumes)));
-  })
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      summary: "Coins by market capitalisation, largest first",
+      request: { query: listQuery },
+      responses: answers("Coins by market capitalisation, largest first", 400),
+    }),
+    async (c) => {
+      const { limit, cursor, at: atParam } = c.req.valid("query");
+      const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor, addressCursor]));
+      const rows = await db
+        .select()
+        .from(coin)
+        .where(after === undefined ? undefined : or(lt(coin.marketCap, after[0]), and(eq(coin.marketCap, after[0]), gt(coin.address, after[1]))))
+        .orderBy(desc(coin.marketCap), asc(coin.address))
+        .limit(limit + 1);
+      const pageRows = rows.slice(0, limit);
+      const [volumes, revenueAt] = await Promise.all([
+        volume24h(
+          pageRows.map((row) => row.address),
+          atParam ?? nowSeconds(),
+        ),
+        indexedTimestamp(),
+      ]);
+      const last = pageRows.at(-1);
+      return c.json(
+        toJson({
+          items: pageRows.map((row) => coinAnswer(row, revenueAt, volumes)),
+          nextCursor: rows.length > limit && last ? encodeCursor([last.marketCap, last.address]) : null,
+        }),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{address}",
+      summary: "One coin: price, supply, fees, revenue and 24 h volume",
+      request: { params: coinParam, query: coinQuery },
+      responses: answers("One coin: price, supply, fees, revenue and 24 h volume", 400, 404),
+    }),
+    async (c) => {
+      const { address: coinAddress } = c.req.valid("param");
+      const [row, revenueAt] = await Promise.all([findCoin(coinAddress), indexedTimestamp()]);
+      const volumes = await volume24h([row.address], c.req.valid("query").at ?? nowSeconds());
+      return c.json(toJson(coinAnswer(row, revenueAt, volumes)), 200);
+    },
+  )
   /** OHLCV candles of one interval, oldest first, with `time` (bucket start, unix seconds) in [from, to]. */
-  .get("/:address/candles", validate("param", coinParam), validate("query", candlesQuery), async (c) => {
-    const { address: coinAddress } = c.req.valid("param");
-    const { interval, from, to, limit, cursor } = c.req.valid("query");
-    if (from !== undefined && to !== undefined && from > to) throw new InvalidParameterError("from: must not be after to");
-    await findCoin(coinAddress);
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor]))[0];
-    const rows = await db
-      .select()
-      .from(candle)
-      .where(
-        and(
-          eq(candle.coin, coinAddress),
-          eq(candle.interval, interval),
-          from === undefined ? undefined : gte(candle.time, from),
-          to === undefined ? undefined : lte(candle.time, to),
-          after === undefined ? undefined : gt(candle.time, after),
-        ),
-      )
-      .orderBy(asc(candle.time))
-      .limit(limit + 1);
-    const items = rows.slice(0, limit);
-    const last = items.at(-1);
-    return c.json(toJson({ interval, seconds: CANDLE_INTERVALS[interval], items, nextCursor: rows.length > limit && last ? encodeCursor([last.time]) : null }));
-  })
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{address}/candles",
+      summary: "OHLCV candles of one interval, oldest first",
+      request: { params: coinParam, query: candlesQuery },
+      responses: answers("OHLCV candles of one interval, oldest first", 400, 404),
+    }),
+    async (c) => {
+      const { address: coinAddress } = c.req.valid("param");
+      const { interval, from, to, limit, cursor } = c.req.valid("query");
+      if (from !== undefined && to !== undefined && from > to) throw new InvalidParameterError("from: must not be after to");
+      await findCoin(coinAddress);
+      const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor]))[0];
+      const rows = await db
+        .select()
+        .from(candle)
+        .where(
+          and(
+            eq(candle.coin, coinAddress),
+            eq(candle.interval, interval),
+            from === undefined ? undefined : gte(candle.time, from),
+            to === undefined ? undefined : lte(candle.time, to),
+            after === undefined ? undefined : gt(candle.time, after),
+          ),
+        )
+        .orderBy(asc(candle.time))
+        .limit(limit + 1);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return c.json(
+        toJson({ interval, seconds: CANDLE_INTERVALS[interval], items, nextCursor: rows.length > limit && last ? encodeCursor([last.time]) : null }),
+        200,
+      );
+    },
+  )
   /** Holders with a positive balance, largest first, with the revenue each may claim as of the latest indexed block. */
-  .get("/:address/holders", validate("param", coinParam), validate("query", holdersQuery), async (c) => {
-    const { address: coinAddress } = c.req.valid("param");
-    const { limit, cursor } = c.req.valid("query");
-    const [coinRow, revenueAt] = await Promise.all([findCoin(coinAddress), indexedTimestamp()]);
-    const accumulator = accumulatorAt(coinRow, revenueAt);
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor, addressCursor]));
-    const rows = await db
-      .select()
-      .from(coinHolder)
-      .where(
-        and(
-          eq(coinHolder.coin, coinAddress),
-          gt(coinHolder.balance, 0n),
-          after === undefined ? undefined : or(lt(coinHolder.balance, after[0]), and(eq(coinHolder.balance, after[0]), gt(coinHolder.holder, after[1]))),
-        ),
-      )
-      .orderBy(desc(coinHolder.balance), asc(coinHolder.holder))
-      .limit(limit + 1);
-    const items = rows.slice(0, limit).map((row) => ({
-      holder: row.holder,
-      balance: row.balance,
-      excluded: row.excluded,
-      claimableRevenue: claimableRevenue(row, accumulator),
-      claimedRevenue: row.claimed,
-    }));
-    const last = items.at(-1);
-    return c.json(toJson({ holders: coinRow.holders, items, nextCursor: rows.length > limit && last ? encodeCursor([last.balance, last.holder]) : null }));
-  });
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{address}/holders",
+      summary: "Holders by balance, largest first, with their claimable revenue",
+      request: { params: coinParam, query: holdersQuery },
+      responses: answers("Holders by balance, largest first, with their claimable revenue", 400, 404),
+    }),
+    async (c) => {
+      const { address: coinAddress } = c.req.valid("param");
+      const { limit, cursor } = c.req.valid("query");
+      const [coinRow, revenueAt] = await Promise.all([findCoin(coinAddress), indexedTimestamp()]);
+      const accumulator = accumulatorAt(coinRow, revenueAt);
+      const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor, addressCursor]));
+      const rows = await db
+        .select()
+        .from(coinHolder)
+        .where(
+          and(
+            eq(coinHolder.coin, coinAddress),
+            gt(coinHolder.balance, 0n),
+            after === undefined ? undefined : or(lt(coinHolder.balance, after[0]), and(eq(coinHolder.balance, after[0]), gt(coinHolder.holder, after[1]))),
+          ),
+        )
+        .orderBy(desc(coinHolder.balance), asc(coinHolder.holder))
+        .limit(limit + 1);
+      const items = rows.slice(0, limit).map((row) => ({
+        holder: row.holder,
+        balance: row.balance,
+        excluded: row.excluded,
+        claimableRevenue: claimableRevenue(row, accumulator),
+        claimedRevenue: row.claimed,
+      }));
+      const last = items.at(-1);
+      return c.json(
+        toJson({ holders: coinRow.holders, items, nextCursor: rows.length > limit && last ? encodeCursor([last.balance, last.holder]) : null }),
+        200,
+      );
+    },
+  );

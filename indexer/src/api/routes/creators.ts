@@ -1,12 +1,21 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { eq } from "ponder";
 import { db } from "ponder:api";
 import { coin, creator } from "ponder:schema";
 import { NotFoundError } from "../errors.js";
 import { toJson } from "../json.js";
-import { addressParam, validate } from "../validation.js";
+import { answers, createRouter } from "../openapi.js";
+import { addressParam } from "../validation.js";
 
-export const creators = new Hono().get("/:address", validate("param", addressParam), async (c) => {
+const route = createRoute({
+  method: "get",
+  path: "/{address}",
+  summary: "A creator: tracks, plays, metrics, badge and coin",
+  request: { params: addressParam },
+  responses: answers("the creator", 400, 404),
+});
+
+export const creators = createRouter().openapi(route, async (c) => {
   const { address } = c.req.valid("param");
   const row = await db.query.creator.findFirst({ where: eq(creator.address, address) });
   if (row === undefined) throw new NotFoundError("creator_not_found", `${address} has no track, metrics or badge`);
@@ -14,7 +23,11 @@ export const creators = new Hono().get("/:address", validate("param", addressPar
   return c.json(
     toJson({
       ...row,
-      coin: coinRow === undefined ? null : { address: coinRow.address, name: coinRow.name, symbol: coinRow.symbol, price: coinRow.price, marketCap: coinRow.marketCap },
+      coin:
+        coinRow === undefined
+          ? null
+          : { address: coinRow.address, name: coinRow.name, symbol: coinRow.symbol, price: coinRow.price, marketCap: coinRow.marketCap },
     }),
+    200,
   );
 });

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql } from "ponder";
 import { db } from "ponder:api";
 import { track, trackHourlyPlays } from "ponder:schema";
@@ -6,7 +6,8 @@ import { z } from "zod";
 import { cacheTtlFromEnv, responseCache } from "../cache.js";
 import { NotFoundError } from "../errors.js";
 import { toJson } from "../json.js";
-import { address, at, decimalCursor, decodeCursor, encodeCursor, nowSeconds, page, uint, validate } from "../validation.js";
+import { address, at, decimalCursor, decodeCursor, encodeCursor, nowSeconds, page, uint } from "../validation.js";
+import { answers, createRouter } from "../openapi.js";
 import { WINDOW_HOURS, windowStart } from "../windows.js";
 
 const listQuery = z.object({ ...page, creator: address.optional() });
@@ -15,63 +16,99 @@ const idParam = z.object({ id: uint });
 const idCursor = z.tuple([decimalCursor]);
 const topCursor = z.tuple([decimalCursor, decimalCursor]);
 
-export const tracks = new Hono()
+export const tracks = createRouter()
   /** Tracks by id, ascending; `creator` filters one creator's catalogue. */
-  .get("/", validate("query", listQuery), async (c) => {
-    const { limit, cursor, creator } = c.req.valid("query");
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, idCursor)[0];
-    const rows = await db
-      .select()
-      .from(track)
-      .where(and(creator === undefined ? undefined : eq(track.creator, creator), after === undefined ? undefined : gt(track.id, after)))
-      .orderBy(asc(track.id))
-      .limit(limit + 1);
-    const items = rows.slice(0, limit);
-    const last = items.at(-1);
-    return c.json(toJson({ items, nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null }));
-  })
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      summary: "Tracks by id, ascending; `creator` filters one catalogue",
+      request: { query: listQuery },
+      responses: answers("Tracks by id, ascending; `creator` filters one catalogue", 400),
+    }),
+    async (c) => {
+      const { limit, cursor, creator } = c.req.valid("query");
+      const after = cursor === undefined ? undefined : decodeCursor(cursor, idCursor)[0];
+      const rows = await db
+        .select()
+        .from(track)
+        .where(and(creator === undefined ? undefined : eq(track.creator, creator), after === undefined ? undefined : gt(track.id, after)))
+        .orderBy(asc(track.id))
+        .limit(limit + 1);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return c.json(toJson({ items, nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null }), 200);
+    },
+  )
   /**
    * Most played tracks: `all` from each track's running total; 24h/7d/30d from its hourly play rows (the current
    * UTC hour of `at`, default now, and the 23/167/719 before it). Ties go to the lower track id.
    */
-  .get("/top", responseCache({ ttlMs: cacheTtlFromEnv() }), validate("query", topQuery), async (c) => {
-    const { limit, cursor, window, at: atParam } = c.req.valid("query");
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, topCursor);
-    if (window === "all") {
-      const rows = await db
-        .select()
-        .from(track)
-        .where(after === undefined ? undefined : or(lt(track.plays, after[0]), and(eq(track.plays, after[0]), gt(track.id, after[1]))))
-        .orderBy(desc(track.plays), asc(track.id))
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/top",
+      summary: "Most played tracks, all time or in the 24h/7d/30d window ending at `at`",
+      middleware: [responseCache({ ttlMs: cacheTtlFromEnv() })] as const,
+      request: { query: topQuery },
+      responses: answers("Most played tracks, all time or in the 24h/7d/30d window ending at `at`", 400),
+    }),
+    async (c) => {
+      const { limit, cursor, window, at: atParam } = c.req.valid("query");
+      const after = cursor === undefined ? undefined : decodeCursor(cursor, topCursor);
+      if (window === "all") {
+        const rows = await db
+          .select()
+          .from(track)
+          .where(after === undefined ? undefined : or(lt(track.plays, after[0]), and(eq(track.plays, after[0]), gt(track.id, after[1]))))
+          .orderBy(desc(track.plays), asc(track.id))
+          .limit(limit + 1);
+        const items = rows.slice(0, limit).map((row) => ({ ...row, windowPlays: row.plays }));
+        const last = items.at(-1);
+        return c.json(toJson({ window, items, nextCursor: rows.length > limit && last ? encodeCursor([last.plays, last.id]) : null }), 200);
+      }
+      const end = atParam ?? nowSeconds();
+      const since = windowStart(end, WINDOW_HOURS[window]);
+      const total = sql<string>`sum(${trackHourlyPlays.plays})`;
+      const ranked = await db
+        .select({ trackId: trackHourlyPlays.trackId, plays: total })
+        .from(trackHourlyPlays)
+        .where(and(gte(trackHourlyPlays.hour, since), lte(trackHourlyPlays.hour, end)))
+        .groupBy(trackHourlyPlays.trackId)
+        .having(after === undefined ? undefined : sql`${total} < ${after[0]} or (${total} = ${after[0]} and ${trackHourlyPlays.trackId} > ${after[1]})`)
+        .orderBy(desc(total), asc(trackHourlyPlays.trackId))
         .limit(limit + 1);
-      const items = rows.slice(0, limit).map((row) => ({ ...row, windowPlays: row.plays }));
+      const page = ranked.slice(0, limit);
+      const rows =
+        page.length === 0
+          ? []
+          : await db
+              .select()
+              .from(track)
+              .where(
+                inArray(
+                  track.id,
+                  page.map((entry) => entry.trackId),
+                ),
+              );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const items = page.flatMap((entry) => {
+        const row = byId.get(entry.trackId);
+        return row === undefined ? [] : [{ ...row, windowPlays: BigInt(entry.plays) }];
+      });
       const last = items.at(-1);
-      return c.json(toJson({ window, items, nextCursor: rows.length > limit && last ? encodeCursor([last.plays, last.id]) : null }));
-    }
-    const end = atParam ?? nowSeconds();
-    const since = windowStart(end, WINDOW_HOURS[window]);
-    const total = sql<string>`sum(${trackHourlyPlays.plays})`;
-    const ranked = await db
-      .select({ trackId: trackHourlyPlays.trackId, plays: total })
-      .from(trackHourlyPlays)
-      .where(and(gte(trackHourlyPlays.hour, since), lte(trackHourlyPlays.hour, end)))
-      .groupBy(trackHourlyPlays.trackId)
-      .having(after === undefined ? undefined : sql`${total} < ${after[0]} or (${total} = ${after[0]} and ${trackHourlyPlays.trackId} > ${after[1]})`)
-      .orderBy(desc(total), asc(trackHourlyPlays.trackId))
-      .limit(limit + 1);
-    const page = ranked.slice(0, limit);
-    const rows = page.length === 0 ? [] : await db.select().from(track).where(inArray(track.id, page.map((entry) => entry.trackId)));
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const items = page.flatMap((entry) => {
-      const row = byId.get(entry.trackId);
-      return row === undefined ? [] : [{ ...row, windowPlays: BigInt(entry.plays) }];
-    });
-    const last = items.at(-1);
-    return c.json(toJson({ window, since, at: end, items, nextCursor: ranked.length > limit && last ? encodeCursor([last.windowPlays, last.id]) : null }));
-  })
-  .get("/:id", validate("param", idParam), async (c) => {
-    const { id } = c.req.valid("param");
-    const row = await db.query.track.findFirst({ where: eq(track.id, id) });
-    if (row === undefined) throw new NotFoundError("track_not_found", `track ${id} is not minted (or not indexed yet)`);
-    return c.json(toJson(row));
-  });
+      return c.json(
+        toJson({ window, since, at: end, items, nextCursor: ranked.length > limit && last ? encodeCursor([last.windowPlays, last.id]) : null }),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({ method: "get", path: "/{id}", summary: "One track", request: { params: idParam }, responses: answers("One track", 400, 404) }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const row = await db.query.track.findFirst({ where: eq(track.id, id) });
+      if (row === undefined) throw new NotFoundError("track_not_found", `track ${id} is not minted (or not indexed yet)`);
+      return c.json(toJson(row), 200);
+    },
+  );

@@ -1,9 +1,8 @@
-import { Hono } from "hono";
-import { z } from "zod";
-import { findBatch, listBatches } from "../../db/queries.js";
+import { createRoute, z } from "@hono/zod-openapi";
+import { BATCH_STATUSES, findBatch, listBatches } from "../../db/queries.js";
 import { NotFoundError } from "../../errors.js";
 import type { AppDependencies } from "../context.js";
-import { validate } from "../validation.js";
+import { createRouter, decimal, errors, json } from "../openapi.js";
 import { idParam } from "./plays.js";
 
 const listQuery = z.object({
@@ -11,19 +10,54 @@ const listQuery = z.object({
   cursor: idParam.optional(),
 });
 
+/** A batch as the API answers it (`GET /v1/batches`, `/v1/batches/:id`, `POST /v1/admin/flush`). */
+export const batchSummary = z
+  .object({
+    id: decimal,
+    status: z.enum(BATCH_STATUSES),
+    plays: z.number().int(),
+    tracks: z.number().int(),
+    root: z.string().nullable(),
+    previousCid: z.string().nullable(),
+    cid: z.string().nullable(),
+    pieceCid: z.string().nullable(),
+    txHash: z.string().nullable(),
+    block: decimal.nullable(),
+    sealedAt: z.string().nullable(),
+    committedAt: z.string().nullable(),
+    lastError: z.string().nullable(),
+  })
+  .openapi("Batch");
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Batches, newest first; pass the previous page's `nextCursor` as `cursor`",
+  request: { query: listQuery },
+  responses: { 200: json(z.object({ batches: z.array(batchSummary), nextCursor: decimal.nullable() }), "a page of batches"), ...errors(400) },
+});
+
+const one = createRoute({
+  method: "get",
+  path: "/{id}",
+  summary: "One batch",
+  request: { params: z.object({ id: idParam }) },
+  responses: { 200: json(batchSummary, "the batch"), ...errors(400, 404) },
+});
+
 /** `GET /v1/batches` (newest first, `?cursor=` from the previous page's `nextCursor`) and `GET /v1/batches/:id`. */
 export function batchesRoutes(deps: AppDependencies) {
-  return new Hono()
-    .get("/", validate("query", listQuery), async (c) => {
+  return createRouter()
+    .openapi(list, async (c) => {
       const { limit, cursor } = c.req.valid("query");
       const batches = await listBatches(deps.db, { limit, before: cursor });
       const last = batches.at(-1);
-      return c.json({ batches, nextCursor: batches.length === limit && last !== undefined ? last.id : null });
+      return c.json({ batches, nextCursor: batches.length === limit && last !== undefined ? last.id : null }, 200);
     })
-    .get("/:id", validate("param", z.object({ id: idParam })), async (c) => {
+    .openapi(one, async (c) => {
       const { id } = c.req.valid("param");
       const batch = await findBatch(deps.db, id);
       if (batch === undefined) throw new NotFoundError(`batch ${id}`);
-      return c.json(batch);
+      return c.json(batch, 200);
     });
 }

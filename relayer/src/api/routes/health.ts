@@ -1,9 +1,24 @@
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDependencies } from "../context.js";
+import { createRouter, json } from "../openapi.js";
+
+const health = z
+  .object({
+    status: z.enum(["ok", "unavailable"]),
+    checks: z.object({ db: z.string().openapi({ example: "ok" }), chain: z.string().openapi({ example: "ok" }) }),
+  })
+  .openapi("Health");
+
+const route = createRoute({
+  method: "get",
+  path: "/",
+  summary: "Liveness: the database answers and the RPC serves the configured chain",
+  responses: { 200: json(health, "all checks ok"), 503: json(health, "a check failed; its value names the error") },
+});
 
 /** `GET /healthz`: 200 when the database answers and the RPC serves the configured chain, else 503 naming what failed. */
 export function healthRoutes(deps: AppDependencies) {
-  return new Hono().get("/", async (c) => {
+  return createRouter().openapi(route, async (c) => {
     const [db, chain] = await Promise.all([
       check(async () => {
         await deps.db.query("SELECT 1");
@@ -13,8 +28,8 @@ export function healthRoutes(deps: AppDependencies) {
         if (chainId !== deps.chainId) throw new Error(`RPC serves chain ${chainId}, expected ${deps.chainId}`);
       }),
     ]);
-    const ok = db === "ok" && chain === "ok";
-    return c.json({ status: ok ? "ok" : "unavailable", checks: { db, chain } }, ok ? 200 : 503);
+    const checks = { db, chain };
+    return db === "ok" && chain === "ok" ? c.json({ status: "ok" as const, checks }, 200) : c.json({ status: "unavailable" as const, checks }, 503);
   });
 }
 

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { BatchLease } from "./cycle.js";
+import type { PipelineLease } from "./machine.js";
 
 /**
  * The advisory lock key every relayer process on one database contends for. One database serves one deployment
@@ -16,7 +16,7 @@ export type CreateBatchLeaseParameters = {
   log?: (message: string) => void;
 };
 
-export type BatchLeaseHandle = BatchLease & {
+export type BatchLeaseHandle = PipelineLease & {
   /** Whether this process is the batcher right now (as of the last acquire). */
   held(): boolean;
   /** Gives the lease up and closes its connection. Call after the batcher has stopped. Idempotent. */

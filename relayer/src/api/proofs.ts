@@ -1,8 +1,8 @@
 import type { Address, Hex } from "viem";
 import type { Queryable } from "../db/database.js";
 import { buildPlaysTree, rootOf, type PlaysTree } from "../evidence/merkle.js";
-import { BatchStateError } from "./errors.js";
-import { batchPlays, loadBatch } from "./records.js";
+import { BatchStateError } from "../repo/errors.js";
+import { batchPlays, loadBatch } from "../repo/batches.js";
 
 /** The `Play` struct of `MusicNFT.verifyPlay`: the signed fields, without the signature. */
 export type ProvenPlayFields = { listener: Address; trackId: bigint; startedAt: bigint; durationSeconds: number; nonce: Hex };

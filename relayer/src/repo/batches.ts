@@ -1,9 +1,12 @@
 import { getAddress, isHex, type Address, type Hex } from "viem";
-import type { Queryable } from "../db/database.js";
+import type { MinedReceipt, SentTransaction } from "../chain/writer.js";
+import type { Database, Queryable } from "../db/database.js";
 import type { BatchStatus } from "../db/queries.js";
 import type { CreatorTotal, TrackDelta } from "../evidence/deltas.js";
 import type { SignedPlay } from "../evidence/plays.js";
 import { BatchStateError } from "./errors.js";
+import type { StoredSnapshot } from "../stores/snapshot-store.js";
+import { insertMilestones } from "./milestones.js";
 
 /** A batch as the batcher works on it: what each finished step recorded. */
 export type BatchRecord = {
@@ -78,6 +81,87 @@ export async function countUnbatchedPlays(db: Queryable): Promise<number> {
 export async function batchPlays(db: Queryable, batchId: bigint): Promise<PendingPlay[]> {
   const { rows } = await db.query<PlayRow>(`SELECT ${PLAY_COLUMNS} FROM plays WHERE batch_id = $1 ORDER BY leaf_index`, [batchId.toString()]);
   return rows.map(toPlay);
+}
+
+/** What seal computed for a new batch; written with its plays' leaf indexes in one transaction. */
+export type SealedBatch = {
+  id: bigint;
+  playCount: number;
+  trackCount: number;
+  root: Hex;
+  deltas: Hex;
+  previousCid: string | null;
+  tracks: readonly TrackDelta[];
+  creators: readonly CreatorTotal[];
+  /** Database ids of the plays, and each one's leaf index (same order). */
+  playIds: readonly string[];
+  leafIndexes: readonly number[];
+};
+
+/**
+ * Inserts the sealed batch and takes its plays into it, in one transaction, so a crash leaves the plays either
+ * pending or sealed. A play someone else batched meanwhile rolls it all back rather than commit a tree with a
+ * stolen leaf.
+ */
+export async function insertSealedBatch(db: Database, batch: SealedBatch): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO batches (id, status, play_count, track_count, root, deltas, previous_cid, tracks, creators, sealed_at)
+       VALUES ($1, 'sealed', $2, $3, $4, $5, $6, $7, $8, now())`,
+      [batch.id.toString(), batch.playCount, batch.trackCount, batch.root, batch.deltas, batch.previousCid, encodeTracks(batch.tracks), encodeCreators(batch.creators)],
+    );
+    const { rowCount } = await tx.query(
+      `UPDATE plays p SET batch_id = $1, leaf_index = v.leaf_index
+         FROM unnest($2::bigint[], $3::integer[]) AS v (id, leaf_index)
+        WHERE p.id = v.id AND p.batch_id IS NULL`,
+      [batch.id.toString(), batch.playIds, batch.leafIndexes],
+    );
+    if (rowCount !== batch.playIds.length) throw new BatchStateError(`batch ${batch.id}: ${batch.playIds.length - rowCount} play(s) were batched concurrently`);
+  });
+}
+
+/** Records where the snapshot went; only a sealed batch moves to stored. */
+export async function markStored(db: Queryable, batchId: bigint, stored: StoredSnapshot): Promise<void> {
+  await db.query(
+    `UPDATE batches SET status = 'stored', cid = $2, piece_cid = $3, snapshot_size = $4, stored_at = now() WHERE id = $1 AND status = 'sealed'`,
+    [batchId.toString(), stored.cid, stored.pieceCid, stored.size],
+  );
+}
+
+/** Records the commit transaction (first send from stored, or a replacement while submitted) before anything waits on it. */
+export async function recordBatchTransaction(db: Queryable, batchId: bigint, from: "stored" | "submitted", sent: SentTransaction): Promise<void> {
+  await db.query(
+    `UPDATE batches SET status = 'submitted', tx_hash = $3, tx_nonce = $4, submitted_at = now(), attempts = attempts + 1
+      WHERE id = $1 AND status = $2`,
+    [batchId.toString(), from, sent.hash, sent.nonce],
+  );
+}
+
+/**
+ * Marks the batch committed and records, in the same transaction, every creator milestone it crossed: a crash after
+ * this point cannot forget a milestone, and one before it recomputes the same ones.
+ */
+export async function markCommitted(
+  db: Database,
+  batchId: bigint,
+  receipt: Pick<MinedReceipt, "hash" | "blockNumber">,
+  milestones: readonly { creator: Address; plays: bigint }[],
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query(
+      // submitted_at stays as recorded; a batch found on chain (never sent by us) gets the time it was found.
+      `UPDATE batches SET status = 'committed', tx_hash = $2, block_number = $3, committed_at = now(), last_error = NULL,
+              submitted_at = coalesce(submitted_at, now())
+        WHERE id = $1 AND status IN ('stored', 'submitted')`,
+      [batchId.toString(), receipt.hash, receipt.blockNumber.toString()],
+    );
+    await insertMilestones(tx, batchId, milestones);
+  });
+}
+
+/** Notes a failed cycle's error on a batch; `GET /v1/batches/:id` shows it. */
+export async function recordBatchError(db: Queryable, batchId: bigint, message: string): Promise<void> {
+  await db.query(`UPDATE batches SET last_error = $2 WHERE id = $1`, [batchId.toString(), message]);
 }
 
 /** Track deltas and creator totals as the database keeps them: JSON with integers as decimal strings. */
