@@ -16,7 +16,7 @@ import { privateKeyToAddress } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { jobKeys, RELAYER_JOB_NAMES, RELAYER_JOBS, type RelayerJob } from "../relayer/src/chain/roles.js";
 import { loadStackConfig, ROOT, type StackConfig } from "./stack/config.js";
-import { ponderEnv } from "./stack/ponder-env.js";
+import { PONDER_PROJECT_ARGS, ponderEnv } from "./stack/ponder-env.js";
 import { portInUse, spawnChild, waitForHttp, type StackChild } from "./stack/processes.js";
 import { indexedBlock } from "./stack/simulation.js";
 
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   step("indexer", `starting Ponder on ${config.indexerUrl} (PGlite in ${relative(ROOT, join(config.dataDir, "indexer"))})`);
   const indexer = spawnChild({
     name: "indexer",
-    args: [PONDER_CLI, "--root", "indexer", "start", "--schema", "beatstream", "--port", String(config.INDEXER_PORT), "--hostname", config.STACK_HOST],
+    args: [PONDER_CLI, ...PONDER_PROJECT_ARGS, "start", "--schema", "beatstream", "--port", String(config.INDEXER_PORT), "--hostname", config.STACK_HOST],
     env: {
       ...baseEnv,
       RPC_URL: config.rpcUrl,
