@@ -38,7 +38,9 @@ RUN npx hardhat build
 
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
+# MALLOC_TRIM_THRESHOLD_: glibc hands back the native memory PGlite's thread frees (100–140 MB of RSS, BENCHMARKS.md).
 ENV PONDER_TELEMETRY_DISABLED=true \
+    MALLOC_TRIM_THRESHOLD_=131072 \
     HEALTHCHECK_URL=http://127.0.0.1:8787/healthz
 # Owned by the unprivileged `node` user of the base image: Hardhat's cache, Ignition's journal, Ponder's generated
 # files, the embedded stores and deployments/ are written at run time.

@@ -1,6 +1,6 @@
 /**
- * Ponder configuration of the BeatStream indexer (schema, handlers and API live in indexer/; run
- * `ponder --root indexer …`, which reads this file through indexer/ponder.config.ts).
+ * Ponder configuration of the BeatStream indexer, the only one (schema, handlers and API live in indexer/; run
+ * `ponder --root indexer --config ../ponder.config.ts …`: Ponder joins --config to --root).
  *
  * Addresses and start blocks come from deployments/<chainId>.json, written by the deploy step; the chain from
  * the environment (see docs/indexer.md for every variable).

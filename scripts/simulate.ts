@@ -54,17 +54,34 @@ for (const [name, url] of [["relayer", `${endpoints.relayerUrl}/healthz`], ["ind
 
 const usdc = (units: string | bigint) => formatUnits(BigInt(units), 6);
 const tty = process.stdout.isTTY === true;
+/** Plays signed (sent to the relayer) at recent progress reports, for a rate over the last ~5 s. */
+const recent: { at: number; signed: number }[] = [];
 let lastLine = 0;
+/**
+ * The progress bar: redrawn in place (\r) on a terminal twice a second; a plain line every 10 s when the output is a
+ * file or a pipe (CI, `| tee`), where carriage returns would pile up.
+ */
 function progress({ elapsedSeconds, totalSeconds, summary, phase }: SimulationProgress): void {
+  const now = Date.now();
+  recent.push({ at: now, signed: summary.plays.signed });
+  while (recent.length > 2 && now - recent[0]!.at > 5_000) recent.shift();
+  const first = recent[0]!;
+  const playsPerSecond = now > first.at ? ((summary.plays.signed - first.signed) * 1000) / (now - first.at) : 0;
   const share = Math.min(1, elapsedSeconds / totalSeconds);
   const width = 24;
-  const bar = `${"█".repeat(Math.round(share * width))}${"░".repeat(width - Math.round(share * width))}`;
+  const filled = Math.round(share * width);
+  const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
   const rejected = Object.values(summary.plays.rejected).reduce((sum, count) => sum + count, 0);
-  const line = `${bar} ${String(Math.round(share * 100)).padStart(3)}% ${clock(elapsedSeconds)}/${clock(totalSeconds)} ${phase.padEnd(8)} plays ${summary.plays.accepted}✓ ${rejected}✗  coins ${summary.coins.length}  trades ${summary.trades.buys + summary.trades.sells}  revenue ${summary.revenue.deposits}/${summary.revenue.claims}  streams ${summary.streams.sessions} (${summary.streams.vouchersAcked} vouchers)`;
-  if (tty) process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 160) - 1)}`);
-  else if (Date.now() - lastLine >= 10_000 || phase === "done") {
-    lastLine = Date.now();
-    console.log(line);
+  const eta = phase === "live" || phase === "setup" ? `ETA ${clock(totalSeconds - elapsedSeconds)}` : phase === "done" ? "done" : `${phase}…`;
+  const line =
+    `${bar} ${String(Math.round(share * 100)).padStart(3)}% ${clock(elapsedSeconds)}/${clock(totalSeconds)} ${eta.padEnd(12)} ` +
+    `plays ${playsPerSecond.toFixed(1).padStart(5)}/s sent, ${summary.plays.accepted} accepted, ${rejected} rejected  ` +
+    `coins ${summary.coins.length}  trades ${summary.trades.buys + summary.trades.sells}  revenue ${summary.revenue.deposits}/${summary.revenue.claims}  ` +
+    `streams ${summary.streams.sessions} (${summary.streams.vouchersAcked} vouchers)`;
+  if (tty) process.stdout.write(`\r\x1b[2K${line.slice(0, (process.stdout.columns ?? 160) - 1)}`);
+  else if (now - lastLine >= 10_000 || phase === "done") {
+    lastLine = now;
+    console.log(line.replace(bar, `[${phase}]`));
   }
 }
 

@@ -10,13 +10,15 @@
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { performance } from "node:perf_hooks";
 import { createPublicClient, createWalletClient, http, parseEther, type Address } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { jobKeys, RELAYER_JOB_NAMES, RELAYER_JOBS, type RelayerJob } from "../relayer/src/chain/roles.js";
 import { loadStackConfig, ROOT, type StackConfig } from "./stack/config.js";
-import { ponderEnv } from "./stack/ponder-env.js";
+import { PONDER_PROJECT_ARGS, ponderEnv } from "./stack/ponder-env.js";
 import { portInUse, spawnChild, waitForHttp, type StackChild } from "./stack/processes.js";
+import { indexedBlock } from "./stack/simulation.js";
 
 const HARDHAT_CLI = join(ROOT, "node_modules/hardhat/dist/src/cli.js");
 const PONDER_CLI = join(ROOT, "node_modules/ponder/dist/esm/bin/ponder.js");
@@ -29,6 +31,9 @@ const children: StackChild[] = [];
 let shuttingDown: Promise<void> | undefined;
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
+const began = performance.now();
+const elapsed = () => `${((performance.now() - began) / 1000).toFixed(1).padStart(5)} s`;
+const tty = process.stdout.isTTY === true;
 
 /** Stops the indexer and the relayer (in parallel; the relayer finishes its batch step), then the chain. */
 function shutdown(reason: string, code: number): Promise<void> {
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
   // Logs go to files: no colour codes in them.
   const baseEnv = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
 
-  step(`chain    starting a Hardhat node on ${config.rpcUrl}`);
+  step("chain", `starting a Hardhat node on ${config.rpcUrl}`);
   const chain = spawnChild({
     name: "chain",
     args: [HARDHAT_CLI, "--network", "stack", "node", "--hostname", config.STACK_HOST, "--port", String(config.CHAIN_PORT)],
@@ -94,22 +99,27 @@ async function main(): Promise<void> {
   });
   children.push(chain);
   await chain.waitFor(/Started HTTP and WebSocket JSON-RPC server/, timeoutMs);
+  done("chain", `up at ${config.rpcUrl} (chain ${CHAIN_ID})`);
 
-  step("deploy   compiling if needed, deploying the protocol (deploy/parameters/localhost.json)");
+  step("deploy", "compiling if needed, deploying the protocol (deploy/parameters/localhost.json)");
   const parametersFile = await writeDeployParameters(config, jobs);
   const deploy = spawnChild({
     name: "deploy",
     args: [HARDHAT_CLI, "run", "scripts/deploy.ts", "--network", "localhost"],
     env: { ...baseEnv, LOCALHOST_RPC_URL: config.rpcUrl, DEPLOYMENTS_DIR: config.deploymentsDir, DEPLOY_PARAMETERS: parametersFile },
     logFile: join(logs, "deploy.log"),
+    // On a terminal the compile and deploy lines scroll by in place; elsewhere they stay in the log.
+    echo: tty ? (line) => line.trim() !== "" && progress(`deploy   ${line.trim()}`) : undefined,
   });
   children.push(deploy);
   await deploy.waitFor(/^wrote /, timeoutMs);
   if ((await deploy.exited).code !== 0) throw new Error(`deploy failed:\n${deploy.tail()}`);
   children.splice(children.indexOf(deploy), 1);
   for (const address of new Set(Object.values(jobs))) await fundRelayer(config, address);
+  const deployed = await deploymentSummary(config);
+  done("deploy", `${deployed.contracts} contracts deployed, chain at block ${deployed.block} (${relative(ROOT, join(config.deploymentsDir, `${CHAIN_ID}.json`))})`);
 
-  step(`relayer  starting on ${config.relayerUrl} (PGlite in ${relative(ROOT, join(config.dataDir, "relayer"))})`);
+  step("relayer", `starting on ${config.relayerUrl} (PGlite in ${relative(ROOT, join(config.dataDir, "relayer"))})`);
   const relayer = spawnChild({
     name: "relayer",
     args: ["--import", "tsx", "relayer/src/server.ts"],
@@ -131,17 +141,21 @@ async function main(): Promise<void> {
       BATCH_INTERVAL_MS: String(config.BATCH_INTERVAL_MS),
       MILESTONE_PLAYS: String(config.MILESTONE_PLAYS),
       STREAM_SETTLE_INTERVAL_MS: String(config.STREAM_SETTLE_INTERVAL_MS),
+      // glibc keeps freed native memory of the PGlite thread's start-up otherwise: ≈ 100 MB more resident
+      // (bench/shared.ts, npm run bench:relayer's memory table).
+      MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? "131072",
     },
     logFile: join(logs, "relayer.log"),
     echo: echo("relayer"),
   });
   children.push(relayer);
   await waitForHttp({ url: `${config.relayerUrl}/healthz`, timeoutMs, child: relayer });
+  done("relayer", `listening at ${config.relayerUrl}`);
 
-  step(`indexer  starting Ponder on ${config.indexerUrl} (PGlite in ${relative(ROOT, join(config.dataDir, "indexer"))})`);
+  step("indexer", `starting Ponder on ${config.indexerUrl} (PGlite in ${relative(ROOT, join(config.dataDir, "indexer"))})`);
   const indexer = spawnChild({
     name: "indexer",
-    args: [PONDER_CLI, "--root", "indexer", "start", "--schema", "beatstream", "--port", String(config.INDEXER_PORT), "--hostname", config.STACK_HOST],
+    args: [PONDER_CLI, ...PONDER_PROJECT_ARGS, "start", "--schema", "beatstream", "--port", String(config.INDEXER_PORT), "--hostname", config.STACK_HOST],
     env: {
       ...baseEnv,
       RPC_URL: config.rpcUrl,
@@ -156,8 +170,14 @@ async function main(): Promise<void> {
     echo: echo("indexer"),
   });
   children.push(indexer);
-  // /ready answers 200 once the historical sync is done and the indexer serves the head.
-  await waitForHttp({ url: `${config.indexerUrl}/ready`, timeoutMs, child: indexer });
+  // /ready answers 200 once the historical sync is done and the indexer serves the head; meanwhile its progress.
+  const stopWatching = watchIndexer(config);
+  try {
+    await waitForHttp({ url: `${config.indexerUrl}/ready`, timeoutMs, child: indexer });
+  } finally {
+    stopWatching();
+  }
+  done("indexer", await indexerCaughtUp(config));
 
   for (const child of [chain, relayer, indexer]) {
     void child.exited.then(({ code, signal }) => {
@@ -174,8 +194,79 @@ async function main(): Promise<void> {
   printReady(config, jobs, { chain: chain.pid, relayer: relayer.pid, indexer: indexer.pid });
 }
 
-function step(line: string): void {
-  say(`• ${line}`);
+/** A stage begins: `[elapsed] • name what`. */
+function step(name: string, line: string): void {
+  clearProgress();
+  say(`[${elapsed()}] • ${name.padEnd(8)} ${line}`);
+}
+
+/** A stage is done: `[elapsed] ✓ name what`. */
+function done(name: string, line: string): void {
+  clearProgress();
+  say(`[${elapsed()}] ✓ ${name.padEnd(8)} ${line}`);
+}
+
+let progressShown = false;
+/** A progress line: redrawn in place on a terminal, a plain line otherwise (the caller paces those). */
+function progress(line: string): void {
+  if (tty) {
+    process.stdout.write(`\r\x1b[2K[${elapsed()}]   ${line}`.slice(0, (process.stdout.columns ?? 120) + 8));
+    progressShown = true;
+  } else say(`[${elapsed()}]   ${line}`);
+}
+
+function clearProgress(): void {
+  if (progressShown) process.stdout.write("\r\x1b[2K");
+  progressShown = false;
+}
+
+/** How many contracts the deploy wrote to deployments/<chainId>.json, and the chain's block after it. */
+async function deploymentSummary(stack: StackConfig): Promise<{ contracts: number; block: bigint }> {
+  const deployments = JSON.parse(await readFile(join(stack.deploymentsDir, `${CHAIN_ID}.json`), "utf8")) as { contracts?: Record<string, unknown> };
+  return { contracts: Object.keys(deployments.contracts ?? {}).length, block: await chainHead(stack) };
+}
+
+function chainHead(stack: StackConfig): Promise<bigint> {
+  return createPublicClient({ chain: hardhat, transport: http(stack.rpcUrl) }).getBlockNumber();
+}
+
+/**
+ * Ponder's /ready comes before it has indexed the newest 30 blocks of chain 31337 (its finality depth; they follow
+ * through its real-time path): waits up to 15 s for the head of the moment, and says where the indexer is.
+ */
+async function indexerCaughtUp(stack: StackConfig): Promise<string> {
+  const head = await chainHead(stack);
+  const deadline = Date.now() + 15_000;
+  let indexed = await indexedBlock(stack.indexerUrl);
+  while ((indexed === undefined || BigInt(indexed) < head) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    indexed = await indexedBlock(stack.indexerUrl);
+  }
+  return indexed !== undefined && BigInt(indexed) >= head
+    ? `synced to block ${indexed}, serving ${stack.indexerUrl}`
+    : `serving ${stack.indexerUrl}, at block ${indexed ?? "?"} and catching up to ${head} in real time`;
+}
+
+/** Shows the indexer catching up (block N of the head) while it syncs: every second on a terminal, every 5 s otherwise. */
+function watchIndexer(stack: StackConfig): () => void {
+  let last = "";
+  let lastPrinted = 0;
+  let stopped = false;
+  const timer = setInterval(async () => {
+    const [indexed, head] = await Promise.all([indexedBlock(stack.indexerUrl), chainHead(stack).catch(() => undefined)]);
+    if (stopped) return;
+    const line = indexed === undefined ? "indexer  building its schema, starting the sync…" : `indexer  catching up: block ${indexed} of ${head ?? "?"}`;
+    if (tty || (line !== last && Date.now() - lastPrinted >= 5_000)) {
+      progress(line);
+      last = line;
+      lastPrinted = Date.now();
+    }
+  }, 1_000);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    clearProgress();
+  };
 }
 
 function toKey(value: string): `0x${string}` {
@@ -218,7 +309,8 @@ async function fundRelayer(stack: StackConfig, relayer: Address): Promise<void> 
   const admin = createWalletClient({ account: ADMIN, chain: hardhat, transport: http(stack.rpcUrl) });
   const hash = await admin.sendTransaction({ to: relayer, value: parseEther("1000") });
   await client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
-  say(`  funded the relayer ${relayer} with 1000 ETH from account #0`);
+  clearProgress();
+  say(`[${elapsed()}]   funded the relayer ${relayer} with 1000 ETH from account #0`);
 }
 
 function printReady(stack: StackConfig, jobs: Record<RelayerJob, Address>, pids: { chain: number; relayer: number; indexer: number }): void {
@@ -228,7 +320,7 @@ function printReady(stack: StackConfig, jobs: Record<RelayerJob, Address>, pids:
   const data = relative(ROOT, stack.dataDir) || ".";
   const key = stack.OPERATOR_API_KEY;
   say(`
-BeatStream local stack is up (chain ${CHAIN_ID}, fresh: an in-memory chain starts empty on every npm start)
+BeatStream local stack is up in ${elapsed().trim()} (chain ${CHAIN_ID}, fresh: an in-memory chain starts empty on every npm start)
 
   chain     ${stack.rpcUrl.padEnd(28)} Hardhat node, instant mining + a block every second
   relayer   ${stack.relayerUrl.padEnd(28)} POST /v1/plays, GET /v1/batches, /healthz, /metrics

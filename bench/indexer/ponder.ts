@@ -1,5 +1,5 @@
 /**
- * The indexer under test as a user runs it: `ponder --root indexer start` in its own Node process (process group),
+ * The indexer under test as a user runs it: `ponder --root indexer --config ../ponder.config.ts start` in its own Node process (process group),
  * on a clean database, against the generated chain. While it syncs, the resident memory of its whole process tree is
  * polled from /proc; when it answers /ready, its own clocks are read from its JSON log and /metrics.
  */
@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
-import { ponderEnv } from "../../scripts/stack/ponder-env.js";
+import { PONDER_PROJECT_ARGS, ponderEnv } from "../../scripts/stack/ponder-env.js";
 import { freePort } from "../../test/relayer/helpers/processes.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -73,18 +73,18 @@ export type StartPonderParameters = {
   databaseUrl?: string;
   dataDir: string;
   schema: string;
-  /** Ponder's --root (default: the indexer, `indexer/`). */
-  root?: string;
+  /** Ponder's --root and --config, the config relative to the root (default: the indexer, PONDER_PROJECT_ARGS). */
+  project?: { root: string; config: string };
   timeoutMs?: number;
   log?: (line: string) => void;
 };
 export type StartPonderReturnType = RunningPonder;
 
 /** Starts Ponder and resolves once it has synced everything and answers /ready; rejects if it exits first. */
-export async function startPonder({ rpcUrl, deploymentsDir, databaseUrl, dataDir, schema, root = "indexer", timeoutMs = 900_000, log = () => {} }: StartPonderParameters): Promise<StartPonderReturnType> {
+export async function startPonder({ rpcUrl, deploymentsDir, databaseUrl, dataDir, schema, project, timeoutMs = 900_000, log = () => {} }: StartPonderParameters): Promise<StartPonderReturnType> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [PONDER_BIN, "--root", root, "--log-format", "json", "start", "--schema", schema, "--port", String(port), "--hostname", "127.0.0.1"], {
+  const child = spawn(process.execPath, [PONDER_BIN, ...(project === undefined ? PONDER_PROJECT_ARGS : ["--root", project.root, "--config", project.config]), "--log-format", "json", "start", "--schema", schema, "--port", String(port), "--hostname", "127.0.0.1"], {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],

@@ -9,7 +9,7 @@
  *
  * 1. One chain is generated (bench/indexer/generate.ts): a Hardhat node, the protocol deployed, ≥ BENCH_EVENTS
  *    protocol events of every kind, all final for Ponder. The node keeps serving it to every run below.
- * 2. For each database, `ponder --root indexer start` runs as a child process on a clean database until /ready.
+ * 2. For each database, `ponder --root indexer --config ../ponder.config.ts start` runs as a child process on a clean database until /ready.
  *    syncEventsPerSecond = events Ponder's handlers processed (its ponder_indexing_completed_events, setup excluded)
  *    / Ponder's own backfill duration (its "Completed backfill indexing" log line: from the first historical RPC
  *    request to the last historical event indexed, so RPC extraction from the node is inside it, start-up and the
@@ -37,7 +37,7 @@ import { writeBareProject } from "./bare.js";
 import { generateChain, type GeneratedChain } from "./generate.js";
 import { runLoad, type LoadResult } from "./load.js";
 import { currentTreeRssMb, processCpuSeconds, startPonder, type PonderSync } from "./ponder.js";
-import { withPostgresDatabase } from "../../scripts/bench/shared.js";
+import { withPostgresDatabase } from "../shared.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 106_000);
@@ -102,7 +102,7 @@ type SyncOnceParameters = {
   chain: GeneratedChain;
   backend: SyncRun["backend"];
   databaseUrl: string | undefined;
-  baseline?: { root: string };
+  baseline?: { root: string; config: string };
   afterSync?: (url: string, pid: number) => Promise<void>;
 };
 
@@ -113,7 +113,7 @@ async function syncOnce({ chain, backend, databaseUrl, baseline, afterSync }: Sy
   const nodePid = chain.node.child.process.pid ?? 0;
   const nodeCpuBefore = processCpuSeconds(nodePid);
   const postgresBefore = databaseUrl === undefined ? undefined : postgresCpuSeconds();
-  const ponder = await startPonder({ rpcUrl: chain.rpcUrl, deploymentsDir: chain.deploymentsDir, databaseUrl, dataDir, schema: "bench", root: baseline?.root, log });
+  const ponder = await startPonder({ rpcUrl: chain.rpcUrl, deploymentsDir: chain.deploymentsDir, databaseUrl, dataDir, schema: "bench", project: baseline, log });
   const postgresAfter = databaseUrl === undefined ? undefined : postgresCpuSeconds();
   const loadAverage = loadavg()[0];
   const run: SyncRun = {
@@ -230,6 +230,17 @@ for (const name of ["tracksTop", "stats", "tracksTopAll", "tracksTopUncached", "
   results[`p99Ms.${name}`] = round(result.p99Ms, 2);
 }
 for (const run of baselines) results[`baselineEventsPerSecond.${key(run)}`] = round(run.sync.events / run.sync.backfillSeconds);
+// The indexer against bare Ponder on the same chain in the same run: the share of Ponder's own speed its handlers keep
+// (events/s over the backfill), and the same from CPU time per event, which moves less with the machine's load.
+const baselineOf = (run: SyncRun) => baselines.find((entry) => entry.backend === run.backend);
+const cpuPerEvent = (run: SyncRun) => run.sync.backfillCpuSeconds / run.sync.events;
+const eventsPerSecond = (run: SyncRun) => run.sync.events / run.sync.backfillSeconds;
+for (const run of runs) {
+  const baseline = baselineOf(run);
+  if (baseline === undefined) continue;
+  results[`ratioToBaseline.${key(run)}`] = round(eventsPerSecond(run) / eventsPerSecond(baseline), 3);
+  results[`cpuRatioToBaseline.${key(run)}`] = round(cpuPerEvent(baseline) / cpuPerEvent(run), 3);
+}
 for (const run of runs) results[`wallEventsPerSecond.${key(run)}`] = round(run.sync.events / run.sync.wallSeconds);
 for (const run of runs) results[`backfillCpuUsPerEvent.${key(run)}`] = round((run.sync.backfillCpuSeconds * 1e6) / run.sync.events);
 for (const { name, serialP50Ms } of loads) if (!name.endsWith("Uncached")) results[`uncachedSerialP50Ms.${name}`] = round(serialP50Ms, 2);
@@ -282,6 +293,26 @@ console.table(
     "load avg": round(run.loadAverage, 2),
   })),
 );
+const ratios = runs.flatMap((run) => {
+  const baseline = baselineOf(run);
+  if (baseline === undefined) return [];
+  return [
+    {
+      database: run.backend,
+      "indexer events/s": round(eventsPerSecond(run)),
+      "no-op events/s": round(eventsPerSecond(baseline)),
+      "ratio (events/s)": round(eventsPerSecond(run) / eventsPerSecond(baseline), 3),
+      "indexer CPU µs/event": round(cpuPerEvent(run) * 1e6),
+      "no-op CPU µs/event": round(cpuPerEvent(baseline) * 1e6),
+      "ratio (CPU)": round(cpuPerEvent(baseline) / cpuPerEvent(run), 3),
+      goal: "≥ 0.9",
+    },
+  ];
+});
+if (ratios.length > 0) {
+  console.log("The indexer against bare Ponder (no-op handlers) on the same chain, this run:");
+  console.table(ratios);
+}
 for (const run of runs) {
   console.log(`${run.backend}: where the indexing time goes (handler time per event kind, from ponder_indexing_function_duration)`);
   console.table(

@@ -33,7 +33,7 @@ import { loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
 import { packSignatures, signVoucher, vaultDomain, type StreamVoucher } from "../../test/helpers/vault/vouchers.js";
 import { usdcAbi, vaultTestAbi } from "../../test/relayer/stream.helpers.js";
-import { serveJsonRpc, startRelayerProcess, withPostgresDatabase } from "../../scripts/bench/shared.js";
+import { histogramQuantileMs, scrapeAckHistogram, serveJsonRpc, startRelayerProcess, withPostgresDatabase } from "../shared.js";
 
 const SESSIONS = Number(process.env.BENCH_STREAM_SESSIONS ?? 10_000);
 const SWEEP = (process.env.BENCH_STREAM_SWEEP ?? "")
@@ -322,26 +322,9 @@ for (const [name, run] of runs) {
   }
 }
 
-/** The relayer's voucher-ack histogram (cumulative counts by upper bound `le`, in seconds). */
-async function scrapeAckHistogram(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const buckets = new Map<string, number>();
-  for (const match of text.matchAll(/^relayer_stream_voucher_ack_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) buckets.set(match[1]!, Number(match[2]));
-  return buckets;
-}
-
 /** Upper bounds (ms) of the buckets holding the 50th and 99th percentile of the acks between two scrapes. */
 async function serverAckQuantiles(start: Promise<Map<string, number>> | undefined, end: Promise<Map<string, number>> | undefined) {
   if (start === undefined || end === undefined) return { p50Ms: Number.NaN, p99Ms: Number.NaN };
   const [before, after] = [await start, await end];
-  const deltas = [...after].map(([le, count]) => [le, count - (before.get(le) ?? 0)] as const);
-  const total = deltas.find(([le]) => le === "+Inf")?.[1] ?? 0;
-  const bound = (q: number) => {
-    const hit = deltas.find(([, count]) => count >= q * total);
-    return hit === undefined || hit[0] === "+Inf" ? Number.POSITIVE_INFINITY : Number(hit[0]) * 1000;
-  };
-  return { p50Ms: bound(0.5), p99Ms: bound(0.99) };
+  return { p50Ms: histogramQuantileMs(before, after, 0.5).ms, p99Ms: histogramQuantileMs(before, after, 0.99).ms };
 }
-
-
-/** The in-process chain over HTTP for the relayer process (bigints as hex quantities). */

@@ -9,7 +9,7 @@ import { ponder } from "ponder:registry";
 import { coin, revenueClaim, revenueDeposit } from "ponder:schema";
 import { zeroAddress } from "viem";
 import { lockRevenue, moveEligible, settleHolder, unlockRevenue } from "../lib/math.js";
-import { changeHolder, collectMarketRevenue, payMarket } from "./lib/holders.js";
+import { changeHolder, changeHolders, collectMarketRevenue, payMarket } from "./lib/holders.js";
 
 const same = (a: `0x${string}`, b: `0x${string}`) => a.toLowerCase() === b.toLowerCase();
 
@@ -34,23 +34,25 @@ ponder.on("CreatorCoin:Transfer", async ({ event, context }) => {
   // Brought forward on a copy: stored below only if the eligible supply changes.
   const { state: current, toMarket } = unlockRevenue(state, event.block.timestamp);
   const accumulator = current.revenueAccumulator;
-  const { before: sender } = await changeHolder({
+  const [{ before: sender }, { before: recipient }] = await changeHolders({
     db: context.db,
     coin: coinAddress,
-    holder: from,
-    change: (row) => {
-      const settled = settleHolder(row, accumulator);
-      return { ...settled, balance: settled.balance - value };
-    },
-  });
-  const { before: recipient } = await changeHolder({
-    db: context.db,
-    coin: coinAddress,
-    holder: to,
-    change: (row) => {
-      const settled = settleHolder(row, accumulator);
-      return { ...settled, balance: settled.balance + value };
-    },
+    changes: [
+      {
+        holder: from,
+        change: (row) => {
+          const settled = settleHolder(row, accumulator);
+          return { ...settled, balance: settled.balance - value };
+        },
+      },
+      {
+        holder: to,
+        change: (row) => {
+          const settled = settleHolder(row, accumulator);
+          return { ...settled, balance: settled.balance + value };
+        },
+      },
+    ],
   });
   const dex = context.contracts.MusicDEX.address;
   let holders = state.holders;

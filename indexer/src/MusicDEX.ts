@@ -14,8 +14,10 @@ ponder.on("MusicDEX:MarketOpened", async ({ event, context }) => {
     .onConflictDoUpdate((row) => ({ ...market, marketCap: marketCap({ price: market.price, totalSupply: row.totalSupply }) }));
 });
 
+type CoinRow = typeof coin.$inferSelect;
+
 /** A sell's syncMarket (it emits nothing): the coin row's fields it changes, the DEX's account collected. */
-async function sellSync(db: Context["db"], row: typeof coin.$inferSelect, dex: `0x${string}`, timestamp: bigint) {
+async function sellSync(db: Context["db"], row: CoinRow, dex: `0x${string}`, timestamp: bigint) {
   const { state, toMarket } = unlockRevenue(row, timestamp);
   const market = await collectMarketRevenue(db, row.address, dex, { accumulator: state.revenueAccumulator, toMarket, fees: row });
   return { ...state, ...market, sellFeePending: true };
@@ -30,24 +32,34 @@ ponder.on("MusicDEX:Swapped", async ({ event, context }) => {
   const { coin: address, trader, recipient, isBuy, usdcAmount, coinAmount, fee, usdcReserve, coinReserve } = event.args;
   const { creatorFee, holderFee } = splitFee(fee);
   const timestamp = event.block.timestamp;
-  const row = await context.db.find(coin, { address });
-  if (row === null) throw new Error(`Swapped on unknown coin ${address}`);
-  const sync = isBuy ? {} : await sellSync(context.db, row, event.log.address, timestamp);
-  const price = spotPrice({ virtualUsdc: row.virtualUsdc, usdcReserve, coinReserve });
-  await context.db.update(coin, { address }).set({
-    ...sync,
-    usdcReserve,
-    coinReserve,
-    outstanding: isBuy ? row.outstanding + coinAmount : row.outstanding - coinAmount,
-    price,
-    marketCap: marketCap({ price, totalSupply: row.totalSupply }),
-    volumeUsdc: row.volumeUsdc + usdcAmount,
-    trades: row.trades + 1,
-    lastTradeAt: timestamp,
-    feesTotal: row.feesTotal + fee,
-    creatorFeesAccrued: row.creatorFeesAccrued + creatorFee,
-    holderFeesAccrued: row.holderFeesAccrued + holderFee,
-  });
+  /** The coin row's market fields after this trade, from the row before it. */
+  const traded = (row: CoinRow) => {
+    const price = spotPrice({ virtualUsdc: row.virtualUsdc, usdcReserve, coinReserve });
+    return {
+      usdcReserve,
+      coinReserve,
+      outstanding: isBuy ? row.outstanding + coinAmount : row.outstanding - coinAmount,
+      price,
+      marketCap: marketCap({ price, totalSupply: row.totalSupply }),
+      volumeUsdc: row.volumeUsdc + usdcAmount,
+      trades: row.trades + 1,
+      lastTradeAt: timestamp,
+      feesTotal: row.feesTotal + fee,
+      creatorFeesAccrued: row.creatorFeesAccrued + creatorFee,
+      holderFeesAccrued: row.holderFeesAccrued + holderFee,
+    };
+  };
+  let after: CoinRow;
+  if (isBuy) {
+    // Nothing to replay: the row is read and written in one store operation.
+    after = await context.db.update(coin, { address }).set(traded);
+  } else {
+    const row = await context.db.find(coin, { address });
+    if (row === null) throw new Error(`Swapped on unknown coin ${address}`);
+    const sync = await sellSync(context.db, row, event.log.address, timestamp);
+    after = await context.db.update(coin, { address }).set({ ...sync, ...traded(row) });
+  }
+  const { price: tradePrice } = after;
   await context.db.insert(trade).values({
     id: event.id,
     coin: address,
@@ -59,25 +71,37 @@ ponder.on("MusicDEX:Swapped", async ({ event, context }) => {
     fee,
     usdcReserve,
     coinReserve,
-    price,
+    price: tradePrice,
     blockNumber: event.block.number,
     logIndex: event.log.logIndex,
     timestamp,
     txHash: event.transaction.hash,
   });
-  for (const [interval, seconds] of Object.entries(CANDLE_INTERVALS)) {
-    await context.db
-      .insert(candle)
-      .values({ coin: address, interval, time: bucketStart(timestamp, seconds), open: price, high: price, low: price, close: price, volumeUsdc: usdcAmount, volumeCoin: coinAmount, trades: 1 })
-      .onConflictDoUpdate((current) => ({
-        high: price > current.high ? price : current.high,
-        low: price < current.low ? price : current.low,
-        close: price,
-        volumeUsdc: current.volumeUsdc + usdcAmount,
-        volumeCoin: current.volumeCoin + coinAmount,
-        trades: current.trades + 1,
-      }));
-  }
+  // The three intervals' candles in one store operation: the trade moves each the same way.
+  await context.db
+    .insert(candle)
+    .values(
+      Object.entries(CANDLE_INTERVALS).map(([interval, seconds]) => ({
+        coin: address,
+        interval,
+        time: bucketStart(timestamp, seconds),
+        open: tradePrice,
+        high: tradePrice,
+        low: tradePrice,
+        close: tradePrice,
+        volumeUsdc: usdcAmount,
+        volumeCoin: coinAmount,
+        trades: 1,
+      })),
+    )
+    .onConflictDoUpdate((current) => ({
+      high: tradePrice > current.high ? tradePrice : current.high,
+      low: tradePrice < current.low ? tradePrice : current.low,
+      close: tradePrice,
+      volumeUsdc: current.volumeUsdc + usdcAmount,
+      volumeCoin: current.volumeCoin + coinAmount,
+      trades: current.trades + 1,
+    }));
 });
 
 ponder.on("MusicDEX:CreatorFeesClaimed", async ({ event, context }) => {

@@ -42,19 +42,31 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
   // row is written once per batch (the per-entry rows keep every delta in commit order).
   const trackPlays = new Map<bigint, bigint>();
   for (const { trackId, plays: delta } of entries) trackPlays.set(trackId, (trackPlays.get(trackId) ?? 0n) + delta);
+  // Each table's rows of the batch in one store operation (every store call costs Ponder a lock, metrics and copies).
+  // The track and creator rows exist: commitPlays reverts on an unknown track (MusicNFTUnknownTrack) and a track's
+  // creator row is made at its mint. So these upserts only ever update, and their values are just the keys; were a
+  // row missing, Ponder would refuse the insert (not-null columns), as an update of a missing row throws.
+  const trackRows = trackPlays.size === 0 ? [] : await context.db
+    .insert(track)
+    .values([...trackPlays.keys()].map((id) => ({ id }) as typeof track.$inferInsert))
+    .onConflictDoUpdate((current) => ({ plays: current.plays + trackPlays.get(current.id)! }));
   const creatorOf = new Map<bigint, `0x${string}`>();
   const creatorPlays = new Map<`0x${string}`, bigint>();
-  for (const [trackId, delta] of trackPlays) {
-    const row = await context.db.update(track, { id: trackId }).set((current) => ({ plays: current.plays + delta }));
-    creatorOf.set(trackId, row.creator);
-    creatorPlays.set(row.creator, (creatorPlays.get(row.creator) ?? 0n) + delta);
+  for (const row of trackRows) {
+    creatorOf.set(row.id, row.creator);
+    creatorPlays.set(row.creator, (creatorPlays.get(row.creator) ?? 0n) + trackPlays.get(row.id)!);
+  }
+  if (trackPlays.size > 0) {
     await context.db
       .insert(trackHourlyPlays)
-      .values({ trackId, hour, plays: delta })
-      .onConflictDoUpdate((current) => ({ plays: current.plays + delta }));
+      .values([...trackPlays].map(([trackId, delta]) => ({ trackId, hour, plays: delta })))
+      .onConflictDoUpdate((current) => ({ plays: current.plays + trackPlays.get(current.trackId)! }));
   }
-  for (const [address, delta] of creatorPlays) {
-    await context.db.update(creator, { address }).set((current) => ({ plays: current.plays + delta }));
+  if (creatorPlays.size > 0) {
+    await context.db
+      .insert(creator)
+      .values([...creatorPlays.keys()].map((address) => ({ address }) as typeof creator.$inferInsert))
+      .onConflictDoUpdate((current) => ({ plays: current.plays + creatorPlays.get(current.address)! }));
   }
   if (entries.length > 0) {
     await context.db

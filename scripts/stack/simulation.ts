@@ -364,15 +364,21 @@ async function operatorPost(endpoints: SimulationEndpoints, path: string): Promi
   return body;
 }
 
+/** The block the indexer has indexed up to (its /status); undefined while it does not answer one. */
+export async function indexedBlock(indexerUrl: string): Promise<number | undefined> {
+  const body = await fetch(`${indexerUrl}/status`, { signal: AbortSignal.timeout(5_000) })
+    .then((response) => response.json() as Promise<{ beatstream?: { block?: { number?: number } } }>)
+    .catch(() => undefined);
+  const indexed = body?.beatstream?.block?.number;
+  return typeof indexed === "number" ? indexed : undefined;
+}
+
 /** Resolves once the indexer's /status has reached `block`. */
 export async function waitForIndexer(indexerUrl: string, block: bigint, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const body = await fetch(`${indexerUrl}/status`)
-      .then((response) => response.json() as Promise<{ beatstream?: { block?: { number?: number } } }>)
-      .catch(() => undefined);
-    const indexed = body?.beatstream?.block?.number;
-    if (typeof indexed === "number" && BigInt(indexed) >= block) return;
+    const indexed = await indexedBlock(indexerUrl);
+    if (indexed !== undefined && BigInt(indexed) >= block) return;
     if (Date.now() > deadline) throw new Error(`the indexer did not reach block ${block} within ${timeoutMs} ms (at ${indexed})`);
     await sleep(250);
   }

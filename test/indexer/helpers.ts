@@ -1,11 +1,11 @@
 /**
- * The indexer as a user runs it: `ponder --root indexer start` in its own process on a free port, reading the
+ * The indexer as a user runs it: `ponder --root indexer --config ../ponder.config.ts start` in its own process on a free port, reading the
  * test chain's deployments file, on a fresh PGlite directory or a fresh PostgreSQL database.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ponderEnv } from "../../scripts/stack/ponder-env.js";
+import { PONDER_PROJECT_ARGS, ponderEnv } from "../../scripts/stack/ponder-env.js";
 import { createPostgresDatabase } from "../relayer/core.helpers.js";
 import { freePort, startChild, type Child, type LocalNode } from "../relayer/helpers/processes.js";
 
@@ -38,7 +38,7 @@ export async function startIndexer({ node, database }: { node: LocalNode; databa
   };
   // The parent's DATABASE_URL must not leak into the PGlite run.
   if (postgres === undefined) env.DATABASE_URL = "";
-  const child = startChild(`ponder (${database.kind})`, [PONDER_CLI, "--root", "indexer", "start", "--schema", "beatstream_test", "--port", String(port), "--hostname", "127.0.0.1", "--log-format", "json"], { env });
+  const child = startChild(`ponder (${database.kind})`, [PONDER_CLI, ...PONDER_PROJECT_ARGS, "start", "--schema", "beatstream_test", "--port", String(port), "--hostname", "127.0.0.1", "--log-format", "json"], { env });
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await child.kill("SIGKILL");

@@ -150,4 +150,38 @@ describe("indexer: Ponder over a local chain", function () {
     const coin = await indexer.get(`/coins/${scenario.coin}`);
     expect(body.data.coin).to.deep.equal({ symbol: coin.body.symbol, holders: coin.body.holders });
   });
+
+  it("names each figure the same in GraphQL as in REST (docs/indexer.md, Names)", async function () {
+    const indexer = indexers.pglite!;
+    const { creatorA, listener1 } = scenario.actors;
+    const batches = await indexer.get("/batches?limit=1");
+    // REST answer, GraphQL type, the figures REST computes beyond the row, the GraphQL fields REST does not answer
+    // (relations, named `…Row`/`…Rows` where the plain name is already a column, and replay bookkeeping).
+    const entities: { path: string; type: string; restOnly: string[]; graphqlOnly: string[] }[] = [
+      { path: "/tracks/1", type: "track", restOnly: [], graphqlOnly: ["creatorRow", "hourlyPlays"] },
+      { path: `/creators/${creatorA.address}`, type: "creator", restOnly: [], graphqlOnly: ["trackRows"] },
+      {
+        path: `/coins/${scenario.coin}`,
+        type: "coin",
+        restOnly: ["revenuePerToken", "eligibleSupply", "undistributedRevenue", "revenueAsOf", "volume24hUsdc"],
+        graphqlOnly: ["sellFeePending", "holderRows", "tradeRows", "candles"],
+      },
+      { path: `/batches/${batches.body.items[0].id}`, type: "playBatch", restOnly: [], graphqlOnly: [] },
+      { path: `/listeners/${listener1.address}`, type: "listener", restOnly: [], graphqlOnly: [] },
+    ];
+    for (const { path, type, restOnly, graphqlOnly } of entities) {
+      const rest = await indexer.get(path);
+      expect(rest.status, path).to.equal(200);
+      const response = await fetch(`${indexer.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `{ __type(name: "${type}") { fields { name } } }` }),
+      });
+      const { data } = (await response.json()) as { data: { __type: { fields: { name: string }[] } | null } };
+      expect(data.__type, type).to.not.equal(null);
+      const graphql = data.__type!.fields.map((field) => field.name).filter((name) => !graphqlOnly.includes(name)).sort();
+      const answered = Object.keys(rest.body).filter((name) => !restOnly.includes(name)).sort();
+      expect(answered, `${path} against GraphQL ${type}`).to.deep.equal(graphql);
+    }
+  });
 });

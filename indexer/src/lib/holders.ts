@@ -19,42 +19,54 @@ export async function saveHolder(db: Context["db"], row: HolderRow): Promise<voi
   await db.insert(coinHolder).values(row).onConflictDoUpdate({ balance, excluded, revenueSnapshot, owed, claimed });
 }
 
-export type ChangeHolderParameters = {
-  db: Context["db"];
-  coin: `0x${string}`;
+export type HolderChange = {
   holder: `0x${string}`;
   /** The new row from the current one (a fresh zero row for an address the coin has never seen); pure. */
   change: (row: HolderRow) => HolderRow;
 };
+export type ChangeHoldersParameters = { db: Context["db"]; coin: `0x${string}`; changes: HolderChange[] };
 export type ChangeHolderReturnType = { before: HolderRow; after: HolderRow };
 
 /**
- * Reads and writes a holder row in one store operation (an upsert whose update is computed from the current row)
- * instead of a find and then a write: transfers and claims change two rows per event, and every store operation
- * costs the indexer as much as the arithmetic around it.
+ * Reads and writes holder rows of one coin in one store operation (an upsert of all of them whose update is computed
+ * from each current row) instead of a find and a write per row: a transfer changes two rows, and every store
+ * operation costs the indexer as much as the arithmetic around it. The holders must be distinct; the answers come
+ * in the order of `changes`.
  */
-export async function changeHolder({ db, coin: coinAddress, holder, change }: ChangeHolderParameters): Promise<ChangeHolderReturnType> {
-  const fresh = freshHolder(coinAddress, holder);
-  const inserted = change(fresh);
-  let existing: { before: HolderRow; after: HolderRow } | undefined;
+export async function changeHolders({ db, coin: coinAddress, changes }: ChangeHoldersParameters): Promise<ChangeHolderReturnType[]> {
+  const fresh = changes.map(({ holder }) => freshHolder(coinAddress, holder));
+  const inserted = changes.map(({ change }, index) => change(fresh[index]));
+  const answers: ChangeHolderReturnType[] = fresh.map((before, index) => ({ before, after: inserted[index] }));
+  // Stored addresses are lowercase (Ponder's hex columns); the event's may be checksummed.
+  const indexOf = new Map(changes.map(({ holder }, index) => [holder.toLowerCase(), index]));
   await db
     .insert(coinHolder)
     .values(inserted)
     .onConflictDoUpdate((row) => {
+      const index = indexOf.get(row.holder.toLowerCase());
+      if (index === undefined) throw new Error(`changeHolders: no change for ${row.holder}`);
       const before: HolderRow = {
         coin: coinAddress,
-        holder,
+        holder: changes[index].holder,
         balance: row.balance,
         excluded: row.excluded,
         revenueSnapshot: row.revenueSnapshot,
         owed: row.owed,
         claimed: row.claimed,
       };
-      const after = change(before);
-      existing = { before, after };
+      const after = changes[index].change(before);
+      answers[index] = { before, after };
       return { balance: after.balance, excluded: after.excluded, revenueSnapshot: after.revenueSnapshot, owed: after.owed, claimed: after.claimed };
     });
-  return existing ?? { before: fresh, after: inserted };
+  return answers;
+}
+
+export type ChangeHolderParameters = { db: Context["db"]; coin: `0x${string}` } & HolderChange;
+
+/** One holder row read and written in one store operation (see changeHolders). */
+export async function changeHolder({ db, coin: coinAddress, holder, change }: ChangeHolderParameters): Promise<ChangeHolderReturnType> {
+  const [answer] = await changeHolders({ db, coin: coinAddress, changes: [{ holder, change }] });
+  return answer;
 }
 
 /**

@@ -26,6 +26,10 @@
  * the server's pool splits them over every core), the database work of ingestPlays (parse + insert, with
  * signatures stubbed out), and the rest (HTTP, JSON, zod, Hono), measured as the end-to-end latency at
  * concurrency 1 minus the pool's share and the database's.
+ *
+ * Memory: the relayer's RSS split by part (bench/relayer/memory.ts: PGlite's WASM memory, each thread's V8 heap —
+ * main, signature-check workers, the PGlite thread — native malloc arenas, mapped files), read just after start
+ * and again after every run, through a probe preloaded into the server process (bench/relayer/memory-probe.ts).
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -43,7 +47,10 @@ import { createVerifierPool } from "../../relayer/src/crypto/verify-pool.js";
 import { PLAY_TYPES, playDomain, type Play } from "../../relayer/src/crypto/eip712.js";
 import { createPlayVerifier, loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
-import { serveJsonRpc, startRelayerProcess, withPostgresDatabase, type RelayerProcess } from "./shared.js";
+import { serveJsonRpc, startRelayerProcess, withPostgresDatabase, type RelayerProcess } from "../shared.js";
+import type { MemoryBreakdown } from "./memory.js";
+
+const HEAP_NAMES: Record<string, string> = { main: "main thread", verify: "signature-check workers", pglite: "PGlite thread (JS)", "main.js": "tsx loader thread" };
 
 const TRACKS = 20;
 const LISTENERS = 1_000;
@@ -243,6 +250,7 @@ async function startRelayer(dir: string, databaseUrl: string | undefined): Promi
     },
   });
   return startRelayerProcess({
+    memoryProbe: true,
     env: {
       RPC_URL: rpc.url,
       CHAIN_ID: String(chainId),
@@ -262,13 +270,15 @@ async function benchBackend(name: string, databaseUrl: string | undefined) {
   try {
     relayer = await startRelayer(dir, databaseUrl);
     log(`${name}: relayer at ${relayer.url}`);
+    const idle = await relayer.memory();
     // Warm-up (not timed): JIT, connection pools, the track catalog's first chain read.
     await run(relayer, load.batch1.warmup, BATCH1.concurrency);
     await run(relayer, load.batch100.warmup, BATCH100.concurrency);
     const batch1 = await run(relayer, load.batch1.timed, BATCH1.concurrency);
     const batch100 = await run(relayer, load.batch100.timed, BATCH100.concurrency);
     const serial100 = await run(relayer, profileBodies, 1);
-    return { batch1, batch100, serial100 };
+    const loaded = await relayer.memory();
+    return { batch1, batch100, serial100, memory: { idle, loaded } };
   } finally {
     await relayer?.stop();
     await rm(dir, { recursive: true, force: true });
@@ -341,10 +351,12 @@ const figures = (suffix: string, result: Awaited<ReturnType<typeof benchBackend>
 });
 const results = {
   ...figures("", pglite),
+  ...memoryFigures("", pglite.memory.loaded),
   "verifyPerSecond.viem": round(rates.viem),
   "verifyPerSecond.relayer": round(rates.threads),
   "verifyPerSecond.relayerOneThread": round(rates.oneThread),
   ...(postgres === undefined ? {} : figures(".postgres", postgres)),
+  ...(postgres === undefined ? {} : memoryFigures(".postgres", postgres.memory.loaded)),
   conditions: {
     ...machine,
     loadAverage1mAtEnd: Number(loadavg()[0].toFixed(2)),
@@ -361,6 +373,31 @@ const results = {
     },
   },
 };
+
+/** The loaded relayer's RSS and its parts (MB) as result keys. */
+function memoryFigures(suffix: string, memory: MemoryBreakdown) {
+  return {
+    [`rssMb${suffix}`]: memory.rssMb,
+    [`rssMb.pgliteWasm${suffix}`]: memory.pgliteWasmMb,
+    ...Object.fromEntries(Object.entries(memory.heaps).map(([kind, heap]) => [`rssMb.heap.${kind}${suffix}`, heap.physicalMb])),
+    [`rssMb.mallocArenas${suffix}`]: memory.mallocArenasMb,
+  };
+}
+
+/** One row per part, one column per store and moment. */
+function memoryRows(stores: readonly (readonly [string, { idle: MemoryBreakdown; loaded: MemoryBreakdown }])[]) {
+  const parts: [string, (memory: MemoryBreakdown) => string | number][] = [
+    ["RSS (whole process)", (m) => m.rssMb],
+    ["PGlite WASM memory", (m) => m.pgliteWasmMb],
+    ...[...new Set(stores.flatMap(([, m]) => [...Object.keys(m.idle.heaps), ...Object.keys(m.loaded.heaps)]))].map(
+      (kind) => [`V8 heap: ${HEAP_NAMES[kind] ?? `thread ${kind}`}`, (m: MemoryBreakdown) => (m.heaps[kind] === undefined ? "-" : `${m.heaps[kind].physicalMb} (used ${m.heaps[kind].usedMb})${m.heaps[kind].threads > 1 ? `, ${m.heaps[kind].threads} threads` : ""}`)] as [string, (memory: MemoryBreakdown) => string],
+    ),
+    ["malloc arenas (native)", (m) => m.mallocArenasMb],
+    ["mapped files (code)", (m) => m.filesMb],
+    ["other anonymous", (m) => m.otherMb],
+  ];
+  return Object.fromEntries(parts.map(([name, pick]) => [name, Object.fromEntries(stores.flatMap(([store, m]) => [[`${store} idle`, pick(m.idle)], [`${store} loaded`, pick(m.loaded)]]))]));
+}
 
 const row = (store: string, run: string, concurrency: number, f: Figures) => ({
   store,
@@ -388,6 +425,8 @@ console.table({
   "signature checks/s": { "viem (1 core)": round(rates.viem), "relayer (1 thread)": round(rates.oneThread), [`relayer (pool, ${rates.poolThreads} threads)`]: round(rates.threads) },
 });
 console.table({ "ms per 100-play request (serial, PGlite)": results.conditions.profileMsPer100PlayRequest });
+log("relayer RSS by part, MB (idle: just started; loaded: after every run above; see bench/relayer/memory.ts):");
+console.table(memoryRows([["PGlite", pglite.memory], ...(postgres === undefined ? [] : [["PostgreSQL", postgres.memory] as const])]));
 if (postgres === undefined) log("PostgreSQL skipped: set TEST_DATABASE_URL (scripts/ci-postgres.sh starts a throwaway cluster)");
 
 mkdirSync("bench/results", { recursive: true });

@@ -18,9 +18,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import { Wallet, type ContractTransactionResponse } from "ethers";
-import { deployProtocol } from "../../test/helpers/protocol.js";
-import { packDeltas } from "../../test/helpers/nft/deltas.js";
-import { packSignatures, signVoucher, vaultDomain, type StreamVoucher } from "../../test/helpers/vault/vouchers.js";
+import { deployProtocol } from "../test/helpers/protocol.js";
+import { packDeltas } from "../test/helpers/nft/deltas.js";
+import { packSignatures, signVoucher, vaultDomain, type StreamVoucher } from "../test/helpers/vault/vouchers.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;

@@ -6,7 +6,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 type Target = { op: "≥" | "<" | "≤"; value: number };
-type Section = { file: string; title: string; command: string; about: string; targets: Record<string, Target> };
+/**
+ * `table`: a key of the results holding rows (objects with the same keys), rendered as a table of their own;
+ * `notes`: a markdown file shown under the section's figures (runs recorded beside the latest).
+ */
+type Section = { file: string; title: string; command: string; about: string; targets: Record<string, Target>; table?: string; notes?: string };
 
 const SECTIONS: Section[] = [
   {
@@ -35,6 +39,7 @@ const SECTIONS: Section[] = [
     about:
       "POST /v1/plays end to end over HTTP on 127.0.0.1 against the real server process, accepted plays durably stored; PGlite (the default) and, with TEST_DATABASE_URL, PostgreSQL (`.postgres` keys). The load generator shares the machine.",
     targets: { "acceptedPerSecond.batch100": { op: "≥", value: 10_000 }, "p99Ms.batch100": { op: "<", value: 100 } },
+    notes: "bench/results/relayer-memory.md",
   },
   {
     file: "stream",
@@ -46,16 +51,29 @@ const SECTIONS: Section[] = [
   {
     file: "indexer",
     title: "Indexer (Ponder)",
+    notes: "bench/results/indexer-runs.md",
     command: "npm run bench:indexer",
-    about: "Historical sync of a generated chain of ≥ 100,000 protocol events, then REST load at 500 requests/s on PostgreSQL. See docs/indexer-bench.md for how each figure is taken.",
+    about:
+      "Historical sync of a generated chain of ≥ 100,000 protocol events, by the indexer and by bare Ponder (no-op handlers) in the same run (`ratioToBaseline` = indexer events/s ÷ bare events/s, `cpuRatioToBaseline` the same from CPU µs per event), then REST load at 500 requests/s on PostgreSQL. See docs/indexer-bench.md for how each figure is taken and docs/indexer-perf.md for the ratio over several runs and the profile behind it.",
     targets: {
       "syncEventsPerSecond.postgres": { op: "≥", value: 8_000 },
       "syncEventsPerSecond.pglite": { op: "≥", value: 4_000 },
+      "ratioToBaseline.postgres": { op: "≥", value: 0.9 },
+      "ratioToBaseline.pglite": { op: "≥", value: 0.9 },
       "peakRssMb.pglite": { op: "<", value: 1_024 },
       "peakRssMb.postgres": { op: "<", value: 1_024 },
       "p99Ms.tracksTop": { op: "<", value: 20 },
       "p99Ms.stats": { op: "<", value: 20 },
     },
+  },
+  {
+    file: "soak",
+    title: "Relayer soak (not in `npm run bench`)",
+    command: "npm run bench:soak",
+    about:
+      "One relayer for 10 minutes at 1,000 signed plays/s (requests of 10) plus 1,000 open pay-per-second streams (a voucher each every 5 s), batches committed and vouchers settled on the in-process Hardhat chain on their default schedules; RSS and p99 sampled each minute; growth from minute 2 to the last; every accepted play must be on-chain exactly once. The relayer, the chain and both load generators share the machine (and other jobs: see the load average).",
+    targets: { rssGrowthPercent: { op: "<", value: 5 }, playP99GrowthPercent: { op: "<", value: 5 } },
+    table: "table",
   },
 ];
 
@@ -79,6 +97,8 @@ for (const section of SECTIONS) {
     continue;
   }
   const { conditions, ...figures } = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown> & { conditions?: Record<string, unknown> };
+  const rows = section.table === undefined ? undefined : (figures[section.table] as Record<string, unknown>[] | undefined);
+  if (section.table !== undefined) delete figures[section.table];
   lines.push("| figure | value | target |", "| --- | ---: | --- |");
   for (const [key, value] of Object.entries(figures)) {
     const target = section.targets[key];
@@ -86,6 +106,11 @@ for (const section of SECTIONS) {
     lines.push(`| \`${key}\` | ${format(value)} | ${verdict} |`);
   }
   lines.push("");
+  if (rows !== undefined && rows.length > 0) {
+    const columns = Object.keys(rows[0]!);
+    lines.push(`| ${columns.join(" | ")} |`, `| ${columns.map(() => "---:").join(" | ")} |`, ...rows.map((row) => `| ${columns.map((column) => (typeof row[column] === "string" ? row[column] : format(row[column]))).join(" | ")} |`), "");
+  }
+  if (section.notes !== undefined && existsSync(section.notes)) lines.push(readFileSync(section.notes, "utf8").trimEnd(), "");
   if (conditions !== undefined) {
     lines.push("<details><summary>conditions</summary>", "", "```json", JSON.stringify(conditions, null, 2), "```", "", "</details>", "");
   }

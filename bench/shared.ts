@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
+import { askProbe, memoryBreakdown, type MemoryBreakdown } from "./relayer/memory.js";
 
 /** Runs `fn` on a fresh database of the cluster at `adminUrl`, dropped afterwards whatever happens. */
 export async function withPostgresDatabase<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
@@ -58,23 +59,41 @@ export async function serveJsonRpc(provider: Provider): Promise<{ url: string; s
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
+/**
+ * glibc returns freed memory of its per-thread arenas to the system only above this many bytes at an arena's top
+ * (default 128 KiB on the main arena but, in practice, far more on the others, which the PGlite thread fills while
+ * it opens the database): 131072 keeps ≈ 100–140 MB less resident in an idle relayer (bench/relayer/memory.ts). The
+ * relayer runs as deployed: scripts/start.ts sets it too.
+ */
+export const MALLOC_TRIM_THRESHOLD = "131072";
+
 export type StartRelayerProcessParameters = {
   /** Settings on top of this process's environment (PORT and HOST are set to a free port on 127.0.0.1). */
   env: Record<string, string>;
   /** Sees every line the server prints. */
   onLine?: (line: string) => void;
+  /** Preloads bench/relayer/memory-probe.ts, so `memory()` can split the process's RSS by thread. */
+  memoryProbe?: boolean;
 };
 
-export type RelayerProcess = { url: string; pid: number; cpuMs(): number; stop(): Promise<void> };
+export type RelayerProcess = {
+  url: string;
+  pid: number;
+  cpuMs(): number;
+  /** RSS by part (needs `memoryProbe`). */
+  memory(): Promise<MemoryBreakdown>;
+  stop(): Promise<void>;
+};
 
 /**
  * `relayer/src/server.ts` under node with tsx as a loader (not the tsx CLI, which runs the server in a second
  * process): one pid to measure. Resolves once it prints its URL.
  */
-export async function startRelayerProcess({ env, onLine = () => {} }: StartRelayerProcessParameters): Promise<RelayerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "relayer/src/server.ts"], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
+export async function startRelayerProcess({ env, onLine = () => {}, memoryProbe = false }: StartRelayerProcessParameters): Promise<RelayerProcess> {
+  const probe = memoryProbe ? ["--import", "./bench/relayer/memory-probe.ts"] : [];
+  const child = spawn(process.execPath, ["--import", "tsx", ...probe, "relayer/src/server.ts"], {
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? MALLOC_TRIM_THRESHOLD, ...env },
+    stdio: ["ignore", "pipe", "inherit", ...(memoryProbe ? (["ipc"] as const) : [])],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -93,6 +112,10 @@ export async function startRelayerProcess({ env, onLine = () => {} }: StartRelay
     url,
     pid: child.pid!,
     cpuMs: () => processCpuMs(child.pid!),
+    async memory() {
+      if (!memoryProbe) throw new Error("startRelayerProcess: memory() needs memoryProbe: true");
+      return memoryBreakdown(child.pid!, await askProbe(child));
+    },
     async stop() {
       // SIGTERM: the server finishes in-flight work and closes its database.
       if (child.exitCode === null) child.kill("SIGTERM");
@@ -110,4 +133,20 @@ export function processCpuMs(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // Fields 14 and 15 of proc(5) (utime, stime) are the 12th and 13th after the command name.
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The relayer's voucher-ack histogram from its /metrics (cumulative counts by upper bound `le`, in seconds). */
+export async function scrapeAckHistogram(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = new Map<string, number>();
+  for (const match of text.matchAll(/^relayer_stream_voucher_ack_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) buckets.set(match[1]!, Number(match[2]));
+  return buckets;
+}
+
+/** The upper bound (ms) of the bucket holding quantile `q` of the observations between two scrapes, and their count. */
+export function histogramQuantileMs(before: Map<string, number>, after: Map<string, number>, q: number): { ms: number; count: number } {
+  const deltas = [...after].map(([le, count]) => [le, count - (before.get(le) ?? 0)] as const);
+  const count = deltas.find(([le]) => le === "+Inf")?.[1] ?? 0;
+  const hit = deltas.find(([, bucket]) => bucket >= q * count);
+  return { ms: hit === undefined || hit[0] === "+Inf" ? Number.POSITIVE_INFINITY : Number(hit[0]) * 1000, count };
 }
