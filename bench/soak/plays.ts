@@ -11,7 +11,8 @@ import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import { bytesToHex, getAddress, keccak256, type Address } from "viem";
-import { createPlayVerifier, loadNativeSecp256k1, type Play } from "../../relayer/src/plays/verify.js";
+import type { Play } from "../../relayer/src/crypto/eip712.js";
+import { createPlayVerifier, loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
 
 type Input = { url: string; chainId: number; musicNFT: Address; tracks: number; listeners: number; playsPerSecond: number; playsPerRequest: number; seconds: number; maxInFlight: number };
 export type MinuteLine = { minute: number; requests: number; sent: number; accepted: number; rejected: Record<string, number>; failed: number; dropped: number; p50Ms: number; p99Ms: number; maxMs: number; behindMs: number };

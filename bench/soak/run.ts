@@ -25,7 +25,7 @@ import { createInterface } from "node:readline";
 import { network } from "hardhat";
 import { bytesToHex, encodeFunctionData, getAddress, keccak256, type Address, type Hex } from "viem";
 import { writeDeployments } from "../../relayer/src/deployments.js";
-import { loadNativeSecp256k1 } from "../../relayer/src/plays/verify.js";
+import { loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
 import { usdcAbi, vaultTestAbi } from "../../test/relayer/stream.helpers.js";
 import type { MemoryBreakdown } from "../relayer/memory.js";
