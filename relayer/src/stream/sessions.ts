@@ -9,7 +9,7 @@ import { createGroupCommit } from "./group-commit.js";
 import { closeSessions, findSession, insertSessions, reopenSession, storeVouchers, type NewSession, type VoucherWrite } from "../repo/sessions.js";
 import type { StreamVoucher } from "../crypto/eip712.js";
 import { cacheReads } from "./read-cache.js";
-import { tickFrame, tickVerdict, voucherRefusal, type StreamRules } from "./rules.js";
+import { tickFrame, tickVerdict, voucherRefusal, type SessionNumbers, type StreamRules } from "./rules.js";
 import { lowerHex } from "../crypto/hex.js";
 
 /** Where a session's frames go: a WebSocket, or nothing for a session driven over HTTP. */
@@ -20,21 +20,10 @@ export type SessionSink = {
 
 export type { StreamRules };
 
-/** One live session in this process. Amounts are bigint; times are ms from `now()`. */
-type LiveSession = {
-  id: Hex;
-  listener: Address;
+/** One live session in this process: the numbers the rules decide on (rules.ts), and its connection and place. */
+type LiveSession = SessionNumbers & {
   artist: Address;
   trackId: bigint | null;
-  rate: bigint;
-  /** The newest stored (acknowledged) cumulative amount. */
-  acked: bigint;
-  /** The highest cumulative amount accepted and on its way to storage (≥ acked). */
-  accepted: bigint;
-  /** Elapsed time is counted from (baseAt, baseAmount): the (re)open, so time spent disconnected is never billable. */
-  baseAt: number;
-  baseAmount: bigint;
-  lastPaidAt: number;
   sink: SessionSink | undefined;
   /** Opened over a socket (ends as `disconnected` rather than `silent` when the socket is gone). */
   socketed: boolean;
