@@ -9,6 +9,7 @@ import { createGroupCommit } from "./group-commit.js";
 import { closeSessions, findSession, insertSessions, reopenSession, storeVouchers, type NewSession, type VoucherWrite } from "../repo/sessions.js";
 import type { StreamVoucher } from "../crypto/eip712.js";
 import { cacheReads } from "./read-cache.js";
+import { tickFrame, tickVerdict, voucherRefusal, type SessionNumbers, type StreamRules } from "./rules.js";
 import { lowerHex } from "../crypto/hex.js";
 
 /** Where a session's frames go: a WebSocket, or nothing for a session driven over HTTP. */
@@ -17,29 +18,12 @@ export type SessionSink = {
   close(code: number, reason: string): void;
 };
 
-export type StreamRules = {
-  voucherIntervalSeconds: number;
-  graceSeconds: number;
-  silenceSeconds: number;
-  minVoucherTtlSeconds: number;
-  maxSessions: number;
-};
+export type { StreamRules };
 
-/** One live session in this process. Amounts are bigint; times are ms from `now()`. */
-type LiveSession = {
-  id: Hex;
-  listener: Address;
+/** One live session in this process: the numbers the rules decide on (rules.ts), and its connection and place. */
+type LiveSession = SessionNumbers & {
   artist: Address;
   trackId: bigint | null;
-  rate: bigint;
-  /** The newest stored (acknowledged) cumulative amount. */
-  acked: bigint;
-  /** The highest cumulative amount accepted and on its way to storage (≥ acked). */
-  accepted: bigint;
-  /** Elapsed time is counted from (baseAt, baseAmount): the (re)open, so time spent disconnected is never billable. */
-  baseAt: number;
-  baseAmount: bigint;
-  lastPaidAt: number;
   sink: SessionSink | undefined;
   /** Opened over a socket (ends as `disconnected` rather than `silent` when the socket is gone). */
   socketed: boolean;
@@ -173,34 +157,16 @@ export function createSessionManager({ db, verifier, funds, rules, creatorOf, is
     onEnded(session.id, reason);
   };
 
-  const due = (session: LiveSession, at: number) => session.baseAmount + BigInt(Math.floor((at - session.baseAt) / 1000)) * session.rate;
-
   const tickSession = (session: LiveSession, at: number) => {
-    const silentFor = at - session.lastPaidAt;
-    if (silentFor > rules.silenceSeconds * 1000) {
-      void finish(session, session.sink === undefined && session.socketed ? "disconnected" : "silent");
-      return;
-    }
-    const owed = due(session, at) - session.acked;
-    if (owed > session.rate * BigInt(rules.silenceSeconds)) {
-      void finish(session, "underpaid");
-      return;
-    }
     const available = funds.available(session.listener);
-    if (available !== undefined && owed > available) {
-      // What was heard is not covered any more. Decide on a fresh figure only: a deposit may have landed.
-      if (funds.fresh(session.listener)) {
-        void finish(session, "insufficient_funds");
-        return;
-      }
-      void funds.refresh(session.listener).catch(() => undefined);
+    const detached = session.sink === undefined && session.socketed;
+    const verdict = tickVerdict(session, detached, at, rules, { available, fresh: () => funds.fresh(session.listener) });
+    if (verdict.end !== undefined) {
+      void finish(session, verdict.end);
+      return;
     }
-    if (session.sink !== undefined) {
-      // Built by hand: this runs for every session every second.
-      session.sink.send(
-        `{"type":"tick","elapsed":${Math.floor((at - session.baseAt) / 1000)},"due":"${due(session, at)}","acked":"${session.acked}","remaining":${available === undefined ? "null" : `"${available}"`}}`,
-      );
-    }
+    if (verdict.refreshFunds) void funds.refresh(session.listener).catch(() => undefined);
+    session.sink?.send(tickFrame(session, at, available));
   };
 
   const advance = () => {
@@ -221,15 +187,8 @@ export function createSessionManager({ db, verifier, funds, rules, creatorOf, is
     if (live.get(session.id) !== session) throw new StreamError("session_closed", `session ${session.id} has ended`);
     const at = now();
     const { cumulativeAmount, deadline, signature } = fields;
-    if (cumulativeAmount === session.accepted) throw new StreamError("voucher_replayed", `a voucher for ${cumulativeAmount} was already accepted`);
-    if (cumulativeAmount < session.accepted) throw new StreamError("voucher_decreasing", `cumulativeAmount ${cumulativeAmount} is below the accepted ${session.accepted}`);
-    if (deadline < BigInt(Math.floor(at / 1000) + rules.minVoucherTtlSeconds)) {
-      throw new StreamError("deadline_too_soon", `deadline must be at least ${rules.minVoucherTtlSeconds} s ahead`);
-    }
-    const allowance = due(session, at) + session.rate * BigInt(rules.graceSeconds);
-    if (cumulativeAmount > allowance) {
-      throw new StreamError("voucher_exceeds_elapsed", `cumulativeAmount ${cumulativeAmount} exceeds the ${allowance} that elapsed time and grace allow`);
-    }
+    const refusal = voucherRefusal(session, fields, at, rules);
+    if (refusal !== undefined) throw refusal;
     const voucher = { listener: session.listener, artist: session.artist, sessionId: session.id, cumulativeAmount, deadline };
     if (!(await verifier.verify(voucher, signature))) throw new StreamError("invalid_signature", "the signature is not the listener's signature of this voucher");
     const increase = cumulativeAmount - session.accepted;
