@@ -2,7 +2,7 @@ import { BaseError } from "viem";
 import type { ContractRoles, JobRole } from "../chain/roles.js";
 import { RELAYER_JOBS } from "../chain/roles.js";
 import type { Queryable } from "../repo/db/database.js";
-import { countBatchesByStatus, findBatch, lastCommittedBatchId, type BatchStatus, type BatchSummary } from "../repo/batch-views.js";
+import { countBatchesByStatus, findBatch, lastCommittedBatchId, type BatchStatus, type BatchSummary } from "../repo/batches.js";
 import { countPendingPlays } from "../repo/plays.js";
 
 /** Who holds which role on-chain: each job's configured key against its role, and every role's members. */

@@ -6,7 +6,6 @@ import { buildPlaysTree, rootOf } from "../crypto/merkle.js";
 import { RelayerError } from "../errors.js";
 import { computeDeltas, packDeltas } from "../evidence/deltas.js";
 import { buildSnapshot, encodeSnapshot } from "../evidence/snapshot.js";
-import type { BatchStatus } from "../repo/batch-views.js";
 import type { Database } from "../repo/db/database.js";
 import {
   batchPlays,
@@ -21,6 +20,7 @@ import {
   recordBatchTransaction,
   unfinishedBatchIds,
   type BatchRecord,
+  type BatchStatus,
 } from "../repo/batches.js";
 import { confirmMilestone, pendingMilestones, recordMilestoneTransaction } from "../repo/milestones.js";
 import type { SnapshotStore } from "../stores/snapshot-store.js";

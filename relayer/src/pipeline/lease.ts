@@ -1,4 +1,6 @@
 import pg from "pg";
+import { ping } from "../repo/db/database.js";
+import { advisoryUnlock, tryAdvisoryLock } from "../repo/locks.js";
 import type { PipelineLease } from "./machine.js";
 
 /**
@@ -72,12 +74,11 @@ export function createBatchLease({ databaseUrl, key = BATCHER_LEASE_KEY, log = (
       try {
         if (holding && client !== undefined) {
           // Still our session means still our lock: nobody but the session itself can release a session lock.
-          await client.query("SELECT 1");
+          await ping(client);
           return true;
         }
         client ??= await connect();
-        const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS locked", [key.toString()]);
-        holding = rows[0]?.locked === true;
+        holding = await tryAdvisoryLock(client, key);
         if (holding) log("batch lease acquired: this process is the batcher");
         return holding;
       } catch (error) {
@@ -95,7 +96,7 @@ export function createBatchLease({ databaseUrl, key = BATCHER_LEASE_KEY, log = (
       const last = client;
       client = undefined;
       if (last === undefined) return;
-      if (holding) await last.query("SELECT pg_advisory_unlock($1::bigint)", [key.toString()]).catch(() => {});
+      if (holding) await advisoryUnlock(last, key).catch(() => {});
       holding = false;
       await last.end().catch(() => {});
     },

@@ -32,6 +32,49 @@ function decodeVouchers(text: string): FrozenVoucher[] {
   }));
 }
 
+/** A settlement as the API shows it; integers beyond 2^53 (ids, amounts, blocks) as decimal strings. */
+export type SettlementSummary = {
+  id: string;
+  status: string;
+  voucherCount: number;
+  paid: string | null;
+  txHash: string | null;
+  block: string | null;
+  gasUsed: string | null;
+  attempts: number;
+  lastError: string | null;
+};
+
+export async function findSettlement(db: Queryable, id: bigint): Promise<SettlementSummary | undefined> {
+  const { rows } = await db.query<{
+    id: string;
+    status: string;
+    voucher_count: number;
+    paid: string | null;
+    tx_hash: string | null;
+    block_number: string | null;
+    gas_used: string | null;
+    attempts: number;
+    last_error: string | null;
+  }>(
+    `SELECT id::text, status, voucher_count, paid::text, tx_hash, block_number::text, gas_used::text, attempts, last_error FROM stream_settlements WHERE id = $1`,
+    [id.toString()],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    status: row.status,
+    voucherCount: row.voucher_count,
+    paid: row.paid,
+    txHash: row.tx_hash,
+    block: row.block_number,
+    gasUsed: row.gas_used,
+    attempts: row.attempts,
+    lastError: row.last_error,
+  };
+}
+
 /** A settlement's status alone (its vouchers are tens of kilobytes: the machine checks status after every step). */
 export async function settlementStatus(db: Queryable, id: bigint): Promise<SettlementStatus> {
   const { rows } = await db.query<{ status: SettlementStatus }>(`SELECT status FROM stream_settlements WHERE id = $1`, [id.toString()]);

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { BatcherDisabledError } from "../../pipeline/errors.js";
-import { BATCH_STATUSES, countBatchesByStatus, findBatch } from "../../repo/batch-views.js";
+import { BATCH_STATUSES, countBatchesByStatus, findBatch } from "../../repo/batches.js";
 import { countPendingPlays } from "../../repo/plays.js";
 import type { AppDependencies } from "../context.js";
 import { operatorAuth } from "../middleware.js";

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { BATCH_STATUSES, findBatch, listBatches } from "../../repo/batch-views.js";
+import { BATCH_STATUSES, findBatch, listBatches } from "../../repo/batches.js";
 import { NotFoundError } from "../../errors.js";
 import type { AppDependencies } from "../context.js";
 import { createRouter, decimal, errors, json } from "../openapi.js";

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { ping } from "../../repo/db/database.js";
 import type { AppDependencies } from "../context.js";
 import { createRouter, json } from "../openapi.js";
 
@@ -20,9 +21,7 @@ const route = createRoute({
 export function healthRoutes(deps: AppDependencies) {
   return createRouter().openapi(route, async (c) => {
     const [db, chain] = await Promise.all([
-      check(async () => {
-        await deps.db.query("SELECT 1");
-      }),
+      check(() => ping(deps.db)),
       check(async () => {
         const chainId = await deps.reader.chainId();
         if (chainId !== deps.chainId) throw new Error(`RPC serves chain ${chainId}, expected ${deps.chainId}`);

@@ -3,7 +3,7 @@ import type { Database } from "../../repo/db/database.js";
 import { NotFoundError } from "../../errors.js";
 import { addressSchema } from "../../stream/frames.js";
 import type { StreamService } from "../../stream/service.js";
-import { loadSettlement } from "../../repo/settlements.js";
+import { findSettlement, loadSettlement } from "../../repo/settlements.js";
 import { artistTotals, listenerUnsettled } from "../../repo/sessions.js";
 import { operatorAuth } from "../middleware.js";
 import { createRouter, decimal, errors, json, operatorRouter, OPERATOR_SECURITY } from "../openapi.js";
@@ -105,34 +105,12 @@ const settlement = createRoute({
 export function settlementsRoutes({ db }: { db: Database }) {
   return createRouter().openapi(settlement, async (c) => {
     const { id } = c.req.valid("param");
-    const { rows } = await db.query<{
-      id: string;
-      status: string;
-      voucher_count: number;
-      paid: string | null;
-      tx_hash: string | null;
-      block_number: string | null;
-      gas_used: string | null;
-      attempts: number;
-      last_error: string | null;
-    }>(
-      `SELECT id::text, status, voucher_count, paid::text, tx_hash, block_number::text, gas_used::text, attempts, last_error FROM stream_settlements WHERE id = $1`,
-      [id.toString()],
-    );
-    const row = rows[0];
-    if (row === undefined) throw new NotFoundError(`settlement ${id}`);
+    const found = await findSettlement(db, id);
+    if (found === undefined) throw new NotFoundError(`settlement ${id}`);
     const { vouchers } = await loadSettlement(db, id);
     return c.json(
       {
-        id: row.id,
-        status: row.status,
-        voucherCount: row.voucher_count,
-        paid: row.paid,
-        txHash: row.tx_hash,
-        block: row.block_number,
-        gasUsed: row.gas_used,
-        attempts: row.attempts,
-        lastError: row.last_error,
+        ...found,
         vouchers: vouchers.map((v) => ({ ...v, cumulativeAmount: v.cumulativeAmount.toString(), deadline: v.deadline.toString() })),
       },
       200,

@@ -30,3 +30,8 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** One round trip that touches no table: whether the database answers at all. */
+export async function ping(db: { query(sql: string): Promise<unknown> }): Promise<void> {
+  await db.query("SELECT 1");
+}
