@@ -46,33 +46,13 @@ export type SettlementSummary = {
 };
 
 export async function findSettlement(db: Queryable, id: bigint): Promise<SettlementSummary | undefined> {
-  const { rows } = await db.query<{
-    id: string;
-    status: string;
-    voucher_count: number;
-    paid: string | null;
-    tx_hash: string | null;
-    block_number: string | null;
-    gas_used: string | null;
-    attempts: number;
-    last_error: string | null;
-  }>(
-    `SELECT id::text, status, voucher_count, paid::text, tx_hash, block_number::text, gas_used::text, attempts, last_error FROM stream_settlements WHERE id = $1`,
+  const { rows } = await db.query<SettlementSummary>(
+    `SELECT id::text AS id, status, voucher_count AS "voucherCount", paid::text AS paid, tx_hash AS "txHash", block_number::text AS block,
+            gas_used::text AS "gasUsed", attempts, last_error AS "lastError"
+       FROM stream_settlements WHERE id = $1`,
     [id.toString()],
   );
-  const row = rows[0];
-  if (row === undefined) return undefined;
-  return {
-    id: row.id,
-    status: row.status,
-    voucherCount: row.voucher_count,
-    paid: row.paid,
-    txHash: row.tx_hash,
-    block: row.block_number,
-    gasUsed: row.gas_used,
-    attempts: row.attempts,
-    lastError: row.last_error,
-  };
+  return rows[0];
 }
 
 /** A settlement's status alone (its vouchers are tens of kilobytes: the machine checks status after every step). */
