@@ -42,29 +42,17 @@ export function messageLogger(write: (message: string) => void, level: LogLevel 
   );
 }
 
-/** Ids the line callbacks' messages name, lifted into fields so log queries need no text search. */
-const FIELDS: readonly [RegExp, (match: RegExpExecArray) => Record<string, unknown>][] = [
-  [/\bbatch(?:es committed:|=| )\s*([0-9][0-9, ]*)/, (m) => ({ batchIds: ids(m[1]) })],
-  [/\bsettlements settled:\s*([0-9][0-9, ]*)/, (m) => ({ settlementIds: ids(m[1]) })],
-  [/\bsession (0x[0-9a-f]{64})/, (m) => ({ sessionId: m[1] })],
-];
-
-function ids(list: string | undefined): string[] {
-  return (list ?? "").split(/[, ]+/).filter((id) => id !== "");
-}
+/** What a log line is about, as fields for log queries (`batchIds`, `settlementIds`, `sessionId`, `err`, ...); `level` defaults to info. */
+export type LogFields = { level?: "info" | "warn" | "error"; [field: string]: unknown };
 
 /**
- * The `log: (message) => void` callbacks the batcher, the stream and the lease take, writing to `logger`: batch,
- * settlement and session ids the message names become fields; warnings and failures log at warn.
+ * How the pipeline, the lease and the stream log: the message as printed (the crash tests, the stack scripts and the
+ * CLI's injected stdout read it as text), then its fields. Message first, so a callback that wants the text only is
+ * `(line) => ...`.
  */
-export function lineSink(logger: Logger): (message: string) => void {
-  return (message) => {
-    const fields: Record<string, unknown> = {};
-    for (const [pattern, lift] of FIELDS) {
-      const match = pattern.exec(message);
-      if (match !== null) Object.assign(fields, lift(match));
-    }
-    if (/^warning:|failed|error|lost/i.test(message)) logger.warn(fields, message);
-    else logger.info(fields, message);
-  };
+export type LogLine = (message: string, fields?: LogFields) => void;
+
+/** A `LogLine` writing to `logger`: the fields become the JSON line's fields, at their `level`. */
+export function lineSink(logger: Logger): LogLine {
+  return (message, { level = "info", ...fields } = {}) => logger[level](fields, message);
 }

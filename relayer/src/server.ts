@@ -16,7 +16,7 @@ import { loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./repo/db/open.js";
 import type { Database } from "./repo/db/database.js";
 import { loadDeployments, type Deployments } from "./deployments.js";
-import { createLogger, lineSink, messageLogger, type Logger } from "./log.js";
+import { createLogger, lineSink, messageLogger, type Logger, type LogLine } from "./log.js";
 import { createBatcher, createBatchScheduler, type Batcher, type BatchLease, type BatchStep } from "./pipeline/batches.js";
 import { createBatchLease } from "./pipeline/lease.js";
 import { haltAfterStep } from "./pipeline/machine.js";
@@ -82,7 +82,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
   // Several processes may share one PostgreSQL: all ingest, the lease holder alone batches. Claimed now, so the
   // first process up is the batcher rather than whichever ticks first; the others retry it every cycle.
   const lease = createBatchLease({ databaseUrl: config.DATABASE_URL, log });
-  if (!(await lease.acquire())) log("batch lease held by another process (or its connection failed): ingesting only, retried every cycle");
+  if (!(await lease.acquire())) log("batch lease held by another process (or its connection failed): ingesting only, retried every cycle", { level: "warn" });
   const afterStep = testHaltAfter({ env: process.env, log: mark });
   // Play commits, metric reports and stream settlements share the lease; each account (one per job, or one for all)
   // has its own nonce lock.
@@ -131,7 +131,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
   const url = `http://${config.HOST}:${port}`;
 
   const prune = setInterval(() => {
-    pruneRateCounters({ db }).catch((error) => log(`rate counter pruning failed: ${String(error)}`));
+    pruneRateCounters({ db }).catch((error) => log(`rate counter pruning failed: ${String(error)}`, { level: "warn", err: error }));
   }, PRUNE_INTERVAL_MS);
   prune.unref();
   scheduler.start();
@@ -172,7 +172,7 @@ export type CreateConfiguredBatcherParameters = {
   db: Database;
   transport: Transport;
   metrics: RelayerMetrics;
-  log?: (message: string) => void;
+  log?: LogLine;
   /** Defaults to LighthouseStore with LIGHTHOUSE_API_KEY, else LocalCasStore in DATA_DIR/snapshots. */
   store?: SnapshotStore;
   /** Who may batch when several processes share the database; absent, this process always may. */
@@ -206,9 +206,9 @@ export function createConfiguredBatcher({ config, deployments, db, transport, me
       milestonePlays: BigInt(config.MILESTONE_PLAYS),
       onStorageError: () => metrics.storageErrors.inc(),
     },
-    observeStep: (step, seconds) => {
+    observeStep: (step, seconds, batchId) => {
       metrics.batchStepDuration.observe({ step }, seconds);
-      logger?.info({ step, durationMs: Math.round(seconds * 1e5) / 100 }, `batch step ${step}`);
+      logger?.info({ step, ...(batchId === undefined ? {} : { batchId: batchId.toString() }), durationMs: Math.round(seconds * 1e5) / 100 }, `batch step ${step}`);
     },
     ...(lease === undefined ? {} : { lease }),
     ...(afterStep === undefined ? {} : { afterStep }),
@@ -244,8 +244,8 @@ export type CreateConfiguredStreamParameters = {
   sendLocks: SendLocks;
   /** The signature-check threads, built with the vault: vouchers are checked there. */
   signatures?: Pick<VerifierPool, "checkVouchers">;
-  log?: (message: string) => void;
-  /** Where the test-only halt marker goes; default `log`. */
+  log?: LogLine;
+  /** Where the test-only halt marker goes (a plain line); default `log`. */
   mark?: (line: string) => void;
 };
 

@@ -7,7 +7,7 @@ import { createMetrics } from "../../relayer/src/api/metrics.js";
 import { createRouter, undocumentedRoutes } from "../../relayer/src/api/openapi.js";
 import { loadConfig } from "../../relayer/src/config.js";
 import type { Database } from "../../relayer/src/repo/db/database.js";
-import { createLogger, type Logger, type LogLevel } from "../../relayer/src/log.js";
+import { createLogger, lineSink, type Logger, type LogLevel } from "../../relayer/src/log.js";
 import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
 import type { StreamService } from "../../relayer/src/stream/service.js";
 import { BACKENDS, DEFAULT_RULES } from "./core.helpers.js";
@@ -144,5 +144,17 @@ describe("relayer OpenAPI and logs", function () {
     expect(response.headers.get("x-request-id")).to.equal("quiet");
     logger.warn("a warning still shows");
     expect(lines().map((line) => line.msg)).to.deep.equal(["a warning still shows"]);
+  });
+
+  it("writes the pipeline's and the stream's lines with their ids as fields, at the level they give", () => {
+    const { logger, lines } = capture("info");
+    const log = lineSink(logger);
+    log("batches committed: 3, 4", { batchIds: ["3", "4"] });
+    log("closing session 0xab failed: boom", { level: "warn", sessionId: "0xab" });
+    const [committed, failed] = lines();
+    expect(committed).to.include({ level: 30, msg: "batches committed: 3, 4" });
+    expect(committed?.batchIds).to.deep.equal(["3", "4"]);
+    expect(failed).to.include({ level: 40, msg: "closing session 0xab failed: boom", sessionId: "0xab" });
+    expect(failed).to.not.have.property("batchIds");
   });
 });

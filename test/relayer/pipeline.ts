@@ -71,6 +71,14 @@ describe("relayer pipeline: the step machine", () => {
     expect(result).to.deep.equal({ finished: [{ id: 1n, status: "done" }, { id: 2n, status: "done" }], sealed: [1n, 2n], stopped: false });
   });
 
+  it("tells the step timer which record each step worked on (a seal its new record; a seal that found nothing, none)", async () => {
+    const p = fakePipeline();
+    p.addWork(1);
+    const timed: string[] = [];
+    await runPipeline({ list: p.list, unfinished: p.unfinished, seal: p.seal, observeStep: (step, _seconds, id) => void timed.push(`${step}:${id ?? "-"}`) });
+    expect(timed).to.deep.equal(["seal:1", "store:1", "submit:1", "confirm:1", "seal:-"]);
+  });
+
   it("resumes each record from its recorded status, oldest first, before sealing anything new", async () => {
     const p = fakePipeline();
     p.records.set(7n, "submitted");

@@ -6,6 +6,7 @@ import { buildPlaysTree, rootOf } from "../crypto/merkle.js";
 import { RelayerError } from "../errors.js";
 import { computeDeltas, packDeltas } from "../evidence/deltas.js";
 import { buildSnapshot, encodeSnapshot } from "../evidence/snapshot.js";
+import type { LogLine } from "../log.js";
 import type { Database } from "../repo/db/database.js";
 import {
   batchPlays,
@@ -304,7 +305,7 @@ export async function runBatchCycle({ ctx, ...hooks }: RunBatchCycleParameters):
 export type CreateBatcherParameters = Omit<RunBatchCycleParameters, "shouldStop"> & {
   lease?: BatchLease;
   /** Receives one line per failed cycle (the error is also stored as the stuck batch's `last_error`). */
-  log?: (message: string) => void;
+  log?: LogLine;
 };
 
 export type Batcher = {
@@ -325,18 +326,19 @@ export function createBatcher({ ctx, observeStep, afterStep, lease, log = () => 
     },
     notLeased: () => ({ sealed: undefined, committed: [], milestones: 0, stopped: false }),
     onFailure: async (error) => {
-      await recordFailure(ctx, error).catch(() => {});
-      log(`batch cycle failed: ${error instanceof Error ? error.message : String(error)}`);
+      const batchId = await recordFailure(ctx, error).catch(() => undefined);
+      log(`batch cycle failed: ${error instanceof Error ? error.message : String(error)}`, { level: "warn", err: error, ...(batchId === undefined ? {} : { batchId: batchId.toString() }) });
     },
   });
   return { runCycle: () => runner.run(), stop: () => runner.stop() };
 }
 
 /** Notes the failure on the oldest unfinished batch, which is where the next cycle resumes; `GET /v1/batches/:id` shows it. */
-async function recordFailure(ctx: BatcherContext, error: unknown): Promise<void> {
+async function recordFailure(ctx: BatcherContext, error: unknown): Promise<bigint | undefined> {
   const [batchId] = await unfinishedBatchIds(ctx.db);
-  if (batchId === undefined) return;
+  if (batchId === undefined) return undefined;
   await recordBatchError(ctx.db, batchId, error instanceof Error ? error.message.slice(0, 1000) : String(error));
+  return batchId;
 }
 
 export type CreateBatchSchedulerParameters = {
@@ -348,7 +350,7 @@ export type CreateBatchSchedulerParameters = {
   batchMax: number;
   /** How often the pending count is looked at between intervals. */
   pollMs?: number;
-  log?: (message: string) => void;
+  log?: LogLine;
 };
 
 export type BatchScheduler = PollingScheduler;
@@ -367,8 +369,8 @@ export function createBatchScheduler({ batcher, db, intervalMs, batchMax, pollMs
     // A full batch sealed: more may be waiting, so look again at once rather than after the poll delay.
     again: async (result) => result.sealed !== undefined && (await countUnbatchedPlays(db)) >= batchMax,
     onResult: (result) => {
-      if (result.committed.length > 0) log(`batches committed: ${result.committed.join(", ")}`);
+      if (result.committed.length > 0) log(`batches committed: ${result.committed.join(", ")}`, { batchIds: result.committed.map(String) });
     },
-    onError: (error) => log(`batch cycle failed, retried next tick: ${error instanceof Error ? error.message : String(error)}`),
+    onError: (error) => log(`batch cycle failed, retried next tick: ${error instanceof Error ? error.message : String(error)}`, { level: "warn", err: error }),
   });
 }

@@ -1,4 +1,5 @@
 import pg from "pg";
+import type { LogLine } from "../log.js";
 import { ping } from "../repo/db/database.js";
 import { advisoryUnlock, tryAdvisoryLock } from "../repo/locks.js";
 import type { PipelineLease } from "./machine.js";
@@ -15,7 +16,7 @@ export type CreateBatchLeaseParameters = {
   databaseUrl?: string | undefined;
   key?: bigint;
   /** Receives one line whenever this process becomes the batcher or loses the lease. */
-  log?: (message: string) => void;
+  log?: LogLine;
 };
 
 export type BatchLeaseHandle = PipelineLease & {
@@ -48,7 +49,7 @@ export function createBatchLease({ databaseUrl, key = BATCHER_LEASE_KEY, log = (
   let closed = false;
 
   const drop = (why: string) => {
-    if (holding) log(`batch lease lost (${why}); another process may take over`);
+    if (holding) log(`batch lease lost (${why}); another process may take over`, { level: "warn" });
     holding = false;
     const old = client;
     client = undefined;

@@ -22,8 +22,8 @@ export type StepList<Status extends string, Step extends string> = {
 export type StepHooks<Step extends string> = {
   /** Checked between steps: a shutdown lets the current step finish, then stops. */
   shouldStop?: () => boolean;
-  /** Times each step (seconds), successful or not. */
-  observeStep?: (step: Step, seconds: number) => void;
+  /** Times each step (seconds), successful or not; `id` is its record when known (a seal that failed made none). */
+  observeStep?: (step: Step, seconds: number, id: bigint | undefined) => void;
   /** Awaited after each step that succeeded on a record; the crash tests' RELAYER_TEST_HALT_AFTER hangs here. */
   afterStep?: (step: Step, id: bigint) => Promise<void>;
 };
@@ -35,13 +35,14 @@ export type StepHooks<Step extends string> = {
  */
 export async function timeStep<Step extends string, T>(hooks: StepHooks<Step>, step: Step, run: () => Promise<T>, id?: bigint): Promise<T> {
   const started = performance.now();
+  let record = id;
   let value: T;
   try {
     value = await run();
+    record ??= typeof value === "bigint" ? value : undefined;
   } finally {
-    hooks.observeStep?.(step, (performance.now() - started) / 1000);
+    hooks.observeStep?.(step, (performance.now() - started) / 1000, record);
   }
-  const record = id ?? (typeof value === "bigint" ? value : undefined);
   if (hooks.afterStep !== undefined && record !== undefined) await hooks.afterStep(step, record);
   return value;
 }

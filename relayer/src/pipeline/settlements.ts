@@ -1,3 +1,4 @@
+import type { LogLine } from "../log.js";
 import type { Hex } from "viem";
 import { ChainRevertError } from "../chain/errors.js";
 import type { ChainWriter, MinedReceipt, SentTransaction } from "../chain/writer.js";
@@ -217,7 +218,7 @@ export type CreateSettlementSchedulerParameters = {
   /** Sessions marked open with no voucher for this long are marked closed by the cycle. */
   abandonedAfterSeconds: number;
   afterStep?: (step: SettlementStep, id: bigint) => Promise<void>;
-  log?: (message: string) => void;
+  log?: LogLine;
 };
 
 /** Settles every `intervalMs` and soon after sessions end; cycles never overlap, and a failed one is retried next time. */
@@ -247,7 +248,7 @@ export function createSettlementScheduler({ ctx, intervalMs, onCloseDelayMs, lea
         ...(paced ? { spreadOverMs: Math.min(Math.floor(intervalMs / 2), MAX_SPREAD_MS), pause } : {}),
         ...(afterStep === undefined ? {} : { afterStep }),
       });
-      if (result.settled.length > 0) log(`stream settlements settled: ${result.settled.join(", ")}`);
+      if (result.settled.length > 0) log(`stream settlements settled: ${result.settled.join(", ")}`, { settlementIds: result.settled.map(String) });
       return result;
     },
     lease,
@@ -281,7 +282,7 @@ export function createSettlementScheduler({ ctx, intervalMs, onCloseDelayMs, lea
     });
   };
   const background = () => {
-    runner.run(true).catch((error) => log(`stream settlement cycle failed, retried next time: ${error instanceof Error ? error.message : String(error)}`));
+    runner.run(true).catch((error) => log(`stream settlement cycle failed, retried next time: ${error instanceof Error ? error.message : String(error)}`, { level: "warn", err: error }));
   };
 
   return {

@@ -16,6 +16,7 @@ import { createVaultReader, createVaultWriter, type VaultReader } from "../chain
 import { createGroupCommit } from "./group-commit.js";
 import type { StreamVoucher } from "../crypto/eip712.js";
 import { createVoucherVerifier } from "../crypto/signatures.js";
+import type { LogLine } from "../log.js";
 
 /** What the stream routes need. */
 export type StreamService = {
@@ -49,7 +50,7 @@ export type CreateStreamServiceParameters = {
    */
   signatures?: Pick<VerifierPool, "checkVouchers">;
   afterSettlementStep?: (step: SettlementStep, id: bigint) => Promise<void>;
-  log?: (message: string) => void;
+  log?: LogLine;
 };
 
 /** Pay-per-second streaming: sessions and vouchers in memory and in the database, settled in batches on BeatStreamVault. */
