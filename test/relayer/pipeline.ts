@@ -75,7 +75,7 @@ describe("relayer pipeline: the step machine", () => {
     const p = fakePipeline();
     p.addWork(1);
     const timed: string[] = [];
-    await runPipeline({ list: p.list, unfinished: p.unfinished, seal: p.seal, observeStep: (step, _seconds, id) => void timed.push(`${step}:${id ?? "-"}`) });
+    await runPipeline({ list: p.list, unfinished: p.unfinished, seal: p.seal, maxSeals: 5, observeStep: (step, _seconds, id) => void timed.push(`${step}:${id ?? "-"}`) });
     expect(timed).to.deep.equal(["seal:1", "store:1", "submit:1", "confirm:1", "seal:-"]);
   });
 
