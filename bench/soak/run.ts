@@ -23,13 +23,11 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { network } from "hardhat";
-import { bytesToHex, encodeFunctionData, getAddress, keccak256, type Address, type Hex } from "viem";
-import { writeDeployments } from "../../relayer/src/deployments.js";
-import { loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
+import { bytesToHex, encodeFunctionData, getAddress, type Address, type Hex } from "viem";
 import { deployProtocol } from "../../test/helpers/protocol.js";
 import { usdcAbi, vaultTestAbi } from "../../test/relayer/stream.helpers.js";
 import type { MemoryBreakdown } from "../relayer/memory.js";
-import { histogramQuantileMs, scrapeAckHistogram, serveJsonRpc, startRelayerProcess } from "../shared.js";
+import { histogramQuantileMs, randomAccount, scrapeAckHistogram, serveJsonRpc, startBenchRelayer } from "../shared.js";
 import type { DoneLine, MinuteLine } from "./plays.js";
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
@@ -66,12 +64,9 @@ const vaultAddress = getAddress(await vault.getAddress());
 const usdcAddress = getAddress(await usdc.getAddress());
 const rpc = await serveJsonRpc(connection.provider);
 
-const secp = loadNativeSecp256k1();
 const streamKeys = Array.from({ length: Math.ceil(STREAMS / SESSIONS_PER_LISTENER) }, () => {
-  let key: Uint8Array;
-  do key = randomBytes(32);
-  while (!secp.privateKeyVerify(key));
-  return { key: bytesToHex(key), address: getAddress(bytesToHex(keccak256(secp.publicKeyCreate(key, false).subarray(1), "bytes").subarray(12))) };
+  const { key, address } = randomAccount();
+  return { key: bytesToHex(key), address };
 });
 const send = (from: Address, to: Address, data: Hex) => connection.provider.request({ method: "eth_sendTransaction", params: [{ from, to, data }] });
 for (const { address } of streamKeys) {
@@ -85,27 +80,13 @@ log(`chain ready: ${TRACKS} tracks, ${streamKeys.length} stream listeners funded
 
 // ── The relayer, default batching and settling ───────────────────────────────────────────────────
 const dir = await mkdtemp(join(tmpdir(), "bench-soak-"));
-const deploymentsDir = join(dir, "deployments");
-await writeDeployments({
-  dir: deploymentsDir,
-  deployments: {
-    chainId,
-    contracts: {
-      MusicNFT: { address: musicNFTAddress, startBlock: 0 },
-      CreatorCoinFactory: { address: getAddress(await factory.getAddress()), startBlock: 0 },
-      BeatStreamVault: { address: vaultAddress, startBlock: 0 },
-      MockUSDC: { address: usdcAddress, startBlock: 0 },
-    },
-  },
-});
-const relayer = await startRelayerProcess({
+const relayer = await startBenchRelayer({
+  dir,
+  rpcUrl: rpc.url,
+  chainId,
+  contracts: { MusicNFT: musicNFTAddress, CreatorCoinFactory: getAddress(await factory.getAddress()), BeatStreamVault: vaultAddress, MockUSDC: usdcAddress },
   memoryProbe: true,
   env: {
-    RPC_URL: rpc.url,
-    CHAIN_ID: String(chainId),
-    DEPLOYMENTS_DIR: deploymentsDir,
-    DATA_DIR: join(dir, "data"),
-    DATABASE_URL: "",
     OPERATOR_API_KEY: OPERATOR_KEY,
     // Every request comes from 127.0.0.1.
     RATE_LIMIT_IP_PER_MINUTE: "100000000",
