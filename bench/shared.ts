@@ -180,14 +180,8 @@ export type PlayItem = { listener: Address; trackId: string; startedAt: number; 
 
 /** `play` signed by `key` over `verifier`'s digest (the relayer's domain), in the request's shape. */
 export function signedPlayItem(verifier: { digest(play: Play): Uint8Array }, play: Play, key: Uint8Array): PlayItem {
-  return {
-    listener: play.listener,
-    trackId: play.trackId.toString(),
-    startedAt: Number(play.startedAt),
-    durationSeconds: play.durationSeconds,
-    nonce: play.nonce,
-    signature: signPlayDigest(verifier.digest(play), key),
-  };
+  const { trackId, startedAt, ...rest } = play;
+  return { ...rest, trackId: trackId.toString(), startedAt: Number(startedAt), signature: signPlayDigest(verifier.digest(play), key) };
 }
 
 /** POSTs `body` (JSON) on `agent`'s keep-alive sockets; resolves with any status, rejects on a socket error or after `timeoutMs`. */

@@ -23,11 +23,11 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { network } from "hardhat";
-import { bytesToHex, encodeFunctionData, getAddress, type Address, type Hex } from "viem";
+import { bytesToHex, getAddress } from "viem";
 import { deployProtocol } from "../../test/helpers/protocol.js";
-import { usdcAbi, vaultTestAbi } from "../../test/relayer/stream.helpers.js";
 import type { MemoryBreakdown } from "../relayer/memory.js";
-import { histogramQuantileMs, randomAccount, scrapeAckHistogram, serveJsonRpc, startBenchRelayer } from "../shared.js";
+import { fundStreamListeners, streamListenerKeys } from "../stream/listeners.js";
+import { histogramQuantileMs, scrapeAckHistogram, serveJsonRpc, startBenchRelayer } from "../shared.js";
 import type { DoneLine, MinuteLine } from "./plays.js";
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
@@ -54,7 +54,7 @@ log(`${MINUTES} min at ${PLAYS_PER_SECOND} plays/s + ${STREAMS} streams; machine
 
 // ── Chain: the protocol, tracks, and funded stream listeners (impersonated: no signing) ────────────
 const connection = await network.create();
-const { ethers, networkHelpers } = connection;
+const { ethers } = connection;
 const { musicNFT, factory, vault, usdc } = await deployProtocol(connection);
 const [, , creator] = await ethers.getSigners();
 for (let index = 0; index < TRACKS; index++) await (await musicNFT.connect(creator).mintTrack(`ipfs://soak-track-${index + 1}`, creator.address, 500)).wait();
@@ -64,18 +64,8 @@ const vaultAddress = getAddress(await vault.getAddress());
 const usdcAddress = getAddress(await usdc.getAddress());
 const rpc = await serveJsonRpc(connection.provider);
 
-const streamKeys = Array.from({ length: Math.ceil(STREAMS / SESSIONS_PER_LISTENER) }, () => {
-  const { key, address } = randomAccount();
-  return { key: bytesToHex(key), address };
-});
-const send = (from: Address, to: Address, data: Hex) => connection.provider.request({ method: "eth_sendTransaction", params: [{ from, to, data }] });
-for (const { address } of streamKeys) {
-  await networkHelpers.impersonateAccount(address);
-  await networkHelpers.setBalance(address, ethers.parseEther("1"));
-  await send(address, usdcAddress, encodeFunctionData({ abi: usdcAbi, functionName: "mint", args: [address, DEPOSIT] }));
-  await send(address, usdcAddress, encodeFunctionData({ abi: usdcAbi, functionName: "approve", args: [vaultAddress, DEPOSIT] }));
-  await send(address, vaultAddress, encodeFunctionData({ abi: vaultTestAbi, functionName: "deposit", args: [DEPOSIT] }));
-}
+const streamKeys = streamListenerKeys(Math.ceil(STREAMS / SESSIONS_PER_LISTENER));
+await fundStreamListeners({ connection, listeners: streamKeys, usdc: usdcAddress, vault: vaultAddress, deposit: DEPOSIT });
 log(`chain ready: ${TRACKS} tracks, ${streamKeys.length} stream listeners funded`);
 
 // ── The relayer, default batching and settling ───────────────────────────────────────────────────

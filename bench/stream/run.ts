@@ -26,11 +26,11 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { network } from "hardhat";
-import { bytesToHex, encodeFunctionData, getAddress, type Address, type Hex } from "viem";
+import { getAddress, type Address, type Hex } from "viem";
 import { deployProtocol } from "../../test/helpers/protocol.js";
 import { packSignatures, signVoucher, vaultDomain, type StreamVoucher } from "../../test/helpers/vault/vouchers.js";
-import { usdcAbi, vaultTestAbi } from "../../test/relayer/stream.helpers.js";
-import { histogramQuantileMs, randomAccount, scrapeAckHistogram, serveJsonRpc, startBenchRelayer, withPostgresDatabase } from "../shared.js";
+import { histogramQuantileMs, scrapeAckHistogram, serveJsonRpc, startBenchRelayer, withPostgresDatabase } from "../shared.js";
+import { fundStreamListeners, streamListenerKeys } from "./listeners.js";
 
 const SESSIONS = Number(process.env.BENCH_STREAM_SESSIONS ?? 10_000);
 const SWEEP = (process.env.BENCH_STREAM_SWEEP ?? "")
@@ -100,19 +100,9 @@ const gas = await settleGas();
 log(`settle gas per voucher: ${round(gas.first[1])} (1 per call), ${round(gas.first[100])} (100 per call); repeat ${round(gas.repeat[1])} / ${round(gas.repeat[100])}`);
 
 // ── Listeners: funded before any timing (impersonated, so no signing) ───────────────────────────
-const keys = Array.from({ length: LISTENERS }, () => {
-  const { key, address } = randomAccount();
-  return { key: bytesToHex(key), address };
-});
-const send = (from: Address, to: Address, data: Hex) => connection.provider.request({ method: "eth_sendTransaction", params: [{ from, to, data }] });
+const keys = streamListenerKeys(LISTENERS);
 const fundStart = performance.now();
-for (const { address } of keys) {
-  await networkHelpers.impersonateAccount(address);
-  await networkHelpers.setBalance(address, ethers.parseEther("1"));
-  await send(address, usdcAddress, encodeFunctionData({ abi: usdcAbi, functionName: "mint", args: [address, DEPOSIT] }));
-  await send(address, usdcAddress, encodeFunctionData({ abi: usdcAbi, functionName: "approve", args: [vaultAddress, DEPOSIT] }));
-  await send(address, vaultAddress, encodeFunctionData({ abi: vaultTestAbi, functionName: "deposit", args: [DEPOSIT] }));
-}
+await fundStreamListeners({ connection, listeners: keys, usdc: usdcAddress, vault: vaultAddress, deposit: DEPOSIT });
 log(`funded ${LISTENERS} listeners in ${((performance.now() - fundStart) / 1000).toFixed(1)} s`);
 
 // ── One run: a relayer process on a store, the load generator against it, then settle and check ─
