@@ -1,14 +1,20 @@
 /**
  * Pieces every benchmark needs: a throwaway PostgreSQL database, an in-process chain served over HTTP, the relayer
- * server as a process of its own, and a process's CPU time.
+ * server as a process of its own (with its deployments file), listener keys and signed plays, a JSON POST, and a
+ * process's CPU time.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { createServer, type Server } from "node:http";
+import { createServer, request, type Agent, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import pg from "pg";
+import { bytesToHex, getAddress, keccak256, type Address, type Hex } from "viem";
+import type { Play } from "../relayer/src/crypto/eip712.js";
+import { loadNativeSecp256k1 } from "../relayer/src/crypto/signatures.js";
+import { writeDeployments } from "../relayer/src/deployments.js";
 import { askProbe, memoryBreakdown, type MemoryBreakdown } from "./relayer/memory.js";
 
 /** Runs `fn` on a fresh database of the cluster at `adminUrl`, dropped afterwards whatever happens. */
@@ -123,6 +129,74 @@ export async function startRelayerProcess({ env, onLine = () => {}, memoryProbe 
       if (child.exitCode === null) child.kill("SIGKILL");
     },
   };
+}
+
+export type StartBenchRelayerParameters = Omit<StartRelayerProcessParameters, "env"> & {
+  /** A fresh directory: the deployments file goes to `dir/deployments`, PGlite's data to `dir/data`. */
+  dir: string;
+  rpcUrl: string;
+  chainId: number;
+  /** Name → address, each deployed at block 0 (the relayer needs MusicNFT and CreatorCoinFactory). */
+  contracts: Record<string, Address>;
+  /** PostgreSQL; PGlite in `dir/data` when undefined. */
+  databaseUrl?: string;
+  /** Settings on top of the chain, deployments and store ones. */
+  env?: Record<string, string>;
+};
+
+/** Writes the deployments file of `contracts` and starts the relayer on it, the chain at `rpcUrl` and its store. */
+export async function startBenchRelayer({ dir, rpcUrl, chainId, contracts, databaseUrl, env = {}, ...rest }: StartBenchRelayerParameters): Promise<RelayerProcess> {
+  const deploymentsDir = join(dir, "deployments");
+  await writeDeployments({
+    dir: deploymentsDir,
+    deployments: { chainId, contracts: Object.fromEntries(Object.entries(contracts).map(([name, address]) => [name, { address, startBlock: 0 }])) },
+  });
+  return startRelayerProcess({
+    ...rest,
+    env: { RPC_URL: rpcUrl, CHAIN_ID: String(chainId), DEPLOYMENTS_DIR: deploymentsDir, DATA_DIR: join(dir, "data"), DATABASE_URL: databaseUrl ?? "", ...env },
+  });
+}
+
+/** A random secp256k1 key (native addon) and its address. */
+export function randomAccount(): { key: Uint8Array; address: Address } {
+  const secp = loadNativeSecp256k1();
+  let key: Uint8Array;
+  do key = randomBytes(32);
+  while (!secp.privateKeyVerify(key));
+  return { key, address: getAddress(bytesToHex(keccak256(secp.publicKeyCreate(key, false).subarray(1), "bytes").subarray(12))) };
+}
+
+/** `key`'s 65-byte signature (r, s, v = 27 + recid) over a play's EIP-712 digest, as the relayer accepts it. */
+export function signPlayDigest(digest: Uint8Array, key: Uint8Array): Hex {
+  const { signature, recid } = loadNativeSecp256k1().ecdsaSign(digest, key);
+  const packed = new Uint8Array(65);
+  packed.set(signature);
+  packed[64] = 27 + recid;
+  return bytesToHex(packed);
+}
+
+/** A play as POST /v1/plays takes it (numbers and strings, not bigints). */
+export type PlayItem = { listener: Address; trackId: string; startedAt: number; durationSeconds: number; nonce: Hex; signature: Hex };
+
+/** `play` signed by `key` over `verifier`'s digest (the relayer's domain), in the request's shape. */
+export function signedPlayItem(verifier: { digest(play: Play): Uint8Array }, play: Play, key: Uint8Array): PlayItem {
+  const { trackId, startedAt, ...rest } = play;
+  return { ...rest, trackId: trackId.toString(), startedAt: Number(startedAt), signature: signPlayDigest(verifier.digest(play), key) };
+}
+
+/** POSTs `body` (JSON) on `agent`'s keep-alive sockets; resolves with any status, rejects on a socket error or after `timeoutMs`. */
+export function postJson(agent: Agent, url: URL, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("request timed out")));
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;

@@ -34,20 +34,20 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { network } from "hardhat";
-import { bytesToHex, getAddress, hexToBytes, keccak256, recoverTypedDataAddress, type Address, type Hex } from "viem";
-import { writeDeployments } from "../../relayer/src/deployments.js";
+import { bytesToHex, getAddress, recoverTypedDataAddress } from "viem";
 import { openDatabase } from "../../relayer/src/repo/db/open.js";
 import { ingestPlays, type IngestRules } from "../../relayer/src/plays/ingest.js";
 import { createVerifierPool } from "../../relayer/src/crypto/verify-pool.js";
 import { PLAY_TYPES, playDomain, type Play } from "../../relayer/src/crypto/eip712.js";
-import { createPlayVerifier, loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
+import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
-import { serveJsonRpc, startRelayerProcess, withPostgresDatabase, type RelayerProcess } from "../shared.js";
+import { DEFAULT_RULES } from "../../test/relayer/core.helpers.js";
+import { postJson, randomAccount, serveJsonRpc, signedPlayItem, startBenchRelayer, withPostgresDatabase, type PlayItem, type RelayerProcess } from "../shared.js";
 import type { MemoryBreakdown } from "./memory.js";
 
 const HEAP_NAMES: Record<string, string> = { main: "main thread", verify: "signature-check workers", pglite: "PGlite thread (JS)", "main.js": "tsx loader thread" };
@@ -61,7 +61,7 @@ const VERIFY_VIEM = 600;
 const VERIFY_RELAYER = 20_000;
 const IP_LIMIT = 100_000_000;
 
-type Item = { listener: Address; trackId: string; startedAt: number; durationSeconds: number; nonce: Hex; signature: Hex };
+type Item = PlayItem;
 type Figures = {
   acceptedPerSecond: number;
   p50Ms: number;
@@ -73,7 +73,6 @@ type Figures = {
   serverCpuUsPerPlay: number;
 };
 
-const secp = loadNativeSecp256k1();
 const log = (line: string) => console.log(line);
 
 // ── Chain ───────────────────────────────────────────────────────────────────────────────────────
@@ -91,13 +90,7 @@ const domain = { chainId, musicNFT: musicNFTAddress };
 const verifier = createPlayVerifier(domain);
 
 // ── Pre-signed plays ────────────────────────────────────────────────────────────────────────────
-const listeners = Array.from({ length: LISTENERS }, () => {
-  let key: Uint8Array;
-  do key = randomBytes(32);
-  while (!secp.privateKeyVerify(key));
-  const address = getAddress(bytesToHex(keccak256(secp.publicKeyCreate(key, false).subarray(1), "bytes").subarray(12)));
-  return { key, address };
-});
+const listeners = Array.from({ length: LISTENERS }, randomAccount);
 const now = Math.floor(Date.now() / 1000);
 let serial = 0;
 /**
@@ -115,18 +108,7 @@ function nextItem(): Item {
     durationSeconds: 30 + (n % 200),
     nonce: bytesToHex(randomBytes(32)),
   };
-  const { signature, recid } = secp.ecdsaSign(verifier.digest(play), key);
-  const packed = new Uint8Array(65);
-  packed.set(signature);
-  packed[64] = 27 + recid;
-  return {
-    listener: address,
-    trackId: play.trackId.toString(),
-    startedAt: Number(play.startedAt),
-    durationSeconds: play.durationSeconds,
-    nonce: play.nonce,
-    signature: bytesToHex(packed),
-  };
+  return signedPlayItem(verifier, play, key);
 }
 const toPlay = (item: Item): Play => ({ ...item, trackId: BigInt(item.trackId), startedAt: BigInt(item.startedAt) });
 
@@ -185,24 +167,6 @@ async function verifyRates() {
 }
 
 // ── HTTP load ───────────────────────────────────────────────────────────────────────────────────
-function post(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, timeout: 60_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 /** Sends every body once, `concurrency` at a time; every play must come back accepted. */
 async function run(relayer: Relayer, all: string[], concurrency: number): Promise<Figures> {
   const base = relayer.url;
@@ -218,7 +182,7 @@ async function run(relayer: Relayer, all: string[], concurrency: number): Promis
       while (next < all.length) {
         const body = all[next++];
         const sent = performance.now();
-        const { status, text } = await post(agent, url, body);
+        const { status, text } = await postJson(agent, url, body, 60_000);
         latencies.push(performance.now() - sent);
         if (status !== 202) throw new Error(`POST /v1/plays answered ${status}: ${text.slice(0, 300)}`);
         const { results } = JSON.parse(text) as { results: { status: string; code?: string }[] };
@@ -241,26 +205,14 @@ async function run(relayer: Relayer, all: string[], concurrency: number): Promis
 type Relayer = RelayerProcess;
 
 async function startRelayer(dir: string, databaseUrl: string | undefined): Promise<Relayer> {
-  const deploymentsDir = join(dir, "deployments");
-  await writeDeployments({
-    dir: deploymentsDir,
-    deployments: {
-      chainId,
-      contracts: { MusicNFT: { address: musicNFTAddress, startBlock: 0 }, CreatorCoinFactory: { address: factoryAddress, startBlock: 0 } },
-    },
-  });
-  return startRelayerProcess({
+  return startBenchRelayer({
+    dir,
+    rpcUrl: rpc.url,
+    chainId,
+    contracts: { MusicNFT: musicNFTAddress, CreatorCoinFactory: factoryAddress },
+    databaseUrl,
     memoryProbe: true,
-    env: {
-      RPC_URL: rpc.url,
-      CHAIN_ID: String(chainId),
-      DEPLOYMENTS_DIR: deploymentsDir,
-      DATA_DIR: join(dir, "data"),
-      DATABASE_URL: databaseUrl ?? "",
-      RATE_LIMIT_IP_PER_MINUTE: String(IP_LIMIT),
-      BATCH_MAX: "100000000",
-      BATCH_INTERVAL_MS: "86400000",
-    },
+    env: { RATE_LIMIT_IP_PER_MINUTE: String(IP_LIMIT), BATCH_MAX: "100000000", BATCH_INTERVAL_MS: "86400000" },
   });
 }
 
@@ -295,15 +247,7 @@ async function profileIngest(serialMs: number) {
   const dir = await mkdtemp(join(tmpdir(), "relayer-bench-profile-"));
   const db = await openDatabase({ dataDir: dir });
   try {
-    const rules: IngestRules = {
-      minPlaySeconds: 20,
-      maxPlaySeconds: 86_400,
-      maxAgeSeconds: 7 * 86_400,
-      clockSkewSeconds: 60,
-      listenerTrackPerHour: 60,
-      listenerTrackPerDay: 500,
-      ipPerMinute: IP_LIMIT,
-    };
+    const rules: IngestRules = { ...DEFAULT_RULES, ipPerMinute: IP_LIMIT };
     const tracks = { minted: async (ids: Iterable<bigint>) => new Set(ids) };
     // Every signature passes and hashes to zero: the profile times the database, not the checks.
     const stub = { check: async (plays: readonly unknown[]) => plays.map(() => ({ valid: true, signatureHash: `0x${"00".repeat(32)}` as const })) };

@@ -8,25 +8,20 @@
  * failed requests, requests dropped because `maxInFlight` were still unanswered, how far the schedule fell behind, latency p50/p99/max of the requests sent in that minute) and `DONE {json}` with the totals.
  */
 import { randomBytes } from "node:crypto";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
-import { bytesToHex, getAddress, keccak256, type Address } from "viem";
+import { bytesToHex, type Address } from "viem";
 import type { Play } from "../../relayer/src/crypto/eip712.js";
-import { createPlayVerifier, loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
+import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
+import { postJson, randomAccount, signedPlayItem } from "../shared.js";
 
 type Input = { url: string; chainId: number; musicNFT: Address; tracks: number; listeners: number; playsPerSecond: number; playsPerRequest: number; seconds: number; maxInFlight: number };
 export type MinuteLine = { minute: number; requests: number; sent: number; accepted: number; rejected: Record<string, number>; failed: number; dropped: number; p50Ms: number; p99Ms: number; maxMs: number; behindMs: number };
 export type DoneLine = { requests: number; sent: number; accepted: number; rejected: Record<string, number>; failed: number; dropped: number; seconds: number; cpuPercent: number };
 
 const input: Input = JSON.parse(process.env.SOAK_PLAYS ?? "{}");
-const secp = loadNativeSecp256k1();
 const verifier = createPlayVerifier({ chainId: input.chainId, musicNFT: input.musicNFT });
-const listeners = Array.from({ length: input.listeners }, () => {
-  let key: Uint8Array;
-  do key = randomBytes(32);
-  while (!secp.privateKeyVerify(key));
-  return { key, address: getAddress(bytesToHex(keccak256(secp.publicKeyCreate(key, false).subarray(1), "bytes").subarray(12))) };
-});
+const listeners = Array.from({ length: input.listeners }, randomAccount);
 
 let serial = 0;
 /** The next distinct play: listeners round-robin, tracks cycling every `listeners` plays, ended 1–11 minutes ago. */
@@ -41,28 +36,12 @@ function nextPlay() {
     durationSeconds,
     nonce: bytesToHex(randomBytes(32)),
   };
-  const { signature, recid } = secp.ecdsaSign(verifier.digest(play), key);
-  const packed = new Uint8Array(65);
-  packed.set(signature);
-  packed[64] = 27 + recid;
-  return { listener: address, trackId: play.trackId.toString(), startedAt: Number(play.startedAt), durationSeconds, nonce: play.nonce, signature: bytesToHex(packed) };
+  return signedPlayItem(verifier, play, key);
 }
 
 const url = new URL("/v1/plays", input.url);
 const agent = new Agent({ keepAlive: true, maxSockets: input.maxInFlight });
-function post(body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+const post = (body: string) => postJson(agent, url, body, 30_000);
 
 const newMinute = (minute: number) => ({ minute, requests: 0, sent: 0, accepted: 0, rejected: {} as Record<string, number>, failed: 0, dropped: 0, latencies: [] as number[], behindMs: 0 });
 const totals = { requests: 0, sent: 0, accepted: 0, rejected: {} as Record<string, number>, failed: 0, dropped: 0 };

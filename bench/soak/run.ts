@@ -23,13 +23,11 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { network } from "hardhat";
-import { bytesToHex, encodeFunctionData, getAddress, keccak256, type Address, type Hex } from "viem";
-import { writeDeployments } from "../../relayer/src/deployments.js";
-import { loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
+import { bytesToHex, getAddress } from "viem";
 import { deployProtocol } from "../../test/helpers/protocol.js";
-import { usdcAbi, vaultTestAbi } from "../../test/relayer/stream.helpers.js";
 import type { MemoryBreakdown } from "../relayer/memory.js";
-import { histogramQuantileMs, scrapeAckHistogram, serveJsonRpc, startRelayerProcess } from "../shared.js";
+import { fundStreamListeners, streamListenerKeys } from "../stream/listeners.js";
+import { histogramQuantileMs, scrapeAckHistogram, serveJsonRpc, startBenchRelayer } from "../shared.js";
 import type { DoneLine, MinuteLine } from "./plays.js";
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
@@ -56,7 +54,7 @@ log(`${MINUTES} min at ${PLAYS_PER_SECOND} plays/s + ${STREAMS} streams; machine
 
 // ── Chain: the protocol, tracks, and funded stream listeners (impersonated: no signing) ────────────
 const connection = await network.create();
-const { ethers, networkHelpers } = connection;
+const { ethers } = connection;
 const { musicNFT, factory, vault, usdc } = await deployProtocol(connection);
 const [, , creator] = await ethers.getSigners();
 for (let index = 0; index < TRACKS; index++) await (await musicNFT.connect(creator).mintTrack(`ipfs://soak-track-${index + 1}`, creator.address, 500)).wait();
@@ -66,46 +64,19 @@ const vaultAddress = getAddress(await vault.getAddress());
 const usdcAddress = getAddress(await usdc.getAddress());
 const rpc = await serveJsonRpc(connection.provider);
 
-const secp = loadNativeSecp256k1();
-const streamKeys = Array.from({ length: Math.ceil(STREAMS / SESSIONS_PER_LISTENER) }, () => {
-  let key: Uint8Array;
-  do key = randomBytes(32);
-  while (!secp.privateKeyVerify(key));
-  return { key: bytesToHex(key), address: getAddress(bytesToHex(keccak256(secp.publicKeyCreate(key, false).subarray(1), "bytes").subarray(12))) };
-});
-const send = (from: Address, to: Address, data: Hex) => connection.provider.request({ method: "eth_sendTransaction", params: [{ from, to, data }] });
-for (const { address } of streamKeys) {
-  await networkHelpers.impersonateAccount(address);
-  await networkHelpers.setBalance(address, ethers.parseEther("1"));
-  await send(address, usdcAddress, encodeFunctionData({ abi: usdcAbi, functionName: "mint", args: [address, DEPOSIT] }));
-  await send(address, usdcAddress, encodeFunctionData({ abi: usdcAbi, functionName: "approve", args: [vaultAddress, DEPOSIT] }));
-  await send(address, vaultAddress, encodeFunctionData({ abi: vaultTestAbi, functionName: "deposit", args: [DEPOSIT] }));
-}
+const streamKeys = streamListenerKeys(Math.ceil(STREAMS / SESSIONS_PER_LISTENER));
+await fundStreamListeners({ connection, listeners: streamKeys, usdc: usdcAddress, vault: vaultAddress, deposit: DEPOSIT });
 log(`chain ready: ${TRACKS} tracks, ${streamKeys.length} stream listeners funded`);
 
 // ── The relayer, default batching and settling ───────────────────────────────────────────────────
 const dir = await mkdtemp(join(tmpdir(), "bench-soak-"));
-const deploymentsDir = join(dir, "deployments");
-await writeDeployments({
-  dir: deploymentsDir,
-  deployments: {
-    chainId,
-    contracts: {
-      MusicNFT: { address: musicNFTAddress, startBlock: 0 },
-      CreatorCoinFactory: { address: getAddress(await factory.getAddress()), startBlock: 0 },
-      BeatStreamVault: { address: vaultAddress, startBlock: 0 },
-      MockUSDC: { address: usdcAddress, startBlock: 0 },
-    },
-  },
-});
-const relayer = await startRelayerProcess({
+const relayer = await startBenchRelayer({
+  dir,
+  rpcUrl: rpc.url,
+  chainId,
+  contracts: { MusicNFT: musicNFTAddress, CreatorCoinFactory: getAddress(await factory.getAddress()), BeatStreamVault: vaultAddress, MockUSDC: usdcAddress },
   memoryProbe: true,
   env: {
-    RPC_URL: rpc.url,
-    CHAIN_ID: String(chainId),
-    DEPLOYMENTS_DIR: deploymentsDir,
-    DATA_DIR: join(dir, "data"),
-    DATABASE_URL: "",
     OPERATOR_API_KEY: OPERATOR_KEY,
     // Every request comes from 127.0.0.1.
     RATE_LIMIT_IP_PER_MINUTE: "100000000",

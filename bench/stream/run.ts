@@ -20,20 +20,17 @@
  * at a lighter load and `sessionsWithinAckTarget`, the most sessions of any run that were clean with p99 < 50 ms).
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { network } from "hardhat";
-import { bytesToHex, encodeFunctionData, getAddress, keccak256, type Address, type Hex } from "viem";
-import { writeDeployments } from "../../relayer/src/deployments.js";
-import { loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
+import { getAddress, type Address, type Hex } from "viem";
 import { deployProtocol } from "../../test/helpers/protocol.js";
 import { packSignatures, signVoucher, vaultDomain, type StreamVoucher } from "../../test/helpers/vault/vouchers.js";
-import { usdcAbi, vaultTestAbi } from "../../test/relayer/stream.helpers.js";
-import { histogramQuantileMs, scrapeAckHistogram, serveJsonRpc, startRelayerProcess, withPostgresDatabase } from "../shared.js";
+import { histogramQuantileMs, scrapeAckHistogram, serveJsonRpc, startBenchRelayer, withPostgresDatabase } from "../shared.js";
+import { fundStreamListeners, streamListenerKeys } from "./listeners.js";
 
 const SESSIONS = Number(process.env.BENCH_STREAM_SESSIONS ?? 10_000);
 const SWEEP = (process.env.BENCH_STREAM_SWEEP ?? "")
@@ -103,23 +100,9 @@ const gas = await settleGas();
 log(`settle gas per voucher: ${round(gas.first[1])} (1 per call), ${round(gas.first[100])} (100 per call); repeat ${round(gas.repeat[1])} / ${round(gas.repeat[100])}`);
 
 // ── Listeners: funded before any timing (impersonated, so no signing) ───────────────────────────
-const secp = loadNativeSecp256k1();
-const keys = Array.from({ length: LISTENERS }, () => {
-  let key: Uint8Array;
-  do key = randomBytes(32);
-  while (!secp.privateKeyVerify(key));
-  const address = getAddress(bytesToHex(keccak256(secp.publicKeyCreate(key, false).subarray(1), "bytes").subarray(12)));
-  return { key: bytesToHex(key), address };
-});
-const send = (from: Address, to: Address, data: Hex) => connection.provider.request({ method: "eth_sendTransaction", params: [{ from, to, data }] });
+const keys = streamListenerKeys(LISTENERS);
 const fundStart = performance.now();
-for (const { address } of keys) {
-  await networkHelpers.impersonateAccount(address);
-  await networkHelpers.setBalance(address, ethers.parseEther("1"));
-  await send(address, usdcAddress, encodeFunctionData({ abi: usdcAbi, functionName: "mint", args: [address, DEPOSIT] }));
-  await send(address, usdcAddress, encodeFunctionData({ abi: usdcAbi, functionName: "approve", args: [vaultAddress, DEPOSIT] }));
-  await send(address, vaultAddress, encodeFunctionData({ abi: vaultTestAbi, functionName: "deposit", args: [DEPOSIT] }));
-}
+await fundStreamListeners({ connection, listeners: keys, usdc: usdcAddress, vault: vaultAddress, deposit: DEPOSIT });
 log(`funded ${LISTENERS} listeners in ${((performance.now() - fundStart) / 1000).toFixed(1)} s`);
 
 // ── One run: a relayer process on a store, the load generator against it, then settle and check ─
@@ -140,31 +123,15 @@ type RunResult = LoadResult & { sessionCount: number; serverCpuPercent: number; 
 
 async function runOn(store: "PGlite" | "PostgreSQL", databaseUrl: string | undefined, sessions = SESSIONS): Promise<RunResult> {
   const dir = await mkdtemp(join(tmpdir(), "bench-stream-"));
-  const deploymentsDir = join(dir, "deployments");
-  await writeDeployments({
-    dir: deploymentsDir,
-    deployments: {
-      chainId,
-      contracts: {
-        MusicNFT: { address: getAddress(await musicNFT.getAddress()), startBlock: 0 },
-        CreatorCoinFactory: { address: getAddress(await factory.getAddress()), startBlock: 0 },
-        BeatStreamVault: { address: vaultAddress, startBlock: 0 },
-        MockUSDC: { address: usdcAddress, startBlock: 0 },
-      },
-    },
-  });
   const balancesBefore = new Map<string, bigint>();
   for (const { address } of keys) balancesBefore.set(address, await vault.balanceOf(address));
-  const server = await startRelayerProcess({
-    env: {
-      RPC_URL: rpc.url,
-      CHAIN_ID: String(chainId),
-      DEPLOYMENTS_DIR: deploymentsDir,
-      DATA_DIR: join(dir, "data"),
-      DATABASE_URL: databaseUrl ?? "",
-      OPERATOR_API_KEY: OPERATOR_KEY,
-      BATCH_INTERVAL_MS: "86400000",
-    },
+  const server = await startBenchRelayer({
+    dir,
+    rpcUrl: rpc.url,
+    chainId,
+    contracts: { MusicNFT: getAddress(await musicNFT.getAddress()), CreatorCoinFactory: getAddress(await factory.getAddress()), BeatStreamVault: vaultAddress, MockUSDC: usdcAddress },
+    databaseUrl,
+    env: { OPERATOR_API_KEY: OPERATOR_KEY, BATCH_INTERVAL_MS: "86400000" },
     onLine: (line) => {
       if (/settle|failed|error/i.test(line)) log(`[relayer] ${line}`);
     },
