@@ -197,12 +197,14 @@ export const trade = onchainTable(
   }),
 );
 
-/** OHLCV of one coin per interval ("1m", "1h", "1d") starting at `time`; prices after each trade. */
+/**
+ * OHLCV of one coin per minute starting at `time`; prices after each trade. The 1 h and 1 d candles of the API are
+ * these minutes added up at query time: a trade writes one row, not three.
+ */
 export const candle = onchainTable(
   "candle",
   (t) => ({
     coin: t.hex().notNull(),
-    interval: t.text().notNull(),
     time: t.bigint().notNull(),
     open: t.bigint().notNull(),
     high: t.bigint().notNull(),
@@ -213,9 +215,9 @@ export const candle = onchainTable(
     trades: t.integer().notNull(),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.coin, table.interval, table.time] }),
-    // /stats adds up every coin's 1 h candles of the last 24 hours.
-    timeIdx: index().on(table.interval, table.time),
+    pk: primaryKey({ columns: [table.coin, table.time] }),
+    // /stats adds up every coin's minutes of the last 24 hours.
+    timeIdx: index().on(table.time),
   }),
 );
 
