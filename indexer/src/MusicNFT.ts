@@ -2,7 +2,7 @@ import { ponder } from "ponder:registry";
 import { batchTrackDelta, creator, playBatch, track, trackHourlyPlays } from "ponder:schema";
 import { zeroAddress } from "viem";
 import { bucketStart, decodeDeltas } from "../lib/math.js";
-import { addHourlyPlays, ensureCreator, updatePlatform } from "./lib/platform.js";
+import { addHourlyPlays, changeCreator, updatePlatform } from "./lib/platform.js";
 
 ponder.on("MusicNFT:TrackMinted", async ({ event, context }) => {
   const { trackId, creator: creatorAddress, uri, royaltyReceiver, royaltyBps } = event.args;
@@ -17,9 +17,8 @@ ponder.on("MusicNFT:TrackMinted", async ({ event, context }) => {
     mintedBlock: event.block.number,
     mintTx: event.transaction.hash,
   });
-  await ensureCreator({ db: context.db, address: creatorAddress, timestamp: event.block.timestamp });
-  await context.db.update(creator, { address: creatorAddress }).set((row) => ({ tracks: row.tracks + 1 }));
-  await updatePlatform(context.db, (p) => ({ tracks: p.tracks + 1 }));
+  const { created } = await changeCreator({ db: context.db, address: creatorAddress, timestamp: event.block.timestamp, change: (row) => ({ tracks: row.tracks + 1 }) });
+  await updatePlatform(context.db, (p) => ({ tracks: p.tracks + 1, creators: p.creators + (created ? 1 : 0) }));
 });
 
 // The mint's Transfer comes before TrackMinted (the row does not exist yet); TrackMinted sets the first owner.
