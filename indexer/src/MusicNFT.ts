@@ -1,5 +1,5 @@
 import { ponder } from "ponder:registry";
-import { batchTrackDelta, creator, playBatch, track, trackHourlyPlays } from "ponder:schema";
+import { creator, playBatch, track, trackHourlyPlays } from "ponder:schema";
 import { zeroAddress } from "viem";
 import { bucketStart, decodeDeltas } from "../lib/math.js";
 import { addHourlyPlays, changeCreator, updatePlatform } from "./lib/platform.js";
@@ -38,7 +38,7 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
   const hour = bucketStart(event.block.timestamp, 3_600n);
   const entries = decodeDeltas(deltas);
   // A track may appear more than once in a batch: its deltas are summed here so each track, hourly and creator
-  // row is written once per batch (the per-entry rows keep every delta in commit order).
+  // row is written once per batch (the batch row keeps every entry, packed, in commit order).
   const trackPlays = new Map<bigint, bigint>();
   for (const { trackId, plays: delta } of entries) trackPlays.set(trackId, (trackPlays.get(trackId) ?? 0n) + delta);
   // Each table's rows of the batch in one store operation (every store call costs Ponder a lock, metrics and copies).
@@ -49,10 +49,8 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
     .insert(track)
     .values([...trackPlays.keys()].map((id) => ({ id }) as typeof track.$inferInsert))
     .onConflictDoUpdate((current) => ({ plays: current.plays + trackPlays.get(current.id)! }));
-  const creatorOf = new Map<bigint, `0x${string}`>();
   const creatorPlays = new Map<`0x${string}`, bigint>();
   for (const row of trackRows) {
-    creatorOf.set(row.id, row.creator);
     creatorPlays.set(row.creator, (creatorPlays.get(row.creator) ?? 0n) + trackPlays.get(row.id)!);
   }
   if (trackPlays.size > 0) {
@@ -67,11 +65,6 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
       .values([...creatorPlays.keys()].map((address) => ({ address }) as typeof creator.$inferInsert))
       .onConflictDoUpdate((current) => ({ plays: current.plays + creatorPlays.get(current.address)! }));
   }
-  if (entries.length > 0) {
-    await context.db
-      .insert(batchTrackDelta)
-      .values(entries.map(({ trackId, plays: delta }, position) => ({ batchId, position, trackId, creator: creatorOf.get(trackId)!, plays: delta })));
-  }
   await context.db.insert(playBatch).values({
     id: batchId,
     root,
@@ -82,6 +75,7 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,
     txHash: event.transaction.hash,
+    deltas,
   });
   await updatePlatform(context.db, (p) => ({ plays: p.plays + plays, batches: p.batches + 1 }));
   await addHourlyPlays({ db: context.db, timestamp: event.block.timestamp, plays });
