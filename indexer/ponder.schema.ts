@@ -72,22 +72,12 @@ export const playBatch = onchainTable(
     blockNumber: t.bigint().notNull(),
     timestamp: t.bigint().notNull(),
     txHash: t.hex().notNull(),
-  }),
-);
-
-/** One packed delta entry of a batch, in commit order (a track may appear more than once). */
-export const batchTrackDelta = onchainTable(
-  "batch_track_delta",
-  (t) => ({
-    batchId: t.bigint().notNull(),
-    position: t.integer().notNull(),
-    trackId: t.bigint().notNull(),
-    creator: t.hex().notNull(),
-    plays: t.bigint().notNull(),
-  }),
-  (table) => ({
-    pk: primaryKey({ columns: [table.batchId, table.position] }),
-    trackIdx: index().on(table.trackId),
+    /**
+     * The batch's packed entries as PlaysCommitted carries them (per entry an 8-byte track id and 4-byte plays, in
+     * commit order; a track may appear more than once). `GET /batches/:id` answers them decoded, with each track's
+     * creator: one column instead of a row per entry.
+     */
+    deltas: t.hex().notNull(),
   }),
 );
 
@@ -197,12 +187,14 @@ export const trade = onchainTable(
   }),
 );
 
-/** OHLCV of one coin per interval ("1m", "1h", "1d") starting at `time`; prices after each trade. */
+/**
+ * OHLCV of one coin per minute starting at `time`; prices after each trade. The 1 h and 1 d candles of the API are
+ * these minutes added up at query time: a trade writes one row, not three.
+ */
 export const candle = onchainTable(
   "candle",
   (t) => ({
     coin: t.hex().notNull(),
-    interval: t.text().notNull(),
     time: t.bigint().notNull(),
     open: t.bigint().notNull(),
     high: t.bigint().notNull(),
@@ -213,9 +205,9 @@ export const candle = onchainTable(
     trades: t.integer().notNull(),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.coin, table.interval, table.time] }),
-    // /stats adds up every coin's 1 h candles of the last 24 hours.
-    timeIdx: index().on(table.interval, table.time),
+    pk: primaryKey({ columns: [table.coin, table.time] }),
+    // /stats adds up every coin's minutes of the last 24 hours.
+    timeIdx: index().on(table.time),
   }),
 );
 
@@ -378,14 +370,6 @@ export const trackHourlyPlaysRelations = relations(trackHourlyPlays, ({ one }) =
 
 export const creatorRelations = relations(creator, ({ many }) => ({
   trackRows: many(track),
-}));
-
-export const playBatchRelations = relations(playBatch, ({ many }) => ({
-  deltas: many(batchTrackDelta),
-}));
-
-export const batchTrackDeltaRelations = relations(batchTrackDelta, ({ one }) => ({
-  batch: one(playBatch, { fields: [batchTrackDelta.batchId], references: [playBatch.id] }),
 }));
 
 export const coinRelations = relations(coin, ({ many }) => ({

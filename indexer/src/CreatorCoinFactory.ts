@@ -1,7 +1,7 @@
 import { ponder } from "ponder:registry";
-import { coin, creator } from "ponder:schema";
+import { coin } from "ponder:schema";
 import { launchRevenue, marketCap } from "../lib/math.js";
-import { ensureCreator, updatePlatform } from "./lib/platform.js";
+import { changeCreator, updatePlatform } from "./lib/platform.js";
 
 // In launchCoin the market opens (MusicDEX:MarketOpened) before this event, so the coin row may exist already.
 ponder.on("CreatorCoinFactory:CreatorCoinLaunched", async ({ event, context }) => {
@@ -12,9 +12,8 @@ ponder.on("CreatorCoinFactory:CreatorCoinLaunched", async ({ event, context }) =
     .insert(coin)
     .values({ address: coinAddress, creator: creatorAddress, launchedAt: event.block.timestamp, launchedBlock: event.block.number, ...launch })
     .onConflictDoUpdate((row) => ({ ...launch, marketCap: marketCap({ price: row.price, totalSupply }) }));
-  await ensureCreator({ db: context.db, address: creatorAddress, timestamp: event.block.timestamp });
-  await context.db.update(creator, { address: creatorAddress }).set({ coin: coinAddress });
-  await updatePlatform(context.db, (p) => ({ coins: p.coins + 1 }));
+  const { created } = await changeCreator({ db: context.db, address: creatorAddress, timestamp: event.block.timestamp, change: () => ({ coin: coinAddress }) });
+  await updatePlatform(context.db, (p) => ({ coins: p.coins + 1, creators: p.creators + (created ? 1 : 0) }));
 });
 
 ponder.on("CreatorCoinFactory:LaunchParametersUpdated", async ({ event, context }) => {
@@ -24,14 +23,17 @@ ponder.on("CreatorCoinFactory:LaunchParametersUpdated", async ({ event, context 
 
 ponder.on("CreatorCoinFactory:CreatorMetricsUpdated", async ({ event, context }) => {
   const { creator: address, plays, followers, revenue, snapshotCid } = event.args;
-  await ensureCreator({ db: context.db, address, timestamp: event.block.timestamp });
-  await context.db
-    .update(creator, { address })
-    .set({ reportedPlays: plays, followers, revenue, latestSnapshotCid: snapshotCid, metricsUpdatedAt: event.block.timestamp });
+  const { created } = await changeCreator({
+    db: context.db,
+    address,
+    timestamp: event.block.timestamp,
+    change: () => ({ reportedPlays: plays, followers, revenue, latestSnapshotCid: snapshotCid, metricsUpdatedAt: event.block.timestamp }),
+  });
+  if (created) await updatePlatform(context.db, (p) => ({ creators: p.creators + 1 }));
 });
 
 ponder.on("CreatorCoinFactory:CreatorVerified", async ({ event, context }) => {
   const { creator: address, verified } = event.args;
-  await ensureCreator({ db: context.db, address, timestamp: event.block.timestamp });
-  await context.db.update(creator, { address }).set({ verified });
+  const { created } = await changeCreator({ db: context.db, address, timestamp: event.block.timestamp, change: () => ({ verified }) });
+  if (created) await updatePlatform(context.db, (p) => ({ creators: p.creators + 1 }));
 });

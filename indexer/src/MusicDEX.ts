@@ -77,23 +77,19 @@ ponder.on("MusicDEX:Swapped", async ({ event, context }) => {
     timestamp,
     txHash: event.transaction.hash,
   });
-  // The three intervals' candles in one store operation: the trade moves each the same way.
   await context.db
     .insert(candle)
-    .values(
-      Object.entries(CANDLE_INTERVALS).map(([interval, seconds]) => ({
-        coin: address,
-        interval,
-        time: bucketStart(timestamp, seconds),
-        open: tradePrice,
-        high: tradePrice,
-        low: tradePrice,
-        close: tradePrice,
-        volumeUsdc: usdcAmount,
-        volumeCoin: coinAmount,
-        trades: 1,
-      })),
-    )
+    .values({
+      coin: address,
+      time: bucketStart(timestamp, CANDLE_INTERVALS["1m"]),
+      open: tradePrice,
+      high: tradePrice,
+      low: tradePrice,
+      close: tradePrice,
+      volumeUsdc: usdcAmount,
+      volumeCoin: coinAmount,
+      trades: 1,
+    })
     .onConflictDoUpdate((current) => ({
       high: tradePrice > current.high ? tradePrice : current.high,
       low: tradePrice < current.low ? tradePrice : current.low,

@@ -1,8 +1,8 @@
 import { ponder } from "ponder:registry";
-import { batchTrackDelta, creator, playBatch, track, trackHourlyPlays } from "ponder:schema";
+import { creator, playBatch, track, trackHourlyPlays } from "ponder:schema";
 import { zeroAddress } from "viem";
 import { bucketStart, decodeDeltas } from "../lib/math.js";
-import { addHourlyPlays, ensureCreator, updatePlatform } from "./lib/platform.js";
+import { addHourlyPlays, changeCreator, updatePlatform } from "./lib/platform.js";
 
 ponder.on("MusicNFT:TrackMinted", async ({ event, context }) => {
   const { trackId, creator: creatorAddress, uri, royaltyReceiver, royaltyBps } = event.args;
@@ -17,9 +17,8 @@ ponder.on("MusicNFT:TrackMinted", async ({ event, context }) => {
     mintedBlock: event.block.number,
     mintTx: event.transaction.hash,
   });
-  await ensureCreator({ db: context.db, address: creatorAddress, timestamp: event.block.timestamp });
-  await context.db.update(creator, { address: creatorAddress }).set((row) => ({ tracks: row.tracks + 1 }));
-  await updatePlatform(context.db, (p) => ({ tracks: p.tracks + 1 }));
+  const { created } = await changeCreator({ db: context.db, address: creatorAddress, timestamp: event.block.timestamp, change: (row) => ({ tracks: row.tracks + 1 }) });
+  await updatePlatform(context.db, (p) => ({ tracks: p.tracks + 1, creators: p.creators + (created ? 1 : 0) }));
 });
 
 // The mint's Transfer comes before TrackMinted (the row does not exist yet); TrackMinted sets the first owner.
@@ -39,7 +38,7 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
   const hour = bucketStart(event.block.timestamp, 3_600n);
   const entries = decodeDeltas(deltas);
   // A track may appear more than once in a batch: its deltas are summed here so each track, hourly and creator
-  // row is written once per batch (the per-entry rows keep every delta in commit order).
+  // row is written once per batch (the batch row keeps every entry, packed, in commit order).
   const trackPlays = new Map<bigint, bigint>();
   for (const { trackId, plays: delta } of entries) trackPlays.set(trackId, (trackPlays.get(trackId) ?? 0n) + delta);
   // Each table's rows of the batch in one store operation (every store call costs Ponder a lock, metrics and copies).
@@ -50,10 +49,8 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
     .insert(track)
     .values([...trackPlays.keys()].map((id) => ({ id }) as typeof track.$inferInsert))
     .onConflictDoUpdate((current) => ({ plays: current.plays + trackPlays.get(current.id)! }));
-  const creatorOf = new Map<bigint, `0x${string}`>();
   const creatorPlays = new Map<`0x${string}`, bigint>();
   for (const row of trackRows) {
-    creatorOf.set(row.id, row.creator);
     creatorPlays.set(row.creator, (creatorPlays.get(row.creator) ?? 0n) + trackPlays.get(row.id)!);
   }
   if (trackPlays.size > 0) {
@@ -68,11 +65,6 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
       .values([...creatorPlays.keys()].map((address) => ({ address }) as typeof creator.$inferInsert))
       .onConflictDoUpdate((current) => ({ plays: current.plays + creatorPlays.get(current.address)! }));
   }
-  if (entries.length > 0) {
-    await context.db
-      .insert(batchTrackDelta)
-      .values(entries.map(({ trackId, plays: delta }, position) => ({ batchId, position, trackId, creator: creatorOf.get(trackId)!, plays: delta })));
-  }
   await context.db.insert(playBatch).values({
     id: batchId,
     root,
@@ -83,6 +75,7 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,
     txHash: event.transaction.hash,
+    deltas,
   });
   await updatePlatform(context.db, (p) => ({ plays: p.plays + plays, batches: p.batches + 1 }));
   await addHourlyPlays({ db: context.db, timestamp: event.block.timestamp, plays });

@@ -10,3 +10,8 @@ export type Window = keyof typeof WINDOW_HOURS;
 export function windowStart(at: bigint, hours: bigint): bigint {
   return bucketStart(at, HOUR) - (hours - 1n) * HOUR;
 }
+
+/** First second after the hour holding `at`: a window's hours end here (the hour holding `at` counts whole). */
+export function windowEnd(at: bigint): bigint {
+  return bucketStart(at, HOUR) + HOUR;
+}

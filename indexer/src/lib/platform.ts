@@ -37,15 +37,45 @@ export async function updatePlatform(db: Context["db"], change: (row: PlatformRo
     .onConflictDoUpdate((row) => change(row));
 }
 
-export type EnsureCreatorParameters = { db: Context["db"]; address: `0x${string}`; timestamp: bigint };
+type CreatorRow = typeof creator.$inferSelect;
 
-/** The creator row of `address`, created (and counted on the platform) the first time the creator appears. */
-export async function ensureCreator({ db, address, timestamp }: EnsureCreatorParameters): Promise<typeof creator.$inferSelect> {
-  const existing = await db.find(creator, { address });
-  if (existing !== null) return existing;
-  const row = await db.insert(creator).values({ address, firstSeenAt: timestamp });
-  await updatePlatform(db, (p) => ({ creators: p.creators + 1 }));
-  return row;
+export type ChangeCreatorParameters = {
+  db: Context["db"];
+  address: `0x${string}`;
+  /** The event's block time: the row's firstSeenAt if this creates it. */
+  timestamp: bigint;
+  /** The changed fields from the current row (a fresh one the first time); pure. */
+  change: (row: CreatorRow) => Partial<CreatorRow>;
+};
+
+/**
+ * Changes the creator row of `address` in one upsert whose update is computed from the current row, creating it the
+ * first time the creator appears (instead of a find, an insert and a write). Returns whether it was created: the
+ * caller counts it on the platform, in the platform write it makes anyway.
+ */
+export async function changeCreator({ db, address, timestamp, change }: ChangeCreatorParameters): Promise<{ created: boolean }> {
+  let created = true;
+  const fresh: CreatorRow = {
+    address,
+    tracks: 0,
+    plays: 0n,
+    reportedPlays: 0n,
+    followers: 0n,
+    revenue: 0n,
+    latestSnapshotCid: null,
+    metricsUpdatedAt: null,
+    verified: false,
+    coin: null,
+    firstSeenAt: timestamp,
+  };
+  await db
+    .insert(creator)
+    .values({ ...fresh, ...change(fresh) })
+    .onConflictDoUpdate((row) => {
+      created = false;
+      return change(row);
+    });
+  return { created };
 }
 
 export type AddHourlyPlaysParameters = { db: Context["db"]; timestamp: bigint; plays: bigint };

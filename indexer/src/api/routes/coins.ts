@@ -1,15 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql } from "ponder";
+import { and, asc, desc, eq, gt, gte, inArray, lt, or, sql } from "ponder";
 import { db } from "ponder:api";
 import { candle, coin, coinHolder } from "ponder:schema";
 import { z } from "zod";
-import { CANDLE_INTERVALS, claimableRevenue } from "../../../lib/math.js";
+import { bucketStart, CANDLE_INTERVALS, claimableRevenue, type CandleInterval } from "../../../lib/math.js";
 import { InvalidParameterError, NotFoundError } from "../errors.js";
 import { toJson } from "../json.js";
 import { accumulatorAt, coinAt, indexedTimestamp } from "../revenue.js";
 import { address, addressCursor, at, decimalCursor, decodeCursor, encodeCursor, nowSeconds, page, uint } from "../validation.js";
 import { answers, createRouter } from "../openapi.js";
-import { windowStart } from "../windows.js";
+import { windowEnd, windowStart } from "../windows.js";
 
 const listQuery = z.object({ ...page, at });
 const coinQuery = z.object({ at });
@@ -25,13 +25,13 @@ const holdersQuery = z.object({ ...page });
 
 type CoinRow = typeof coin.$inferSelect;
 
-/** USDC traded per coin in the 24 hours ending at `end` (its 1h candles: the current hour and the 23 before). */
+/** USDC traded per coin in the 24 hours ending at `end` (the minutes of the current hour and the 23 before). */
 async function volume24h(coins: `0x${string}`[], end: bigint): Promise<Map<string, bigint>> {
   if (coins.length === 0) return new Map();
   const rows = await db
     .select({ coin: candle.coin, volume: sql<string>`sum(${candle.volumeUsdc})` })
     .from(candle)
-    .where(and(inArray(candle.coin, coins), eq(candle.interval, "1h"), gte(candle.time, windowStart(end, 24n)), lte(candle.time, end)))
+    .where(and(inArray(candle.coin, coins), gte(candle.time, windowStart(end, 24n)), lt(candle.time, windowEnd(end))))
     .groupBy(candle.coin);
   return new Map(rows.map((row) => [row.coin, BigInt(row.volume)]));
 }
@@ -39,6 +39,58 @@ async function volume24h(coins: `0x${string}`[], end: bigint): Promise<Map<strin
 /** A coin as answered: its revenue as of `revenueAt` (the latest indexed block's time), its 24 h volume. */
 function coinAnswer(row: CoinRow, revenueAt: bigint, volumes: Map<string, bigint>) {
   return { ...coinAt(row, revenueAt), volume24hUsdc: volumes.get(row.address) ?? 0n };
+}
+
+type CandlesParameters = { coin: `0x${string}`; interval: CandleInterval; from?: bigint; to?: bigint; after?: bigint; limit: number };
+
+/**
+ * Candles of one interval whose start is in [from, to] and after `after`, oldest first: the stored minutes added up
+ * per bucket (open of the first minute, close of the last). The bounds on the bucket start are turned into bounds
+ * on the minutes so the primary key's order serves the scan.
+ */
+async function candles({ coin: coinAddress, interval, from, to, after, limit }: CandlesParameters) {
+  const seconds = CANDLE_INTERVALS[interval];
+  const ceil = (time: bigint) => bucketStart(time + seconds - 1n, seconds);
+  const range = and(
+    eq(candle.coin, coinAddress),
+    from === undefined ? undefined : gte(candle.time, ceil(from)),
+    to === undefined ? undefined : lt(candle.time, bucketStart(to, seconds) + seconds),
+    after === undefined ? undefined : gte(candle.time, bucketStart(after, seconds) + seconds),
+  );
+  if (interval === "1m") {
+    const rows = await db.select().from(candle).where(range).orderBy(asc(candle.time)).limit(limit);
+    return rows.map(({ coin: rowCoin, time, ...ohlcv }) => ({ coin: rowCoin, interval, time, ...ohlcv }));
+  }
+  // The bucket is written as a literal (not a parameter) so GROUP BY and ORDER BY see the select's expression.
+  const bucket = sql<string>`(${candle.time} - mod(${candle.time}, ${sql.raw(seconds.toString())}))`;
+  const rows = await db
+    .select({
+      time: bucket,
+      open: sql<string>`(array_agg(${candle.open} order by ${candle.time}))[1]`,
+      high: sql<string>`max(${candle.high})`,
+      low: sql<string>`min(${candle.low})`,
+      close: sql<string>`(array_agg(${candle.close} order by ${candle.time} desc))[1]`,
+      volumeUsdc: sql<string>`sum(${candle.volumeUsdc})`,
+      volumeCoin: sql<string>`sum(${candle.volumeCoin})`,
+      trades: sql<string>`sum(${candle.trades})`,
+    })
+    .from(candle)
+    .where(range)
+    .groupBy(bucket)
+    .orderBy(asc(bucket))
+    .limit(limit);
+  return rows.map((row) => ({
+    coin: coinAddress,
+    interval,
+    time: BigInt(row.time),
+    open: BigInt(row.open),
+    high: BigInt(row.high),
+    low: BigInt(row.low),
+    close: BigInt(row.close),
+    volumeUsdc: BigInt(row.volumeUsdc),
+    volumeCoin: BigInt(row.volumeCoin),
+    trades: Number(row.trades),
+  }));
 }
 
 async function findCoin(address: `0x${string}`): Promise<CoinRow> {
@@ -114,20 +166,7 @@ export const coins = createRouter()
       if (from !== undefined && to !== undefined && from > to) throw new InvalidParameterError("from: must not be after to");
       await findCoin(coinAddress);
       const after = cursor === undefined ? undefined : decodeCursor(cursor, z.tuple([decimalCursor]))[0];
-      const rows = await db
-        .select()
-        .from(candle)
-        .where(
-          and(
-            eq(candle.coin, coinAddress),
-            eq(candle.interval, interval),
-            from === undefined ? undefined : gte(candle.time, from),
-            to === undefined ? undefined : lte(candle.time, to),
-            after === undefined ? undefined : gt(candle.time, after),
-          ),
-        )
-        .orderBy(asc(candle.time))
-        .limit(limit + 1);
+      const rows = await candles({ coin: coinAddress, interval, from, to, after, limit: limit + 1 });
       const items = rows.slice(0, limit);
       const last = items.at(-1);
       return c.json(

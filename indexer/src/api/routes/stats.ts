@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { and, eq, gte, lte, sql, sum } from "ponder";
+import { and, gte, lt, lte, sql, sum } from "ponder";
 import { db } from "ponder:api";
 import { candle, coin, platform, platformHourly } from "ponder:schema";
 import { z } from "zod";
@@ -7,14 +7,14 @@ import { cacheTtlFromEnv, responseCache } from "../cache.js";
 import { toJson } from "../json.js";
 import { at, nowSeconds } from "../validation.js";
 import { answers, createRouter } from "../openapi.js";
-import { windowStart } from "../windows.js";
+import { windowEnd, windowStart } from "../windows.js";
 
 const statsQuery = z.object({ at });
 
 /**
  * Platform totals and governance parameters (the platform row), market and revenue totals (the sums of the coin
  * rows' running totals: one row per coin, kept by the same events) and the last 24 hours (at most 24 hourly play
- * rows and each coin's 24 hourly candles).
+ * rows and each coin's minute candles of those hours).
  */
 export const stats = createRouter().openapi(
   createRoute({
@@ -48,7 +48,7 @@ export const stats = createRouter().openapi(
       db
         .select({ trades: sum(candle.trades), volumeUsdc: sum(candle.volumeUsdc) })
         .from(candle)
-        .where(and(eq(candle.interval, "1h"), gte(candle.time, since), lte(candle.time, end))),
+        .where(and(gte(candle.time, since), lt(candle.time, windowEnd(end)))),
     ]);
     const { id: _id, ...rest } = totals ?? { id: "global" };
     const big = (value: string | null | undefined) => BigInt(value ?? 0);
