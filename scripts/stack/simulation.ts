@@ -10,6 +10,8 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  BaseError,
+  ContractFunctionRevertedError,
   createPublicClient,
   erc20Abi,
   http,
@@ -122,7 +124,7 @@ export async function runSimulation({ endpoints, listeners, seconds, onProgress 
   let claimed = 0n;
   let streamed = 0n;
   const fail = (what: string, error: unknown) => {
-    const message = `${what}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 160)}`;
+    const message = `${what}: ${describeFailure(error).slice(0, 200)}`;
     summary.failures[message] = (summary.failures[message] ?? 0) + 1;
   };
 
@@ -371,6 +373,22 @@ export async function indexedBlock(indexerUrl: string): Promise<number | undefin
     .catch(() => undefined);
   const indexed = body?.beatstream?.block?.number;
   return typeof indexed === "number" ? indexed : undefined;
+}
+
+/**
+ * One line for a failed action: a revert as its decoded error (name and arguments, or the reason string or panic
+ * that viem puts on the line after its headline), anything else as its first line.
+ */
+export function describeFailure(error: unknown): string {
+  if (error instanceof BaseError) {
+    const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
+    if (reverted instanceof ContractFunctionRevertedError) {
+      const decoded = reverted.data === undefined ? undefined : `${reverted.data.errorName}(${(reverted.data.args ?? []).map(String).join(", ")})`;
+      return `${error.shortMessage.split("\n")[0]} ${decoded ?? reverted.reason ?? reverted.signature ?? reverted.raw ?? ""}`.trim();
+    }
+    return error.shortMessage.split("\n")[0]!;
+  }
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }
 
 /** Resolves once the indexer's /status has reached `block`. */
