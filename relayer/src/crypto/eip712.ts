@@ -23,6 +23,29 @@ export const STREAM_VOUCHER_TYPES = {
 } as const;
 
 /**
+ * The EIP-712 `Engagement` type: every fan action that is not a play (likes, saves, shares, downloads, follows,
+ * playlists, comments, play outcomes), signed in MusicNFT's domain like a play. One struct for all actions, so there
+ * is one signature check, one table and one evidence shape; `action` says what it is and which other fields it uses
+ * (docs/engagement.md has the table). Nothing on chain verifies it: the snapshot carries it for anyone to check.
+ */
+export const ENGAGEMENT_TYPES = {
+  Engagement: [
+    { name: "fan", type: "address" },
+    { name: "action", type: "string" },
+    { name: "trackId", type: "uint256" },
+    { name: "artist", type: "address" },
+    { name: "subject", type: "bytes32" },
+    { name: "text", type: "string" },
+    { name: "value", type: "uint32" },
+    { name: "nonce", type: "bytes32" },
+    { name: "issuedAt", type: "uint64" },
+  ],
+} as const;
+
+/** An engagement event's signed fields, derived from ENGAGEMENT_TYPES. */
+export type Engagement = TypedDataDefinition<typeof ENGAGEMENT_TYPES, "Engagement">["message"];
+
+/**
  * A play as the relayer handles it, after the input schema: lowercase hex, integers as bigint (uint32 as number).
  * Derived from PLAY_TYPES, so the type and the signed struct cannot drift apart.
  */

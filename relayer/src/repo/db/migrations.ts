@@ -186,6 +186,84 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE stream_sessions SET (fillfactor = 40)`,
     ],
   },
+  {
+    version: 6,
+    name: "engagement events and their state",
+    statements: [
+      // Every accepted engagement event (docs/engagement.md), signed fields as sent (lowercase hex), written before the
+      // API answers. `effective` says whether it changed state (a like of a liked track is stored, not counted);
+      // `batch_id` is set when a batch is sealed, whose snapshot then carries the batch's effective events.
+      `CREATE TABLE engagement_events (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        fan text NOT NULL,
+        action text NOT NULL,
+        track_id bigint NOT NULL DEFAULT 0,
+        artist text NOT NULL,
+        subject text NOT NULL,
+        text text NOT NULL DEFAULT '',
+        value bigint NOT NULL DEFAULT 0,
+        nonce text NOT NULL,
+        issued_at bigint NOT NULL,
+        signature text NOT NULL,
+        signature_hash text NOT NULL,
+        client_ip text,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        effective boolean NOT NULL,
+        batch_id bigint REFERENCES batches (id),
+        CONSTRAINT engagement_events_fan_nonce UNIQUE (fan, nonce)
+      )`,
+      `CREATE INDEX engagement_events_batch ON engagement_events (batch_id, id)`,
+      `CREATE INDEX engagement_events_fan ON engagement_events (fan, id)`,
+      // Current like/save state per (kind, track, fan); issued_at is the toggle that set it (older toggles change nothing).
+      `CREATE TABLE track_marks (
+        kind text NOT NULL CHECK (kind IN ('like', 'save')),
+        track_id bigint NOT NULL,
+        fan text NOT NULL,
+        active boolean NOT NULL,
+        issued_at bigint NOT NULL,
+        event_id bigint NOT NULL,
+        PRIMARY KEY (kind, track_id, fan)
+      )`,
+      `CREATE INDEX track_marks_fan ON track_marks (fan, kind, issued_at) WHERE active`,
+      `CREATE TABLE follows (
+        artist text NOT NULL,
+        fan text NOT NULL,
+        active boolean NOT NULL,
+        issued_at bigint NOT NULL,
+        event_id bigint NOT NULL,
+        PRIMARY KEY (artist, fan)
+      )`,
+      `CREATE INDEX follows_fan ON follows (fan, issued_at) WHERE active`,
+      `CREATE TABLE playlists (
+        id text PRIMARY KEY,
+        owner text NOT NULL,
+        name text NOT NULL,
+        public boolean NOT NULL,
+        deleted boolean NOT NULL DEFAULT false,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL
+      )`,
+      `CREATE INDEX playlists_owner ON playlists (owner, created_at) WHERE NOT deleted`,
+      // Positions are dense from 0 in each playlist.
+      `CREATE TABLE playlist_tracks (
+        playlist_id text NOT NULL REFERENCES playlists (id),
+        position integer NOT NULL,
+        track_id bigint NOT NULL,
+        PRIMARY KEY (playlist_id, position)
+      )`,
+      `CREATE TABLE comments (
+        id text PRIMARY KEY,
+        track_id bigint NOT NULL,
+        fan text NOT NULL,
+        body text NOT NULL,
+        position_seconds integer,
+        issued_at bigint NOT NULL,
+        deleted boolean NOT NULL DEFAULT false,
+        event_id bigint NOT NULL
+      )`,
+      `CREATE INDEX comments_track ON comments (track_id, issued_at) WHERE NOT deleted`,
+    ],
+  },
 ];
 
 export type MigrateParameters = { db: Database; migrations?: readonly Migration[] };
