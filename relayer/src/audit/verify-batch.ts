@@ -1,5 +1,5 @@
-import { recoverTypedDataAddress, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
-import { ENGAGEMENT_TYPES, playDomain } from "../crypto/eip712.js";
+import { zeroAddress, type Address, type Hex, type PublicClient } from "viem";
+import { createEngagementVerifier } from "../crypto/engagement.js";
 import type { SignedEngagement } from "../evidence/engagement.js";
 import { musicNFTAbi } from "../chain/abis.js";
 import { cidOf } from "../evidence/cid.js";
@@ -89,25 +89,20 @@ export async function verifyBatch({ batchId, client, musicNFT, source }: VerifyB
   differences.push(...(await checkPreviousLink(client, musicNFT, batchId, snapshot.previousCid)));
   // auditSnapshot above recomputed the engagement deltas from the events; here every event's signature.
   const engagement = snapshot.version === 2 ? snapshot.engagement.events : [];
-  differences.push(...(await checkEngagementSignatures(Number(chainId), musicNFT.address, engagement)));
+  differences.push(...checkEngagementSignatures(Number(chainId), musicNFT.address, engagement));
   return result(commit.cid, snapshot.plays.length, engagement.length);
 }
 
 /** Each engagement event signed by its fan over MusicNFT's EIP-712 domain (primary type Engagement). */
-async function checkEngagementSignatures(chainId: number, musicNFT: Address, events: readonly SignedEngagement[]): Promise<string[]> {
+function checkEngagementSignatures(chainId: number, musicNFT: Address, events: readonly SignedEngagement[]): string[] {
+  const verifier = createEngagementVerifier({ chainId, musicNFT });
   const differences: string[] = [];
-  const domain = playDomain({ chainId, musicNFT });
-  for (const [index, { signature, ...message }] of events.entries()) {
-    const which = `engagement ${index} (${message.action} by fan ${message.fan}, nonce ${message.nonce})`;
-    let signer: Address;
-    try {
-      signer = await recoverTypedDataAddress({ domain, types: ENGAGEMENT_TYPES, primaryType: "Engagement", message, signature });
-    } catch {
-      differences.push(`${which}: signature is not a valid ECDSA signature`);
-      continue;
-    }
-    if (lowerHex(signer) !== lowerHex(message.fan)) differences.push(`${which}: signature recovers to ${lowerHex(signer)}, not the fan`);
-  }
+  events.forEach(({ signature, ...event }, index) => {
+    const which = `engagement ${index} (${event.action} by fan ${event.fan}, nonce ${event.nonce})`;
+    const signer = verifier.recover(verifier.digest(event), signature);
+    if (signer === null) differences.push(`${which}: signature is not a valid 65-byte low-s ECDSA signature`);
+    else if (lowerHex(signer) !== lowerHex(event.fan)) differences.push(`${which}: signature recovers to ${lowerHex(signer)}, not the fan`);
+  });
   return differences;
 }
 
