@@ -1,12 +1,12 @@
 import type { Address } from "viem";
 import { ChainRevertError } from "../chain/errors.js";
+import type { RevenueReader } from "../chain/revenue.js";
 import type { ChainWriter, MinedReceipt, Resend, SentTransaction } from "../chain/writer.js";
 import { lowerHex } from "../crypto/hex.js";
 import { buildPlaysTree, rootOf } from "../crypto/merkle.js";
 import { RelayerError } from "../errors.js";
 import { computeDeltas, packDeltas } from "../evidence/deltas.js";
 import { computeEngagementDeltas } from "../evidence/engagement.js";
-import type { RevenueReader } from "../chain/revenue.js";
 import { buildSnapshot, encodeSnapshot } from "../evidence/snapshot.js";
 import type { LogLine } from "../log.js";
 import type { Database } from "../repo/db/database.js";
@@ -26,13 +26,13 @@ import {
   unfinishedBatchIds,
   type BatchRecord,
   type BatchStatus,
+  type CommitEffects,
 } from "../repo/batches.js";
 import { confirmMilestone, pendingMilestones, readCreatorTotals, recordMilestoneTransaction, revenueScannedThrough } from "../repo/milestones.js";
-import type { CommitEffects } from "../repo/batches.js";
-import { commitTotals } from "./milestones.js";
 import type { SnapshotStore } from "../stores/snapshot-store.js";
 import { BatchStateError } from "../repo/errors.js";
 import { BatchConflictError, BatcherStoppedError, SnapshotStoreError } from "./errors.js";
+import { commitTotals } from "./milestones.js";
 import { createCycleRunner, runPipeline, timeStep, type PipelineLease, type StepHooks, type StepList } from "./machine.js";
 import { createPollingScheduler, type PollingScheduler } from "./scheduler.js";
 import { driveTransaction } from "./transactions.js";
