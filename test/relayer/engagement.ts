@@ -11,7 +11,9 @@ import { ENGAGEMENT_ACTIONS, NO_VALUE, type EngagementAction } from "../../relay
 import type { Database } from "../../relayer/src/repo/db/database.js";
 import { countEngagementRows, findPlaylist } from "../../relayer/src/repo/engagement.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
-import { BACKENDS, DEFAULT_ENGAGEMENT_RULES, deployChain, newListener, type Chain } from "./core.helpers.js";
+import { openPostgres } from "../../relayer/src/repo/db/postgres.js";
+import { migrate } from "../../relayer/src/repo/db/migrations.js";
+import { BACKENDS, createPostgresDatabase, DEFAULT_ENGAGEMENT_RULES, deployChain, newListener, TEST_DATABASE_URL, type Chain } from "./core.helpers.js";
 import { engagementOf, randomId, signedEvent, type EventFields } from "./engagement.helpers.js";
 
 const NOW = 1_900_000_000;
@@ -356,6 +358,62 @@ for (const backend of BACKENDS) {
         await sign(fan, "comment", { trackId: 1n, subject: randomId(), text: "two\nlines" }),
       ]);
       expect(outcome(edges)).to.deep.equal(["applied", "applied", "applied", "applied"]);
+    });
+  });
+}
+
+if (TEST_DATABASE_URL !== undefined) {
+  describe("relayer engagement: several relayers on one PostgreSQL", function () {
+    this.timeout(300_000);
+
+    it("never overshoots a fan's budget, a playlist's cap or a toggle when two processes ingest the same fan at once", async () => {
+      const chain = await deployChain(3);
+      const database = await createPostgresDatabase(TEST_DATABASE_URL);
+      // Two pools stand for two relayer processes: nothing shared but the database.
+      const first = await openPostgres({ connectionString: database.url });
+      const second = await openPostgres({ connectionString: database.url });
+      try {
+        await migrate({ db: first });
+        const domain = { chainId: chain.chainId, musicNFT: chain.musicNFT };
+        const reader = createChainReader({ client: chain.client, musicNFT: chain.musicNFT });
+        const deps = {
+          verifier: createEngagementVerifier(domain),
+          tracks: createTrackCatalog({ reader, refreshIntervalMs: 0 }),
+          artists: createArtistCatalog({ reader, negativeTtlMs: 0 }),
+        };
+        const rules = { ...DEFAULT_ENGAGEMENT_RULES, fanPerHour: 7 };
+        const fan = newListener();
+        const playlist = randomId();
+        const create = await signedEvent(fan, domain, "playlist_create", { subject: playlist, text: "shared", value: 1, issuedAt: T });
+        await ingestEngagement({ db: first, ...deps, rules, items: [create], clientIp: "10.3.0.1", now: NOW });
+        // 24 requests of one event each, alternating processes, all at once: likes of one track, and adds of tracks 1–3.
+        const items = await Promise.all(
+          Array.from({ length: 24 }, (_, index) =>
+            index % 2 === 0
+              ? signedEvent(fan, domain, "like", { trackId: 1n, issuedAt: T + BigInt(index) })
+              : signedEvent(fan, domain, "playlist_add", { subject: playlist, trackId: BigInt(1 + (index % 3)), value: NO_VALUE, issuedAt: T + BigInt(index) }),
+          ),
+        );
+        const results = await Promise.all(
+          items.map((item, index) => ingestEngagement({ db: index % 2 === 0 ? first : second, ...deps, rules, items: [item], clientIp: `10.3.1.${index}`, now: NOW })),
+        );
+        const verdicts = results.map(([result]) => (result!.status === "accepted" ? result!.effect : result!.code));
+        // The create used one of the 7; exactly 6 more fit, whichever they were.
+        expect(verdicts.filter((v) => v !== "rate_limited_fan")).to.have.length(6);
+        const likes = verdicts.filter((v, index) => index % 2 === 0 && v !== "rate_limited_fan");
+        expect(likes.filter((v) => v === "applied").length).to.equal(likes.length > 0 ? 1 : 0);
+        const { rows } = await first.query<{ n: number }>(`SELECT count(*)::integer AS n FROM engagement_events WHERE fan = $1`, [fan.address.toLowerCase()]);
+        expect(Number(rows[0]!.n)).to.equal(7);
+        const saved = await findPlaylist(first, playlist);
+        // Each track at most once, positions dense.
+        expect(new Set(saved!.tracks).size).to.equal(saved!.tracks.length);
+        const { rows: positions } = await first.query<{ position: number }>(`SELECT position FROM playlist_tracks WHERE playlist_id = $1 ORDER BY position`, [playlist]);
+        expect(positions.map((row) => Number(row.position))).to.deep.equal(saved!.tracks.map((_, index) => index));
+      } finally {
+        await first.close();
+        await second.close();
+        await database.drop();
+      }
     });
   });
 }
