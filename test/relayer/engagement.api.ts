@@ -56,6 +56,10 @@ for (const backend of BACKENDS) {
       // Hex in any case is stored lowercase, so a replay in another case is still a replay.
       const upper = { ...like, nonce: `0x${like.nonce.slice(2).toUpperCase()}`, fan: like.fan.toLowerCase() };
       expect((await json(await postEvents(app, [upper]))).results[0]).to.deep.equal({ status: "rejected", code: "duplicate_nonce" });
+      const metrics = await (await app.request("/metrics")).text();
+      expect(metrics).to.match(/relayer_engagement_accepted_total\{effect="applied"\} [1-9]/);
+      expect(metrics).to.match(/relayer_engagement_rejected_total\{code="duplicate_nonce"\} 1/);
+      expect(metrics).to.include('relayer_engagement_rejected_total{code="rate_limited_ip"} 0');
     });
 
     it("serves a track's comments newest first, page by page", async () => {
