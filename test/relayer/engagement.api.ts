@@ -64,14 +64,14 @@ for (const backend of BACKENDS) {
 
     it("serves a track's comments newest first, page by page", async () => {
       const fans = [newListener(), newListener()];
-      const ids: string[] = [];
+      const ids: `0x${string}`[] = [];
       for (let index = 0; index < 5; index++) {
         const id = randomId();
         ids.push(id);
         const result = (await json(await postEvents(app, [await sign(fans[index % 2]!, "comment", { trackId: 3n, subject: id, text: `comment ${index}`, value: index === 0 ? NO_VALUE : index * 10 })]))).results[0];
         expect(result.effect).to.equal("applied");
       }
-      await postEvents(app, [await sign(fans[1]!, "comment_delete", { trackId: 3n, subject: ids[3] })]);
+      await postEvents(app, [await sign(fans[1]!, "comment_delete", { trackId: 3n, subject: ids[3]! })]);
       const first = await json(await app.request("/v1/tracks/3/comments?limit=2"));
       expect(first.comments.map((c: Json) => c.body)).to.deep.equal(["comment 4", "comment 2"]);
       expect(first.comments[0]).to.deep.include({ id: ids[4], fan: fans[0]!.address.toLowerCase(), positionSeconds: 40, issuedAt: T.toString() });

@@ -4,6 +4,7 @@ import { hashTypedData, hexToBytes, recoverTypedDataAddress, type Address } from
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createChainReader } from "../../relayer/src/chain/reader.js";
 import { createEngagementVerifier } from "../../relayer/src/crypto/engagement.js";
+import { createVerifierPool } from "../../relayer/src/crypto/verify-pool.js";
 import { ENGAGEMENT_TYPES, playDomain } from "../../relayer/src/crypto/eip712.js";
 import { createArtistCatalog } from "../../relayer/src/engagement/artists.js";
 import { ingestEngagement, MAX_PLAYLISTS, MAX_PLAYLIST_TRACKS, type EngagementResult, type EngagementRules } from "../../relayer/src/engagement/ingest.js";
@@ -60,11 +61,11 @@ describe("relayer engagement: the Engagement digest and signer", function () {
       const signature = await account.signTypedData({ domain: playDomain(domain), types: ENGAGEMENT_TYPES, primaryType: "Engagement", message });
       const viemSigner = await recoverTypedDataAddress({ domain: playDomain(domain), types: ENGAGEMENT_TYPES, primaryType: "Engagement", message, signature });
       expect(verifier.recover(verifier.digest(message), signature), `case ${index}`).to.equal(viemSigner.toLowerCase());
-      const [check] = verifier.check([{ event: { ...message, fan: account.address.toLowerCase() as Address }, signature }]);
+      const [check] = await verifier.check([{ event: { ...message, fan: account.address.toLowerCase() as Address }, signature }]);
       expect(check!.valid).to.equal(true);
       expect(check!.signatureHash).to.match(/^0x[0-9a-f]{64}$/);
       // Any field changed: another digest, another signer.
-      expect(verifier.check([{ event: { ...message, fan: account.address.toLowerCase() as Address, value: message.value === 0 ? 1 : message.value - 1 }, signature }])[0]!.valid).to.equal(false);
+      expect((await verifier.check([{ event: { ...message, fan: account.address.toLowerCase() as Address, value: message.value === 0 ? 1 : message.value - 1 }, signature }]))[0]!.valid).to.equal(false);
       // The high-s twin of a valid signature is refused, as OpenZeppelin's ECDSA refuses it.
       const bytes = hexToBytes(signature);
       const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -73,6 +74,34 @@ describe("relayer engagement: the Engagement digest and signer", function () {
       twin.write((n - s).toString(16).padStart(64, "0"), 32, "hex");
       twin[64] = bytes[64] === 27 ? 28 : 27;
       expect(verifier.recover(verifier.digest(message), `0x${twin.toString("hex")}`)).to.equal(null);
+    }
+  });
+});
+
+describe("relayer engagement: signature checks on the pool's threads", function () {
+  this.timeout(60_000);
+
+  it("gives the same verdicts and signature hashes on worker threads as on this thread", async () => {
+    const domain = { chainId: 31337, musicNFT: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as Address };
+    const pool = createVerifierPool({ ...domain, threads: 2, minChunk: 4 });
+    try {
+      const pooled = createEngagementVerifier({ ...domain, signatures: pool });
+      const inline = createEngagementVerifier(domain);
+      const items = [];
+      for (let index = 0; index < 24; index++) {
+        const account = privateKeyToAccount(generatePrivateKey());
+        const event = { ...engagementOf(account.address, "comment", { trackId: BigInt(index + 1), subject: randomId(), text: `n° ${index} ✓`, value: index, issuedAt: T }) };
+        const signature = await account.signTypedData({ domain: playDomain(domain), types: ENGAGEMENT_TYPES, primaryType: "Engagement", message: event });
+        const fan = account.address.toLowerCase() as Address;
+        // Every third is forged (another event's signature), every fifth has a short signature.
+        items.push({ event: { ...event, fan }, signature: index % 5 === 4 ? (signature.slice(0, 20) as Address) : signature });
+      }
+      for (let index = 2; index < items.length; index += 3) items[index] = { ...items[index]!, signature: items[index - 1]!.signature };
+      const [onThreads, onThisThread] = await Promise.all([pooled.check(items), inline.check(items)]);
+      expect(onThreads).to.deep.equal(onThisThread);
+      expect(onThreads.map((check) => check.valid)).to.deep.equal(items.map((_, index) => index % 3 !== 2 && index % 5 !== 4));
+    } finally {
+      await pool.close();
     }
   });
 });
@@ -362,13 +391,14 @@ for (const backend of BACKENDS) {
   });
 }
 
-if (TEST_DATABASE_URL !== undefined) {
+const sharedUrl = TEST_DATABASE_URL;
+if (sharedUrl !== undefined) {
   describe("relayer engagement: several relayers on one PostgreSQL", function () {
     this.timeout(300_000);
 
     it("never overshoots a fan's budget, a playlist's cap or a toggle when two processes ingest the same fan at once", async () => {
       const chain = await deployChain(3);
-      const database = await createPostgresDatabase(TEST_DATABASE_URL);
+      const database = await createPostgresDatabase(sharedUrl);
       // Two pools stand for two relayer processes: nothing shared but the database.
       const first = await openPostgres({ connectionString: database.url });
       const second = await openPostgres({ connectionString: database.url });

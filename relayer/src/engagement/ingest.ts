@@ -108,7 +108,7 @@ export async function ingestEngagement({
     if (result.ok) parsed.push({ ...result.value, index });
     else reject(index, "invalid_event", result.message);
   });
-  const checks = verifier.check(parsed);
+  const checks = await verifier.check(parsed);
   const nowBig = BigInt(now);
   const ipBucket = `eng:ip:${clientIp}:${Math.floor(now / MINUTE)}`;
   const ipExpiry = BigInt((Math.floor(now / MINUTE) + 1) * MINUTE);
