@@ -311,6 +311,37 @@ for (const backend of BACKENDS) {
       expect(outcome(await ingestRoomy([await sign(fan, "playlist_delete", { subject: playlist }), creates.at(-1)!]))).to.deep.equal(["applied", "applied"]);
     });
 
+    it("stores nothing of a request whose write fails halfway: no event without its state, no state without its event", async () => {
+      const fan = newListener();
+      const playlist = randomId();
+      const items = [
+        await sign(fan, "like", { trackId: 1n }),
+        await sign(fan, "playlist_create", { subject: playlist, text: "doomed", value: 1 }),
+        await sign(fan, "playlist_add", { subject: playlist, trackId: 2n, value: NO_VALUE }),
+      ];
+      const before = await countEngagementRows(db);
+      // The database dies after the events, the marks and the playlist row are written, at the playlist's tracks.
+      const failing: Database = {
+        ...db,
+        kind: db.kind,
+        query: (sql, params) => db.query(sql, params),
+        transaction: (fn) =>
+          db.transaction((tx) =>
+            fn({
+              query: (sql, params) => (sql.includes("INSERT INTO playlist_tracks") ? Promise.reject(new Error("connection lost")) : tx.query(sql, params)),
+            }),
+          ),
+        close: () => db.close(),
+      };
+      let failure: unknown;
+      await ingestEngagement({ db: failing, ...deps, rules: DEFAULT_ENGAGEMENT_RULES, items, clientIp: "10.4.0.1", now: NOW }).catch((error: unknown) => (failure = error));
+      expect(String(failure)).to.match(/connection lost/);
+      expect(await countEngagementRows(db)).to.deep.equal(before);
+      // The client retries the same signed events: each applies once.
+      expect(outcome(await ingest(items))).to.deep.equal(["applied", "applied", "applied"]);
+      expect((await findPlaylist(db, playlist))?.tracks).to.deep.equal([2n]);
+    });
+
     it("rate-limits a fan per hour and per day of issuedAt and an IP per minute; refused items use no budget", async () => {
       const rules = { ...DEFAULT_ENGAGEMENT_RULES, fanPerHour: 2, fanPerDay: 3, ipPerMinute: 4 };
       const fan = newListener();
