@@ -116,7 +116,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
     },
     maxPlaysPerRequest: config.MAX_PLAYS_PER_REQUEST,
     engagement: {
-      verifier: createEngagementVerifier({ chainId: config.CHAIN_ID, musicNFT }),
+      verifier: createEngagementVerifier({ chainId: config.CHAIN_ID, musicNFT, signatures: verifier }),
       artists: createArtistCatalog({ reader, negativeTtlMs: config.TRACK_REFRESH_MS }),
       rules: {
         maxAgeSeconds: config.PLAY_MAX_AGE_SECONDS,
