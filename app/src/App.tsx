@@ -1,0 +1,97 @@
+/** The layout (skip link, nav, wallet) and the routes. Pages live in pages/, one file per route family. */
+import { useEffect, useRef } from "react";
+import { AccountBox, WalletPanel } from "./components/Wallet.tsx";
+import { useAppConfig } from "./config.ts";
+import { href, useRoute } from "./router.ts";
+import { ArtistPage } from "./pages/Artist.tsx";
+import { CoinPage } from "./pages/Coin.tsx";
+import { CoinsPage } from "./pages/Coins.tsx";
+import { HomePage } from "./pages/Home.tsx";
+import { ListenPage } from "./pages/Listen.tsx";
+import { OperatorPage } from "./pages/Operator.tsx";
+import { PortfolioPage } from "./pages/Portfolio.tsx";
+
+const NAV = [
+  { path: "/listen", label: "Listen" },
+  { path: "/coins", label: "Coins" },
+  { path: "/portfolio", label: "Portfolio" },
+  { path: "/artist", label: "Artist" },
+  { path: "/operator", label: "Operator" },
+] as const;
+
+function page(segments: string[]) {
+  const [first, second] = segments;
+  switch (first) {
+    case undefined:
+      return { title: "Home", element: <HomePage /> };
+    case "listen":
+      return { title: "Listen", element: <ListenPage /> };
+    case "coins":
+      return second === undefined ? { title: "Coins", element: <CoinsPage /> } : { title: "Coin", element: <CoinPage address={second} /> };
+    case "portfolio":
+      return { title: "Portfolio", element: <PortfolioPage /> };
+    case "artist":
+      return { title: "Artist", element: <ArtistPage address={second} /> };
+    case "operator":
+      return { title: "Operator", element: <OperatorPage /> };
+    default:
+      return {
+        title: "Not found",
+        element: (
+          <p className="empty">
+            No page here. <a href={href("/")}>Home</a>
+          </p>
+        ),
+      };
+  }
+}
+
+export function App() {
+  const app = useAppConfig();
+  const route = useRoute();
+  const current = page(route.segments);
+  const main = useRef<HTMLElement>(null);
+  useEffect(() => {
+    document.title = `${current.title} · BeatStream`;
+    // Keyboard and screen-reader users land on the new page's content, not at the old scroll position.
+    main.current?.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }, [route.path, current.title]);
+  return (
+    <>
+      <a className="skip" href="#main" onClick={(event) => (event.preventDefault(), main.current?.focus())}>
+        Skip to content
+      </a>
+      <header className="top">
+        <a className="brand" href={href("/")}>
+          <span aria-hidden="true">◉</span> BeatStream
+        </a>
+        <nav aria-label="main">
+          {NAV.map((item) => {
+            const active = route.path === item.path || route.path.startsWith(`${item.path}/`);
+            return (
+              <a key={item.path} href={href(item.path)} aria-current={active ? "page" : undefined}>
+                {item.label}
+              </a>
+            );
+          })}
+        </nav>
+        <WalletPanel />
+      </header>
+      {app.devWallet ? (
+        <div className="banner" role="note">
+          Local chain {app.chainId}: the dev wallet uses Hardhat's public test accounts. Never send real funds to them.
+        </div>
+      ) : null}
+      <div className="account-strip">
+        <AccountBox />
+      </div>
+      <main id="main" ref={main} tabIndex={-1}>
+        {current.element}
+      </main>
+      <footer className="muted small">
+        chain {app.chainId} · relayer <code>{app.relayerUrl}</code> · indexer <code>{app.indexerUrl}</code>
+      </footer>
+    </>
+  );
+}
