@@ -1,15 +1,18 @@
 /** The layout (skip link, nav, wallet) and the routes. Pages live in pages/, one file per route family. */
-import { useEffect, useRef } from "react";
+import { lazy, Suspense, useEffect, useRef } from "react";
 import { AccountBox, WalletPanel } from "./components/Wallet.tsx";
 import { useAppConfig } from "./config.ts";
 import { href, useRoute } from "./router.ts";
-import { ArtistPage } from "./pages/Artist.tsx";
-import { CoinPage } from "./pages/Coin.tsx";
-import { CoinsPage } from "./pages/Coins.tsx";
+import { Loading } from "./components/ui.tsx";
 import { HomePage } from "./pages/Home.tsx";
-import { ListenPage } from "./pages/Listen.tsx";
-import { OperatorPage } from "./pages/Operator.tsx";
-import { PortfolioPage } from "./pages/Portfolio.tsx";
+
+// Each page is its own chunk: the home page loads without the chart library, the trade panel or the batch auditor.
+const ArtistPage = lazy(() => import("./pages/Artist.tsx").then((module) => ({ default: module.ArtistPage })));
+const CoinPage = lazy(() => import("./pages/Coin.tsx").then((module) => ({ default: module.CoinPage })));
+const CoinsPage = lazy(() => import("./pages/Coins.tsx").then((module) => ({ default: module.CoinsPage })));
+const ListenPage = lazy(() => import("./pages/Listen.tsx").then((module) => ({ default: module.ListenPage })));
+const OperatorPage = lazy(() => import("./pages/Operator.tsx").then((module) => ({ default: module.OperatorPage })));
+const PortfolioPage = lazy(() => import("./pages/Portfolio.tsx").then((module) => ({ default: module.PortfolioPage })));
 
 const NAV = [
   { path: "/listen", label: "Listen" },
@@ -51,11 +54,16 @@ export function App() {
   const route = useRoute();
   const current = page(route.segments);
   const main = useRef<HTMLElement>(null);
+  const firstPage = useRef(true);
   useEffect(() => {
     document.title = `${current.title} · BeatStream`;
-    // Keyboard and screen-reader users land on the new page's content, not at the old scroll position.
-    main.current?.focus({ preventScroll: true });
-    window.scrollTo(0, 0);
+    // After a navigation, keyboard and screen-reader users land on the new page's content (on the first load the
+    // tab order starts at the top, with the skip link).
+    if (!firstPage.current) {
+      main.current?.focus({ preventScroll: true });
+      window.scrollTo(0, 0);
+    }
+    firstPage.current = false;
   }, [route.path, current.title]);
   return (
     <>
@@ -87,7 +95,7 @@ export function App() {
         <AccountBox />
       </div>
       <main id="main" ref={main} tabIndex={-1}>
-        {current.element}
+        <Suspense fallback={<Loading what="the page" />}>{current.element}</Suspense>
       </main>
       <footer className="muted small">
         chain {app.chainId} · relayer <code>{app.relayerUrl}</code> · indexer <code>{app.indexerUrl}</code>

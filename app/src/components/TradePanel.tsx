@@ -68,7 +68,8 @@ export function TradePanel({ coin }: { coin: Coin }) {
   const impact =
     quoted === undefined || amount === undefined || spot.data === undefined
       ? undefined
-      : priceImpact({ isBuy, usdc: isBuy ? amount : (quoted ?? 0n) + (fee ?? 0n), coins: isBuy ? quoted : amount, spot: spot.data });
+      : // The curve's own move, the fee aside (shown on its own line): USDC that reaches the curve on a buy, leaves it on a sell.
+        priceImpact({ isBuy, usdc: isBuy ? amount - (fee ?? 0n) : (quoted ?? 0n) + (fee ?? 0n), coins: isBuy ? quoted : amount, spot: spot.data });
   const quoteError = quote.error ? describeError(quote.error, { spend: spendUnit, receive: receiveUnit }).message : undefined;
   const insufficient = amount !== undefined && balance.data !== undefined && amount > balance.data;
 

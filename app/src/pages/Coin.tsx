@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { isAddress } from "viem";
 import { CandleChart } from "../components/CandleChart.tsx";
+import { useAppConfig } from "../config.ts";
 import { TradePanel } from "../components/TradePanel.tsx";
 import { Address, Card, Empty, Query, Stat } from "../components/ui.tsx";
 import { useCandles, useCoin, useCoinTrades, useHolders, type Coin } from "../data/indexer.ts";
@@ -122,7 +123,13 @@ function RecentTrades({ coin }: { coin: Coin }) {
 }
 
 function TopHolders({ coin }: { coin: Coin }) {
+  const app = useAppConfig();
   const holders = useHolders(coin.address);
+  // The market and the vesting escrow hold most of a young coin's supply: say who they are.
+  const knownHolder = (address: string) => {
+    const name = address === app.contracts.MusicDEX.toLowerCase() ? "market (MusicDEX)" : address === coin.address ? "creator vesting" : address === coin.creator ? "creator" : undefined;
+    return name === undefined ? null : <span className="muted small"> {name}</span>;
+  };
   const supply = BigInt(coin.totalSupply);
   return (
     <Card title="Top holders">
@@ -143,6 +150,7 @@ function TopHolders({ coin }: { coin: Coin }) {
                   <tr key={holder.holder}>
                     <td>
                       <Address value={holder.holder} />
+                      {knownHolder(holder.holder)}
                     </td>
                     <td className="num">{formatCoins(BigInt(holder.balance), coin.symbol, 2)}</td>
                     <td className="num">{supply === 0n ? "–" : formatPercent(Number((BigInt(holder.balance) * 1_000_000n) / supply) / 1_000_000).replace("+", "")}</td>
