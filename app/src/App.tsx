@@ -54,16 +54,16 @@ export function App() {
   const route = useRoute();
   const current = page(route.segments);
   const main = useRef<HTMLElement>(null);
-  const firstPage = useRef(true);
+  const shownPath = useRef(route.path);
   useEffect(() => {
     document.title = `${current.title} · BeatStream`;
-    // After a navigation, keyboard and screen-reader users land on the new page's content (on the first load the
-    // tab order starts at the top, with the skip link).
-    if (!firstPage.current) {
+    // After a navigation, keyboard and screen-reader users land on the new page's content; on the first load the tab
+    // order starts at the top, with the skip link. (Compared by path, so an effect run twice changes nothing.)
+    if (shownPath.current !== route.path) {
+      shownPath.current = route.path;
       main.current?.focus({ preventScroll: true });
       window.scrollTo(0, 0);
     }
-    firstPage.current = false;
   }, [route.path, current.title]);
   return (
     <>
