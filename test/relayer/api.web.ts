@@ -10,6 +10,7 @@ import { zeroAddress, type Hex } from "viem";
 import { createApp, type CreateAppParameters } from "../../relayer/src/api/app.js";
 import { createMetrics } from "../../relayer/src/api/metrics.js";
 import { loadConfig } from "../../relayer/src/config.js";
+import { createEngagementVerifier } from "../../relayer/src/crypto/engagement.js";
 import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
 import { insertSealedBatch, markStored } from "../../relayer/src/repo/batches.js";
 import type { Database } from "../../relayer/src/repo/db/database.js";
@@ -26,6 +27,12 @@ function app(db: Database, extra: Partial<CreateAppParameters> = {}) {
     metrics: createMetrics({ db }),
     rules: DEFAULT_RULES,
     maxPlaysPerRequest: 10,
+    engagement: {
+      verifier: createEngagementVerifier({ chainId: 31337, musicNFT: zeroAddress }),
+      artists: { creators: async () => new Set() },
+      rules: { maxAgeSeconds: 604_800, clockSkewSeconds: 60, fanPerHour: 600, fanPerDay: 5000, ipPerMinute: 100_000 },
+      maxEventsPerRequest: 10,
+    },
     bodyLimitBytes: 64 * 1024,
     operatorApiKey: "operator-key-0123456",
     trustProxy: false,
