@@ -18,7 +18,14 @@ const VITE_CLI = join(APP_DIR, "node_modules/vite/bin/vite.js");
 
 /** `vite build` of app/ into app/dist; rejects with its output when it fails. */
 export async function buildApp(): Promise<void> {
-  const child = spawnInGroup({ name: "vite build", args: [VITE_CLI, "build", "--logLevel", "warn"], cwd: APP_DIR, env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" }, keepChars: 20_000 });
+  const child = spawnInGroup({
+    name: "vite build",
+    args: [VITE_CLI, "build", "--logLevel", "warn"],
+    cwd: APP_DIR,
+    // A NODE_ENV from the caller (a test runner sets one) would make Vite bundle React's development build.
+    env: { ...process.env, NODE_ENV: "production", FORCE_COLOR: "0", NO_COLOR: "1" },
+    keepChars: 20_000,
+  });
   const { code, signal } = await child.exited;
   if (code !== 0) throw new Error(`vite build failed (${code ?? signal}); is app/node_modules installed (bash scripts/setup.sh)?\n${child.output()}`);
 }
