@@ -187,6 +187,27 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch", fun
     return { status: (await line.getAttribute("data-status"))!, text: await line.innerText() };
   }
 
+  it("serves a production build within its size budget, gzipped", async function () {
+    const html = await (await fetch(`${urls.app}/`)).text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((match) => match[1]!);
+    expect(assets.length).to.be.greaterThanOrEqual(2);
+    let raw = 0;
+    let gzipped = 0;
+    for (const asset of assets) {
+      const plain = await fetch(`${urls.app}${asset}`, { headers: { "accept-encoding": "identity" } });
+      const body = await plain.text();
+      raw += body.length;
+      // React's development build (what a stray NODE_ENV gives) greets the console; a production bundle never does.
+      expect(body, asset).to.not.match(/react-dom\.development|Download the React DevTools/);
+      // The header says what the server sent; fetch decompresses the body, which is not read.
+      const compressed = await fetch(`${urls.app}${asset}`, { headers: { "accept-encoding": "gzip" } });
+      expect(compressed.headers.get("content-encoding"), asset).to.equal("gzip");
+      gzipped += Number(compressed.headers.get("content-length"));
+    }
+    console.log(`      home page first load: ${assets.length} assets, ${(raw / 1024).toFixed(1)} kB raw, ${(gzipped / 1024).toFixed(1)} kB gzipped`);
+    expect(gzipped, "first-load budget (gzip)").to.be.below(250 * 1024);
+  });
+
   it("loads the home page fast, with the coin listed, and keyboard users reach the nav", async function () {
     const started = Date.now();
     await open("/");
