@@ -121,6 +121,16 @@ export const CONFIG_SETTINGS = {
     schema: positiveInt,
     meaning: "a creator crossing a multiple of this many committed plays gets updateCreatorMetrics",
   },
+  FOLLOWER_MILESTONE: {
+    default: "1000",
+    schema: positiveInt,
+    meaning: "a creator crossing a multiple of this many committed followers gets updateCreatorMetrics",
+  },
+  REVENUE_MILESTONE: {
+    default: "1000000000",
+    schema: positiveInt,
+    meaning: "a creator whose revenue (vault-settled streams + coin deposits, USDC units: 6 decimals) crosses a multiple of this gets updateCreatorMetrics",
+  },
   RELAYER_PRIVATE_KEY: {
     // Hardhat's well-known test account #1: the Protocol module grants it the three relayer roles on a local chain.
     // Public, so never use it anywhere else.
@@ -184,6 +194,11 @@ export const CONFIG_SETTINGS = {
     default: "2000",
     schema: nonNegativeInt,
     meaning: "after a session ends, settle within this many ms (closes in that window share one settle)",
+  },
+  DISTRIBUTION_INTERVAL_MS: {
+    default: "3600000",
+    schema: nonNegativeInt,
+    meaning: "look this often (ms) for creators whose holder revenue is due (once per vault distribution period) and distribute it; 0 turns the job off (`relayer distribute` still works)",
   },
   STREAM_SETTLE_MAX: { default: "100", schema: positiveInt.max(2000), meaning: "most vouchers in one BeatStreamVault.settle transaction" },
   STREAM_MAX_SESSIONS: { default: "20000", schema: positiveInt, meaning: "most live streaming sessions one relayer process holds" },
