@@ -54,6 +54,8 @@ async function sealedBatch(db: Database, id: bigint): Promise<void> {
     creators: [],
     playIds: [],
     leafIndexes: [],
+    engagementIds: [],
+    followerDeltas: [],
   });
 }
 
