@@ -12,7 +12,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Serves /config.json in `vite dev` and `vite preview` from the stack that is running now (read per request). */
 function stackConfig(): Plugin {
-  const serve = (server: { middlewares: { use: (path: string, handler: (req: unknown, res: import("node:http").ServerResponse) => void) => void } }) =>
+  // Returns nothing: a function returned from configureServer would be taken for a post-middleware hook.
+  const serve = (server: { middlewares: { use: (path: string, handler: (req: unknown, res: import("node:http").ServerResponse) => void) => unknown } }): void => {
     server.middlewares.use("/config.json", (_req, res) => {
       appConfigFromStack({ root: ROOT, env: process.env })
         .then((config) => {
@@ -26,6 +27,7 @@ function stackConfig(): Plugin {
           res.end(JSON.stringify({ error: { code: "no_stack", message: error instanceof Error ? error.message : String(error) } }));
         });
     });
+  };
   return { name: "beatstream-stack-config", configureServer: serve, configurePreviewServer: serve };
 }
 
