@@ -109,10 +109,14 @@ export function createBeatStreamClient(parameters: CreateBeatStreamClientParamet
 
   /** Events being signed: flush() waits for them, so an event sent just before a flush goes with it. */
   const signing = new Set<Promise<unknown>>();
+  /** The previous event's turn to be queued: events are signed side by side but queued (and sent) in call order. */
+  let previous: Promise<unknown> = Promise.resolve();
   /** Signs, then queues; the answer comes when the relayer has one. */
   const signAndQueue = async (sign: () => Promise<QueuedEvent>): Promise<ItemResult> => {
+    const event = sign();
     // The queue's answer is wrapped, so that `signed` settles when the event is queued, not when it is answered.
-    const signed = (async () => ({ answer: queue.enqueue(await sign()) }))();
+    const signed = previous.then(() => event).then((ready) => ({ answer: queue.enqueue(ready) }));
+    previous = signed.catch(() => undefined);
     signing.add(signed);
     const done = () => void signing.delete(signed);
     signed.then(done, done);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createWalletClient, custom, recoverTypedDataAddress, zeroAddress, zeroHash, type Hex } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount, toAccount } from "viem/accounts";
 import { ENGAGEMENT_TYPES, PLAY_TYPES, playDomain, type EngagementItem, type PlayItem } from "../../client/index.js";
 import { CHAIN_ID, fakeClock, fakeRelayer, MUSIC_NFT, testClient } from "./fakes.js";
 
@@ -93,6 +93,31 @@ describe("client signatures", function () {
       signature,
     });
     expect(signer).to.equal(account.address);
+  });
+
+  it("queues events in the order they were called, even when the wallet answers out of order", async function () {
+    const account = privateKeyToAccount(generatePrivateKey());
+    let calls = 0;
+    // The first signature takes longest: a slow wallet must not reorder a playlist's create and its first add.
+    const slow = toAccount({
+      address: account.address,
+      signMessage: (parameters) => account.signMessage(parameters),
+      signTransaction: (transaction) => account.signTransaction(transaction),
+      async signTypedData(parameters) {
+        const delay = [30, 10, 0][calls++] ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        return account.signTypedData(parameters);
+      },
+    });
+    const clock = fakeClock();
+    const relayer = fakeRelayer();
+    const { client } = testClient({ clock, relayer, wallet: slow });
+    const playlist = `0x${"44".repeat(32)}` as Hex;
+    void client.createPlaylist({ name: "First", playlistId: playlist });
+    void client.addToPlaylist(playlist, 1n);
+    void client.addToPlaylist(playlist, 2n);
+    await client.flush();
+    expect(relayer.items().map((item) => [item.action, item.trackId])).to.deep.equal([["playlist_create", "0"], ["playlist_add", "1"], ["playlist_add", "2"]]);
   });
 
   it("refuses what the relayer would call invalid_event before signing or queueing anything", async function () {
