@@ -81,10 +81,26 @@ export const CONFIG_SETTINGS = {
     meaning: "worker threads checking play and stream voucher signatures; auto is one per core, 0 checks on the HTTP thread",
   },
   MAX_PLAYS_PER_REQUEST: { default: "1000", schema: positiveInt.max(1000), meaning: "most plays in one POST /v1/plays" },
+  MAX_EVENTS_PER_REQUEST: { default: "1000", schema: positiveInt.max(1000), meaning: "most engagement events in one POST /v1/engagement" },
+  ENGAGEMENT_RATE_LIMIT_FAN_PER_HOUR: {
+    default: "600",
+    schema: positiveInt,
+    meaning: "engagement events one fan may log per clock hour of issuedAt (likes, follows, playlist edits, comments, …)",
+  },
+  ENGAGEMENT_RATE_LIMIT_FAN_PER_DAY: {
+    default: "5000",
+    schema: positiveInt,
+    meaning: "engagement events one fan may log per UTC day of issuedAt",
+  },
+  ENGAGEMENT_RATE_LIMIT_IP_PER_MINUTE: {
+    default: "100000",
+    schema: positiveInt,
+    meaning: "engagement events accepted from one client IP per minute of arrival",
+  },
   TRACK_REFRESH_MS: {
     default: "1000",
     schema: nonNegativeInt,
-    meaning: "least time between two chain reads of totalTracks caused by an unknown track id",
+    meaning: "least time between two chain reads of totalTracks caused by an unknown track id (and between two isCreator reads of an address that is not an artist)",
   },
   BATCH_INTERVAL_MS: { default: "60000", schema: positiveInt, meaning: "seal a batch at least this often, in ms" },
   BATCH_MAX: {

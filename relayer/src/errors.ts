@@ -12,9 +12,13 @@ export const ERROR_STATUS = {
   invalid_json: 400,
   invalid_request: 400,
   too_many_plays: 400,
+  too_many_events: 400,
   body_too_large: 413,
   not_found: 404,
   unauthorized: 401,
+  read_auth_invalid: 401,
+  read_auth_expired: 401,
+  read_auth_wrong_signer: 401,
   operator_api_disabled: 403,
   // Parts that are down for now: retry later.
   verifier_unavailable: 503,
@@ -193,6 +197,23 @@ export class BodyTooLargeError extends RelayerError {
 export class TooManyPlaysError extends RelayerError {
   constructor(max: number) {
     super("too_many_plays", `a request carries at most ${max} plays`);
+  }
+}
+
+/** More engagement events in one request than the API takes. */
+export class TooManyEventsError extends RelayerError {
+  constructor(max: number) {
+    super("too_many_events", `a request carries at most ${max} events`);
+  }
+}
+
+/**
+ * A fan's read-access proof (`Authorization: BeatStream <expiry>.<signature>`, docs/engagement.md "Reads") that is
+ * malformed or forged, expired, or signed by someone other than the owner of what it asks for.
+ */
+export class ReadAuthError extends RelayerError {
+  constructor(code: "read_auth_invalid" | "read_auth_expired" | "read_auth_wrong_signer", message: string) {
+    super(code, message);
   }
 }
 

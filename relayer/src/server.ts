@@ -23,6 +23,8 @@ import { haltAfterStep } from "./pipeline/machine.js";
 import type { SettlementStep } from "./pipeline/settlements.js";
 import { pruneRateCounters } from "./plays/ingest.js";
 import { createTrackCatalog } from "./plays/tracks.js";
+import { createArtistCatalog } from "./engagement/artists.js";
+import { createEngagementVerifier } from "./crypto/engagement.js";
 import { loadNativeAddons } from "./crypto/signatures.js";
 import { createVerifierPool, type VerifierPool } from "./crypto/verify-pool.js";
 import { LighthouseStore } from "./stores/lighthouse.js";
@@ -112,6 +114,18 @@ export async function startServer({ config, transport, log: lineCallback, logger
       ipPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
     },
     maxPlaysPerRequest: config.MAX_PLAYS_PER_REQUEST,
+    engagement: {
+      verifier: createEngagementVerifier({ chainId: config.CHAIN_ID, musicNFT }),
+      artists: createArtistCatalog({ reader, negativeTtlMs: config.TRACK_REFRESH_MS }),
+      rules: {
+        maxAgeSeconds: config.PLAY_MAX_AGE_SECONDS,
+        clockSkewSeconds: config.CLOCK_SKEW_SECONDS,
+        fanPerHour: config.ENGAGEMENT_RATE_LIMIT_FAN_PER_HOUR,
+        fanPerDay: config.ENGAGEMENT_RATE_LIMIT_FAN_PER_DAY,
+        ipPerMinute: config.ENGAGEMENT_RATE_LIMIT_IP_PER_MINUTE,
+      },
+      maxEventsPerRequest: config.MAX_EVENTS_PER_REQUEST,
+    },
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     operatorApiKey: config.OPERATOR_API_KEY,
     trustProxy: config.TRUST_PROXY,

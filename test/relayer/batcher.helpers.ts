@@ -10,7 +10,7 @@ import type { Database } from "../../relayer/src/repo/db/database.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
 import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
 import type { SnapshotStore, StoredSnapshot } from "../../relayer/src/stores/snapshot-store.js";
-import { DEFAULT_RULES, type Chain } from "./core.helpers.js";
+import { DEFAULT_RULES, engagementDeps, type Chain } from "./core.helpers.js";
 
 /** The relayer key the server uses by default (Hardhat account #1, which the Protocol module makes the relayer). */
 export const RELAYER_KEY = loadConfig({ env: {} }).RELAYER_PRIVATE_KEY;
@@ -120,6 +120,7 @@ export function buildBatcherApp({ chain, db, rig, now, operatorApiKey }: { chain
     metrics: rig.metrics,
     rules: { ...DEFAULT_RULES, ipPerMinute: 1_000_000 },
     maxPlaysPerRequest: 1000,
+    engagement: engagementDeps(chain, reader),
     bodyLimitBytes: 1024 * 1024,
     operatorApiKey,
     trustProxy: true,

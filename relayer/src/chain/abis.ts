@@ -26,7 +26,7 @@ export function pickAbi<const abi extends Abi, const name extends string>(abi: a
 }
 
 /** The MusicNFT views the relayer reads on the API's behalf; a test holds each equal to the compiled artifact's. */
-export const musicNFTReadAbi = pickAbi(MusicNFTAbi, ["totalTracks", "playCount", "creatorOf", "nextBatchId"]);
+export const musicNFTReadAbi = pickAbi(MusicNFTAbi, ["totalTracks", "playCount", "creatorOf", "nextBatchId", "isCreator"]);
 
 /** OpenZeppelin AccessControl's member check and events, as every role contract inherits them (MusicNFT's copy). */
 export const accessControlAbi = pickAbi(MusicNFTAbi, ["hasRole", "RoleGranted", "RoleRevoked"]);

@@ -36,3 +36,9 @@ export type VoucherChecker = {
 
 /** Stream voucher signature checks under BeatStreamVault's EIP-712 domain (`domainSeparator`: its 32-byte hash). */
 export declare function createVoucherChecker(domainSeparator: Uint8Array): VoucherChecker;
+
+/**
+ * OpenZeppelin v5 ECDSA.recover with the native addons: the signer's 20-byte address, or null where it reverts (bad
+ * length, v not 27/28, high s, r/s out of range).
+ */
+export declare function createRecover(): (digest: Uint8Array, signature: Uint8Array) => Buffer | null;

@@ -56,7 +56,7 @@ export function loadNative() {
  * OpenZeppelin v5 ECDSA.recover with the native addons: the signer's 20-byte address, or null where it reverts (bad
  * length, v not 27/28, high s, r/s out of range, r no curve point's x).
  */
-function createRecover() {
+export function createRecover() {
   const { secp, keccak256 } = loadNative();
   return (digest, signature) => {
     if (signature.length !== 65) return null;

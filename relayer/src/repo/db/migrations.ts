@@ -214,6 +214,8 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       `CREATE INDEX engagement_events_batch ON engagement_events (batch_id, id)`,
       `CREATE INDEX engagement_events_fan ON engagement_events (fan, id)`,
+      // A fan's listening history finds how each play ended (play_complete / play_skip) by track and time.
+      `CREATE INDEX engagement_events_outcomes ON engagement_events (fan, track_id, issued_at) WHERE action IN ('play_complete', 'play_skip')`,
       // Current like/save state per (kind, track, fan); issued_at is the toggle that set it (older toggles change nothing).
       `CREATE TABLE track_marks (
         kind text NOT NULL CHECK (kind IN ('like', 'save')),
@@ -224,7 +226,9 @@ export const MIGRATIONS: readonly Migration[] = [
         event_id bigint NOT NULL,
         PRIMARY KEY (kind, track_id, fan)
       )`,
-      `CREATE INDEX track_marks_fan ON track_marks (fan, kind, issued_at) WHERE active`,
+      // The fan's own view lists marks, follows, playlists and comments newest first by the event that made them,
+      // with that event's id as the page cursor.
+      `CREATE INDEX track_marks_fan ON track_marks (fan, kind, event_id) WHERE active`,
       `CREATE TABLE follows (
         artist text NOT NULL,
         fan text NOT NULL,
@@ -233,7 +237,7 @@ export const MIGRATIONS: readonly Migration[] = [
         event_id bigint NOT NULL,
         PRIMARY KEY (artist, fan)
       )`,
-      `CREATE INDEX follows_fan ON follows (fan, issued_at) WHERE active`,
+      `CREATE INDEX follows_fan ON follows (fan, event_id) WHERE active`,
       `CREATE TABLE playlists (
         id text PRIMARY KEY,
         owner text NOT NULL,
@@ -241,9 +245,10 @@ export const MIGRATIONS: readonly Migration[] = [
         public boolean NOT NULL,
         deleted boolean NOT NULL DEFAULT false,
         created_at bigint NOT NULL,
-        updated_at bigint NOT NULL
+        updated_at bigint NOT NULL,
+        event_id bigint NOT NULL
       )`,
-      `CREATE INDEX playlists_owner ON playlists (owner, created_at) WHERE NOT deleted`,
+      `CREATE INDEX playlists_owner ON playlists (owner, event_id) WHERE NOT deleted`,
       // Positions are dense from 0 in each playlist.
       `CREATE TABLE playlist_tracks (
         playlist_id text NOT NULL REFERENCES playlists (id),
@@ -256,12 +261,12 @@ export const MIGRATIONS: readonly Migration[] = [
         track_id bigint NOT NULL,
         fan text NOT NULL,
         body text NOT NULL,
-        position_seconds integer,
+        position_seconds bigint,
         issued_at bigint NOT NULL,
         deleted boolean NOT NULL DEFAULT false,
         event_id bigint NOT NULL
       )`,
-      `CREATE INDEX comments_track ON comments (track_id, issued_at) WHERE NOT deleted`,
+      `CREATE INDEX comments_track ON comments (track_id, event_id) WHERE NOT deleted`,
     ],
   },
 ];
