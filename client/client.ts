@@ -11,7 +11,7 @@ import { BeatStreamClientError } from "./errors.js";
 import {
   buildEngagement,
   engagementItem,
-  NO_INDEX,
+  NO_VALUE,
   playItem,
   randomBytes32,
   toTrackId,
@@ -164,11 +164,11 @@ export function createBeatStreamClient(parameters: CreateBeatStreamClientParamet
     },
     renamePlaylist: (playlistId, name) => engage("playlist_rename", { subject: playlistId, text: name }),
     setPlaylistVisibility: (playlistId, isPublic) => engage("playlist_visibility", { subject: playlistId, value: isPublic ? 1 : 0 }),
-    addToPlaylist: (playlistId, trackId, index = NO_INDEX) => engage("playlist_add", { subject: playlistId, trackId, value: index }),
+    addToPlaylist: (playlistId, trackId, index = NO_VALUE) => engage("playlist_add", { subject: playlistId, trackId, value: index }),
     removeFromPlaylist: (playlistId, trackId) => engage("playlist_remove", { subject: playlistId, trackId }),
     moveInPlaylist: (playlistId, trackId, index) => engage("playlist_move", { subject: playlistId, trackId, value: index }),
     deletePlaylist: (playlistId) => engage("playlist_delete", { subject: playlistId }),
-    comment(trackId, text, { positionSeconds = NO_INDEX, commentId = randomBytes32() } = {}) {
+    comment(trackId, text, { positionSeconds = NO_VALUE, commentId = randomBytes32() } = {}) {
       return created("commentId", commentId, engage("comment", { trackId, subject: commentId, text, value: positionSeconds }));
     },
     deleteComment: (trackId, commentId) => engage("comment_delete", { trackId, subject: commentId }),

@@ -1,53 +1,17 @@
 /**
- * The events a fan signs, built and checked as docs/engagement.md's table says, so that what the SDK queues is what
- * the relayer accepts: an event that breaks the table throws `invalid_event` before anything is signed.
+ * The events a fan signs, built and checked with the relayer's own field rules (relayer/src/engagement/rules.ts, the
+ * one copy of docs/engagement.md's table), so that what the SDK queues is what the relayer accepts: an event that
+ * breaks the table throws `invalid_event` before anything is signed.
  */
 import { bytesToHex, isAddress, zeroAddress, zeroHash, type Address, type Hex } from "viem";
 import type { Engagement, Play } from "../relayer/src/crypto/eip712.js";
+import { FIELD_RULES, fieldProblem, NO_VALUE, type EngagementAction, type FieldRule, PLAY_SOURCES, SHARE_CHANNELS } from "../relayer/src/engagement/rules.js";
 import { BeatStreamClientError } from "./errors.js";
 
-export const SHARE_CHANNELS = ["link", "x", "farcaster", "embed", "other"] as const;
+export { ENGAGEMENT_ACTIONS, FIELD_RULES, NO_VALUE, PLAY_SOURCES, SHARE_CHANNELS, type EngagementAction } from "../relayer/src/engagement/rules.js";
+
 export type ShareChannel = (typeof SHARE_CHANNELS)[number];
-
-export const PLAY_SOURCES = ["search", "playlist", "profile", "radio", "share", "other"] as const;
 export type PlaySource = (typeof PLAY_SOURCES)[number];
-
-/** `value` of `playlist_add` that appends, and of `comment` that has no position. */
-export const NO_INDEX = 4_294_967_295;
-
-type Uses = {
-  track?: true;
-  artist?: true;
-  subject?: true;
-  text?: "name" | "comment" | "channel" | "source";
-  value?: "flag" | "index" | "seconds";
-};
-
-/** Which fields each action uses (every other field must be zero). */
-export const ACTION_FIELDS = {
-  like: { track: true },
-  unlike: { track: true },
-  save: { track: true },
-  unsave: { track: true },
-  download: { track: true },
-  share: { track: true, text: "channel" },
-  follow: { artist: true },
-  unfollow: { artist: true },
-  playlist_create: { subject: true, text: "name", value: "flag" },
-  playlist_rename: { subject: true, text: "name" },
-  playlist_visibility: { subject: true, value: "flag" },
-  playlist_add: { track: true, subject: true, value: "index" },
-  playlist_remove: { track: true, subject: true },
-  playlist_move: { track: true, subject: true, value: "index" },
-  playlist_delete: { subject: true },
-  comment: { track: true, subject: true, text: "comment", value: "index" },
-  comment_delete: { track: true, subject: true },
-  play_complete: { track: true, subject: true, text: "source", value: "seconds" },
-  play_skip: { track: true, subject: true, text: "source", value: "seconds" },
-} as const satisfies Record<string, Uses>;
-
-export type EngagementAction = keyof typeof ACTION_FIELDS;
-export const ENGAGEMENT_ACTIONS = Object.keys(ACTION_FIELDS) as EngagementAction[];
 
 /** The fields a caller gives; what the action does not use is left out (and signed as zero). */
 export type EngagementFields = {
@@ -57,10 +21,6 @@ export type EngagementFields = {
   text?: string;
   value?: number;
 };
-
-const TEXT_LIMITS = { name: 100, comment: 500 } as const;
-/** Control characters other than newline (the relayer refuses them in texts). */
-const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/u;
 
 function invalid(action: string, message: string): never {
   throw new BeatStreamClientError("invalid_event", `${action}: ${message}`);
@@ -83,7 +43,11 @@ export function randomBytes32(): Hex {
   return bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(32)));
 }
 
-/** Builds the `Engagement` message for `action`, checked against the table; `text` is NFC-normalised before signing. */
+/**
+ * Builds the `Engagement` message for `action`: the fields the action needs must be there (a track id from 1, a
+ * non-zero artist or id), and then the relayer's own field rules (rules.ts: unused fields zero, text lengths,
+ * channels, sources, control characters) must hold. `text` is NFC-normalised before signing.
+ */
 export function buildEngagement({
   fan,
   action,
@@ -97,49 +61,36 @@ export function buildEngagement({
   nonce: Hex;
   issuedAt: number;
 }): Engagement {
-  const uses: Uses | undefined = (ACTION_FIELDS as Record<string, Uses>)[action];
-  if (uses === undefined) invalid(action, "unknown action");
-  const unused = (name: string, given: unknown) => {
-    if (given !== undefined) invalid(action, `${name} is not used by this action`);
+  const rule: FieldRule | undefined = (FIELD_RULES as Partial<Record<string, FieldRule>>)[action];
+  if (rule === undefined) return invalid(action, "unknown action");
+  const need = (used: boolean, given: unknown, name: string) => {
+    if (used && given === undefined) invalid(action, `${name} is required`);
   };
-  let trackId = 0n;
-  if (uses.track) trackId = fields.trackId === undefined ? invalid(action, "trackId is required") : toTrackId(fields.trackId, action);
-  else unused("trackId", fields.trackId);
+  need(rule.track, fields.trackId, "trackId");
+  need(rule.artist, fields.artist, "artist");
+  need(rule.subject, fields.subject, "subject");
+  need(rule.text.kind !== "none", fields.text, "text");
+  need(rule.value !== false, fields.value, "value");
 
-  let artist: Address = zeroAddress;
-  if (uses.artist) {
-    if (fields.artist === undefined || !isAddress(fields.artist, { strict: false }) || BigInt(fields.artist) === 0n) invalid(action, "artist must be a non-zero address");
-    artist = fields.artist.toLowerCase() as Address;
-  } else unused("artist", fields.artist);
-
-  let subject: Hex = zeroHash;
-  if (uses.subject) {
-    if (fields.subject === undefined || !/^0x[0-9a-fA-F]{64}$/.test(fields.subject) || BigInt(fields.subject) === 0n) invalid(action, "subject must be a non-zero bytes32");
-    subject = fields.subject.toLowerCase() as Hex;
-  } else unused("subject", fields.subject);
-
-  let text = "";
-  if (uses.text !== undefined) {
-    if (typeof fields.text !== "string") invalid(action, "text is required");
-    text = fields.text.normalize("NFC");
-    if (uses.text === "channel" && !(SHARE_CHANNELS as readonly string[]).includes(text)) invalid(action, `channel must be one of ${SHARE_CHANNELS.join(", ")}`);
-    if (uses.text === "source" && !(PLAY_SOURCES as readonly string[]).includes(text)) invalid(action, `source must be one of ${PLAY_SOURCES.join(", ")}`);
-    if (uses.text === "name" || uses.text === "comment") {
-      const length = [...text].length;
-      const max = TEXT_LIMITS[uses.text];
-      if (length < 1 || length > max) invalid(action, `text must be 1–${max} characters (has ${length})`);
-      if (CONTROL.test(text)) invalid(action, "text holds a control character");
-    }
-  } else unused("text", fields.text);
-
-  let value = 0;
-  if (uses.value !== undefined) {
-    value = fields.value ?? (uses.value === "index" ? NO_INDEX : -1);
-    if (!Number.isInteger(value) || value < 0 || value > NO_INDEX) invalid(action, "value must be a uint32");
-    if (uses.value === "flag" && value > 1) invalid(action, "value must be 1 (public) or 0 (private)");
-  } else unused("value", fields.value);
-
+  const trackId = fields.trackId === undefined ? 0n : rule.track ? toTrackId(fields.trackId, action) : toUint(fields.trackId, action);
+  const artist = (fields.artist ?? zeroAddress).toLowerCase() as Address;
+  if (!isAddress(artist, { strict: false }) || (rule.artist && artist === zeroAddress)) invalid(action, "artist must be a non-zero address");
+  const subject = (fields.subject ?? zeroHash).toLowerCase() as Hex;
+  if (!/^0x[0-9a-f]{64}$/.test(subject) || (rule.subject && subject === zeroHash)) invalid(action, "subject must be a non-zero bytes32");
+  const text = (fields.text ?? "").normalize("NFC");
+  const value = fields.value ?? 0;
+  if (!Number.isInteger(value) || value < 0 || value > NO_VALUE) invalid(action, "value must be a uint32");
+  const problem = fieldProblem({ fan: fan.toLowerCase() as Address, trackId, artist, subject, text, value }, rule);
+  if (problem !== undefined) invalid(action, problem);
   return { fan, action, trackId, artist, subject, text, value, nonce, issuedAt: BigInt(issuedAt) };
+}
+
+function toUint(value: bigint | number | string, action: string): bigint {
+  try {
+    return BigInt(value);
+  } catch {
+    return invalid(action, `${String(value)} is not an integer`);
+  }
 }
 
 /** The JSON the relayer takes for a signed engagement event (integers as decimal strings or numbers, as for plays). */

@@ -16,10 +16,10 @@ export {
 } from "./queue.js";
 export { localStorageStorage, memoryStorage, type QueuedEvent, type QueueStorage, type WebStorageLike } from "./storage.js";
 export {
-  ACTION_FIELDS,
   buildEngagement,
   ENGAGEMENT_ACTIONS,
-  NO_INDEX,
+  FIELD_RULES,
+  NO_VALUE,
   PLAY_SOURCES,
   SHARE_CHANNELS,
   type EngagementAction,

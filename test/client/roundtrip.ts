@@ -3,6 +3,7 @@
  * `app.request` as its fetch: what the client signs is what the relayer verifies, stores and reports.
  */
 import { expect } from "chai";
+import type { Address } from "viem";
 import { createBeatStreamClient, createPlayTracker, type ItemResult, type QueueRejection } from "../../client/index.js";
 import type { Database } from "../../relayer/src/repo/db/database.js";
 import { BACKENDS, buildApp, countPlays, deployChain, newListener, type Chain } from "../relayer/core.helpers.js";
@@ -25,6 +26,13 @@ describe("client round trip against the relayer", function () {
     ({ app } = buildApp({ db, chain, now: NOW }));
   });
   after(async () => dispose());
+
+  const get = async <Body>(path: string): Promise<Body> => {
+    const response = await app.request(path);
+    expect(response.status, path).to.equal(200);
+    return (await response.json()) as Body;
+  };
+  const countEvents = async () => Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM engagement_events`)).rows[0]!.n);
 
   const relayerFetch = (input: string | URL | Request, init?: RequestInit) => Promise.resolve(app.request(String(input), init));
 
@@ -76,20 +84,115 @@ describe("client round trip against the relayer", function () {
     expect(stored.play).to.deep.include({ startedAt: String(NOW - 120), durationSeconds: 20 });
   });
 
-  it("a beacon (text/plain, no answer read) stores the plays it carries", async function () {
+  it("every engagement action round-trips signed through the SDK into the relayer's state and the fan's view", async function () {
+    const { sdk, rejections } = client();
+    const artist = chain.creator.address as Address;
+    const sent = {
+      like: sdk.like(1n),
+      likeAgain: sdk.like(1n),
+      unlikeNothing: sdk.unlike(2n),
+      likeThenUnlike: sdk.like(3n),
+      unlike: sdk.unlike(3n),
+      save: sdk.save(2n),
+      share: sdk.share(3n, "farcaster"),
+      download: sdk.download(3n),
+      follow: sdk.follow(artist),
+      playlist: sdk.createPlaylist({ name: "Late night", public: true }),
+    };
+    const { playlistId } = await Promise.race([sent.playlist, sdk.flush().then(() => sent.playlist)]);
+    const more = {
+      add1: sdk.addToPlaylist(playlistId, 1n),
+      add2: sdk.addToPlaylist(playlistId, 2n, 0),
+      add3: sdk.addToPlaylist(playlistId, 3n),
+      move: sdk.moveInPlaylist(playlistId, 3n, 0),
+      remove: sdk.removeFromPlaylist(playlistId, 2n),
+      rename: sdk.renamePlaylist(playlistId, "Late night mix"),
+      kept: sdk.comment(3n, "the bridge at 1:02 🔥", { positionSeconds: 62 }),
+      dropped: sdk.comment(3n, "first!"),
+      unknown: sdk.like(9_999n),
+    };
+    expect(await sdk.flush()).to.equal(0);
+    const dropped = await more.dropped;
+    const deleted = sdk.deleteComment(3n, dropped.commentId);
+    expect(await sdk.flush()).to.equal(0);
+
+    const effects = Object.fromEntries(await Promise.all(Object.entries({ ...sent, ...more, deleted }).map(async ([name, promise]) => [name, await promise])));
+    for (const name of ["like", "likeThenUnlike", "unlike", "save", "share", "download", "follow", "playlist", "add1", "add2", "add3", "move", "remove", "rename", "kept", "dropped", "deleted"]) {
+      expect(effects[name], name).to.deep.include({ status: "accepted", effect: "applied" });
+    }
+    // Toggles are idempotent: a second like and an unlike of nothing are stored but change nothing.
+    expect(effects.likeAgain).to.deep.include({ status: "accepted", effect: "unchanged" });
+    expect(effects.unlikeNothing).to.deep.include({ status: "accepted", effect: "unchanged" });
+    expect(effects.unknown).to.deep.equal({ status: "rejected", code: "unknown_track" });
+    expect(rejections.map((rejection) => rejection.code)).to.deep.equal(["unknown_track"]);
+
+    const fan = sdk.address.toLowerCase();
+    const likes = await get<{ tracks: { trackId: string }[] }>(`/v1/fans/${fan}/likes`);
+    expect(likes.tracks.map((track) => track.trackId)).to.deep.equal(["1"]);
+    const saves = await get<{ tracks: { trackId: string }[] }>(`/v1/fans/${fan}/saves`);
+    expect(saves.tracks.map((track) => track.trackId)).to.deep.equal(["2"]);
+    const follows = await get<{ artists: { artist: string }[] }>(`/v1/fans/${fan}/follows`);
+    expect(follows.artists.map((entry) => entry.artist)).to.deep.equal([artist.toLowerCase()]);
+    const playlist = await get<{ name: string; public: boolean; owner: string; tracks: string[] }>(`/v1/playlists/${playlistId}`);
+    expect(playlist).to.deep.include({ name: "Late night mix", public: true, owner: fan });
+    expect(playlist.tracks).to.deep.equal(["3", "1"]);
+    const comments = await get<{ comments: { id: string; body: string; positionSeconds: number | null }[] }>(`/v1/tracks/3/comments`);
+    expect(comments.comments.map((entry) => [entry.id, entry.body, entry.positionSeconds])).to.deep.equal([[(await more.kept).commentId, "the bridge at 1:02 🔥", 62]]);
+    const { rows } = await db.query<{ action: string; text: string }>(`SELECT action, text FROM engagement_events WHERE fan = $1 AND action = 'share'`, [fan]);
+    expect(rows).to.deep.equal([{ action: "share", text: "farcaster" }]);
+  });
+
+  it("a tracked play reaches the fan's history with how it ended, its source and session", async function () {
+    const { sdk, clock } = client();
+    const tracker = createPlayTracker(sdk, { trackId: 2n, source: "playlist" });
+    tracker.start();
+    await clock.advance(30_000);
+    tracker.pause();
+    await clock.advance(5_000);
+    tracker.resume();
+    await clock.advance(10_000);
+    const ending = tracker.end("skip");
+    await sdk.flush();
+    const { play, outcome } = await ending;
+    expect(play?.status).to.equal("accepted");
+    expect(outcome).to.deep.include({ status: "accepted", effect: "applied" });
+    const history = await get<{ plays: { trackId: string; durationSeconds: number; outcome: { action: string; source: string; seconds: number; sessionId: string } | null }[] }>(
+      `/v1/fans/${sdk.address.toLowerCase()}/history`,
+    );
+    expect(history.plays).to.have.length(1);
+    expect(history.plays[0]).to.deep.include({ trackId: "2", durationSeconds: 20 });
+    expect(history.plays[0]!.outcome).to.deep.equal({ ...history.plays[0]!.outcome, action: "play_skip", source: "playlist", seconds: 40, sessionId: sdk.sessionId });
+  });
+
+  it("a bad event is refused by the SDK before signing and stores nothing at the relayer", async function () {
+    const { sdk } = client();
+    const before = await countEvents();
+    const refused = await sdk.comment(1n, "   ").then(() => undefined, (error: unknown) => error);
+    expect(refused).to.have.property("code", "invalid_event");
+    // A fan cannot follow itself: the relayer's own rule, checked by the SDK through the same code (engagement/rules.ts).
+    expect(await sdk.follow(sdk.address).then(() => undefined, (error: unknown) => error)).to.have.property("code", "invalid_event");
+    expect(await sdk.flush()).to.equal(0);
+    expect(await countEvents()).to.equal(before);
+  });
+
+  it("a beacon (text/plain, no answer read) stores the plays and events it carries", async function () {
     const page = fakePage();
     const { sdk } = client({ environment: page.environment });
     const before = await countPlays(db);
     void sdk.sendPlay({ trackId: 2n, startedAt: NOW - 200, durationSeconds: 60 });
     void sdk.sendPlay({ trackId: 3n, startedAt: NOW - 100, durationSeconds: 45 });
-    for (let turn = 0; turn < 50 && sdk.pending() < 2; turn++) await settle(1);
+    void sdk.save(3n);
+    const events = await countEvents();
+    for (let turn = 0; turn < 50 && sdk.pending() < 3; turn++) await settle(1);
     page.fire("pagehide");
     expect(sdk.pending()).to.equal(0);
     for (const beacon of page.beacons) {
       const response = await app.request(beacon.url.replace("http://relayer.local", ""), { method: "POST", headers: { "content-type": beacon.type }, body: await beacon.text });
       expect(response.status).to.equal(202);
     }
+    expect(page.beacons).to.have.length(2);
     expect(await countPlays(db)).to.equal(before + 2);
+    expect(await countEvents()).to.equal(events + 1);
     await sdk.close();
   });
 });

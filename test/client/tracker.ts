@@ -22,7 +22,8 @@ describe("client play tracker", function () {
     tracker.resume();
     await clock.advance(7_999);
     expect(relayer.requests).to.have.length(0);
-    expect(tracker.heardSeconds()).to.be.closeTo(19.999, 0.0001);
+    // (chai's closeTo is replaced by a bigint-only one once Hardhat's matchers load.)
+    expect(Math.round(tracker.heardSeconds() * 1000)).to.equal(19_999);
     await clock.advance(1);
     await clock.advance(10);
     expect(relayer.items()).to.have.length(1);
