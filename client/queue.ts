@@ -106,7 +106,8 @@ export function createEventQueue(parameters: CreateEventQueueParameters): EventQ
 
   type Entry = { key: string; event: QueuedEvent };
   const pending: Entry[] = [];
-  const waiters = new Map<string, (result: ItemResult) => void>();
+  /** Who waits for each event's answer (the same signed event queued twice is sent once, answered to both). */
+  const waiters = new Map<string, ((result: ItemResult) => void)[]>();
   const inFlight = new Set<string>();
   let batchTimer: unknown;
   let retryTimer: unknown;
@@ -148,7 +149,7 @@ export function createEventQueue(parameters: CreateEventQueueParameters): EventQ
     if (index >= 0) pending.splice(index, 1);
     onResult?.(result, entry.event);
     if (result.status === "rejected") onRejected?.({ code: result.code, message: result.message, event: entry.event });
-    waiters.get(entry.key)?.(result);
+    for (const resolve of waiters.get(entry.key) ?? []) resolve(result);
     waiters.delete(entry.key);
   };
 
@@ -298,13 +299,15 @@ export function createEventQueue(parameters: CreateEventQueueParameters): EventQ
     enqueue(event) {
       if (closed) return Promise.reject(new BeatStreamClientError("closed", "the queue is closed"));
       const key = keyOf(event);
-      const answered = new Promise<ItemResult>((resolve) => waiters.set(key, resolve));
+      let resolveAnswer: (result: ItemResult) => void = () => undefined;
+      const answered = new Promise<ItemResult>((resolve) => (resolveAnswer = resolve));
+      waiters.set(key, [...(waiters.get(key) ?? []), resolveAnswer]);
       // Registered at once, so a flush() called right after enqueue() waits for this event to be stored and sends it.
       const added = (async () => {
         await ready;
         if (!pending.some((entry) => entry.key === key)) {
           if (pending.length >= maxQueued) {
-            waiters.delete(key);
+            waiters.set(key, (waiters.get(key) ?? []).filter((waiter) => waiter !== resolveAnswer));
             throw new BeatStreamClientError("queue_full", `the queue holds ${maxQueued} events already`);
           }
           pending.push({ key, event });

@@ -224,6 +224,19 @@ describe("client queue", function () {
     expect(await like).to.deep.include({ status: "accepted" });
   });
 
+  it("sends a signed event queued twice once, and answers both callers", async function () {
+    const clock = fakeClock();
+    const relayer = fakeRelayer();
+    const { client } = testClient({ clock, relayer });
+    const nonce = `0x${"5a".repeat(32)}` as const;
+    const play = { trackId: 2n, startedAt: Math.floor(clock.now() / 1000) - 60, durationSeconds: 60, nonce };
+    const [first, second] = [client.sendPlay(play), client.sendPlay(play)];
+    expect(await client.flush()).to.equal(0);
+    expect(relayer.items()).to.have.length(1);
+    expect(await first).to.deep.equal({ status: "accepted", id: "1" });
+    expect(await second).to.deep.equal({ status: "accepted", id: "1" });
+  });
+
   it("flush() sends everything now and returns what is left; a full queue refuses to sign more", async function () {
     const clock = fakeClock();
     const relayer = fakeRelayer(["network"]);
