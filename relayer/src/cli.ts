@@ -201,7 +201,7 @@ async function verify(
     source: snapshotSource(config, deps, options),
   });
   if (options.json) {
-    deps.stdout(JSON.stringify({ batchId: batchId.toString(), cid: result.cid, plays: result.plays, ok: result.differences.length === 0, differences: result.differences }));
+    deps.stdout(JSON.stringify({ batchId: batchId.toString(), cid: result.cid, plays: result.plays, engagement: result.engagement, ok: result.differences.length === 0, differences: result.differences }));
   } else if (result.differences.length === 0) {
     deps.stdout("OK");
   } else {

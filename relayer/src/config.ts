@@ -113,6 +113,16 @@ export const CONFIG_SETTINGS = {
     schema: positiveInt,
     meaning: "a creator crossing a multiple of this many committed plays gets updateCreatorMetrics",
   },
+  FOLLOWER_MILESTONE: {
+    default: "1000",
+    schema: positiveInt,
+    meaning: "a creator crossing a multiple of this many committed followers gets updateCreatorMetrics",
+  },
+  REVENUE_MILESTONE: {
+    default: "1000000000",
+    schema: positiveInt,
+    meaning: "a creator whose revenue (vault-settled streams + coin deposits, USDC units: 6 decimals) crosses a multiple of this gets updateCreatorMetrics",
+  },
   RELAYER_PRIVATE_KEY: {
     // Hardhat's well-known test account #1: the Protocol module grants it the three relayer roles on a local chain.
     // Public, so never use it anywhere else.

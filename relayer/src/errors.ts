@@ -50,6 +50,7 @@ export const ERROR_STATUS = {
   play_not_in_tree: 500,
   snapshot_invalid: 500,
   snapshot_not_canonical: 500,
+  invalid_engagement_evidence: 500,
   invalid_cid: 400,
   snapshot_not_found: 404,
   snapshot_corrupt: 500,
@@ -121,6 +122,7 @@ export type EvidenceErrorCode =
   | "play_not_in_tree"
   | "snapshot_invalid"
   | "snapshot_not_canonical"
+  | "invalid_engagement_evidence"
   | "invalid_cid"
   | "snapshot_not_found"
   | "snapshot_corrupt"

@@ -16,6 +16,7 @@ import { loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./repo/db/open.js";
 import type { Database } from "./repo/db/database.js";
 import { loadDeployments, type Deployments } from "./deployments.js";
+import { createRevenueReader } from "./chain/revenue.js";
 import { createLogger, lineSink, messageLogger, type Logger, type LogLine } from "./log.js";
 import { createBatcher, createBatchScheduler, type Batcher, type BatchLease, type BatchStep } from "./pipeline/batches.js";
 import { createBatchLease } from "./pipeline/lease.js";
@@ -218,6 +219,16 @@ export function createConfiguredBatcher({ config, deployments, db, transport, me
       musicNFT: deployments.contracts.MusicNFT.address,
       batchMax: config.BATCH_MAX,
       milestonePlays: BigInt(config.MILESTONE_PLAYS),
+      milestoneFollowers: BigInt(config.FOLLOWER_MILESTONE),
+      milestoneRevenue: BigInt(config.REVENUE_MILESTONE),
+      revenue: createRevenueReader({
+        publicClient: writer.publicClient,
+        vault: deployments.contracts.BeatStreamVault?.address,
+        creatorCoinFactory: deployments.contracts.CreatorCoinFactory.address,
+        // Revenue cannot predate the protocol: the earliest of its contracts' deployment blocks.
+        startBlock: BigInt(Math.min(...Object.values(deployments.contracts).map((contract) => contract.startBlock))),
+        retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
+      }),
       onStorageError: () => metrics.storageErrors.inc(),
     },
     observeStep: (step, seconds, batchId) => {

@@ -117,7 +117,7 @@ describe("relayer CLI", function () {
         expect(run, batchId).to.deep.equal({ code: 0, out: ["OK"], err: [] });
       }
       const json = await cli(chain, env, ["verify", "2", "--json"]);
-      expect(JSON.parse(json.out[0]!)).to.deep.equal({ batchId: "2", cid: cids.get(2n), plays: 4, ok: true, differences: [] });
+      expect(JSON.parse(json.out[0]!)).to.deep.equal({ batchId: "2", cid: cids.get(2n), plays: 4, engagement: 0, ok: true, differences: [] });
     });
 
     it("status prints batches per status, pending plays, the last committed batch and the chain's nextBatchId", async () => {

@@ -1,5 +1,6 @@
 import type { Abi } from "viem";
 import { BeatStreamVaultAbi } from "../../../indexer/abis/BeatStreamVault.js";
+import { CreatorCoinAbi } from "../../../indexer/abis/CreatorCoin.js";
 import { CreatorCoinFactoryAbi } from "../../../indexer/abis/CreatorCoinFactory.js";
 import { ICreatorRegistryAbi } from "../../../indexer/abis/ICreatorRegistry.js";
 import { MusicDEXAbi } from "../../../indexer/abis/MusicDEX.js";
@@ -13,6 +14,7 @@ import { RevenueDistributorAbi } from "../../../indexer/abis/RevenueDistributor.
  */
 export const musicNFTAbi = MusicNFTAbi;
 export const creatorCoinFactoryAbi = CreatorCoinFactoryAbi;
+export const creatorCoinAbi = CreatorCoinAbi;
 export const vaultAbi = BeatStreamVaultAbi;
 /** ICreatorRegistry (MusicNFT in the deployed protocol): whom the vault pays. */
 export const creatorRegistryAbi = ICreatorRegistryAbi;

@@ -269,6 +269,41 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX comments_track ON comments (track_id, event_id) WHERE NOT deleted`,
     ],
   },
+  {
+    version: 8,
+    name: "engagement in batches, follower and revenue milestones",
+    statements: [
+      // The seal step takes the effective engagement events no batch holds yet, oldest first; only they are looked up,
+      // so the events that changed nothing (stored, never batched) do not slow the scan as they pile up.
+      `CREATE INDEX engagement_events_unbatched ON engagement_events (id) WHERE batch_id IS NULL AND effective`,
+      // How many engagement events a batch sealed, and the follower deltas they make per artist (JSON, from
+      // computeEngagementDeltas at seal time): the commit adds them to the committed follower totals.
+      `ALTER TABLE batches ADD COLUMN engagement_count integer NOT NULL DEFAULT 0`,
+      `ALTER TABLE batches ADD COLUMN follower_deltas text NOT NULL DEFAULT '[]'`,
+      // A milestone now reports all three totals, and says which thresholds it crossed (comma-separated, of
+      // plays, followers, revenue). Rows written before this migration crossed plays only.
+      `ALTER TABLE creator_milestones ADD COLUMN followers text NOT NULL DEFAULT '0'`,
+      `ALTER TABLE creator_milestones ADD COLUMN revenue text NOT NULL DEFAULT '0'`,
+      `ALTER TABLE creator_milestones ADD COLUMN reasons text NOT NULL DEFAULT 'plays'`,
+      // Each creator's totals as of the newest commit that touched them, written in the commit's transaction:
+      // followers = the sum of committed follow deltas, revenue = USDC settled to the creator by the vault plus
+      // USDC deposited to the creator's coin (docs/engagement.md, "Evidence"). followers_peak is the highest committed
+      // follower total, so a creator hovering around a multiple (unfollow, follow) fires its milestone once.
+      `CREATE TABLE creator_totals (
+        creator text PRIMARY KEY,
+        followers bigint NOT NULL DEFAULT 0,
+        followers_peak bigint NOT NULL DEFAULT 0,
+        revenue numeric(78, 0) NOT NULL DEFAULT 0,
+        batch_id bigint NOT NULL REFERENCES batches (id)
+      )`,
+      // The last block whose revenue events (StreamSettled, RevenueDeposited) are in creator_totals: the block of the
+      // newest commit. One row; absent until the first commit after this migration, which scans from the deployment.
+      `CREATE TABLE revenue_scan (
+        id boolean PRIMARY KEY DEFAULT true CHECK (id),
+        block bigint NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export type MigrateParameters = { db: Database; migrations?: readonly Migration[] };
