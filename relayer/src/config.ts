@@ -187,6 +187,11 @@ export const CONFIG_SETTINGS = {
     schema: nonNegativeInt,
     meaning: "after a session ends, settle within this many ms (closes in that window share one settle)",
   },
+  DISTRIBUTION_INTERVAL_MS: {
+    default: "3600000",
+    schema: nonNegativeInt,
+    meaning: "look this often (ms) for creators whose holder revenue is due (once per vault distribution period) and distribute it; 0 turns the job off (`relayer distribute` still works)",
+  },
   STREAM_SETTLE_MAX: { default: "100", schema: positiveInt.max(2000), meaning: "most vouchers in one BeatStreamVault.settle transaction" },
   STREAM_MAX_SESSIONS: { default: "20000", schema: positiveInt, meaning: "most live streaming sessions one relayer process holds" },
   LOG_LEVEL: { default: "info", schema: z.enum(LOG_LEVELS), meaning: "log verbosity: silent, fatal, error, warn, info, debug or trace" },

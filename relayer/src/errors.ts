@@ -40,6 +40,7 @@ export const ERROR_STATUS = {
   batch_conflict: 500,
   batch_state: 500,
   settlement_state: 500,
+  distribution_state: 500,
   // Batch evidence and snapshot stores.
   invalid_play: 500,
   duplicate_play: 500,

@@ -12,6 +12,7 @@ import { createReadClient, createSigningClients } from "./chain/client.js";
 import { createChainReader } from "./chain/reader.js";
 import { assertJobRoles, jobAddresses, jobKeys, RELAYER_JOBS, RELAYER_JOB_NAMES } from "./chain/roles.js";
 import { createChainWriter } from "./chain/writer.js";
+import { createHolderDistributionChain, type HolderDistributionChain } from "./chain/distributions.js";
 import { loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./repo/db/open.js";
 import type { Database } from "./repo/db/database.js";
@@ -21,6 +22,7 @@ import { createLogger, lineSink, messageLogger, type Logger, type LogLine } from
 import { createBatcher, createBatchScheduler, type Batcher, type BatchLease, type BatchStep } from "./pipeline/batches.js";
 import { createBatchLease } from "./pipeline/lease.js";
 import { haltAfterStep } from "./pipeline/machine.js";
+import { createDistributionScheduler, DISTRIBUTION_STEPS, type DistributionScheduler } from "./pipeline/distributions.js";
 import type { SettlementStep } from "./pipeline/settlements.js";
 import { pruneRateCounters } from "./plays/ingest.js";
 import { createTrackCatalog } from "./plays/tracks.js";
@@ -95,6 +97,13 @@ export async function startServer({ config, transport, log: lineCallback, logger
   const scheduler = createBatchScheduler({ batcher, db, intervalMs: config.BATCH_INTERVAL_MS, batchMax: config.BATCH_MAX, log });
 
   const stream = createConfiguredStream({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, mark, lease: sharedLease, sendLocks, reader, signatures: verifier });
+  // Quarterly holder distributions: looked for every DISTRIBUTION_INTERVAL_MS (0: off), under the batcher's lease.
+  const holderChain = config.DISTRIBUTION_INTERVAL_MS > 0 ? createConfiguredDistributions({ config, deployments, transport: transport ?? http(config.RPC_URL), metrics, sendLocks }) : undefined;
+  const afterDistributionStep = testDistributionHaltAfter({ env: process.env, log: mark });
+  const distributions: DistributionScheduler | undefined =
+    holderChain === undefined
+      ? undefined
+      : createDistributionScheduler({ ctx: { db, chain: holderChain }, intervalMs: config.DISTRIBUTION_INTERVAL_MS, lease: sharedLease, log, ...(afterDistributionStep === undefined ? {} : { afterStep: afterDistributionStep }) });
 
   const app = createApp({
     ...(stream === undefined ? {} : { stream }),
@@ -116,7 +125,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
     },
     maxPlaysPerRequest: config.MAX_PLAYS_PER_REQUEST,
     engagement: {
-      verifier: createEngagementVerifier({ chainId: config.CHAIN_ID, musicNFT }),
+      verifier: createEngagementVerifier({ chainId: config.CHAIN_ID, musicNFT, signatures: verifier }),
       artists: createArtistCatalog({ reader, negativeTtlMs: config.TRACK_REFRESH_MS }),
       rules: {
         maxAgeSeconds: config.PLAY_MAX_AGE_SECONDS,
@@ -151,6 +160,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
   prune.unref();
   scheduler.start();
   stream?.start();
+  distributions?.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -158,6 +168,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
       clearInterval(prune);
       // Live sessions end as server_shutdown (resumable) before the sockets go; settlement stops after its step.
       await stream?.close();
+      await distributions?.stop();
       // The current batch step finishes and is recorded; the next start resumes from it.
       await scheduler.stop();
       await lease.close();
@@ -312,6 +323,49 @@ function serializeLease<Lease extends BatchLease>(lease: Lease): BatchLease {
  * right after a settlement's transaction is recorded (before its receipt) and prints
  * `RELAYER_TEST_STREAM_HALTED step=submit settlement=<id>`, so the crash test can SIGKILL the process there.
  */
+export type CreateConfiguredDistributionsParameters = {
+  config: Config;
+  deployments: Deployments;
+  transport: Transport;
+  metrics?: RelayerMetrics;
+  sendLocks?: SendLocks;
+};
+
+/**
+ * The vault's holder distributions on the settler's key (the call is permissionless; that key already talks to the
+ * vault), or undefined when the deployments file names no BeatStreamVault.
+ */
+export function createConfiguredDistributions({ config, deployments, transport, metrics, sendLocks = createSendLocks() }: CreateConfiguredDistributionsParameters): HolderDistributionChain | undefined {
+  const vault = deployments.contracts.BeatStreamVault;
+  if (vault === undefined) return undefined;
+  const { account, publicClient, walletClient } = createSigningClients({ chainId: config.CHAIN_ID, rpcUrl: config.RPC_URL, transport, key: jobKeys(config).settler });
+  const onError = (kind: "rpc" | "revert" | "timeout") => metrics?.chainErrors.inc({ kind });
+  const chainWriter = createChainWriter({
+    publicClient,
+    walletClient,
+    musicNFT: deployments.contracts.MusicNFT,
+    creatorCoinFactory: deployments.contracts.CreatorCoinFactory.address,
+    retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
+    receiptTimeoutMs: config.TX_RECEIPT_TIMEOUT_MS,
+    onError,
+    sendLock: sendLocks(account.address),
+  });
+  return createHolderDistributionChain({
+    publicClient,
+    walletClient,
+    vault,
+    chainWriter,
+    sendLock: sendLocks(account.address),
+    retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
+    onError,
+  });
+}
+
+/** TEST ONLY: RELAYER_TEST_DISTRIBUTION_HALT_AFTER=<step> halts the distribution pipeline after that step (see haltAfterStep). */
+export function testDistributionHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
+  return haltAfterStep({ variable: "RELAYER_TEST_DISTRIBUTION_HALT_AFTER", value: env.RELAYER_TEST_DISTRIBUTION_HALT_AFTER, steps: DISTRIBUTION_STEPS, who: "holder distribution", record: "distribution", log });
+}
+
 export function testStreamHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
   const steps: readonly SettlementStep[] = ["seal", "submit", "confirm"];
   return haltAfterStep({ variable: "RELAYER_TEST_STREAM_HALT_AFTER", value: env.RELAYER_TEST_STREAM_HALT_AFTER, steps, who: "stream settlement", record: "settlement", log });

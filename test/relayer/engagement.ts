@@ -4,6 +4,7 @@ import { hashTypedData, hexToBytes, recoverTypedDataAddress, type Address } from
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createChainReader } from "../../relayer/src/chain/reader.js";
 import { createEngagementVerifier } from "../../relayer/src/crypto/engagement.js";
+import { createVerifierPool } from "../../relayer/src/crypto/verify-pool.js";
 import { ENGAGEMENT_TYPES, playDomain } from "../../relayer/src/crypto/eip712.js";
 import { createArtistCatalog } from "../../relayer/src/engagement/artists.js";
 import { ingestEngagement, MAX_PLAYLISTS, MAX_PLAYLIST_TRACKS, type EngagementResult, type EngagementRules } from "../../relayer/src/engagement/ingest.js";
@@ -11,7 +12,9 @@ import { ENGAGEMENT_ACTIONS, NO_VALUE, type EngagementAction } from "../../relay
 import type { Database } from "../../relayer/src/repo/db/database.js";
 import { countEngagementRows, findPlaylist } from "../../relayer/src/repo/engagement.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
-import { BACKENDS, DEFAULT_ENGAGEMENT_RULES, deployChain, newListener, type Chain } from "./core.helpers.js";
+import { openPostgres } from "../../relayer/src/repo/db/postgres.js";
+import { migrate } from "../../relayer/src/repo/db/migrations.js";
+import { BACKENDS, createPostgresDatabase, DEFAULT_ENGAGEMENT_RULES, deployChain, newListener, TEST_DATABASE_URL, type Chain } from "./core.helpers.js";
 import { engagementOf, randomId, signedEvent, type EventFields } from "./engagement.helpers.js";
 
 const NOW = 1_900_000_000;
@@ -58,11 +61,11 @@ describe("relayer engagement: the Engagement digest and signer", function () {
       const signature = await account.signTypedData({ domain: playDomain(domain), types: ENGAGEMENT_TYPES, primaryType: "Engagement", message });
       const viemSigner = await recoverTypedDataAddress({ domain: playDomain(domain), types: ENGAGEMENT_TYPES, primaryType: "Engagement", message, signature });
       expect(verifier.recover(verifier.digest(message), signature), `case ${index}`).to.equal(viemSigner.toLowerCase());
-      const [check] = verifier.check([{ event: { ...message, fan: account.address.toLowerCase() as Address }, signature }]);
+      const [check] = await verifier.check([{ event: { ...message, fan: account.address.toLowerCase() as Address }, signature }]);
       expect(check!.valid).to.equal(true);
       expect(check!.signatureHash).to.match(/^0x[0-9a-f]{64}$/);
       // Any field changed: another digest, another signer.
-      expect(verifier.check([{ event: { ...message, fan: account.address.toLowerCase() as Address, value: message.value === 0 ? 1 : message.value - 1 }, signature }])[0]!.valid).to.equal(false);
+      expect((await verifier.check([{ event: { ...message, fan: account.address.toLowerCase() as Address, value: message.value === 0 ? 1 : message.value - 1 }, signature }]))[0]!.valid).to.equal(false);
       // The high-s twin of a valid signature is refused, as OpenZeppelin's ECDSA refuses it.
       const bytes = hexToBytes(signature);
       const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -71,6 +74,34 @@ describe("relayer engagement: the Engagement digest and signer", function () {
       twin.write((n - s).toString(16).padStart(64, "0"), 32, "hex");
       twin[64] = bytes[64] === 27 ? 28 : 27;
       expect(verifier.recover(verifier.digest(message), `0x${twin.toString("hex")}`)).to.equal(null);
+    }
+  });
+});
+
+describe("relayer engagement: signature checks on the pool's threads", function () {
+  this.timeout(60_000);
+
+  it("gives the same verdicts and signature hashes on worker threads as on this thread", async () => {
+    const domain = { chainId: 31337, musicNFT: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as Address };
+    const pool = createVerifierPool({ ...domain, threads: 2, minChunk: 4 });
+    try {
+      const pooled = createEngagementVerifier({ ...domain, signatures: pool });
+      const inline = createEngagementVerifier(domain);
+      const items = [];
+      for (let index = 0; index < 24; index++) {
+        const account = privateKeyToAccount(generatePrivateKey());
+        const event = { ...engagementOf(account.address, "comment", { trackId: BigInt(index + 1), subject: randomId(), text: `n° ${index} ✓`, value: index, issuedAt: T }) };
+        const signature = await account.signTypedData({ domain: playDomain(domain), types: ENGAGEMENT_TYPES, primaryType: "Engagement", message: event });
+        const fan = account.address.toLowerCase() as Address;
+        // Every third is forged (another event's signature), every fifth has a short signature.
+        items.push({ event: { ...event, fan }, signature: index % 5 === 4 ? (signature.slice(0, 20) as Address) : signature });
+      }
+      for (let index = 2; index < items.length; index += 3) items[index] = { ...items[index]!, signature: items[index - 1]!.signature };
+      const [onThreads, onThisThread] = await Promise.all([pooled.check(items), inline.check(items)]);
+      expect(onThreads).to.deep.equal(onThisThread);
+      expect(onThreads.map((check) => check.valid)).to.deep.equal(items.map((_, index) => index % 3 !== 2 && index % 5 !== 4));
+    } finally {
+      await pool.close();
     }
   });
 });
@@ -280,6 +311,37 @@ for (const backend of BACKENDS) {
       expect(outcome(await ingestRoomy([await sign(fan, "playlist_delete", { subject: playlist }), creates.at(-1)!]))).to.deep.equal(["applied", "applied"]);
     });
 
+    it("stores nothing of a request whose write fails halfway: no event without its state, no state without its event", async () => {
+      const fan = newListener();
+      const playlist = randomId();
+      const items = [
+        await sign(fan, "like", { trackId: 1n }),
+        await sign(fan, "playlist_create", { subject: playlist, text: "doomed", value: 1 }),
+        await sign(fan, "playlist_add", { subject: playlist, trackId: 2n, value: NO_VALUE }),
+      ];
+      const before = await countEngagementRows(db);
+      // The database dies after the events, the marks and the playlist row are written, at the playlist's tracks.
+      const failing: Database = {
+        ...db,
+        kind: db.kind,
+        query: (sql, params) => db.query(sql, params),
+        transaction: (fn) =>
+          db.transaction((tx) =>
+            fn({
+              query: (sql, params) => (sql.includes("INSERT INTO playlist_tracks") ? Promise.reject(new Error("connection lost")) : tx.query(sql, params)),
+            }),
+          ),
+        close: () => db.close(),
+      };
+      let failure: unknown;
+      await ingestEngagement({ db: failing, ...deps, rules: DEFAULT_ENGAGEMENT_RULES, items, clientIp: "10.4.0.1", now: NOW }).catch((error: unknown) => (failure = error));
+      expect(String(failure)).to.match(/connection lost/);
+      expect(await countEngagementRows(db)).to.deep.equal(before);
+      // The client retries the same signed events: each applies once.
+      expect(outcome(await ingest(items))).to.deep.equal(["applied", "applied", "applied"]);
+      expect((await findPlaylist(db, playlist))?.tracks).to.deep.equal([2n]);
+    });
+
     it("rate-limits a fan per hour and per day of issuedAt and an IP per minute; refused items use no budget", async () => {
       const rules = { ...DEFAULT_ENGAGEMENT_RULES, fanPerHour: 2, fanPerDay: 3, ipPerMinute: 4 };
       const fan = newListener();
@@ -356,6 +418,63 @@ for (const backend of BACKENDS) {
         await sign(fan, "comment", { trackId: 1n, subject: randomId(), text: "two\nlines" }),
       ]);
       expect(outcome(edges)).to.deep.equal(["applied", "applied", "applied", "applied"]);
+    });
+  });
+}
+
+const sharedUrl = TEST_DATABASE_URL;
+if (sharedUrl !== undefined) {
+  describe("relayer engagement: several relayers on one PostgreSQL", function () {
+    this.timeout(300_000);
+
+    it("never overshoots a fan's budget, a playlist's cap or a toggle when two processes ingest the same fan at once", async () => {
+      const chain = await deployChain(3);
+      const database = await createPostgresDatabase(sharedUrl);
+      // Two pools stand for two relayer processes: nothing shared but the database.
+      const first = await openPostgres({ connectionString: database.url });
+      const second = await openPostgres({ connectionString: database.url });
+      try {
+        await migrate({ db: first });
+        const domain = { chainId: chain.chainId, musicNFT: chain.musicNFT };
+        const reader = createChainReader({ client: chain.client, musicNFT: chain.musicNFT });
+        const deps = {
+          verifier: createEngagementVerifier(domain),
+          tracks: createTrackCatalog({ reader, refreshIntervalMs: 0 }),
+          artists: createArtistCatalog({ reader, negativeTtlMs: 0 }),
+        };
+        const rules = { ...DEFAULT_ENGAGEMENT_RULES, fanPerHour: 7 };
+        const fan = newListener();
+        const playlist = randomId();
+        const create = await signedEvent(fan, domain, "playlist_create", { subject: playlist, text: "shared", value: 1, issuedAt: T });
+        await ingestEngagement({ db: first, ...deps, rules, items: [create], clientIp: "10.3.0.1", now: NOW });
+        // 24 requests of one event each, alternating processes, all at once: likes of one track, and adds of tracks 1–3.
+        const items = await Promise.all(
+          Array.from({ length: 24 }, (_, index) =>
+            index % 2 === 0
+              ? signedEvent(fan, domain, "like", { trackId: 1n, issuedAt: T + BigInt(index) })
+              : signedEvent(fan, domain, "playlist_add", { subject: playlist, trackId: BigInt(1 + (index % 3)), value: NO_VALUE, issuedAt: T + BigInt(index) }),
+          ),
+        );
+        const results = await Promise.all(
+          items.map((item, index) => ingestEngagement({ db: index % 2 === 0 ? first : second, ...deps, rules, items: [item], clientIp: `10.3.1.${index}`, now: NOW })),
+        );
+        const verdicts = results.map(([result]) => (result!.status === "accepted" ? result!.effect : result!.code));
+        // The create used one of the 7; exactly 6 more fit, whichever they were.
+        expect(verdicts.filter((v) => v !== "rate_limited_fan")).to.have.length(6);
+        const likes = verdicts.filter((v, index) => index % 2 === 0 && v !== "rate_limited_fan");
+        expect(likes.filter((v) => v === "applied").length).to.equal(likes.length > 0 ? 1 : 0);
+        const { rows } = await first.query<{ n: number }>(`SELECT count(*)::integer AS n FROM engagement_events WHERE fan = $1`, [fan.address.toLowerCase()]);
+        expect(Number(rows[0]!.n)).to.equal(7);
+        const saved = await findPlaylist(first, playlist);
+        // Each track at most once, positions dense.
+        expect(new Set(saved!.tracks).size).to.equal(saved!.tracks.length);
+        const { rows: positions } = await first.query<{ position: number }>(`SELECT position FROM playlist_tracks WHERE playlist_id = $1 ORDER BY position`, [playlist]);
+        expect(positions.map((row) => Number(row.position))).to.deep.equal(saved!.tracks.map((_, index) => index));
+      } finally {
+        await first.close();
+        await second.close();
+        await database.drop();
+      }
     });
   });
 }

@@ -108,7 +108,7 @@ export async function ingestEngagement({
     if (result.ok) parsed.push({ ...result.value, index });
     else reject(index, "invalid_event", result.message);
   });
-  const checks = verifier.check(parsed);
+  const checks = await verifier.check(parsed);
   const nowBig = BigInt(now);
   const ipBucket = `eng:ip:${clientIp}:${Math.floor(now / MINUTE)}`;
   const ipExpiry = BigInt((Math.floor(now / MINUTE) + 1) * MINUTE);
@@ -140,10 +140,11 @@ export async function ingestEngagement({
     const minted = await tracks.minted(candidates.filter((c) => FIELD_RULES[c.action].track).map((c) => c.event.trackId));
     const creators = await artists.creators(candidates.filter((c) => FIELD_RULES[c.action].artist).map((c) => c.event.artist));
     const verdicts = await db.transaction(async (tx) => {
-      // Several relayers may share PostgreSQL: per-fan, per-playlist, per-comment and per-IP locks make the reads
-      // below see every concurrent request that could change the same state or budgets. PGlite runs one
-      // transaction at a time, so it needs none.
-      if (db.kind === "postgres") await lockKeys(tx, lockKeysOf(candidates, clientIp));
+      // Several relayers may share PostgreSQL: per-fan, per-playlist and per-comment locks make the reads below see
+      // every concurrent request that could change the same state or fan budgets. The per-IP window is not locked
+      // (as for plays): behind a proxy every request has one address, and a lock would serialise them all; two
+      // requests at once can pass it by at most their own sizes. PGlite runs one transaction at a time.
+      if (db.kind === "postgres") await lockKeys(tx, lockKeysOf(candidates));
       const state = await readEngagementState(tx, stateQuery(candidates));
       const decision = decide(candidates, state, { minted, creators, rules });
       await write(tx, decision, clientIp);
@@ -154,8 +155,8 @@ export async function ingestEngagement({
   return results.map((result) => result ?? { status: "rejected", code: "invalid_event" });
 }
 
-function lockKeysOf(candidates: readonly Candidate[], clientIp: string): string[] {
-  const keys = new Set<string>([`eng:ip:${clientIp}`]);
+function lockKeysOf(candidates: readonly Candidate[]): string[] {
+  const keys = new Set<string>();
   for (const { event, action } of candidates) {
     keys.add(`eng:fan:${event.fan}`);
     if (action.startsWith("playlist_")) keys.add(`eng:pl:${event.subject}`);

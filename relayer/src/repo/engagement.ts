@@ -437,10 +437,10 @@ export async function listFanHistory(db: Queryable, fan: string, { limit, before
     startedAt: row.started_at,
     durationSeconds: Number(row.duration_seconds),
     outcome:
-      row.action === null
+      row.action !== "play_complete" && row.action !== "play_skip"
         ? null
         : {
-            action: row.action as "play_complete" | "play_skip",
+            action: row.action,
             source: row.text ?? "",
             seconds: Number(row.value),
             sessionId: row.subject ?? "",

@@ -95,6 +95,10 @@ export function engagementRoutes(deps: AppDependencies) {
         clientIp: clientIp(c, deps.trustProxy),
         now: deps.now(),
       });
+      for (const result of results) {
+        if (result.status === "accepted") deps.metrics.engagementAccepted.inc({ effect: result.effect });
+        else deps.metrics.engagementRejected.inc({ code: result.code });
+      }
       return c.json({ results }, 202);
     },
   );

@@ -304,6 +304,33 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 9,
+    name: "holder revenue distributions",
+    statements: [
+      // One row per (creator, distribution period): the unique key is what makes the quarterly distribution happen
+      // once per period whatever crashes, retries or second processes do. recorded → submitted → distributed, or
+      // skipped when the vault refused (nothing accrued, or someone else distributed the period first).
+      `CREATE TABLE holder_distributions (
+        id bigserial PRIMARY KEY,
+        creator text NOT NULL,
+        period bigint NOT NULL,
+        status text NOT NULL DEFAULT 'recorded' CHECK (status IN ('recorded', 'submitted', 'distributed', 'skipped')),
+        amount numeric(78, 0),
+        coin text,
+        tx_hash text,
+        tx_nonce bigint,
+        block_number bigint,
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz,
+        UNIQUE (creator, period),
+        CONSTRAINT holder_distributions_submitted_has_tx CHECK (status <> 'submitted' OR tx_hash IS NOT NULL)
+      )`,
+      `CREATE INDEX holder_distributions_open ON holder_distributions (id) WHERE status IN ('recorded', 'submitted')`,
+    ],
+  },
 ];
 
 export type MigrateParameters = { db: Database; migrations?: readonly Migration[] };
