@@ -118,6 +118,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
     batcher,
     snapshots,
     corsOrigins: config.CORS_ORIGINS,
+    milestones: { plays: BigInt(config.MILESTONE_PLAYS), followers: BigInt(config.FOLLOWER_MILESTONE), revenue: BigInt(config.REVENUE_MILESTONE) },
     rules: {
       minPlaySeconds: config.MIN_PLAY_SECONDS,
       maxPlaySeconds: config.MAX_PLAY_SECONDS,

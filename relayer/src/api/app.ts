@@ -7,6 +7,7 @@ import { requestLog, requestTimer } from "./middleware.js";
 import { createRouter, serveDocs } from "./openapi.js";
 import { adminRoutes } from "./routes/admin.js";
 import { batchesRoutes } from "./routes/batches.js";
+import { configRoutes } from "./routes/config.js";
 import { engagementRoutes, fansRoutes, playlistsRoutes, trackCommentsRoutes } from "./routes/engagement.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -57,6 +58,7 @@ export function createApp({ logger = createLogger({ level: "error" }), logError,
     app.route("/v1/settlements", settlementsRoutes(streamDeps));
     app.route("/v1/admin/settlements", settlementAdminRoutes({ stream: deps.stream, operatorApiKey: deps.operatorApiKey }));
   }
+  app.route("/v1/config", configRoutes(deps));
   app.route("/healthz", healthRoutes(deps));
   app.route("/metrics", metricsRoutes(deps));
   serveDocs(app, {

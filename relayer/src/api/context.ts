@@ -12,6 +12,7 @@ import type { ArtistCatalog } from "../engagement/artists.js";
 import type { EngagementRules } from "../engagement/ingest.js";
 import type { StreamService } from "../stream/service.js";
 import type { RelayerMetrics } from "./metrics.js";
+import type { PublicMilestones } from "./routes/config.js";
 
 /** Everything the routes need, built once by `createApp` and handed to each route file. */
 export type AppDependencies = {
@@ -38,6 +39,8 @@ export type AppDependencies = {
   corsOrigins?: readonly string[];
   /** Pay-per-second streaming; absent (no BeatStreamVault deployed), its routes are not mounted. */
   stream?: StreamService;
+  /** The milestone thresholds the batcher reports by, shown by `GET /v1/config`; absent when no batcher runs. */
+  milestones?: PublicMilestones;
 };
 
 export type EngagementDependencies = {
