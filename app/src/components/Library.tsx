@@ -152,7 +152,7 @@ function Playlists({ account, client, titles, proof, signProof, proofError }: { 
                 <span className="muted small">
                   {item.tracks} track{item.tracks === 1 ? "" : "s"} · {item.public ? "public" : "private"}
                 </span>
-                {open === item.id ? <PlaylistEditor playlist={item} client={client} titles={titles} proof={proof} /> : null}
+                {open === item.id ? <PlaylistEditor playlist={item} client={client} titles={titles} proof={proof} close={() => setOpen(undefined)} /> : null}
               </li>
             ))}
           </ul>
@@ -162,8 +162,9 @@ function Playlists({ account, client, titles, proof, signProof, proofError }: { 
   );
 }
 
-function PlaylistEditor({ playlist, client, titles, proof }: { playlist: FanPlaylist; client: BeatStreamClient | undefined; titles: Titles; proof: string | undefined }) {
-  const detail = usePlaylist(playlist.id, proof);
+function PlaylistEditor({ playlist, client, titles, proof, close }: { playlist: FanPlaylist; client: BeatStreamClient | undefined; titles: Titles; proof: string | undefined; close: () => void }) {
+  // A private playlist is read with the owner's proof (without it the relayer answers 404, as for no playlist).
+  const detail = usePlaylist(playlist.public || proof !== undefined ? playlist.id : undefined, proof);
   const action = useFanAction(client);
   const [name, setName] = useState(playlist.name);
   const disabled = client === undefined || action.pending;
@@ -181,10 +182,18 @@ function PlaylistEditor({ playlist, client, titles, proof }: { playlist: FanPlay
         <button type="submit" disabled={disabled || name.trim() === "" || name.trim() === playlist.name}>
           Rename
         </button>
-        <button type="button" disabled={disabled} onClick={() => void action.run(playlist.public ? "Make private" : "Make public", (fan) => fan.setPlaylistVisibility(playlist.id, !playlist.public))}>
+        <button type="button" disabled={disabled} onClick={() => {
+            // Made private without the owner's proof, it leaves this list: close it rather than ask for what is hidden.
+            if (playlist.public && proof === undefined) close();
+            void action.run(playlist.public ? "Make private" : "Make public", (fan) => fan.setPlaylistVisibility(playlist.id, !playlist.public));
+          }}>
           Make {playlist.public ? "private" : "public"}
         </button>
-        <button type="button" className="danger" disabled={disabled} onClick={() => void action.run("Delete playlist", (fan) => fan.deletePlaylist(playlist.id))}>
+        <button type="button" className="danger" disabled={disabled} onClick={() => {
+            // Closed first: the refetch after the delete must not ask for the playlist that is gone.
+            close();
+            void action.run("Delete playlist", (fan) => fan.deletePlaylist(playlist.id));
+          }}>
           Delete
         </button>
       </form>

@@ -14,8 +14,7 @@ import { useAccount } from "../components/Wallet.tsx";
 import { Address, Card, Empty, ErrorBox, Loading, Query, Stat, TxStatus } from "../components/ui.tsx";
 import { useAppConfig } from "../config.ts";
 import { useArtistEarnings, useRelayerSettings } from "../data/fan.ts";
-import { ApiError } from "../data/http.ts";
-import { useGraphql, useIndexer, useStats } from "../data/indexer.ts";
+import { useGraphql, useIndexer, useStats, type Coin } from "../data/indexer.ts";
 import { RANGE_SECONDS, RANGES, useArtistStats, type Growth, type Range } from "../data/stats.ts";
 import { metadataUri, useCatalog } from "../data/tracks.ts";
 import { formatAmount, formatCoins, formatPercent, formatPrice, formatTime, formatUsdc, timeAgo } from "../lib/format.ts";
@@ -40,11 +39,26 @@ export function ArtistPage({ address }: { address: string | undefined }) {
   return <ArtistView address={who.toLowerCase() as Hex20} own={account !== undefined && account.toLowerCase() === who.toLowerCase()} />;
 }
 
+/** The creator row (GraphQL: null, not a 404, for an address with no track yet) and its coin's summary (REST). */
+function useCreator(address: string) {
+  const row = useGraphql<{ creator: Omit<Creator, "coin"> & { coin: string | null } | null }>(
+    ["creator", address],
+    `query ($address: String!) { creator(address: $address) { address plays tracks reportedPlays followers revenue verified coin } }`,
+    { address },
+  );
+  const coinAddress = row.data?.creator?.coin ?? undefined;
+  const coin = useIndexer<Coin>(coinAddress === undefined ? undefined : `/coins/${coinAddress}`);
+  const found = row.data?.creator;
+  const data: Creator | null | undefined =
+    found === undefined ? undefined : found === null ? null : { ...found, coin: found.coin === null ? null : coin.data === undefined ? { address: found.coin, symbol: "…", price: "0", marketCap: "0" } : { address: coin.data.address, symbol: coin.data.symbol, price: coin.data.price, marketCap: coin.data.marketCap } };
+  return { data, isLoading: row.isLoading, error: row.error };
+}
+
 function ArtistView({ address, own }: { address: Hex20; own: boolean }) {
-  const creator = useIndexer<Creator>(`/creators/${address}`);
+  const found = useCreator(address);
+  const creator = { ...found, data: found.data ?? undefined };
   const [range, setRange] = useState<Range>("30d");
-  // An address with no track, metrics or badge is not a creator yet (indexer 404 creator_not_found).
-  const unknown = creator.error instanceof ApiError && creator.error.status === 404;
+  const unknown = found.data === null;
   return (
     <div className="artist">
       <Card title={own ? "Your artist dashboard" : "Artist"}>
@@ -58,6 +72,7 @@ function ArtistView({ address, own }: { address: Hex20; own: boolean }) {
             </>
           )}
         </p>
+        {found.error ? <ErrorBox error={found.error} what="the artist" /> : null}
         {unknown ? <Empty>No track yet{own ? ": register your first below." : "."}</Empty> : null}
       </Card>
       {own ? <RegisterTrack address={address} /> : null}
