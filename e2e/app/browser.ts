@@ -182,7 +182,11 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch, list
     // Nothing may stick out sideways at phone width.
     // Strings, not functions: this file is type-checked without the DOM library.
     const overflow = (await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")) as number;
-    expect(overflow, `${name}: page wider than the phone`).to.be.at.most(1);
+    // The message names the elements that stick out, the innermost first.
+    const culprits = overflow > 1 ? ((await page.evaluate(
+      `[...document.querySelectorAll("main *")].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).reverse().slice(0, 4).map((e) => e.tagName.toLowerCase() + (e.className ? "." + String(e.className).replace(/ /g, ".") : "") + (e.dataset.testid ? "[" + e.dataset.testid + "]" : "")).join(" < ")`,
+    )) as string) : "";
+    expect(overflow, `${name}: page wider than the phone (${culprits})`).to.be.at.most(1);
     await page.setViewportSize(DESKTOP);
   }
 
@@ -435,7 +439,7 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch, list
     await page.getByRole("button", { name: "Show my private playlists" }).click();
     await page.getByText("private ones shown (read-access proof signed)").waitFor();
     await page.getByRole("button", { name: "Make private" }).click();
-    await page.locator("[data-testid=playlists] li[data-playlist='Road trip 2']", { hasText: "private" }).waitFor({ timeout: 30_000 });
+    await page.locator("[data-testid=playlists] li[data-playlist='Road trip 2'][data-public=false]").waitFor({ timeout: 30_000 });
     const publicView = await relayerJson<{ playlists: unknown[] }>(`/v1/fans/${DEV}/playlists`);
     expect(publicView.playlists, "a private playlist is hidden without the proof").to.deep.equal([]);
     await screenshot("listen-playlist");

@@ -145,7 +145,7 @@ function Playlists({ account, client, titles, proof, signProof, proofError }: { 
         {(page) => (
           <ul className="plain playlists" data-testid="playlists">
             {page.playlists.map((item) => (
-              <li key={item.id} data-playlist={item.name}>
+              <li key={item.id} data-playlist={item.name} data-public={String(item.public)}>
                 <button type="button" className="link" aria-expanded={open === item.id} onClick={() => setOpen(open === item.id ? undefined : item.id)}>
                   {item.name}
                 </button>{" "}
