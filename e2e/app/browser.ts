@@ -182,10 +182,20 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch, list
     // Nothing may stick out sideways at phone width.
     // Strings, not functions: this file is type-checked without the DOM library.
     const overflow = (await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")) as number;
-    // The message names the elements that stick out, the innermost first.
-    const culprits = overflow > 1 ? ((await page.evaluate(
-      `[...document.querySelectorAll("main *")].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).reverse().slice(0, 4).map((e) => e.tagName.toLowerCase() + (e.className ? "." + String(e.className).replace(/ /g, ".") : "") + (e.dataset.testid ? "[" + e.dataset.testid + "]" : "")).join(" < ")`,
-    )) as string) : "";
+    // The message names what sticks out: elements and text outside any scrolling box.
+    const culprits = overflow > 1 ? ((await page.evaluate(`(() => {
+      const width = document.documentElement.clientWidth;
+      const clipped = (element) => { for (let at = element.parentElement; at; at = at.parentElement) if (getComputedStyle(at).overflowX !== "visible") return true; return false; };
+      const name = (element) => element.tagName.toLowerCase() + (element.className ? "." + String(element.className).split(" ").join(".") : "");
+      const found = [...document.querySelectorAll("body *")].filter((element) => element.getBoundingClientRect().right > width + 1 && !clipped(element)).map(name);
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        if (range.getBoundingClientRect().right > width + 1 && !clipped(node.parentElement)) found.push(name(node.parentElement) + " “" + node.textContent.slice(0, 40) + "”");
+      }
+      return found.slice(0, 6).join(", ");
+    })()`)) as string) : "";
     expect(overflow, `${name}: page wider than the phone (${culprits})`).to.be.at.most(1);
     await page.setViewportSize(DESKTOP);
   }
