@@ -12,7 +12,9 @@ import type { ArtistCatalog } from "../engagement/artists.js";
 import type { EngagementRules } from "../engagement/ingest.js";
 import type { StreamService } from "../stream/service.js";
 import type { RelayerMetrics } from "./metrics.js";
-import type { PublicMilestones } from "./routes/config.js";
+
+/** The thresholds of the commit's `updateCreatorMetrics` (docs/engagement.md, "Milestones"), as `GET /v1/config` shows them. */
+export type PublicMilestones = { plays: bigint; followers: bigint; revenue: bigint };
 
 /** Everything the routes need, built once by `createApp` and handed to each route file. */
 export type AppDependencies = {

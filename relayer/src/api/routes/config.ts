@@ -2,9 +2,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDependencies } from "../context.js";
 import { createRouter, decimal, json } from "../openapi.js";
 
-/** The thresholds of the commit's `updateCreatorMetrics` (docs/engagement.md, "Milestones"). */
-export type PublicMilestones = { plays: bigint; followers: bigint; revenue: bigint };
-
 const settings = z
   .object({
     chainId: z.number().int(),
