@@ -258,7 +258,7 @@ export function createConfiguredBatcher({ config, deployments, db, transport, me
 }
 
 /** A chain writer signing with `key`, under that account's nonce lock. */
-function createConfiguredWriter({ config, deployments, transport, metrics, key, sendLocks }: { config: Config; deployments: Deployments; transport: Transport; metrics: RelayerMetrics; key: `0x${string}`; sendLocks: SendLocks }) {
+function createConfiguredWriter({ config, deployments, transport, metrics, key, sendLocks }: { config: Config; deployments: Deployments; transport: Transport; metrics?: RelayerMetrics | undefined; key: `0x${string}`; sendLocks: SendLocks }) {
   const { account, publicClient, walletClient } = createSigningClients({ chainId: config.CHAIN_ID, rpcUrl: config.RPC_URL, transport, key });
   const writer = createChainWriter({
     publicClient,
@@ -267,10 +267,10 @@ function createConfiguredWriter({ config, deployments, transport, metrics, key, 
     creatorCoinFactory: deployments.contracts.CreatorCoinFactory.address,
     retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
     receiptTimeoutMs: config.TX_RECEIPT_TIMEOUT_MS,
-    onError: (kind) => metrics.chainErrors.inc({ kind }),
+    onError: (kind) => metrics?.chainErrors.inc({ kind }),
     sendLock: sendLocks(account.address),
   });
-  return Object.assign(writer, { publicClient, walletClient });
+  return Object.assign(writer, { publicClient, walletClient, account });
 }
 
 export type CreateConfiguredStreamParameters = {
@@ -323,11 +323,6 @@ function serializeLease<Lease extends BatchLease>(lease: Lease): BatchLease {
   return { acquire: () => lock(() => lease.acquire()), release: () => lock(() => lease.release()) };
 }
 
-/**
- * TEST ONLY — never set it in production. `RELAYER_TEST_STREAM_HALT_AFTER=submit` stops stream settlement for good
- * right after a settlement's transaction is recorded (before its receipt) and prints
- * `RELAYER_TEST_STREAM_HALTED step=submit settlement=<id>`, so the crash test can SIGKILL the process there.
- */
 export type CreateConfiguredDistributionsParameters = {
   config: Config;
   deployments: Deployments;
@@ -343,18 +338,9 @@ export type CreateConfiguredDistributionsParameters = {
 export function createConfiguredDistributions({ config, deployments, transport, metrics, sendLocks = createSendLocks() }: CreateConfiguredDistributionsParameters): HolderDistributionChain | undefined {
   const vault = deployments.contracts.BeatStreamVault;
   if (vault === undefined) return undefined;
-  const { account, publicClient, walletClient } = createSigningClients({ chainId: config.CHAIN_ID, rpcUrl: config.RPC_URL, transport, key: jobKeys(config).settler });
+  const chainWriter = createConfiguredWriter({ config, deployments, transport, metrics, key: jobKeys(config).settler, sendLocks });
+  const { account, publicClient, walletClient } = chainWriter;
   const onError = (kind: "rpc" | "revert" | "timeout") => metrics?.chainErrors.inc({ kind });
-  const chainWriter = createChainWriter({
-    publicClient,
-    walletClient,
-    musicNFT: deployments.contracts.MusicNFT,
-    creatorCoinFactory: deployments.contracts.CreatorCoinFactory.address,
-    retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
-    receiptTimeoutMs: config.TX_RECEIPT_TIMEOUT_MS,
-    onError,
-    sendLock: sendLocks(account.address),
-  });
   return createHolderDistributionChain({
     publicClient,
     walletClient,
@@ -371,6 +357,11 @@ export function testDistributionHaltAfter({ env, log }: { env: Record<string, st
   return haltAfterStep({ variable: "RELAYER_TEST_DISTRIBUTION_HALT_AFTER", value: env.RELAYER_TEST_DISTRIBUTION_HALT_AFTER, steps: DISTRIBUTION_STEPS, who: "holder distribution", record: "distribution", log });
 }
 
+/**
+ * TEST ONLY — never set it in production. `RELAYER_TEST_STREAM_HALT_AFTER=submit` stops stream settlement for good
+ * right after a settlement's transaction is recorded (before its receipt) and prints
+ * `RELAYER_TEST_STREAM_HALTED step=submit settlement=<id>`, so the crash test can SIGKILL the process there.
+ */
 export function testStreamHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
   const steps: readonly SettlementStep[] = ["seal", "submit", "confirm"];
   return haltAfterStep({ variable: "RELAYER_TEST_STREAM_HALT_AFTER", value: env.RELAYER_TEST_STREAM_HALT_AFTER, steps, who: "stream settlement", record: "settlement", log });
