@@ -1,0 +1,303 @@
+import type { Queryable } from "./db/database.js";
+
+/**
+ * The statistics tables of migration 7: what the rollup (engagement/rollup.ts) writes and the analytics API reads.
+ * A scope is a track (kind 't', key = decimal id) or an artist (kind 'a', key = lowercase address).
+ */
+
+export type ScopeKind = "t" | "a";
+export type SetGrain = "hour" | "day" | "week" | "month" | "year" | "all";
+
+/** The counters every time bucket keeps (net change within the bucket; listeners = distinct within it). */
+export const BUCKET_METRICS = ["plays", "listeners", "likes", "saves", "shares", "downloads", "comments", "completes", "skips", "followers"] as const;
+export type BucketMetric = (typeof BUCKET_METRICS)[number];
+
+export const SHARE_CHANNELS = ["link", "x", "farcaster", "embed", "other"] as const;
+export type ShareChannel = (typeof SHARE_CHANNELS)[number];
+
+/** All-time counters: the bucket metrics and shares by channel. */
+export const TOTAL_METRICS = [...BUCKET_METRICS, ...SHARE_CHANNELS.map((channel) => `shares_${channel}` as const)] as const;
+export type TotalMetric = (typeof TOTAL_METRICS)[number];
+
+export type Counters<M extends string> = Record<M, number>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// The rollup's cursor
+
+export type Cursors = { plays: { rolledTo: bigint; safeTo: bigint }; engagement: { rolledTo: bigint; safeTo: bigint } };
+
+/** Both cursors; `lock` takes their rows FOR UPDATE, so two rollups (two processes on one PostgreSQL) run one after the other. */
+export async function readCursors(db: Queryable, { lock = false }: { lock?: boolean } = {}): Promise<Cursors> {
+  const { rows } = await db.query<{ source: "plays" | "engagement"; rolled_to: string; safe_to: string }>(
+    `SELECT source, rolled_to::text, safe_to::text FROM stats_cursors ORDER BY source${lock ? " FOR UPDATE" : ""}`,
+  );
+  const cursor = (source: "plays" | "engagement") => {
+    const row = rows.find((r) => r.source === source);
+    return { rolledTo: BigInt(row?.rolled_to ?? 0), safeTo: BigInt(row?.safe_to ?? 0) };
+  };
+  return { plays: cursor("plays"), engagement: cursor("engagement") };
+}
+
+/**
+ * Raises each cursor's `safe_to` to the table's highest id, read while no insert into plays or engagement_events
+ * is in flight: a SHARE lock waits for every transaction that has inserted (ROW EXCLUSIVE) to end and lets no new one
+ * start, so every id at or below the maximum then seen belongs to a transaction that has committed (the row is
+ * visible) or rolled back (the id is a gap for ever). Without it, a lower id taken by a slower transaction could
+ * commit after the cursor had passed it. The wait is bounded by `lockTimeoutMs`; false when it ran out (ingestion
+ * was busy: the previous horizon stays, the next cycle tries again).
+ */
+export async function raiseSafeHorizon(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> }, { lockTimeoutMs = 200 }: { lockTimeoutMs?: number } = {}): Promise<boolean> {
+  try {
+    await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
+      await tx.query(`LOCK TABLE plays, engagement_events IN SHARE MODE`);
+      await tx.query(
+        `UPDATE stats_cursors c SET safe_to = GREATEST(c.safe_to, m.top), updated_at = now()
+           FROM (SELECT 'plays' AS source, COALESCE((SELECT max(id) FROM plays), 0) AS top
+                 UNION ALL SELECT 'engagement', COALESCE((SELECT max(id) FROM engagement_events), 0)) m
+          WHERE c.source = m.source`,
+      );
+    });
+    return true;
+  } catch (error) {
+    // 55P03 lock_not_available: ingestion held the tables past the timeout.
+    if ((error as { code?: string }).code === "55P03") return false;
+    throw error;
+  }
+}
+
+export async function writeCursors(db: Queryable, plays: bigint, engagement: bigint): Promise<void> {
+  await db.query(
+    `UPDATE stats_cursors SET rolled_to = CASE source WHEN 'plays' THEN $1::bigint ELSE $2::bigint END, updated_at = now()`,
+    [plays.toString(), engagement.toString()],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Raw rows the rollup reads
+
+export type RolledPlay = { id: bigint; listener: string; trackId: bigint; at: number };
+export type RolledEvent = { id: bigint; fan: string; action: string; trackId: bigint; artist: string; text: string; value: number; at: number };
+
+/** Plays with `after` < id ≤ `upTo`, in id order, at most `limit`. */
+export async function readPlaysAfter(db: Queryable, after: bigint, upTo: bigint, limit: number): Promise<RolledPlay[]> {
+  const { rows } = await db.query<{ id: string; listener: string; track_id: string; started_at: string }>(
+    `SELECT id::text, listener, track_id::text, started_at::text FROM plays WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3`,
+    [after.toString(), upTo.toString(), limit],
+  );
+  return rows.map((r) => ({ id: BigInt(r.id), listener: r.listener.toLowerCase(), trackId: BigInt(r.track_id), at: Number(r.started_at) }));
+}
+
+/** Effective engagement events with `after` < id ≤ `upTo`, in id order, at most `limit` (the others count for nothing). */
+export async function readEventsAfter(db: Queryable, after: bigint, upTo: bigint, limit: number): Promise<RolledEvent[]> {
+  const { rows } = await db.query<{ id: string; fan: string; action: string; track_id: string; artist: string; text: string; value: string; issued_at: string }>(
+    `SELECT id::text, fan, action, track_id::text, artist, text, value::text, issued_at::text
+       FROM engagement_events WHERE id > $1 AND id <= $2 AND effective ORDER BY id LIMIT $3`,
+    [after.toString(), upTo.toString(), limit],
+  );
+  return rows.map((r) => ({
+    id: BigInt(r.id),
+    fan: r.fan.toLowerCase(),
+    action: r.action,
+    trackId: BigInt(r.track_id),
+    artist: r.artist.toLowerCase(),
+    text: r.text,
+    value: Number(r.value),
+    at: Number(r.issued_at),
+  }));
+}
+
+export async function readTrackCreators(db: Queryable, trackIds: readonly bigint[]): Promise<Map<bigint, string>> {
+  if (trackIds.length === 0) return new Map();
+  const { rows } = await db.query<{ track_id: string; creator: string }>(
+    `SELECT track_id::text, creator FROM stats_track_creators WHERE track_id = ANY($1::bigint[])`,
+    [trackIds.map(String)],
+  );
+  return new Map(rows.map((r) => [BigInt(r.track_id), r.creator]));
+}
+
+export async function saveTrackCreators(db: Queryable, creators: ReadonlyMap<bigint, string>): Promise<void> {
+  if (creators.size === 0) return;
+  await db.query(
+    `INSERT INTO stats_track_creators (track_id, creator) SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING`,
+    [[...creators.keys()].map(String), [...creators.values()].map((creator) => creator.toLowerCase())],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The rollup's writes (one call per table per chunk, arrays as parameters)
+
+export type ListenerEntry = { kind: ScopeKind; key: string; grain: SetGrain; bucket: number; listener: string };
+
+/** Adds listeners to their sets; returns the entries that were new (a listener's first time in that set). */
+export async function addListeners(db: Queryable, entries: readonly ListenerEntry[]): Promise<Omit<ListenerEntry, "listener">[]> {
+  if (entries.length === 0) return [];
+  const { rows } = await db.query<{ kind: ScopeKind; key: string; grain: SetGrain; bucket: string }>(
+    `INSERT INTO stats_listeners (kind, key, grain, bucket, listener)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])
+     ON CONFLICT DO NOTHING RETURNING kind, key, grain, bucket::text`,
+    [entries.map((e) => e.kind), entries.map((e) => e.key), entries.map((e) => e.grain), entries.map((e) => String(e.bucket)), entries.map((e) => e.listener)],
+  );
+  return rows.map((r) => ({ kind: r.kind, key: r.key, grain: r.grain, bucket: Number(r.bucket) }));
+}
+
+export type BucketDelta = { kind: ScopeKind; key: string; grain: Exclude<SetGrain, "all">; bucket: number } & Counters<BucketMetric>;
+export type TotalDelta = { kind: ScopeKind; key: string; creator: string | null } & Counters<TotalMetric>;
+
+const increments = (metrics: readonly string[], table: string) => metrics.map((m) => `${m} = ${table}.${m} + EXCLUDED.${m}`).join(", ");
+
+export async function addBucketDeltas(db: Queryable, deltas: readonly BucketDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  const casts = BUCKET_METRICS.map((_, index) => `$${index + 5}::bigint[]`).join(", ");
+  await db.query(
+    `INSERT INTO stats_buckets (kind, key, grain, bucket, ${BUCKET_METRICS.join(", ")})
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], ${casts})
+     ON CONFLICT (kind, key, grain, bucket) DO UPDATE SET ${increments(BUCKET_METRICS, "stats_buckets")}`,
+    [deltas.map((d) => d.kind), deltas.map((d) => d.key), deltas.map((d) => d.grain), deltas.map((d) => String(d.bucket)), ...BUCKET_METRICS.map((m) => deltas.map((d) => String(d[m])))],
+  );
+}
+
+export async function addTotalDeltas(db: Queryable, deltas: readonly TotalDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  const casts = TOTAL_METRICS.map((_, index) => `$${index + 4}::bigint[]`).join(", ");
+  await db.query(
+    `INSERT INTO stats_totals (kind, key, creator, ${TOTAL_METRICS.join(", ")})
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], ${casts})
+     ON CONFLICT (kind, key) DO UPDATE SET creator = COALESCE(stats_totals.creator, EXCLUDED.creator), ${increments(TOTAL_METRICS, "stats_totals")}`,
+    [deltas.map((d) => d.kind), deltas.map((d) => d.key), deltas.map((d) => d.creator), ...TOTAL_METRICS.map((m) => deltas.map((d) => String(d[m])))],
+  );
+}
+
+export type SourceDelta = { kind: ScopeKind; key: string; source: string; completes: number; skips: number };
+
+export async function addSourceDeltas(db: Queryable, deltas: readonly SourceDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  await db.query(
+    `INSERT INTO stats_sources (kind, key, source, completes, skips)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+     ON CONFLICT (kind, key, source) DO UPDATE SET ${increments(["completes", "skips"], "stats_sources")}`,
+    [deltas.map((d) => d.kind), deltas.map((d) => d.key), deltas.map((d) => d.source), deltas.map((d) => String(d.completes)), deltas.map((d) => String(d.skips))],
+  );
+}
+
+export type FanDelta = { artist: string; fan: string; plays: number; actions: number };
+
+export async function addFanDeltas(db: Queryable, deltas: readonly FanDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  await db.query(
+    `INSERT INTO stats_fans (artist, fan, plays, actions)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+     ON CONFLICT (artist, fan) DO UPDATE SET ${increments(["plays", "actions"], "stats_fans")}`,
+    [deltas.map((d) => d.artist), deltas.map((d) => d.fan), deltas.map((d) => String(d.plays)), deltas.map((d) => String(d.actions))],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What the analytics API reads
+
+const numbers = <M extends string>(row: Record<string, unknown> | undefined, metrics: readonly M[]): Counters<M> =>
+  Object.fromEntries(metrics.map((m) => [m, Number(row?.[m] ?? 0)])) as Counters<M>;
+
+/** A scope's all-time counters (zeros when it has none yet) and, for a track, its creator. One row by primary key. */
+export async function readTotals(db: Queryable, kind: ScopeKind, key: string): Promise<{ creator: string | null; counters: Counters<TotalMetric> }> {
+  const { rows } = await db.query(`SELECT creator, ${TOTAL_METRICS.map((m) => `${m}::text`).join(", ")} FROM stats_totals WHERE kind = $1 AND key = $2`, [kind, key]);
+  return { creator: (rows[0]?.creator as string | null | undefined) ?? null, counters: numbers(rows[0], TOTAL_METRICS) };
+}
+
+export async function readSources(db: Queryable, kind: ScopeKind, key: string): Promise<{ source: string; completes: number; skips: number }[]> {
+  const { rows } = await db.query<{ source: string; completes: string; skips: string }>(
+    `SELECT source, completes::text, skips::text FROM stats_sources WHERE kind = $1 AND key = $2 ORDER BY completes + skips DESC, source`,
+    [kind, key],
+  );
+  return rows.map((r) => ({ source: r.source, completes: Number(r.completes), skips: Number(r.skips) }));
+}
+
+/** A scope's buckets of `grain` with `from` ≤ bucket < `to` (only those that have any). */
+export async function readBuckets(db: Queryable, kind: ScopeKind, key: string, grain: string, from: number, to: number): Promise<({ bucket: number } & Counters<BucketMetric>)[]> {
+  const { rows } = await db.query(
+    `SELECT bucket::text, ${BUCKET_METRICS.map((m) => `${m}::text`).join(", ")} FROM stats_buckets
+      WHERE kind = $1 AND key = $2 AND grain = $3 AND bucket >= $4 AND bucket < $5 ORDER BY bucket`,
+    [kind, key, grain, from, to],
+  );
+  return rows.map((row) => ({ bucket: Number(row.bucket), ...numbers(row, BUCKET_METRICS) }));
+}
+
+/** The start of a scope's oldest bucket of `grain`; undefined when it has none. */
+export async function firstBucket(db: Queryable, kind: ScopeKind, key: string, grain: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ bucket: string }>(
+    `SELECT bucket::text FROM stats_buckets WHERE kind = $1 AND key = $2 AND grain = $3 ORDER BY bucket LIMIT 1`,
+    [kind, key, grain],
+  );
+  return rows[0] === undefined ? undefined : Number(rows[0].bucket);
+}
+
+/** Distinct listeners of a scope over the buckets of `grain` with `from` ≤ bucket < `to` (exact: from the listener sets). */
+export async function countUniqueListeners(db: Queryable, kind: ScopeKind, key: string, grain: string, from: number, to: number): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(
+    `SELECT count(DISTINCT listener)::text AS n FROM stats_listeners
+      WHERE kind = $1 AND key = $2 AND grain = $3 AND bucket >= $4 AND bucket < $5`,
+    [kind, key, grain, from, to],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+export type Ranked = { key: string; creator: string | null; value: number };
+
+const assertMetric = (metric: string): void => {
+  // Metric names are interpolated into SQL: only the known column names pass.
+  if (!(TOTAL_METRICS as readonly string[]).includes(metric)) throw new Error(`unknown metric ${metric}`);
+};
+
+/** Scopes of `kind` ranked by `metric` summed over the buckets of `grain` in [from, to); ties by key. */
+export async function rankWindow(db: Queryable, { kind, metric, grain, from, to, limit, offset }: { kind: ScopeKind; metric: BucketMetric; grain: string; from: number; to: number; limit: number; offset: number }): Promise<Ranked[]> {
+  assertMetric(metric);
+  const { rows } = await db.query<{ key: string; creator: string | null; value: string }>(
+    `SELECT b.key, t.creator, b.value::text FROM (
+        SELECT key, sum(${metric}) AS value FROM stats_buckets
+         WHERE kind = $1 AND grain = $2 AND bucket >= $3 AND bucket < $4 GROUP BY key HAVING sum(${metric}) <> 0
+      ) b LEFT JOIN stats_totals t ON t.kind = $1 AND t.key = b.key
+      ORDER BY b.value DESC, b.key LIMIT $5 OFFSET $6`,
+    [kind, grain, from, to, limit, offset],
+  );
+  return rows.map((r) => ({ key: r.key, creator: r.creator, value: Number(r.value) }));
+}
+
+/** Scopes of `kind` ranked by an all-time counter; ties by key. */
+export async function rankAllTime(db: Queryable, { kind, metric, limit, offset, creator }: { kind: ScopeKind; metric: TotalMetric; limit: number; offset: number; creator?: string }): Promise<Ranked[]> {
+  assertMetric(metric);
+  const { rows } = await db.query<{ key: string; creator: string | null; value: string }>(
+    `SELECT key, creator, ${metric}::text AS value FROM stats_totals
+      WHERE kind = $1 AND ${metric} <> 0 ${creator === undefined ? "" : "AND creator = $4"}
+      ORDER BY ${metric} DESC, key LIMIT $2 OFFSET $3`,
+    creator === undefined ? [kind, limit, offset] : [kind, limit, offset, creator],
+  );
+  return rows.map((r) => ({ key: r.key, creator: r.creator, value: Number(r.value) }));
+}
+
+export type TrendingRow = { key: string; creator: string | null; current: number; previous: number; score: number };
+
+/**
+ * Tracks (or artists) by growth-weighted plays: score = (c − p) · ln(1 + c), c the plays in [from, to) and p those
+ * in the previous window [previousFrom, from); only growing scopes (c > p) are listed. Ties by key.
+ */
+export async function trending(db: Queryable, { kind, grain, previousFrom, from, to, limit, offset }: { kind: ScopeKind; grain: string; previousFrom: number; from: number; to: number; limit: number; offset: number }): Promise<TrendingRow[]> {
+  const { rows } = await db.query<{ key: string; creator: string | null; current: string; previous: string; score: string }>(
+    `SELECT w.key, t.creator, w.current::text, w.previous::text, w.score::text FROM (
+        SELECT key, c AS current, p AS previous, (c - p) * ln(1 + c) AS score FROM (
+          SELECT key, sum(plays) FILTER (WHERE bucket >= $4) AS c, COALESCE(sum(plays) FILTER (WHERE bucket < $4), 0) AS p
+            FROM stats_buckets WHERE kind = $1 AND grain = $2 AND bucket >= $3 AND bucket < $5 GROUP BY key
+        ) s WHERE c > p
+      ) w LEFT JOIN stats_totals t ON t.kind = $1 AND t.key = w.key
+      ORDER BY w.score DESC, w.key LIMIT $6 OFFSET $7`,
+    [kind, grain, previousFrom, from, to, limit, offset],
+  );
+  return rows.map((r) => ({ key: r.key, creator: r.creator, current: Number(r.current), previous: Number(r.previous), score: Number(r.score) }));
+}
+
+export async function topFans(db: Queryable, artist: string, limit: number): Promise<{ fan: string; plays: number; actions: number; score: number }[]> {
+  const { rows } = await db.query<{ fan: string; plays: string; actions: string; score: string }>(
+    `SELECT fan, plays::text, actions::text, score::text FROM stats_fans WHERE artist = $1 AND score > 0 ORDER BY score DESC, fan LIMIT $2`,
+    [artist, limit],
+  );
+  return rows.map((r) => ({ fan: r.fan, plays: Number(r.plays), actions: Number(r.actions), score: Number(r.score) }));
+}
