@@ -82,7 +82,7 @@ export type RolledEvent = { id: bigint; fan: string; action: string; trackId: bi
 /** Plays with `after` < id ≤ `upTo`, in id order, at most `limit`. */
 export async function readPlaysAfter(db: Queryable, after: bigint, upTo: bigint, limit: number): Promise<RolledPlay[]> {
   const { rows } = await db.query<{ id: string; listener: string; track_id: string; started_at: string }>(
-    `SELECT id::text, listener, track_id::text, started_at::text FROM plays WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3`,
+    `SELECT id::text, listener, track_id::text, started_at::text FROM plays p WHERE p.id > $1 AND p.id <= $2 ORDER BY p.id LIMIT $3`,
     [after.toString(), upTo.toString(), limit],
   );
   return rows.map((r) => ({ id: BigInt(r.id), listener: r.listener.toLowerCase(), trackId: BigInt(r.track_id), at: Number(r.started_at) }));
@@ -92,7 +92,7 @@ export async function readPlaysAfter(db: Queryable, after: bigint, upTo: bigint,
 export async function readEventsAfter(db: Queryable, after: bigint, upTo: bigint, limit: number): Promise<RolledEvent[]> {
   const { rows } = await db.query<{ id: string; fan: string; action: string; track_id: string; artist: string; text: string; value: string; issued_at: string }>(
     `SELECT id::text, fan, action, track_id::text, artist, text, value::text, issued_at::text
-       FROM engagement_events WHERE id > $1 AND id <= $2 AND effective ORDER BY id LIMIT $3`,
+       FROM engagement_events e WHERE e.id > $1 AND e.id <= $2 AND e.effective ORDER BY e.id LIMIT $3`,
     [after.toString(), upTo.toString(), limit],
   );
   return rows.map((r) => ({
@@ -206,7 +206,7 @@ export async function readTotals(db: Queryable, kind: ScopeKind, key: string): P
 
 export async function readSources(db: Queryable, kind: ScopeKind, key: string): Promise<{ source: string; completes: number; skips: number }[]> {
   const { rows } = await db.query<{ source: string; completes: string; skips: string }>(
-    `SELECT source, completes::text, skips::text FROM stats_sources WHERE kind = $1 AND key = $2 ORDER BY completes + skips DESC, source`,
+    `SELECT s.source, s.completes::text, s.skips::text FROM stats_sources s WHERE s.kind = $1 AND s.key = $2 ORDER BY s.completes + s.skips DESC, s.source`,
     [kind, key],
   );
   return rows.map((r) => ({ source: r.source, completes: Number(r.completes), skips: Number(r.skips) }));
@@ -215,8 +215,8 @@ export async function readSources(db: Queryable, kind: ScopeKind, key: string): 
 /** A scope's buckets of `grain` with `from` ≤ bucket < `to` (only those that have any). */
 export async function readBuckets(db: Queryable, kind: ScopeKind, key: string, grain: string, from: number, to: number): Promise<({ bucket: number } & Counters<BucketMetric>)[]> {
   const { rows } = await db.query(
-    `SELECT bucket::text, ${BUCKET_METRICS.map((m) => `${m}::text`).join(", ")} FROM stats_buckets
-      WHERE kind = $1 AND key = $2 AND grain = $3 AND bucket >= $4 AND bucket < $5 ORDER BY bucket`,
+    `SELECT b.bucket::text, ${BUCKET_METRICS.map((m) => `b.${m}::text`).join(", ")} FROM stats_buckets b
+      WHERE b.kind = $1 AND b.key = $2 AND b.grain = $3 AND b.bucket >= $4 AND b.bucket < $5 ORDER BY b.bucket`,
     [kind, key, grain, from, to],
   );
   return rows.map((row) => ({ bucket: Number(row.bucket), ...numbers(row, BUCKET_METRICS) }));
@@ -225,7 +225,7 @@ export async function readBuckets(db: Queryable, kind: ScopeKind, key: string, g
 /** The start of a scope's oldest bucket of `grain`; undefined when it has none. */
 export async function firstBucket(db: Queryable, kind: ScopeKind, key: string, grain: string): Promise<number | undefined> {
   const { rows } = await db.query<{ bucket: string }>(
-    `SELECT bucket::text FROM stats_buckets WHERE kind = $1 AND key = $2 AND grain = $3 ORDER BY bucket LIMIT 1`,
+    `SELECT b.bucket::text FROM stats_buckets b WHERE b.kind = $1 AND b.key = $2 AND b.grain = $3 ORDER BY b.bucket LIMIT 1`,
     [kind, key, grain],
   );
   return rows[0] === undefined ? undefined : Number(rows[0].bucket);
@@ -252,7 +252,7 @@ const assertMetric = (metric: string): void => {
 export async function rankWindow(db: Queryable, { kind, metric, grain, from, to, limit, offset }: { kind: ScopeKind; metric: BucketMetric; grain: string; from: number; to: number; limit: number; offset: number }): Promise<Ranked[]> {
   assertMetric(metric);
   const { rows } = await db.query<{ key: string; creator: string | null; value: string }>(
-    `SELECT b.key, t.creator, b.value::text FROM (
+    `SELECT b.key, t.creator, b.value::text AS value FROM (
         SELECT key, sum(${metric}) AS value FROM stats_buckets
          WHERE kind = $1 AND grain = $2 AND bucket >= $3 AND bucket < $4 GROUP BY key HAVING sum(${metric}) <> 0
       ) b LEFT JOIN stats_totals t ON t.kind = $1 AND t.key = b.key
@@ -266,9 +266,9 @@ export async function rankWindow(db: Queryable, { kind, metric, grain, from, to,
 export async function rankAllTime(db: Queryable, { kind, metric, limit, offset, creator }: { kind: ScopeKind; metric: TotalMetric; limit: number; offset: number; creator?: string }): Promise<Ranked[]> {
   assertMetric(metric);
   const { rows } = await db.query<{ key: string; creator: string | null; value: string }>(
-    `SELECT key, creator, ${metric}::text AS value FROM stats_totals
-      WHERE kind = $1 AND ${metric} <> 0 ${creator === undefined ? "" : "AND creator = $4"}
-      ORDER BY ${metric} DESC, key LIMIT $2 OFFSET $3`,
+    `SELECT t.key, t.creator, t.${metric}::text AS value FROM stats_totals t
+      WHERE t.kind = $1 AND t.${metric} <> 0 ${creator === undefined ? "" : "AND t.creator = $4"}
+      ORDER BY t.${metric} DESC, t.key LIMIT $2 OFFSET $3`,
     creator === undefined ? [kind, limit, offset] : [kind, limit, offset, creator],
   );
   return rows.map((r) => ({ key: r.key, creator: r.creator, value: Number(r.value) }));
@@ -282,7 +282,7 @@ export type TrendingRow = { key: string; creator: string | null; current: number
  */
 export async function trending(db: Queryable, { kind, grain, previousFrom, from, to, limit, offset }: { kind: ScopeKind; grain: string; previousFrom: number; from: number; to: number; limit: number; offset: number }): Promise<TrendingRow[]> {
   const { rows } = await db.query<{ key: string; creator: string | null; current: string; previous: string; score: string }>(
-    `SELECT w.key, t.creator, w.current::text, w.previous::text, w.score::text FROM (
+    `SELECT w.key, t.creator, w.current::text AS current, w.previous::text AS previous, w.score::text AS score FROM (
         SELECT key, c AS current, p AS previous, (c - p) * ln(1 + c) AS score FROM (
           SELECT key, sum(plays) FILTER (WHERE bucket >= $4) AS c, COALESCE(sum(plays) FILTER (WHERE bucket < $4), 0) AS p
             FROM stats_buckets WHERE kind = $1 AND grain = $2 AND bucket >= $3 AND bucket < $5 GROUP BY key
@@ -296,7 +296,7 @@ export async function trending(db: Queryable, { kind, grain, previousFrom, from,
 
 export async function topFans(db: Queryable, artist: string, limit: number): Promise<{ fan: string; plays: number; actions: number; score: number }[]> {
   const { rows } = await db.query<{ fan: string; plays: string; actions: string; score: string }>(
-    `SELECT fan, plays::text, actions::text, score::text FROM stats_fans WHERE artist = $1 AND score > 0 ORDER BY score DESC, fan LIMIT $2`,
+    `SELECT f.fan, f.plays::text, f.actions::text, f.score::text FROM stats_fans f WHERE f.artist = $1 AND f.score > 0 ORDER BY f.score DESC, f.fan LIMIT $2`,
     [artist, limit],
   );
   return rows.map((r) => ({ fan: r.fan, plays: Number(r.plays), actions: Number(r.actions), score: Number(r.score) }));
