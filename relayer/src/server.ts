@@ -21,7 +21,7 @@ import { createBatcher, createBatchScheduler, type Batcher, type BatchLease, typ
 import { createBatchLease } from "./pipeline/lease.js";
 import { createCycleRunner, haltAfterStep } from "./pipeline/machine.js";
 import { createPollingScheduler } from "./pipeline/scheduler.js";
-import { rollup, type RollupReturnType } from "./engagement/rollup.js";
+import { createRollupJob, type RollupReturnType } from "./engagement/rollup.js";
 import type { SettlementStep } from "./pipeline/settlements.js";
 import { pruneRateCounters } from "./plays/ingest.js";
 import { createTrackCatalog } from "./plays/tracks.js";
@@ -188,8 +188,9 @@ export type CreateStatsSchedulerParameters = {
  * row lock makes their chunks take turns, and each chunk counts once.
  */
 export function createStatsScheduler({ db, creatorOf, intervalMs, log }: CreateStatsSchedulerParameters) {
+  const job = createRollupJob({ db, creatorOf });
   const runner = createCycleRunner<void, RollupReturnType>({
-    cycle: () => rollup({ db, creatorOf, maxChunks: 50 }),
+    cycle: () => job.run({ maxChunks: 50 }),
     stopped: () => ({ chunks: 0, plays: 0, events: 0, behind: false, horizonRaised: false }),
     notLeased: () => ({ chunks: 0, plays: 0, events: 0, behind: false, horizonRaised: false }),
   });

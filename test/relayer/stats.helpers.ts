@@ -84,6 +84,9 @@ const EVENT_METRIC = `CASE e.action
 const EVENT_SIGN = `CASE WHEN e.action IN ('unlike', 'unsave', 'comment_delete', 'unfollow') THEN -1 ELSE 1 END`;
 const METRICS = ["plays", "listeners", "likes", "saves", "shares", "downloads", "comments", "completes", "skips", "followers"];
 
+/** Grains whose buckets store their distinct listeners (weeks and longer read them from the day sets). */
+const LISTENER_GRAINS = ["hour", "day"];
+
 /**
  * Every (kind, key, grain, bucket) row recounted from the raw tables alone (plays, effective events, the creators
  * cache), as text lines sorted, all-zero rows left out: what stats_buckets must hold.
@@ -103,7 +106,7 @@ export async function recountBuckets(db: Queryable): Promise<string[]> {
          UNION ALL SELECT 'a', e.artist, ${trunc(grain, "e.issued_at")}, 'followers', ${EVENT_SIGN}, NULL FROM engagement_events e
            WHERE e.effective AND e.action IN ('follow', 'unfollow'))
        SELECT kind, key, bucket::text,
-              ${METRICS.map((m) => (m === "listeners" ? `count(DISTINCT listener)::text AS listeners` : `COALESCE(sum(n) FILTER (WHERE metric = '${m}'), 0)::text AS ${m}`)).join(", ")}
+              ${METRICS.map((m) => (m === "listeners" ? `${LISTENER_GRAINS.includes(grain) ? "count(DISTINCT listener)" : "0"}::text AS listeners` : `COALESCE(sum(n) FILTER (WHERE metric = '${m}'), 0)::text AS ${m}`)).join(", ")}
          FROM facts GROUP BY kind, key, bucket`,
     );
     for (const row of rows.filter((r) => METRICS.some((m) => r[m] !== "0"))) lines.push(`${row.kind} ${row.key} ${grain} ${row.bucket} ${METRICS.map((m) => `${m}=${row[m]}`).join(" ")}`);

@@ -212,6 +212,9 @@ for (const backend of BACKENDS) {
         // all: from the first bucket, no growth.
         const all = await rangeStats(db, "t", "1", "all", "month", now);
         expect(all.series.map((p) => p.plays)).to.deep.equal([1, 5]);
+        // Month buckets read their distinct listeners from the day sets: a in February; a, b and c in March.
+        expect(all.series.map((p) => p.listeners)).to.deep.equal([1, 3]);
+        expect(all.totals.listeners).to.equal(3);
         expect(all.growth).to.equal(null);
         try {
           await rangeStats(db, "t", "1", "1y", "hour", now);

@@ -3,6 +3,7 @@ import {
   BUCKET_METRICS,
   countUniqueListeners,
   firstBucket,
+  listenersByBucket,
   rankAllTime,
   rankWindow,
   readBuckets,
@@ -72,21 +73,28 @@ export async function rangeStats(db: Queryable, kind: ScopeKind, key: string, ra
   const window = windowOf(range, interval, now, first);
   if (window === undefined) throw new StatsQueryError("too_many_points", `interval ${interval} over range ${range} has too many points`);
   const from = window.previous?.from ?? window.from;
-  const rows = await readBuckets(db, kind, key, interval, from, window.to);
+  // Listener sets exist per hour and per day; weeks and longer are unions of their days.
+  const setGrain = interval === "hour" ? "hour" : "day";
+  const [rows, bucketListeners] = await Promise.all([
+    readBuckets(db, kind, key, interval, from, window.to),
+    interval === "hour" || interval === "day" ? undefined : listenersByBucket(db, kind, key, interval, from, window.to),
+  ]);
   const byStart = new Map(rows.map((row) => [row.bucket, row]));
   const point = (start: number): SeriesPoint => {
     const row = byStart.get(start);
-    return { start, ...(Object.fromEntries(BUCKET_METRICS.map((m) => [m, row?.[m] ?? 0])) as Counters<BucketMetric>) };
+    const counters = Object.fromEntries(BUCKET_METRICS.map((m) => [m, row?.[m] ?? 0])) as Counters<BucketMetric>;
+    if (bucketListeners !== undefined) counters.listeners = bucketListeners.get(start) ?? 0;
+    return { start, ...counters };
   };
   const series = window.starts.map(point);
   const sum = (points: SeriesPoint[]) => Object.fromEntries(BUCKET_METRICS.map((m) => [m, points.reduce((total, p) => total + p[m], 0)])) as Counters<BucketMetric>;
   const totals = sum(series);
-  totals.listeners = await countUniqueListeners(db, kind, key, interval, window.from, window.to);
+  totals.listeners = await countUniqueListeners(db, kind, key, setGrain, window.from, window.to);
   let growth: RangeStats["growth"] = null;
   if (window.previous !== undefined) {
     const previousStarts = window.starts.map((start) => addBuckets(interval, start, -window.points));
     const previous = sum(previousStarts.map(point));
-    previous.listeners = await countUniqueListeners(db, kind, key, interval, window.previous.from, window.previous.to);
+    previous.listeners = await countUniqueListeners(db, kind, key, setGrain, window.previous.from, window.previous.to);
     growth = Object.fromEntries(BUCKET_METRICS.map((m) => [m, growthOf(totals[m], previous[m])])) as Record<BucketMetric, Growth>;
   }
   return { range, interval, from: window.from, to: window.to, series, totals: { ...totals, ...rates(totals.completes, totals.skips) }, growth };

@@ -6,7 +6,8 @@ import type { Queryable } from "./db/database.js";
  */
 
 export type ScopeKind = "t" | "a";
-export type SetGrain = "hour" | "day" | "week" | "month" | "year" | "all";
+export type SetGrain = "hour" | "day" | "all";
+export type BucketGrain = "hour" | "day" | "week" | "month" | "year";
 
 /** The counters every time bucket keeps (net change within the bucket; listeners = distinct within it). */
 export const BUCKET_METRICS = ["plays", "listeners", "likes", "saves", "shares", "downloads", "comments", "completes", "skips", "followers"] as const;
@@ -141,7 +142,7 @@ export async function addListeners(db: Queryable, entries: readonly ListenerEntr
   return rows.map((r) => ({ kind: r.kind, key: r.key, grain: r.grain, bucket: Number(r.bucket) }));
 }
 
-export type BucketDelta = { kind: ScopeKind; key: string; grain: Exclude<SetGrain, "all">; bucket: number } & Counters<BucketMetric>;
+export type BucketDelta = { kind: ScopeKind; key: string; grain: BucketGrain; bucket: number } & Counters<BucketMetric>;
 export type TotalDelta = { kind: ScopeKind; key: string; creator: string | null } & Counters<TotalMetric>;
 
 const increments = (metrics: readonly string[], table: string) => metrics.map((m) => `${m} = ${table}.${m} + EXCLUDED.${m}`).join(", ");
@@ -239,6 +240,28 @@ export async function countUniqueListeners(db: Queryable, kind: ScopeKind, key: 
     [kind, key, grain, from, to],
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Distinct listeners of a scope per `grain` bucket (week, month or year) in [from, to), from the day sets: those
+ * grains are whole days, so the union of their days' sets is exact. PostgreSQL's date_trunc buckets as windows.ts does.
+ */
+export async function listenersByBucket(db: Queryable, kind: ScopeKind, key: string, grain: "week" | "month" | "year", from: number, to: number): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ bucket: string; n: string }>(
+    `SELECT extract(epoch FROM date_trunc($6, to_timestamp(l.bucket) AT TIME ZONE 'UTC'))::bigint::text AS bucket, count(DISTINCT l.listener)::text AS n
+       FROM stats_listeners l WHERE l.kind = $1 AND l.key = $2 AND l.grain = $3 AND l.bucket >= $4 AND l.bucket < $5 GROUP BY 1`,
+    [kind, key, "day", from, to, grain],
+  );
+  return new Map(rows.map((r) => [Number(r.bucket), Number(r.n)]));
+}
+
+/**
+ * Fresh planner statistics for the statistics tables. PostgreSQL's autovacuum does this by itself; PGlite has none,
+ * and without statistics its planner read a scope's series through the ranking index (every scope's buckets of the
+ * window, filtered) instead of the primary key: 5× slower at a year of data.
+ */
+export async function analyzeStats(db: Queryable): Promise<void> {
+  await db.query(`ANALYZE stats_buckets, stats_listeners, stats_totals, stats_fans, stats_sources`);
 }
 
 export type Ranked = { key: string; creator: string | null; value: number };

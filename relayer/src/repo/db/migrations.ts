@@ -311,7 +311,8 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       `CREATE INDEX stats_totals_creator ON stats_totals (creator, plays DESC) WHERE kind = 't'`,
       // Net change per time bucket (UTC; week = ISO week from Monday; bucket = its start in unix seconds), for the
-      // grains hour, day, week, month, year. listeners = distinct listeners within that bucket.
+      // grains hour, day, week, month, year. listeners = distinct listeners within the bucket, kept for hours and
+      // days (weeks and more read it from the day sets of stats_listeners).
       `CREATE TABLE stats_buckets (
         kind char(1) NOT NULL,
         key text NOT NULL,
@@ -331,13 +332,14 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       // Top tracks / artists over a window read one grain's buckets of every scope.
       `CREATE INDEX stats_buckets_window ON stats_buckets (kind, grain, bucket)`,
-      // Exact listener sets: who played the scope in each bucket of each grain, and ever (grain 'all', bucket 0).
-      // A listener's first row in a set is what adds 1 to that bucket's (or the total's) listeners; unique
-      // listeners over a window are the distinct listeners of the window's buckets.
+      // Exact listener sets: who played the scope in each hour, each day, and ever (grain 'all', bucket 0). A
+      // listener's first row in a set is what adds 1 to that bucket's (or the total's) listeners. Weeks, months and
+      // years are whole days, so their distinct listeners come from the day sets when read; unique listeners over a
+      // window are the distinct listeners of the window's hour or day sets.
       `CREATE TABLE stats_listeners (
         kind char(1) NOT NULL,
         key text NOT NULL,
-        grain text NOT NULL CHECK (grain IN ('hour', 'day', 'week', 'month', 'year', 'all')),
+        grain text NOT NULL CHECK (grain IN ('hour', 'day', 'all')),
         bucket bigint NOT NULL,
         listener text NOT NULL,
         PRIMARY KEY (kind, key, grain, bucket, listener)
