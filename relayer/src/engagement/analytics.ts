@@ -3,12 +3,10 @@ import {
   BUCKET_METRICS,
   countUniqueListeners,
   firstBucket,
-  listenersByBucket,
   rankAllTime,
   rankWindow,
-  readBuckets,
-  readSources,
-  readTotals,
+  readScope,
+  readWindow,
   SHARE_CHANNELS,
   topFans,
   trending,
@@ -16,6 +14,7 @@ import {
   type Counters,
   type Ranked,
   type ScopeKind,
+  type SourceRow,
   type TotalMetric,
   type TrendingRow,
 } from "../repo/stats.js";
@@ -58,14 +57,13 @@ export function growthOf(current: number, previous: number): Growth {
   return { previous, absolute: current - previous, percent: previous === 0 ? null : round2(((current - previous) / Math.abs(previous)) * 100) };
 }
 
-export async function scopeTotals(db: Queryable, kind: ScopeKind, key: string): Promise<{ creator: string | null; totals: ScopeTotals }> {
-  const { creator, counters } = await readTotals(db, kind, key);
+/** A scope's all-time totals and sources: one statement. */
+export async function scopeTotals(db: Queryable, kind: ScopeKind, key: string): Promise<{ creator: string | null; totals: ScopeTotals; sources: SourceRow[] }> {
+  const { creator, counters, sources } = await readScope(db, kind, key);
   const core = Object.fromEntries(BUCKET_METRICS.map((m) => [m, counters[m]])) as Counters<BucketMetric>;
   const sharesByChannel = Object.fromEntries(SHARE_CHANNELS.map((channel) => [channel, counters[`shares_${channel}` as TotalMetric]]));
-  return { creator, totals: { ...core, sharesByChannel, ...rates(counters.completes, counters.skips) } };
+  return { creator, totals: { ...core, sharesByChannel, ...rates(counters.completes, counters.skips) }, sources };
 }
-
-export { readSources as scopeSources };
 
 /** A scope's series and range figures; throws `too_many_points` when the interval cuts the range into more than MAX_POINTS. */
 export async function rangeStats(db: Queryable, kind: ScopeKind, key: string, range: Range, interval: Grain, now: number): Promise<RangeStats> {
@@ -73,13 +71,8 @@ export async function rangeStats(db: Queryable, kind: ScopeKind, key: string, ra
   const window = windowOf(range, interval, now, first);
   if (window === undefined) throw new StatsQueryError("too_many_points", `interval ${interval} over range ${range} has too many points`);
   const from = window.previous?.from ?? window.from;
-  // Listener sets exist per hour and per day; weeks and longer are unions of their days.
-  const setGrain = interval === "hour" ? "hour" : "day";
-  const [rows, bucketListeners] = await Promise.all([
-    readBuckets(db, kind, key, interval, from, window.to),
-    interval === "hour" || interval === "day" ? undefined : listenersByBucket(db, kind, key, interval, from, window.to),
-  ]);
-  const byStart = new Map(rows.map((row) => [row.bucket, row]));
+  const { buckets, listeners, previousListeners, bucketListeners } = await readWindow(db, { kind, key, grain: interval, readFrom: from, from: window.from, to: window.to, previousFrom: window.previous?.from });
+  const byStart = new Map(buckets.map((row) => [row.bucket, row]));
   const point = (start: number): SeriesPoint => {
     const row = byStart.get(start);
     const counters = Object.fromEntries(BUCKET_METRICS.map((m) => [m, row?.[m] ?? 0])) as Counters<BucketMetric>;
@@ -89,12 +82,12 @@ export async function rangeStats(db: Queryable, kind: ScopeKind, key: string, ra
   const series = window.starts.map(point);
   const sum = (points: SeriesPoint[]) => Object.fromEntries(BUCKET_METRICS.map((m) => [m, points.reduce((total, p) => total + p[m], 0)])) as Counters<BucketMetric>;
   const totals = sum(series);
-  totals.listeners = await countUniqueListeners(db, kind, key, setGrain, window.from, window.to);
+  totals.listeners = listeners;
   let growth: RangeStats["growth"] = null;
   if (window.previous !== undefined) {
     const previousStarts = window.starts.map((start) => addBuckets(interval, start, -window.points));
     const previous = sum(previousStarts.map(point));
-    previous.listeners = await countUniqueListeners(db, kind, key, setGrain, window.previous.from, window.previous.to);
+    previous.listeners = previousListeners;
     growth = Object.fromEntries(BUCKET_METRICS.map((m) => [m, growthOf(totals[m], previous[m])])) as Record<BucketMetric, Growth>;
   }
   return { range, interval, from: window.from, to: window.to, series, totals: { ...totals, ...rates(totals.completes, totals.skips) }, growth };

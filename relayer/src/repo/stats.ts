@@ -199,28 +199,97 @@ export async function addFanDeltas(db: Queryable, deltas: readonly FanDelta[]): 
 const numbers = <M extends string>(row: Record<string, unknown> | undefined, metrics: readonly M[]): Counters<M> =>
   Object.fromEntries(metrics.map((m) => [m, Number(row?.[m] ?? 0)])) as Counters<M>;
 
-/** A scope's all-time counters (zeros when it has none yet) and, for a track, its creator. One row by primary key. */
-export async function readTotals(db: Queryable, kind: ScopeKind, key: string): Promise<{ creator: string | null; counters: Counters<TotalMetric> }> {
-  const { rows } = await db.query(`SELECT creator, ${TOTAL_METRICS.map((m) => `${m}::text`).join(", ")} FROM stats_totals WHERE kind = $1 AND key = $2`, [kind, key]);
-  return { creator: (rows[0]?.creator as string | null | undefined) ?? null, counters: numbers(rows[0], TOTAL_METRICS) };
-}
+export type SourceRow = { source: string; completes: number; skips: number };
 
-export async function readSources(db: Queryable, kind: ScopeKind, key: string): Promise<{ source: string; completes: number; skips: number }[]> {
-  const { rows } = await db.query<{ source: string; completes: string; skips: string }>(
-    `SELECT s.source, s.completes::text, s.skips::text FROM stats_sources s WHERE s.kind = $1 AND s.key = $2 ORDER BY s.completes + s.skips DESC, s.source`,
+/**
+ * A scope's all-time counters (zeros when it has none yet), a track's creator, and how its plays ended by source:
+ * one statement (a primary-key row and the scope's few source rows), so a totals request is one round trip.
+ */
+export async function readScope(db: Queryable, kind: ScopeKind, key: string): Promise<{ creator: string | null; counters: Counters<TotalMetric>; sources: SourceRow[] }> {
+  const { rows } = await db.query(
+    `SELECT t.creator, ${TOTAL_METRICS.map((m) => `t.${m}::text`).join(", ")},
+            (SELECT json_agg(json_build_array(s.source, s.completes, s.skips) ORDER BY s.completes + s.skips DESC, s.source)
+               FROM stats_sources s WHERE s.kind = $1 AND s.key = $2) AS sources
+       FROM (SELECT 1) one LEFT JOIN stats_totals t ON t.kind = $1 AND t.key = $2`,
     [kind, key],
   );
-  return rows.map((r) => ({ source: r.source, completes: Number(r.completes), skips: Number(r.skips) }));
+  const row = rows[0];
+  const sources = parseJson<[string, number, number][]>(row?.sources) ?? [];
+  return {
+    creator: (row?.creator as string | null | undefined) ?? null,
+    counters: numbers(row, TOTAL_METRICS),
+    sources: sources.map(([source, completes, skips]) => ({ source, completes: Number(completes), skips: Number(skips) })),
+  };
 }
 
-/** A scope's buckets of `grain` with `from` ≤ bucket < `to` (only those that have any). */
-export async function readBuckets(db: Queryable, kind: ScopeKind, key: string, grain: string, from: number, to: number): Promise<({ bucket: number } & Counters<BucketMetric>)[]> {
+/** json columns: PGlite and pg parse them already; a string is parsed here. */
+function parseJson<T>(value: unknown): T | undefined {
+  if (value === null || value === undefined) return undefined;
+  return (typeof value === "string" ? JSON.parse(value) : value) as T;
+}
+
+export type WindowQuery = {
+  kind: ScopeKind;
+  key: string;
+  grain: BucketGrain;
+  /** Where the buckets read start (the previous window's start, or the window's for `all`). */
+  readFrom: number;
+  from: number;
+  to: number;
+  /** The previous window's start; undefined for none. */
+  previousFrom?: number | undefined;
+};
+
+export type WindowRows = {
+  buckets: ({ bucket: number } & Counters<BucketMetric>)[];
+  /** Distinct listeners over [from, to) and over [previousFrom, from). */
+  listeners: number;
+  previousListeners: number;
+  /** For week, month and year grains: distinct listeners per bucket, from the day sets. */
+  bucketListeners?: Map<number, number>;
+};
+
+/**
+ * Everything a series needs in one statement: the scope's buckets of `grain` in [readFrom, to) as compact arrays,
+ * the distinct listeners over the window and over the previous one (from the hour sets for hours, the day sets
+ * otherwise: weeks and longer are whole days), and for weeks and longer each bucket's distinct listeners.
+ */
+export async function readWindow(db: Queryable, { kind, key, grain, readFrom, from, to, previousFrom }: WindowQuery): Promise<WindowRows> {
+  const setGrain = grain === "hour" ? "hour" : "day";
+  const perBucket = grain === "week" || grain === "month" || grain === "year";
   const { rows } = await db.query(
-    `SELECT b.bucket::text, ${BUCKET_METRICS.map((m) => `b.${m}::text`).join(", ")} FROM stats_buckets b
-      WHERE b.kind = $1 AND b.key = $2 AND b.grain = $3 AND b.bucket >= $4 AND b.bucket < $5 ORDER BY b.bucket`,
-    [kind, key, grain, from, to],
+    `SELECT
+       (SELECT json_agg(json_build_array(b.bucket, ${BUCKET_METRICS.map((m) => `b.${m}`).join(", ")}) ORDER BY b.bucket)
+          FROM stats_buckets b WHERE b.kind = $1 AND b.key = $2 AND b.grain = $3 AND b.bucket >= $4 AND b.bucket < $6) AS buckets,
+       (SELECT count(DISTINCT l.listener) FROM stats_listeners l
+         WHERE l.kind = $1 AND l.key = $2 AND l.grain = $7 AND l.bucket >= $5 AND l.bucket < $6)::text AS listeners,
+       ${
+         previousFrom === undefined
+           ? `'0'`
+           : `(SELECT count(DISTINCT l.listener) FROM stats_listeners l
+                WHERE l.kind = $1 AND l.key = $2 AND l.grain = $7 AND l.bucket >= $8 AND l.bucket < $5)::text`
+       } AS previous_listeners,
+       ${
+         perBucket
+           ? `(SELECT json_agg(json_build_array(w.bucket, w.n)) FROM (
+                SELECT extract(epoch FROM date_trunc($3, to_timestamp(l.bucket) AT TIME ZONE 'UTC'))::bigint AS bucket, count(DISTINCT l.listener) AS n
+                  FROM stats_listeners l WHERE l.kind = $1 AND l.key = $2 AND l.grain = 'day' AND l.bucket >= $4 AND l.bucket < $6 GROUP BY 1) w)`
+           : "NULL"
+       } AS bucket_listeners`,
+    [kind, key, grain, readFrom, from, to, setGrain, ...(previousFrom === undefined ? [] : [previousFrom])],
   );
-  return rows.map((row) => ({ bucket: Number(row.bucket), ...numbers(row, BUCKET_METRICS) }));
+  const row = rows[0];
+  const buckets = (parseJson<number[][]>(row?.buckets) ?? []).map(([bucket, ...values]) => ({
+    bucket: Number(bucket),
+    ...(Object.fromEntries(BUCKET_METRICS.map((m, index) => [m, Number(values[index])])) as Counters<BucketMetric>),
+  }));
+  const perBucketRows = parseJson<number[][]>(row?.bucket_listeners);
+  return {
+    buckets,
+    listeners: Number(row?.listeners ?? 0),
+    previousListeners: Number(row?.previous_listeners ?? 0),
+    ...(perBucket ? { bucketListeners: new Map((perBucketRows ?? []).map(([bucket, n]) => [Number(bucket), Number(n)])) } : {}),
+  };
 }
 
 /** The start of a scope's oldest bucket of `grain`; undefined when it has none. */
@@ -240,19 +309,6 @@ export async function countUniqueListeners(db: Queryable, kind: ScopeKind, key: 
     [kind, key, grain, from, to],
   );
   return Number(rows[0]?.n ?? 0);
-}
-
-/**
- * Distinct listeners of a scope per `grain` bucket (week, month or year) in [from, to), from the day sets: those
- * grains are whole days, so the union of their days' sets is exact. PostgreSQL's date_trunc buckets as windows.ts does.
- */
-export async function listenersByBucket(db: Queryable, kind: ScopeKind, key: string, grain: "week" | "month" | "year", from: number, to: number): Promise<Map<number, number>> {
-  const { rows } = await db.query<{ bucket: string; n: string }>(
-    `SELECT extract(epoch FROM date_trunc($6, to_timestamp(l.bucket) AT TIME ZONE 'UTC'))::bigint::text AS bucket, count(DISTINCT l.listener)::text AS n
-       FROM stats_listeners l WHERE l.kind = $1 AND l.key = $2 AND l.grain = $3 AND l.bucket >= $4 AND l.bucket < $5 GROUP BY 1`,
-    [kind, key, "day", from, to, grain],
-  );
-  return new Map(rows.map((r) => [Number(r.bucket), Number(r.n)]));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { artistExtras, rangeStats, ranking, scopeSources, scopeTotals, trendingOf } from "../../engagement/analytics.js";
+import { artistExtras, rangeStats, ranking, scopeTotals, trendingOf } from "../../engagement/analytics.js";
 import { StatsQueryError } from "../../engagement/stats-errors.js";
 import { DEFAULT_INTERVAL, INTERVALS, RANGES } from "../../engagement/windows.js";
 import { InvalidRequestError, NotFoundError } from "../../errors.js";
@@ -172,7 +172,7 @@ export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">
         const query = c.req.valid("query");
         if (!(await deps.tracks.minted([trackId])).has(trackId)) throw new NotFoundError(`track ${trackId}`);
         const key = trackId.toString();
-        const [{ creator, totals }, sources, stats] = await Promise.all([scopeTotals(db, "t", key), scopeSources(db, "t", key), window("t", key, query)]);
+        const [{ creator, totals, sources }, stats] = await Promise.all([scopeTotals(db, "t", key), window("t", key, query)]);
         return c.json({ trackId: key, creator, totals, sources, ...(stats === undefined ? {} : { window: stats }) }, 200);
       },
     )
@@ -181,7 +181,7 @@ export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">
       async (c) => {
         const { address } = c.req.valid("param");
         const query = c.req.valid("query");
-        const [{ totals }, sources, extras, stats] = await Promise.all([scopeTotals(db, "a", address), scopeSources(db, "a", address), artistExtras(db, address, deps.now()), window("a", address, query)]);
+        const [{ totals, sources }, extras, stats] = await Promise.all([scopeTotals(db, "a", address), artistExtras(db, address, deps.now()), window("a", address, query)]);
         return c.json({ artist: address, totals, ...extras, sources, ...(stats === undefined ? {} : { window: stats }) }, 200);
       },
     )
