@@ -29,6 +29,7 @@ const PLAYS = Number(process.env.ANALYTICS_PLAYS ?? 200_000);
 const EVENTS = Number(process.env.ANALYTICS_EVENTS ?? 100_000);
 const SECONDS = Number(process.env.ANALYTICS_SECONDS ?? 20);
 const RATE = Number(process.env.ANALYTICS_RATE ?? 500);
+const LIVE_PLAYS = 20_000;
 const TARGETS = { totals: 20, series1yDaily: 50 };
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -49,7 +50,13 @@ const rpc = await serveJsonRpc(connection.provider);
 /** A track picked like the plays pick it: popular tracks are asked for more. */
 const pickTrack = () => 1 + Math.floor(TRACKS * Math.random() ** 3);
 
-type BackendResult = { rows: { endpoint: string; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number; rps: number; failed: number }[]; seedSeconds: number; rollupSeconds: number; rollupRowsPerSecond: number };
+type BackendResult = {
+  rows: { endpoint: string; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number; rps: number; failed: number }[];
+  seedSeconds: number;
+  rollupSeconds: number;
+  rollupRowsPerSecond: number;
+  rollupRowsPerSecondLive: number;
+};
 
 async function measure(label: string, databaseUrl: string | undefined): Promise<BackendResult> {
   const dir = await mkdtemp(join(tmpdir(), "bench-analytics-"));
@@ -62,9 +69,17 @@ async function measure(label: string, databaseUrl: string | undefined): Promise<
     log(`${label}: seeded ${PLAYS.toLocaleString("en-US")} plays and ${EVENTS.toLocaleString("en-US")} events in ${round(seedSeconds)} s`);
     const rollStart = performance.now();
     // The job the server runs (its ANALYZE included), with the creators the seed cached.
-    const rolled = await createRollupJob({ db, chunkSize: 5_000, creatorOf: async (trackId) => artistOf(Number(trackId), ARTISTS) }).run();
+    const job = createRollupJob({ db, chunkSize: 5_000, creatorOf: async (trackId) => artistOf(Number(trackId), ARTISTS) });
+    const rolled = await job.run();
     const rollupSeconds = (performance.now() - rollStart) / 1000;
     log(`${label}: rolled up ${rolled.plays + rolled.events} rows in ${rolled.chunks} chunks, ${round(rollupSeconds)} s`);
+    // Live traffic: the same mix arriving within the last 10 minutes (a year spreads every play over its own hour
+    // and day buckets; live plays share them), rolled up as the server does every cycle.
+    await seedYear({ db, tracks: TRACKS, artists: ARTISTS, listeners: LISTENERS, plays: LIVE_PLAYS, events: LIVE_PLAYS / 2, now, spanSeconds: 600, firstSerial: 1_000_000_000 });
+    const liveStart = performance.now();
+    const live = await job.run();
+    const liveSeconds = (performance.now() - liveStart) / 1000;
+    log(`${label}: rolled up ${live.plays + live.events} live rows in ${round(liveSeconds)} s`);
     await db.close();
 
     const relayer = await startBenchRelayer({ dir, rpcUrl: rpc.url, chainId, contracts, ...(databaseUrl === undefined ? {} : { databaseUrl }) });
@@ -85,7 +100,13 @@ async function measure(label: string, databaseUrl: string | undefined): Promise<
         rows.push({ endpoint: `${endpoint} @ ${rate}/s`, p50Ms: round(result.p50Ms), p95Ms: round(result.p95Ms), p99Ms: round(result.p99Ms), maxMs: round(result.maxMs), rps: round(result.achievedRate), failed: result.failed });
         log(`${label}: ${endpoint} @ ${rate}/s → p50 ${round(result.p50Ms)} ms, p99 ${round(result.p99Ms)} ms, ${round(result.achievedRate)} rps`);
       }
-      return { rows, seedSeconds: round(seedSeconds), rollupSeconds: round(rollupSeconds), rollupRowsPerSecond: Math.round((rolled.plays + rolled.events) / rollupSeconds) };
+      return {
+        rows,
+        seedSeconds: round(seedSeconds),
+        rollupSeconds: round(rollupSeconds),
+        rollupRowsPerSecond: Math.round((rolled.plays + rolled.events) / rollupSeconds),
+        rollupRowsPerSecondLive: Math.round((live.plays + live.events) / liveSeconds),
+      };
     } finally {
       await relayer.stop();
     }
@@ -112,6 +133,7 @@ const results: Record<string, unknown> = {
   "achievedRps.totals": pglite.rows[0]!.rps,
   "achievedRps.series1yDaily": pglite.rows[1]!.rps,
   rollupRowsPerSecond: pglite.rollupRowsPerSecond,
+  rollupRowsPerSecondLive: pglite.rollupRowsPerSecondLive,
   ...(postgres === undefined
     ? {}
     : {
@@ -120,6 +142,7 @@ const results: Record<string, unknown> = {
         "achievedRps.totals.postgres": postgres.rows[0]!.rps,
         "achievedRps.series1yDaily.postgres": postgres.rows[1]!.rps,
         "rollupRowsPerSecond.postgres": postgres.rollupRowsPerSecond,
+        "rollupRowsPerSecondLive.postgres": postgres.rollupRowsPerSecondLive,
       }),
   table,
   conditions: {

@@ -13,8 +13,11 @@ export type SeedParameters = {
   listeners: number;
   plays: number;
   events: number;
-  /** Unix seconds: activity is spread over the year before it. */
+  /** Unix seconds: activity is spread over the `spanSeconds` (default a year) before it. */
   now: number;
+  spanSeconds?: number;
+  /** Added to the generated nonces' counter, so a second seed into the same tables stays unique. */
+  firstSerial?: number;
   /** Rows per INSERT statement. */
   step?: number;
 };
@@ -29,17 +32,17 @@ const skewed = (n: number) => `(1 + floor(${n} * power(random(), 3)))::bigint`;
 /** The artist of track t: artists own tracks round-robin (track t belongs to artist t mod artists). */
 export const artistOf = (trackId: number, artists: number) => `0x${(0xa000_0000 + (trackId % artists)).toString(16).padStart(40, "0")}`;
 
-export async function seedYear({ db, tracks, artists, listeners, plays, events, now, step = 50_000 }: SeedParameters): Promise<void> {
+export async function seedYear({ db, tracks, artists, listeners, plays, events, now, spanSeconds = YEAR, firstSerial = 0, step = 50_000 }: SeedParameters): Promise<void> {
   const artistSql = (track: string) => address(`${0xa000_0000} + (${track} % ${artists})`);
   // The creators cache, as the rollup would fill it from MusicNFT.creatorOf.
-  await db.query(`INSERT INTO stats_track_creators (track_id, creator) SELECT t, ${artistSql("t")} FROM generate_series(1, ${tracks}) t ON CONFLICT DO NOTHING`);
+  if (firstSerial === 0) await db.query(`INSERT INTO stats_track_creators (track_id, creator) SELECT t, ${artistSql("t")} FROM generate_series(1, ${tracks}) t ON CONFLICT DO NOTHING`);
   for (let from = 0; from < plays; from += step) {
     const to = Math.min(plays, from + step) - 1;
     await db.query(
       `INSERT INTO plays (listener, track_id, started_at, duration_seconds, nonce, signature, signature_hash)
-       SELECT ${address(`${0x1000_0000} + ${skewed(listeners)}`)}, ${skewed(tracks)}, ${now} - ${YEAR} + floor(i::float8 * ${YEAR} / ${plays} - 600 * random())::bigint, 30 + (i % 200),
+       SELECT ${address(`${0x1000_0000} + ${skewed(listeners)}`)}, ${skewed(tracks)}, ${now} - ${spanSeconds} + floor((i - ${firstSerial})::float8 * ${spanSeconds} / ${plays} - 600 * random())::bigint, 30 + (i % 200),
               '0x' || lpad(to_hex(i), 64, '0'), '0xbench', '0xbench'
-         FROM generate_series(${from}, ${to}) i`,
+         FROM generate_series(${firstSerial + from}, ${firstSerial + to}) i`,
     );
   }
   // A plausible mix: likes and completed plays most, then skips, saves, shares (by channel), follows, comments, downloads.
@@ -60,7 +63,7 @@ export async function seedYear({ db, tracks, artists, listeners, plays, events, 
                           ELSE '' END,
               0, '0x' || lpad(to_hex(i), 64, '0'), issued_at, '0xbench', '0xbench', true
          FROM (SELECT i, random() AS r, ${address(`${0x1000_0000} + ${skewed(listeners)}`)} AS fan, ${skewed(tracks)} AS track,
-                      ${now} - ${YEAR} + floor(i::float8 * ${YEAR} / ${events} - 600 * random())::bigint AS issued_at FROM generate_series(${from}, ${to}) i) g,
+                      ${now} - ${spanSeconds} + floor((i - ${firstSerial})::float8 * ${spanSeconds} / ${events} - 600 * random())::bigint AS issued_at FROM generate_series(${firstSerial + from}, ${firstSerial + to}) i) g,
               LATERAL (SELECT ${mix} AS action) a`,
     );
   }
