@@ -51,7 +51,7 @@ const rpc = await serveJsonRpc(connection.provider);
 const pickTrack = () => 1 + Math.floor(TRACKS * Math.random() ** 3);
 
 type BackendResult = {
-  rows: { endpoint: string; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number; rps: number; failed: number }[];
+  rows: { endpoint: string; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number; rps: number; failed: number; serverCpuUsPerRequest: number }[];
   seedSeconds: number;
   rollupSeconds: number;
   rollupRowsPerSecond: number;
@@ -96,8 +96,11 @@ async function measure(label: string, databaseUrl: string | undefined): Promise<
       for (const [endpoint, path] of loads) {
         // The first two are the targets at the full rate; the others are shown at a fifth of it.
         const rate = rows.length < 2 ? RATE : RATE / 5;
+        const cpuBefore = relayer.cpuMs();
         const result: LoadResult = await runLoad({ url: relayer.url, path, rate, seconds: SECONDS });
-        rows.push({ endpoint: `${endpoint} @ ${rate}/s`, p50Ms: round(result.p50Ms), p95Ms: round(result.p95Ms), p99Ms: round(result.p99Ms), maxMs: round(result.maxMs), rps: round(result.achievedRate), failed: result.failed });
+        // CPU the relayer process spent per answer (all its threads, PGlite's included): what the machine's load does not change much.
+        const cpuUs = Math.round(((relayer.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.ok));
+        rows.push({ endpoint: `${endpoint} @ ${rate}/s`, p50Ms: round(result.p50Ms), p95Ms: round(result.p95Ms), p99Ms: round(result.p99Ms), maxMs: round(result.maxMs), rps: round(result.achievedRate), failed: result.failed, serverCpuUsPerRequest: cpuUs });
         log(`${label}: ${endpoint} @ ${rate}/s → p50 ${round(result.p50Ms)} ms, p99 ${round(result.p99Ms)} ms, ${round(result.achievedRate)} rps`);
       }
       return {
@@ -124,8 +127,8 @@ const table = [
   ...pglite.rows.map((row) => ({ store: "PGlite", ...row })),
   ...(postgres?.rows.map((row) => ({ store: "PostgreSQL", ...row })) ?? []),
 ];
-console.log("\n| store | endpoint | p50 ms | p95 ms | p99 ms | max ms | achieved rps | failed |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-for (const row of table) console.log(`| ${row.store} | ${row.endpoint} | ${row.p50Ms} | ${row.p95Ms} | ${row.p99Ms} | ${row.maxMs} | ${row.rps} | ${row.failed} |`);
+console.log("\n| store | endpoint | p50 ms | p95 ms | p99 ms | max ms | achieved rps | failed | server CPU µs/request |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const row of table) console.log(`| ${row.store} | ${row.endpoint} | ${row.p50Ms} | ${row.p95Ms} | ${row.p99Ms} | ${row.maxMs} | ${row.rps} | ${row.failed} | ${row.serverCpuUsPerRequest} |`);
 
 const results: Record<string, unknown> = {
   "p99Ms.totals": pglite.rows[0]!.p99Ms,
