@@ -14,6 +14,10 @@
  * - settle: 1 and 100 vouchers from different listeners to one artist (a creator), first and repeat
  *   settlement of the same sessions; perVoucher = (gas(100) − gas(1)) / 99. The creator check runs once
  *   per run of one artist, so it is in gas(1) and the intercept, not in perVoucher.
+ * - holder share: one repeat voucher to the coin's creator with a 10 % holder share (its run splits the amount between
+ *   earnings and the holder pool, both already non-zero); `settle.holderShare.perRun` is its gas minus the same
+ *   voucher's to an artist without a share, the whole cost of the share. Also setHolderShare and a quarterly
+ *   distributeHolderRevenue (the vault's deposit into the coin through the distributor).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { network } from "hardhat";
@@ -131,11 +135,11 @@ for (let i = 0; i < 101; i++) {
   listeners.push(listener);
 }
 const domain = await vaultDomain(vault, (await ethers.provider.getNetwork()).chainId);
-async function settle(from: number, to: number, cumulativeAmount: bigint) {
+async function settle(from: number, to: number, cumulativeAmount: bigint, payee: { address: string } = artist) {
   const vouchers: StreamVoucher[] = [];
   const signatures: string[] = [];
   for (const listener of listeners.slice(from, to)) {
-    const voucher = { listener: listener.address, artist: artist.address, sessionId: ethers.id(listener.address), cumulativeAmount, deadline: FAR };
+    const voucher = { listener: listener.address, artist: payee.address, sessionId: ethers.id(listener.address), cumulativeAmount, deadline: FAR };
     vouchers.push(voucher);
     signatures.push(await signVoucher(listener, domain, voucher));
   }
@@ -143,6 +147,12 @@ async function settle(from: number, to: number, cumulativeAmount: bigint) {
 }
 const settleFirst = { 1: await settle(0, 1, USDC(1)), 100: await settle(1, 101, USDC(1)) };
 const settleRepeat = { 1: await settle(0, 1, USDC(2)), 100: await settle(1, 101, USDC(2)) };
+// The coin's creator sets aside 10 % for its holders; its first settlement creates the pool, the second is measured.
+const setHolderShare = await gasOf(vault.connect(creator).setHolderShare(1_000n));
+await settle(0, 1, USDC(1), creator);
+const settleShared = await settle(0, 1, USDC(2), creator);
+await networkHelpers.time.increase(Number(await vault.DISTRIBUTION_PERIOD()));
+const distribute = await gasOf(vault.connect(trader).distributeHolderRevenue(creator.address));
 
 // ── Report ──────────────────────────────────────────────────────────────────────────────────────
 const results: Record<string, number> = {
@@ -158,6 +168,9 @@ const results: Record<string, number> = {
   "coin.transfer": Number(coinTransfer),
   "settle.perVoucher.first": Math.round(Number(settleFirst[100] - settleFirst[1]) / 99),
   "settle.perVoucher.repeat": Math.round(Number(settleRepeat[100] - settleRepeat[1]) / 99),
+  "settle.holderShare.perRun": Number(settleShared - settleRepeat[1]),
+  "holders.setShare": Number(setHolderShare),
+  "holders.distribute": Number(distribute),
 };
 const targets: Record<string, number> = {
   "commitPlays.fixed": 60_000,
@@ -171,6 +184,9 @@ const targets: Record<string, number> = {
   "coin.transfer": 60_000,
   "settle.perVoucher.first": 45_000,
   "settle.perVoucher.repeat": 20_000,
+  // A share costs its creator's runs one more slot update and an event, never anyone else's.
+  "settle.holderShare.perRun": 10_000,
+  "holders.distribute": 120_000,
 };
 const notes: Record<string, string> = {
   mintTrack: "a new creator's first track",
@@ -184,6 +200,8 @@ const notes: Record<string, string> = {
   "coin.transfer": "between two holders, revenue accrued since their last transfer",
   "settle.perVoucher.first": `gas(1) = ${settleFirst[1]}, gas(100) = ${settleFirst[100]}`,
   "settle.perVoucher.repeat": `gas(1) = ${settleRepeat[1]}, gas(100) = ${settleRepeat[100]}`,
+  "settle.holderShare.perRun": `gas(1) with a 10 % share = ${settleShared}, without = ${settleRepeat[1]}`,
+  "holders.distribute": "distributeHolderRevenue: approve + distributor.deposit into the coin",
 };
 console.table(
   Object.entries(results).map(([figure, gas]) => ({

@@ -11,15 +11,18 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IBeatStreamVault} from "./interfaces/IBeatStreamVault.sol";
+import {ICreatorCoinFactory} from "./interfaces/ICreatorCoinFactory.sol";
 import {ICreatorRegistry} from "./interfaces/ICreatorRegistry.sol";
+import {IRevenueDistributor} from "./interfaces/IRevenueDistributor.sol";
 
 /// @title BeatStreamVault
 /// @notice Listeners' prepaid USDC, paid to artists per second through signed cumulative vouchers
 /// settled in batches.
 /// @dev Invariants:
-///  1. USDC held by the vault ≥ Σ listener balances + Σ artist earnings (equal, absent direct
-///     donations): deposits credit exactly what was pulled, `settle` only moves value from a balance to
-///     an earnings entry, and every payout debits before it transfers.
+///  1. USDC held by the vault ≥ Σ listener balances + Σ artist earnings + Σ holder revenue accrued (equal, absent
+///     direct donations): deposits credit exactly what was pulled, `settle` only moves value from a balance to an
+///     earnings entry and a holder accrual whose sum is what it moved, and every payout or distribution debits
+///     before it transfers.
 ///  2. A session (listener, artist, sessionId) never pays more than the highest `cumulativeAmount` its
 ///     listener signed: `settle` pays at most `cumulativeAmount - settled` and adds it to `settled`.
 ///  3. Earnings accrue only to creators (`CREATOR_REGISTRY.isCreator`): a voucher cannot name an arbitrary
@@ -31,6 +34,9 @@ import {ICreatorRegistry} from "./interfaces/ICreatorRegistry.sol";
 ///  4. A listener's withdrawal executes only while the vault is unpaused and only after `WITHDRAWAL_DELAY`
 ///     seconds of unpaused time since its request: settlement stops during a pause, so a pause extends, and
 ///     never shortens, the time the relayer has to settle what the listener's vouchers owe artists.
+///  5. A creator's holder share applies only to revenue settled while it is in force, never to what was settled
+///     before, and a lowered share comes into force only DISTRIBUTION_PERIOD after it was announced. Holder revenue
+///     leaves the vault only into the RevenueDistributor for the creator's own coin, at most once per period.
 /// No role can move user funds at will: the admin can only grant roles, the relayer can only settle
 /// what listeners signed to creators, and the pauser can stop deposits, settlement and listeners'
 /// withdrawals (delaying, never taking), never artists' withdrawals of what they earned.
@@ -49,6 +55,14 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     bytes32 public constant RELAYER_ROLE = keccak256("RELAYER_ROLE");
     /// @dev A longer delay would lock listeners' unspent funds for longer than any voucher needs to settle.
     uint64 private constant MAX_WITHDRAWAL_DELAY = 30 days;
+    /// @dev Bounds of DISTRIBUTION_PERIOD: an hour for test and demo chains, a year at most so that holders are paid
+    /// and a lowered share applies within one.
+    uint64 private constant MIN_DISTRIBUTION_PERIOD = 1 hours;
+    uint64 private constant MAX_DISTRIBUTION_PERIOD = 366 days;
+    /// @dev A holder share is in basis points of the settled amount.
+    uint256 private constant BPS = 10_000;
+    /// @dev An artist's word: earnings in bits 0-127, then the holder share (HolderShare's layout) from bit 128.
+    uint256 private constant EARNINGS_BITS = 128;
     /// @dev r (32) + s (32) + v (1): the signatures travel packed, without per-item ABI offsets.
     uint256 private constant SIGNATURE_LENGTH = 65;
     /// @dev secp256k1n / 2: the largest `s` of a non-malleable signature (EIP-2, OpenZeppelin ECDSA).
@@ -65,6 +79,16 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     /// @dev Immutable so that a listener's exit time can never be lengthened after it deposited (other than by
     /// a pause, which stops settlement too).
     uint64 public immutable WITHDRAWAL_DELAY;
+    /// @inheritdoc IBeatStreamVault
+    /// @dev Immutable: who holders are is the factory's record of coins; the zero address disables holder shares.
+    ICreatorCoinFactory public immutable COIN_FACTORY;
+    /// @inheritdoc IBeatStreamVault
+    /// @dev The factory's own distributor, read once: the only place holder revenue can go.
+    IRevenueDistributor public immutable DISTRIBUTOR;
+    /// @inheritdoc IBeatStreamVault
+    /// @dev Immutable: periods are numbered block.timestamp / DISTRIBUTION_PERIOD, and a period that could change
+    /// would renumber them (reopening one already distributed) and shorten the notice of a lowered share.
+    uint64 public immutable DISTRIBUTION_PERIOD;
 
     /// @dev A withdrawal request as stored: `availableAt` as announced (no pause assumed) and `readyAt`, the reading
     /// of the unpaused clock at which it can execute. One slot.
@@ -74,8 +98,20 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
         uint64 readyAt;
     }
 
+    /// @dev Holder revenue of a creator waiting for distribution, and the first period it may be distributed in
+    /// (zero: never distributed). One slot, touched only by settlements to a creator with a share and by
+    /// distributions.
+    struct HolderPool {
+        uint128 accrued;
+        uint64 nextPeriod;
+    }
+
     mapping(address listener => uint256) private _balances;
-    mapping(address artist => uint256) private _earnings;
+    /// @dev Earnings (bits 0-127) and the holder share (bits 128-143 the share in force, 144-159 a pending lower
+    /// share, 160-223 when it applies): settlement reads the share with the earnings it writes anyway, so an artist
+    /// without a share (all bits from 128 zero) costs it nothing more than before.
+    mapping(address artist => uint256) private _artists;
+    mapping(address creator => HolderPool) private _holderPools;
     mapping(bytes32 sessionKey => uint256) private _settled;
     mapping(address listener => PendingWithdrawal) private _withdrawals;
     /// @dev The unpaused clock, which withdrawal delays run on: seconds spent unpaused up to `_clockResumedAt`
@@ -83,18 +119,34 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     uint64 private _unpausedSeconds;
     uint64 private _clockResumedAt;
 
-    constructor(IERC20 usdc, ICreatorRegistry creators, uint64 withdrawalDelay, address admin)
-        EIP712("BeatStreamVault", "1")
-    {
+    /// @param coins The CreatorCoinFactory whose coins receive holder shares; the zero address for a vault without
+    /// creator coins (then `setHolderShare` always reverts).
+    /// @param distributionPeriod Seconds per distribution period (91 days for a quarter).
+    constructor(
+        IERC20 usdc,
+        ICreatorRegistry creators,
+        uint64 withdrawalDelay,
+        address admin,
+        ICreatorCoinFactory coins,
+        uint64 distributionPeriod
+    ) EIP712("BeatStreamVault", "1") {
         if (address(usdc) == address(0) || address(creators) == address(0) || admin == address(0)) {
             revert BeatStreamVaultZeroAddress();
         }
         if (withdrawalDelay > MAX_WITHDRAWAL_DELAY) {
             revert BeatStreamVaultWithdrawalDelayTooLong(withdrawalDelay, MAX_WITHDRAWAL_DELAY);
         }
+        if (distributionPeriod < MIN_DISTRIBUTION_PERIOD || distributionPeriod > MAX_DISTRIBUTION_PERIOD) {
+            revert BeatStreamVaultInvalidDistributionPeriod(
+                distributionPeriod, MIN_DISTRIBUTION_PERIOD, MAX_DISTRIBUTION_PERIOD
+            );
+        }
         USDC = usdc;
         CREATOR_REGISTRY = creators;
         WITHDRAWAL_DELAY = withdrawalDelay;
+        COIN_FACTORY = coins;
+        DISTRIBUTOR = address(coins) == address(0) ? IRevenueDistributor(address(0)) : coins.DISTRIBUTOR();
+        DISTRIBUTION_PERIOD = distributionPeriod;
         _clockResumedAt = uint64(block.timestamp);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PAUSER_ROLE, admin);
@@ -201,11 +253,51 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     /// @inheritdoc IBeatStreamVault
     function withdrawEarnings(address to) external nonReentrant {
         if (to == address(0)) revert BeatStreamVaultZeroAddress();
-        uint256 amount = _earnings[msg.sender];
+        uint256 word = _artists[msg.sender];
+        uint256 amount = uint128(word);
         if (amount == 0) revert BeatStreamVaultNoEarnings(msg.sender);
-        delete _earnings[msg.sender];
+        // Keeps the holder share, clears the earnings.
+        _artists[msg.sender] = word ^ amount;
         emit EarningsWithdrawn(msg.sender, to, amount);
         USDC.safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function setHolderShare(uint256 bps) external {
+        if (bps > BPS) revert BeatStreamVaultInvalidHolderShare(bps);
+        if (address(COIN_FACTORY) == address(0) || COIN_FACTORY.coinOf(msg.sender) == address(0)) {
+            revert BeatStreamVaultNoCoin(msg.sender);
+        }
+        uint256 word = _artists[msg.sender];
+        uint256 current = _shareInForce(word >> EARNINGS_BITS);
+        uint64 effectiveAt = uint64(block.timestamp);
+        uint256 share = bps;
+        if (bps < current) {
+            // The share in force stays for one more period; a second lowering restarts the notice.
+            effectiveAt += DISTRIBUTION_PERIOD;
+            share = current | (bps << 16) | (uint256(effectiveAt) << 32);
+        }
+        _artists[msg.sender] = uint128(word) | (share << EARNINGS_BITS);
+        emit HolderShareSet(msg.sender, bps, effectiveAt);
+    }
+
+    // ---------------------------------------------------------------------------------------- holders
+
+    /// @inheritdoc IBeatStreamVault
+    function distributeHolderRevenue(address creator) external nonReentrant returns (uint64 period, uint256 amount) {
+        HolderPool memory pool = _holderPools[creator];
+        period = _currentPeriod();
+        if (period < pool.nextPeriod) {
+            revert BeatStreamVaultDistributionTooEarly(creator, period, pool.nextPeriod * DISTRIBUTION_PERIOD);
+        }
+        amount = pool.accrued;
+        if (amount == 0) revert BeatStreamVaultNothingToDistribute(creator);
+        // Accrual needs a share, a share needs the coin, and the factory never unsets a coin: coin is not zero.
+        address coin = COIN_FACTORY.coinOf(creator);
+        _holderPools[creator] = HolderPool(0, period + 1);
+        emit HolderRevenueDistributed(creator, coin, period, amount, msg.sender);
+        USDC.forceApprove(address(DISTRIBUTOR), amount);
+        DISTRIBUTOR.deposit(coin, amount);
     }
 
     // ------------------------------------------------------------------------------------------ admin
@@ -237,7 +329,37 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
 
     /// @inheritdoc IBeatStreamVault
     function earningsOf(address artist) external view returns (uint256) {
-        return _earnings[artist];
+        return uint128(_artists[artist]);
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function holderShareOf(address creator) external view returns (uint256) {
+        return _shareInForce(_artists[creator] >> EARNINGS_BITS);
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function holderShareConfig(address creator) external view returns (uint16 bps, uint16 nextBps, uint64 nextAt) {
+        uint256 share = _artists[creator] >> EARNINGS_BITS;
+        bps = uint16(_shareInForce(share));
+        nextAt = uint64(share >> 32);
+        // A lowering that has applied is no longer pending.
+        if (nextAt > block.timestamp) nextBps = uint16(share >> 16);
+        else nextAt = 0;
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function holderRevenueOf(address creator) external view returns (uint256) {
+        return _holderPools[creator].accrued;
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function currentDistributionPeriod() external view returns (uint64) {
+        return _currentPeriod();
+    }
+
+    /// @inheritdoc IBeatStreamVault
+    function nextDistributionPeriod(address creator) external view returns (uint64) {
+        return _holderPools[creator].nextPeriod;
     }
 
     /// @inheritdoc IBeatStreamVault
@@ -331,8 +453,48 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
         }
     }
 
+    /// @dev Credits a run's `amount` to `artist`: all of it to earnings when it has no holder share (the hot path:
+    /// one read and one write of the word settlement always wrote), else split by _creditShared.
     function _credit(address artist, uint256 amount) private {
-        if (amount != 0) _earnings[artist] += amount;
+        if (amount == 0) return;
+        uint256 word = _artists[artist];
+        if (word >> EARNINGS_BITS == 0) {
+            // The checked add and the cast keep earnings within their 128 bits (Σ paid ≤ USDC supply anyway).
+            _artists[artist] = SafeCast.toUint128(word + amount);
+        } else {
+            _creditShared(artist, word, amount);
+        }
+    }
+
+    /// @dev Splits `amount` between `creator`'s earnings and its holder pool by the share in force, rounding the
+    /// holders' part down, and stores a lowering that has come into force as the share itself.
+    function _creditShared(address creator, uint256 word, uint256 amount) private {
+        uint256 share = word >> EARNINGS_BITS;
+        uint256 bps = _shareInForce(share);
+        // A pending lowering that has applied becomes the share; one still pending stays as it is.
+        if (uint64(share >> 32) <= block.timestamp) share = bps;
+        // bps ≤ 10_000 and amount < 2^128: no overflow; holders ≤ amount.
+        uint256 holders;
+        unchecked {
+            holders = (amount * bps) / BPS;
+        }
+        _artists[creator] = SafeCast.toUint128(uint128(word) + (amount - holders)) | (share << EARNINGS_BITS);
+        if (holders != 0) {
+            HolderPool storage pool = _holderPools[creator];
+            uint128 accrued = SafeCast.toUint128(pool.accrued + holders);
+            pool.accrued = accrued;
+            emit HolderRevenueAccrued(creator, holders, accrued);
+        }
+    }
+
+    /// @dev The share in force of a stored share (`_artists` bits 128+): the pending lower one once its time came.
+    function _shareInForce(uint256 share) private view returns (uint256) {
+        uint256 nextAt = uint64(share >> 32);
+        return nextAt != 0 && nextAt <= block.timestamp ? uint16(share >> 16) : uint16(share);
+    }
+
+    function _currentPeriod() private view returns (uint64) {
+        return uint64(block.timestamp / DISTRIBUTION_PERIOD);
     }
 
     /// @dev A request's amount is never zero (requestWithdrawal refuses zero), so zero means none.

@@ -262,6 +262,41 @@ export const artist = onchainTable("artist", (t) => ({
   withdrawn: t.bigint().notNull().default(0n),
 }));
 
+/** A creator's holder share of its streaming revenue (BeatStreamVault.setHolderShare) and its distributions. */
+export const holderShare = onchainTable("holder_share", (t) => ({
+  creator: t.hex().primaryKey(),
+  /** The share in force as of the last HolderShareSet (a pending lowering applies from `nextAt`). */
+  bps: t.integer().notNull().default(0),
+  /** A lowering announced and not in force yet: the share and when it applies (null when none). */
+  nextBps: t.integer(),
+  nextAt: t.bigint(),
+  /** Holder revenue accrued by settlements and not distributed yet (BeatStreamVault.holderRevenueOf). */
+  accrued: t.bigint().notNull().default(0n),
+  /** Every holder revenue ever accrued, and what was distributed into the coin. */
+  accruedTotal: t.bigint().notNull().default(0n),
+  distributed: t.bigint().notNull().default(0n),
+  distributions: t.integer().notNull().default(0),
+  /** The last distribution period (block.timestamp / DISTRIBUTION_PERIOD), null before the first. */
+  lastPeriod: t.bigint(),
+}));
+
+/** One quarterly distribution: the creator's accrued holder revenue deposited into its coin. */
+export const holderDistribution = onchainTable(
+  "holder_distribution",
+  (t) => ({
+    id: t.text().primaryKey(),
+    creator: t.hex().notNull(),
+    coin: t.hex().notNull(),
+    period: t.bigint().notNull(),
+    amount: t.bigint().notNull(),
+    caller: t.hex().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ creatorIdx: index().on(table.creator, table.period) }),
+);
+
 export const streamSession = onchainTable("stream_session", (t) => ({
   sessionKey: t.hex().primaryKey(),
   listener: t.hex().notNull(),

@@ -140,6 +140,8 @@ async function main(): Promise<void> {
       SETTLER_PRIVATE_KEY: keys.settler,
       BATCH_INTERVAL_MS: String(config.BATCH_INTERVAL_MS),
       MILESTONE_PLAYS: String(config.MILESTONE_PLAYS),
+      FOLLOWER_MILESTONE: String(config.FOLLOWER_MILESTONE),
+      REVENUE_MILESTONE: String(config.REVENUE_MILESTONE),
       STREAM_SETTLE_INTERVAL_MS: String(config.STREAM_SETTLE_INTERVAL_MS),
       // glibc keeps freed native memory of the PGlite thread's start-up otherwise: ≈ 100 MB more resident
       // (bench/shared.ts, npm run bench:relayer's memory table).

@@ -17,6 +17,7 @@ const { ethers, networkHelpers, ignition } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
 const DELAY = 3_600n;
+const PERIOD = 91n * 86_400n;
 const USDC = (amount: number) => BigInt(amount) * 1_000_000n;
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
@@ -106,9 +107,9 @@ describe("BeatStreamVault", function () {
       const factory = await ethers.getContractFactory("BeatStreamVault");
       const [token, registry] = [await usdc.getAddress(), await creators.getAddress()];
       for (const args of [
-        [ethers.ZeroAddress, registry, DELAY, admin.address],
-        [token, ethers.ZeroAddress, DELAY, admin.address],
-        [token, registry, DELAY, ethers.ZeroAddress],
+        [ethers.ZeroAddress, registry, DELAY, admin.address, ethers.ZeroAddress, PERIOD],
+        [token, ethers.ZeroAddress, DELAY, admin.address, ethers.ZeroAddress, PERIOD],
+        [token, registry, DELAY, ethers.ZeroAddress, ethers.ZeroAddress, PERIOD],
       ] as const) {
         await expect(factory.deploy(...args)).to.be.revertedWithCustomError(vault, "BeatStreamVaultZeroAddress");
       }
@@ -119,12 +120,12 @@ describe("BeatStreamVault", function () {
       const factory = await ethers.getContractFactory("BeatStreamVault");
       const [token, registry] = [await usdc.getAddress(), await creators.getAddress()];
       const max = 30n * 86_400n;
-      const longest = await factory.deploy(token, registry, max, admin.address);
+      const longest = await factory.deploy(token, registry, max, admin.address, ethers.ZeroAddress, PERIOD);
       expect(await longest.WITHDRAWAL_DELAY()).to.equal(max);
-      await expect(factory.deploy(token, registry, max + 1n, admin.address))
+      await expect(factory.deploy(token, registry, max + 1n, admin.address, ethers.ZeroAddress, PERIOD))
         .to.be.revertedWithCustomError(vault, "BeatStreamVaultWithdrawalDelayTooLong")
         .withArgs(max + 1n, max);
-      await expect(factory.deploy(token, registry, 2n ** 64n - 1n, admin.address))
+      await expect(factory.deploy(token, registry, 2n ** 64n - 1n, admin.address, ethers.ZeroAddress, PERIOD))
         .to.be.revertedWithCustomError(vault, "BeatStreamVaultWithdrawalDelayTooLong")
         .withArgs(2n ** 64n - 1n, max);
     });

@@ -15,7 +15,7 @@ describe("Deploy: parameters per network and the protocol modules", () => {
   it("reads deploy/parameters/<network>.json: bigints from \"123n\", ${NAME} from the environment", async () => {
     const local = await loadDeployParameters({ network: "localhost", env: {} });
     expect(local.file).to.match(/deploy\/parameters\/localhost\.json$/);
-    expect(local.parameters).to.deep.equal({ BeatStreamProtocol: { launchThreshold: 100n, withdrawalDelay: 300n } });
+    expect(local.parameters).to.deep.equal({ BeatStreamProtocol: { launchThreshold: 100n, withdrawalDelay: 300n, distributionPeriod: 3_600n } });
 
     const env = {
       ADMIN_ADDRESS: "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
@@ -101,13 +101,22 @@ describe("Deploy: parameters per network and the protocol modules", () => {
     expect(refuse({ parameters: {}, accounts: [] })).to.include("no account to deploy from");
   });
 
-  it("deploys with the localhost parameters: the lowered launch threshold and withdrawal delay are set", async () => {
+  it("deploys with the localhost parameters: the lowered launch threshold, withdrawal delay and distribution period are set, and the vault pays holder shares through the factory's coins and distributor", async () => {
     const { parameters } = await loadDeployParameters({ network: "localhost", env: {} });
     const deployed = await ignition.deploy(ProtocolModule, { parameters });
     const factory = await ethers.getContractAt("CreatorCoinFactory", await deployed.factory.getAddress());
     const vault = await ethers.getContractAt("BeatStreamVault", await deployed.vault.getAddress());
     expect(await factory.launchThreshold()).to.equal(100n);
     expect(await vault.WITHDRAWAL_DELAY()).to.equal(300n);
+    expect(await vault.DISTRIBUTION_PERIOD()).to.equal(3_600n);
+    expect(await vault.COIN_FACTORY()).to.equal(await deployed.factory.getAddress());
+    expect(await vault.DISTRIBUTOR()).to.equal(await deployed.distributor.getAddress());
+  });
+
+  it("deploys the vault with a quarterly distribution period by default", async () => {
+    const deployed = await ignition.deploy(ProtocolModule, { parameters: { BeatStreamProtocol: { launchThreshold: 100n } } });
+    const vault = await ethers.getContractAt("BeatStreamVault", await deployed.vault.getAddress());
+    expect(await vault.DISTRIBUTION_PERIOD()).to.equal(91n * 86_400n);
   });
 
   it("deploys on an existing USDC with ProtocolExternalUsdc: every contract uses that token, no MockUSDC is deployed", async () => {

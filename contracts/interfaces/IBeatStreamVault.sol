@@ -5,7 +5,9 @@ pragma solidity 0.8.28;
 // solhint-disable gas-indexed-events
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ICreatorCoinFactory} from "./ICreatorCoinFactory.sol";
 import {ICreatorRegistry} from "./ICreatorRegistry.sol";
+import {IRevenueDistributor} from "./IRevenueDistributor.sol";
 
 /// @title IBeatStreamVault
 /// @notice Pay-per-second streaming settled in batches. Listeners deposit USDC and sign cumulative
@@ -15,6 +17,14 @@ import {ICreatorRegistry} from "./ICreatorRegistry.sol";
 /// leave through a delayed withdrawal that gives the last vouchers time to settle: the delay counts unpaused
 /// time only, and no withdrawal executes while the vault is paused, so a pause never eats into the time the
 /// relayer has to settle what artists already earned. Artists withdraw their earnings at any time.
+///
+/// Holder share: a creator whose coin exists (`COIN_FACTORY.coinOf`) may set aside `bps` of its streaming revenue
+/// for the coin's holders (`setHolderShare`). Every settlement to it then accrues `amount · bps / 10_000`, rounded
+/// down (the creator keeps the rounding, at most one USDC unit per settled run), as holder revenue instead of
+/// earnings. Raising the share applies at once; lowering it applies only after one `DISTRIBUTION_PERIOD`, so a
+/// creator cannot advertise a share to buyers and cut it just before a distribution. Anyone may move the accrued
+/// holder revenue into the RevenueDistributor for the creator's coin (`distributeHolderRevenue`), at most once per
+/// period; the coin unlocks a deposit over time, so a holder earns of it only in proportion to its hold time.
 interface IBeatStreamVault {
     /// @notice What a listener signs: "for session `sessionId` with `artist`, I owe `cumulativeAmount`
     /// in total so far", valid until `deadline`. A later voucher of the same session carries a larger
@@ -70,6 +80,17 @@ interface IBeatStreamVault {
     error BeatStreamVaultNotCreator(uint256 index, address artist);
     /// @notice The constructor's withdrawal `delay` exceeds `max` seconds.
     error BeatStreamVaultWithdrawalDelayTooLong(uint64 delay, uint64 max);
+    /// @notice The constructor's distribution `period` is outside [`min`, `max`] seconds.
+    error BeatStreamVaultInvalidDistributionPeriod(uint64 period, uint64 min, uint64 max);
+    /// @notice A holder share of `bps` basis points exceeds 10,000 (all of the revenue).
+    error BeatStreamVaultInvalidHolderShare(uint256 bps);
+    /// @notice `creator` has no creator coin (CreatorCoinFactory.coinOf), so there are no holders to share with.
+    error BeatStreamVaultNoCoin(address creator);
+    /// @notice `creator`'s holder revenue was already distributed in the current period; the next distribution
+    /// opens at `nextAt`.
+    error BeatStreamVaultDistributionTooEarly(address creator, uint64 period, uint64 nextAt);
+    /// @notice `creator` has no holder revenue accrued to distribute.
+    error BeatStreamVaultNothingToDistribute(address creator);
 
     // ----------------------------------------------------------------------------------------- events
 
@@ -84,6 +105,18 @@ interface IBeatStreamVault {
     event Withdrawn(address indexed listener, uint256 amount);
     /// @notice `artist` withdrew `amount` USDC of earnings to `to`.
     event EarningsWithdrawn(address indexed artist, address indexed to, uint256 amount);
+    /// @notice `creator` set its holder share: `bps` applies from now (`effectiveAt` is the block time) when it is a
+    /// raise or the same share; a lower share is announced here and applies from `effectiveAt`, one distribution
+    /// period later, the share in force until then being `holderShareOf(creator)`.
+    event HolderShareSet(address indexed creator, uint256 bps, uint64 effectiveAt);
+    /// @notice A settlement to `creator` set `amount` aside for its coin's holders (the rest became earnings);
+    /// `accrued` is what is now waiting for the next distribution.
+    event HolderRevenueAccrued(address indexed creator, uint256 amount, uint256 accrued);
+    /// @notice `amount` of `creator`'s holder revenue was deposited into the RevenueDistributor for `coin` in
+    /// distribution period `period` (block.timestamp / DISTRIBUTION_PERIOD), by `caller`.
+    event HolderRevenueDistributed(
+        address indexed creator, address indexed coin, uint64 indexed period, uint256 amount, address caller
+    );
     /// @notice A voucher moved `amount` from `listener` to `artist`; the session has now paid `totalSettled`.
     /// @param sessionKey keccak256(abi.encode(listener, artist, sessionId)).
     event StreamSettled(
@@ -142,6 +175,23 @@ interface IBeatStreamVault {
     /// @notice Pays all of the caller's earnings to `to`. Open while paused.
     function withdrawEarnings(address to) external;
 
+    /// @notice Sets the share of the caller's future streaming revenue, in basis points (≤ 10,000), that accrues to
+    /// its coin's holders. A share at or above the one in force applies at once (and cancels a pending lowering); a
+    /// lower one applies one DISTRIBUTION_PERIOD from now, the share in force staying until then. Requires the
+    /// caller's coin to exist. Holder revenue already accrued is never taken back. Open while paused.
+    function setHolderShare(uint256 bps) external;
+
+    // ---------------------------------------------------------------------------------------- holders
+
+    /// @notice Deposits all holder revenue accrued for `creator` into the RevenueDistributor for the creator's coin,
+    /// where it unlocks to holders over the coin's REVENUE_UNLOCK_TIME. Anyone may call it, at most once per
+    /// distribution period (block.timestamp / DISTRIBUTION_PERIOD) per creator; reverts with
+    /// BeatStreamVaultDistributionTooEarly or BeatStreamVaultNothingToDistribute. Open while paused, like artists'
+    /// withdrawals: the revenue was already earned.
+    /// @return period The distribution period it was made in.
+    /// @return amount USDC deposited.
+    function distributeHolderRevenue(address creator) external returns (uint64 period, uint256 amount);
+
     // ------------------------------------------------------------------------------------------ admin
 
     /// @notice Stops deposits, settlement and listeners' withdrawals, and stops the clock their withdrawal delays
@@ -162,6 +212,16 @@ interface IBeatStreamVault {
     /// @notice Seconds of unpaused time between a withdrawal request and the moment it can execute (at most 30 days).
     function WITHDRAWAL_DELAY() external view returns (uint64);
 
+    /// @notice The factory whose coins a creator's holder share goes to (`coinOf`).
+    function COIN_FACTORY() external view returns (ICreatorCoinFactory);
+
+    /// @notice The RevenueDistributor holder revenue is deposited through (the factory's).
+    function DISTRIBUTOR() external view returns (IRevenueDistributor);
+
+    /// @notice Length of a distribution period in seconds (91 days, a quarter, by default): holder revenue is
+    /// distributed at most once per period, and a lowered holder share waits this long.
+    function DISTRIBUTION_PERIOD() external view returns (uint64);
+
     /// @notice The EIP-712 type hash of `StreamVoucher`.
     function STREAM_VOUCHER_TYPEHASH() external view returns (bytes32);
 
@@ -179,6 +239,23 @@ interface IBeatStreamVault {
 
     /// @notice USDC `artist` has earned and not yet withdrawn.
     function earningsOf(address artist) external view returns (uint256);
+
+    /// @notice The holder share (basis points) in force for `creator` now.
+    function holderShareOf(address creator) external view returns (uint256);
+
+    /// @notice `creator`'s holder share as stored: the share in force (`bps`, once any pending lowering has applied)
+    /// and a pending lowering to `nextBps` from `nextAt` (zero when none).
+    function holderShareConfig(address creator) external view returns (uint16 bps, uint16 nextBps, uint64 nextAt);
+
+    /// @notice Holder revenue of `creator` accrued and not yet distributed.
+    function holderRevenueOf(address creator) external view returns (uint256);
+
+    /// @notice The distribution period now: block.timestamp / DISTRIBUTION_PERIOD.
+    function currentDistributionPeriod() external view returns (uint64);
+
+    /// @notice The first distribution period in which `creator`'s holder revenue may be distributed again (zero:
+    /// never distributed, so any period).
+    function nextDistributionPeriod(address creator) external view returns (uint64);
 
     /// @notice What the session (`listener`, `artist`, `sessionId`) has paid so far.
     function settledAmount(address listener, address artist, bytes32 sessionId) external view returns (uint256);

@@ -5,6 +5,8 @@ pragma solidity 0.8.28;
 // (STYLE 3), and these signatures are the ones it decodes. Indexing them would also cost more gas.
 /* solhint-disable gas-indexed-events */
 
+import {IRevenueDistributor} from "./IRevenueDistributor.sol";
+
 /// @title ICreatorCoinFactory
 /// @notice Launches one CreatorCoin per creator, as a clone at an address known in advance, once the
 /// creator's committed plays reach the launch threshold; opens its market on MusicDEX and registers it
@@ -98,6 +100,9 @@ interface ICreatorCoinFactory {
 
     /// @notice The coin `creator` launched, or the zero address.
     function coinOf(address creator) external view returns (address);
+
+    /// @notice The RevenueDistributor every coin of this factory is registered with.
+    function DISTRIBUTOR() external view returns (IRevenueDistributor);
 
     /// @notice Whether `coin` is a launched creator coin: the distributor's registry, which this factory writes at
     /// every launch (its REGISTRAR_ROLE is the factory's).

@@ -30,7 +30,8 @@ const DEFAULT_ADMIN_ROLE = `0x${"00".repeat(32)}`;
  * - `verifier`: factory VERIFIER_ROLE (badges), `treasury`: protocol fees, both default the deployer;
  * - `admin` (with `handOver` only): governance, DEFAULT_ADMIN_ROLE everywhere and the DEX's and the vault's
  *   PAUSER_ROLE;
- * - `withdrawalDelay` (vault, seconds, default 1 day), `launchThreshold` (committed plays a creator needs to launch a
+ * - `withdrawalDelay` (vault, seconds, default 1 day), `distributionPeriod` (vault, seconds between two distributions of
+ *   a creator's holder share, default 91 days: quarterly; local networks shorten it), `launchThreshold` (committed plays a creator needs to launch a
  *   coin, default 50,000, the contract's own default; local networks lower it so a simulation launches coins in
  *   minutes).
  */
@@ -43,13 +44,15 @@ export function buildProtocol(m: IgnitionModuleBuilder, usdc: UsdcFuture, { hand
   const verifier = m.getParameter("verifier", admin);
   const treasury = m.getParameter("treasury", admin);
   const withdrawalDelay = m.getParameter("withdrawalDelay", 86_400n);
+  const distributionPeriod = m.getParameter("distributionPeriod", 91n * 86_400n);
   const launchThreshold = m.getParameter("launchThreshold", 50_000n);
 
   const musicNFT = m.contract("MusicNFT", [admin]);
   const distributor = m.contract("RevenueDistributor", [usdc, admin]);
   const dex = m.contract("MusicDEX", [usdc, distributor, treasury, admin]);
   const factory = m.contract("CreatorCoinFactory", [musicNFT, dex, distributor, admin]);
-  const vault = m.contract("BeatStreamVault", [usdc, musicNFT, withdrawalDelay, admin]);
+  // The vault pays holder shares into the factory's coins through the factory's distributor.
+  const vault = m.contract("BeatStreamVault", [usdc, musicNFT, withdrawalDelay, admin, factory, distributionPeriod]);
 
   type Contract = typeof musicNFT | typeof factory | typeof distributor | typeof dex | typeof vault;
   type Grantee = typeof committer | typeof factory;

@@ -1,5 +1,5 @@
 import { ponder, type Context } from "ponder:registry";
-import { artist, listener, settlement, streamSession, vaultDeposit, withdrawal } from "ponder:schema";
+import { artist, holderDistribution, holderShare, listener, settlement, streamSession, vaultDeposit, withdrawal } from "ponder:schema";
 import { updatePlatform } from "./lib/platform.js";
 
 /** The listener row of `address`, created (and counted on the platform) on its first vault event. */
@@ -74,4 +74,36 @@ ponder.on("BeatStreamVault:Paused", async ({ context }) => {
 
 ponder.on("BeatStreamVault:Unpaused", async ({ context }) => {
   await updatePlatform(context.db, () => ({ vaultPaused: false }));
+});
+
+ponder.on("BeatStreamVault:HolderShareSet", async ({ event, context }) => {
+  const { creator, bps, effectiveAt } = event.args;
+  const now = event.block.timestamp;
+  const row = await context.db.find(holderShare, { creator });
+  // The share in force now: a pending lowering whose time came is the share (the vault applies it the same way).
+  const current = row === null ? 0 : row.nextAt !== null && row.nextAt <= now && row.nextBps !== null ? row.nextBps : row.bps;
+  // At once (a raise or the same share): effectiveAt is this block; a lowering waits one distribution period.
+  const applied = BigInt(effectiveAt) <= now ? { bps: Number(bps), nextBps: null, nextAt: null } : { bps: current, nextBps: Number(bps), nextAt: BigInt(effectiveAt) };
+  await context.db.insert(holderShare).values({ creator, ...applied }).onConflictDoUpdate(applied);
+});
+
+ponder.on("BeatStreamVault:HolderRevenueAccrued", async ({ event, context }) => {
+  const { creator, amount, accrued } = event.args;
+  // The settlement's StreamSettled credited the whole amount to the artist; this part went to the holders instead.
+  await context.db.update(artist, { address: creator }).set((row) => ({ balance: row.balance - amount, earned: row.earned - amount }));
+  await context.db
+    .insert(holderShare)
+    .values({ creator, accrued, accruedTotal: amount })
+    .onConflictDoUpdate((row) => ({ accrued, accruedTotal: row.accruedTotal + amount }));
+});
+
+ponder.on("BeatStreamVault:HolderRevenueDistributed", async ({ event, context }) => {
+  const { creator, coin, period, amount, caller } = event.args;
+  await context.db.update(holderShare, { creator }).set((row) => ({
+    accrued: row.accrued - amount,
+    distributed: row.distributed + amount,
+    distributions: row.distributions + 1,
+    lastPeriod: BigInt(period),
+  }));
+  await context.db.insert(holderDistribution).values({ ...eventFields(event), creator, coin, period: BigInt(period), amount, caller });
 });

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import type { Transport } from "viem";
+import { getAddress, http, isAddress, type Transport } from "viem";
 import { formatStatus, readStatus } from "./audit/status.js";
 import { gatewaySnapshotSource, localSnapshotSource, type SnapshotSource } from "./audit/snapshot-source.js";
 import { verifyBatch } from "./audit/verify-batch.js";
@@ -10,10 +10,12 @@ import { createChainReader } from "./chain/reader.js";
 import { jobAddresses, readJobRoles, readRoleMembers } from "./chain/roles.js";
 import { configTable, loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./repo/db/open.js";
+import { findDistribution as loadDistributionSummary } from "./repo/distributions.js";
+import { runDistributionCycle } from "./pipeline/distributions.js";
 import { loadDeployments } from "./deployments.js";
 import { RelayerError } from "./errors.js";
 import { createLogger, type Logger, type LogLevel } from "./log.js";
-import { startServer, type StartServerReturnType } from "./server.js";
+import { createConfiguredDistributions, startServer, testDistributionHaltAfter, type StartServerReturnType } from "./server.js";
 import { DEFAULT_LIGHTHOUSE_GATEWAY } from "./stores/lighthouse.js";
 
 /** The usage text; `--help` prints it with the configuration table appended. */
@@ -27,11 +29,16 @@ commands:
                      and whether it holds its role, and every role's members on every protocol contract (from the
                      RoleGranted/RoleRevoked events); on the embedded PGlite store stop the server first: only one
                      process may open DATA_DIR
+  distribute         distribute the holder revenue of every creator that is due (a holder share, revenue accrued in
+                     BeatStreamVault, a new distribution period): record (creator, period), send
+                     distributeHolderRevenue with the settler's key, confirm; once per period, resumes after a crash;
+                     --creator <0x..> limits it to one creator (repeatable)
   verify <batchId>   audit a committed batch from public data: the CID in the chain's PlaysCommitted event, the
                      snapshot fetched by that CID, its CID, root, deltas, signatures, play lengths and previous-CID
                      link; prints OK or one line per difference, and exits 1 on any difference
 
 options:
+  --creator <address>   distribute: only this creator (repeatable)
   --url <url>           relayer to flush (default http://HOST:PORT)
   --snapshot-dir <dir>  verify: read snapshots from this LocalCasStore directory (default DATA_DIR/snapshots)
   --gateway <url>       verify: read snapshots from this IPFS gateway (default Lighthouse's when LIGHTHOUSE_API_KEY is set)
@@ -73,6 +80,7 @@ export async function runCli({ argv, deps }: RunCliParameters): Promise<RunCliRe
       allowPositionals: true,
       options: {
         url: { type: "string" },
+        creator: { type: "string", multiple: true },
         "snapshot-dir": { type: "string" },
         gateway: { type: "string" },
         json: { type: "boolean", default: false },
@@ -99,6 +107,9 @@ export async function runCli({ argv, deps }: RunCliParameters): Promise<RunCliRe
       case "status":
         arity(0);
         return await status(deps, values.json);
+      case "distribute":
+        arity(0);
+        return await distribute(deps, values.creator ?? [], values.json);
       case "verify": {
         arity(1);
         const text = rest[0] ?? "";
@@ -166,11 +177,21 @@ async function status(deps: CliDependencies, json: boolean): Promise<number> {
   const deployments = await loadDeployments({ dir: config.DEPLOYMENTS_DIR, chainId: config.CHAIN_ID });
   const client = publicClient(config, deps);
   const reader = createChainReader({ client, musicNFT: deployments.contracts.MusicNFT.address });
+  const holders = createConfiguredDistributions({ config, deployments, transport: deps.transport ?? http(config.RPC_URL) });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   try {
     const result = await readStatus({
       db,
       nextBatchId: () => reader.nextBatchId(),
+      ...(holders === undefined
+        ? {}
+        : {
+            distributions: async () => {
+              const [periodSeconds, currentPeriod, creators] = await Promise.all([holders.periodSeconds(), holders.currentPeriod(), holders.creatorsWithShare()]);
+              const pools = await Promise.all(creators.map(async (creator) => ({ creator, ...(await holders.pool(creator)) })));
+              return { periodSeconds, currentPeriod, creators: pools };
+            },
+          }),
       roles: async () => {
         const [jobs, contracts] = await Promise.all([
           readJobRoles({ client, deployments, accounts: jobAddresses(config) }),
@@ -181,6 +202,29 @@ async function status(deps: CliDependencies, json: boolean): Promise<number> {
     });
     if (json) deps.stdout(JSON.stringify(result));
     else for (const line of formatStatus(result)) deps.stdout(line);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function distribute(deps: CliDependencies, creators: readonly string[], json: boolean): Promise<number> {
+  const only = creators.map((creator) => {
+    if (!isAddress(creator, { strict: false })) throw new CliUsageError(`--creator must be an address, got ${JSON.stringify(creator)}`);
+    return getAddress(creator);
+  });
+  const config = loadConfig({ env: deps.env });
+  const deployments = await loadDeployments({ dir: config.DEPLOYMENTS_DIR, chainId: config.CHAIN_ID });
+  const chain = createConfiguredDistributions({ config, deployments, transport: deps.transport ?? http(config.RPC_URL) });
+  if (chain === undefined) throw new CliUsageError("the deployments file names no BeatStreamVault: nothing to distribute");
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  try {
+    const afterStep = testDistributionHaltAfter({ env: deps.env, log: deps.stdout });
+    const result = await runDistributionCycle({ ctx: { db, chain }, ...(only.length === 0 ? {} : { creators: only }), ...(afterStep === undefined ? {} : { afterStep }) });
+    const rows = await Promise.all([...result.distributed, ...result.skipped].map((id) => loadDistributionSummary(db, id)));
+    if (json) deps.stdout(JSON.stringify({ distributed: result.distributed.map(String), skipped: result.skipped.map(String), rows }));
+    else if (rows.length === 0) deps.stdout("nothing due: no creator has holder revenue accrued in a period not yet distributed");
+    else for (const row of rows) deps.stdout(`distribution ${row.id}: ${row.creator} period ${row.period} ${row.status}${row.amount === null ? "" : ` ${row.amount}`}${row.txHash === null ? "" : ` tx ${row.txHash}`}${row.lastError === null ? "" : ` (${row.lastError})`}`);
     return 0;
   } finally {
     await db.close();
@@ -201,7 +245,7 @@ async function verify(
     source: snapshotSource(config, deps, options),
   });
   if (options.json) {
-    deps.stdout(JSON.stringify({ batchId: batchId.toString(), cid: result.cid, plays: result.plays, ok: result.differences.length === 0, differences: result.differences }));
+    deps.stdout(JSON.stringify({ batchId: batchId.toString(), cid: result.cid, plays: result.plays, engagement: result.engagement, ok: result.differences.length === 0, differences: result.differences }));
   } else if (result.differences.length === 0) {
     deps.stdout("OK");
   } else {

@@ -81,10 +81,26 @@ export const CONFIG_SETTINGS = {
     meaning: "worker threads checking play and stream voucher signatures; auto is one per core, 0 checks on the HTTP thread",
   },
   MAX_PLAYS_PER_REQUEST: { default: "1000", schema: positiveInt.max(1000), meaning: "most plays in one POST /v1/plays" },
+  MAX_EVENTS_PER_REQUEST: { default: "1000", schema: positiveInt.max(1000), meaning: "most engagement events in one POST /v1/engagement" },
+  ENGAGEMENT_RATE_LIMIT_FAN_PER_HOUR: {
+    default: "600",
+    schema: positiveInt,
+    meaning: "engagement events one fan may log per clock hour of issuedAt (likes, follows, playlist edits, comments, …)",
+  },
+  ENGAGEMENT_RATE_LIMIT_FAN_PER_DAY: {
+    default: "5000",
+    schema: positiveInt,
+    meaning: "engagement events one fan may log per UTC day of issuedAt",
+  },
+  ENGAGEMENT_RATE_LIMIT_IP_PER_MINUTE: {
+    default: "100000",
+    schema: positiveInt,
+    meaning: "engagement events accepted from one client IP per minute of arrival",
+  },
   TRACK_REFRESH_MS: {
     default: "1000",
     schema: nonNegativeInt,
-    meaning: "least time between two chain reads of totalTracks caused by an unknown track id",
+    meaning: "least time between two chain reads of totalTracks caused by an unknown track id (and between two isCreator reads of an address that is not an artist)",
   },
   BATCH_INTERVAL_MS: { default: "60000", schema: positiveInt, meaning: "seal a batch at least this often, in ms" },
   STATS_ROLLUP_INTERVAL_MS: {
@@ -101,6 +117,16 @@ export const CONFIG_SETTINGS = {
     default: "5000",
     schema: positiveInt,
     meaning: "a creator crossing a multiple of this many committed plays gets updateCreatorMetrics",
+  },
+  FOLLOWER_MILESTONE: {
+    default: "1000",
+    schema: positiveInt,
+    meaning: "a creator crossing a multiple of this many committed followers gets updateCreatorMetrics",
+  },
+  REVENUE_MILESTONE: {
+    default: "1000000000",
+    schema: positiveInt,
+    meaning: "a creator whose revenue (vault-settled streams + coin deposits, USDC units: 6 decimals) crosses a multiple of this gets updateCreatorMetrics",
   },
   RELAYER_PRIVATE_KEY: {
     // Hardhat's well-known test account #1: the Protocol module grants it the three relayer roles on a local chain.
@@ -165,6 +191,11 @@ export const CONFIG_SETTINGS = {
     default: "2000",
     schema: nonNegativeInt,
     meaning: "after a session ends, settle within this many ms (closes in that window share one settle)",
+  },
+  DISTRIBUTION_INTERVAL_MS: {
+    default: "3600000",
+    schema: nonNegativeInt,
+    meaning: "look this often (ms) for creators whose holder revenue is due (once per vault distribution period) and distribute it; 0 turns the job off (`relayer distribute` still works)",
   },
   STREAM_SETTLE_MAX: { default: "100", schema: positiveInt.max(2000), meaning: "most vouchers in one BeatStreamVault.settle transaction" },
   STREAM_MAX_SESSIONS: { default: "20000", schema: positiveInt, meaning: "most live streaming sessions one relayer process holds" },

@@ -12,9 +12,13 @@ export const ERROR_STATUS = {
   invalid_json: 400,
   invalid_request: 400,
   too_many_plays: 400,
+  too_many_events: 400,
   body_too_large: 413,
   not_found: 404,
   unauthorized: 401,
+  read_auth_invalid: 401,
+  read_auth_expired: 401,
+  read_auth_wrong_signer: 401,
   operator_api_disabled: 403,
   // Parts that are down for now: retry later.
   verifier_unavailable: 503,
@@ -36,6 +40,7 @@ export const ERROR_STATUS = {
   batch_conflict: 500,
   batch_state: 500,
   settlement_state: 500,
+  distribution_state: 500,
   // Batch evidence and snapshot stores.
   invalid_play: 500,
   duplicate_play: 500,
@@ -46,6 +51,7 @@ export const ERROR_STATUS = {
   play_not_in_tree: 500,
   snapshot_invalid: 500,
   snapshot_not_canonical: 500,
+  invalid_engagement_evidence: 500,
   invalid_cid: 400,
   snapshot_not_found: 404,
   snapshot_corrupt: 500,
@@ -122,6 +128,7 @@ export type EvidenceErrorCode =
   | "play_not_in_tree"
   | "snapshot_invalid"
   | "snapshot_not_canonical"
+  | "invalid_engagement_evidence"
   | "invalid_cid"
   | "snapshot_not_found"
   | "snapshot_corrupt"
@@ -198,6 +205,23 @@ export class BodyTooLargeError extends RelayerError {
 export class TooManyPlaysError extends RelayerError {
   constructor(max: number) {
     super("too_many_plays", `a request carries at most ${max} plays`);
+  }
+}
+
+/** More engagement events in one request than the API takes. */
+export class TooManyEventsError extends RelayerError {
+  constructor(max: number) {
+    super("too_many_events", `a request carries at most ${max} events`);
+  }
+}
+
+/**
+ * A fan's read-access proof (`Authorization: BeatStream <expiry>.<signature>`, docs/engagement.md "Reads") that is
+ * malformed or forged, expired, or signed by someone other than the owner of what it asks for.
+ */
+export class ReadAuthError extends RelayerError {
+  constructor(code: "read_auth_invalid" | "read_auth_expired" | "read_auth_wrong_signer", message: string) {
+    super(code, message);
   }
 }
 

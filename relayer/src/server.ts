@@ -12,19 +12,24 @@ import { createReadClient, createSigningClients } from "./chain/client.js";
 import { createChainReader } from "./chain/reader.js";
 import { assertJobRoles, jobAddresses, jobKeys, RELAYER_JOBS, RELAYER_JOB_NAMES } from "./chain/roles.js";
 import { createChainWriter } from "./chain/writer.js";
+import { createHolderDistributionChain, type HolderDistributionChain } from "./chain/distributions.js";
 import { loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./repo/db/open.js";
 import type { Database } from "./repo/db/database.js";
 import { loadDeployments, type Deployments } from "./deployments.js";
+import { createRevenueReader } from "./chain/revenue.js";
 import { createLogger, lineSink, messageLogger, type Logger, type LogLine } from "./log.js";
 import { createBatcher, createBatchScheduler, type Batcher, type BatchLease, type BatchStep } from "./pipeline/batches.js";
 import { createBatchLease } from "./pipeline/lease.js";
 import { createCycleRunner, haltAfterStep } from "./pipeline/machine.js";
 import { createPollingScheduler } from "./pipeline/scheduler.js";
 import { createRollupJob, type RollupReturnType } from "./engagement/rollup.js";
+import { createDistributionScheduler, DISTRIBUTION_STEPS, type DistributionScheduler } from "./pipeline/distributions.js";
 import type { SettlementStep } from "./pipeline/settlements.js";
 import { pruneRateCounters } from "./plays/ingest.js";
 import { createTrackCatalog } from "./plays/tracks.js";
+import { createArtistCatalog } from "./engagement/artists.js";
+import { createEngagementVerifier } from "./crypto/engagement.js";
 import { loadNativeAddons } from "./crypto/signatures.js";
 import { createVerifierPool, type VerifierPool } from "./crypto/verify-pool.js";
 import { LighthouseStore } from "./stores/lighthouse.js";
@@ -94,6 +99,13 @@ export async function startServer({ config, transport, log: lineCallback, logger
   const scheduler = createBatchScheduler({ batcher, db, intervalMs: config.BATCH_INTERVAL_MS, batchMax: config.BATCH_MAX, log });
 
   const stream = createConfiguredStream({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, mark, lease: sharedLease, sendLocks, reader, signatures: verifier });
+  // Quarterly holder distributions: looked for every DISTRIBUTION_INTERVAL_MS (0: off), under the batcher's lease.
+  const holderChain = config.DISTRIBUTION_INTERVAL_MS > 0 ? createConfiguredDistributions({ config, deployments, transport: transport ?? http(config.RPC_URL), metrics, sendLocks }) : undefined;
+  const afterDistributionStep = testDistributionHaltAfter({ env: process.env, log: mark });
+  const distributions: DistributionScheduler | undefined =
+    holderChain === undefined
+      ? undefined
+      : createDistributionScheduler({ ctx: { db, chain: holderChain }, intervalMs: config.DISTRIBUTION_INTERVAL_MS, lease: sharedLease, log, ...(afterDistributionStep === undefined ? {} : { afterStep: afterDistributionStep }) });
 
   const tracks = createTrackCatalog({ reader, refreshIntervalMs: config.TRACK_REFRESH_MS });
   const stats = createStatsScheduler({ db, creatorOf: (trackId) => tracks.creatorOf(trackId), intervalMs: config.STATS_ROLLUP_INTERVAL_MS, log });
@@ -117,6 +129,18 @@ export async function startServer({ config, transport, log: lineCallback, logger
       ipPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
     },
     maxPlaysPerRequest: config.MAX_PLAYS_PER_REQUEST,
+    engagement: {
+      verifier: createEngagementVerifier({ chainId: config.CHAIN_ID, musicNFT, signatures: verifier }),
+      artists: createArtistCatalog({ reader, negativeTtlMs: config.TRACK_REFRESH_MS }),
+      rules: {
+        maxAgeSeconds: config.PLAY_MAX_AGE_SECONDS,
+        clockSkewSeconds: config.CLOCK_SKEW_SECONDS,
+        fanPerHour: config.ENGAGEMENT_RATE_LIMIT_FAN_PER_HOUR,
+        fanPerDay: config.ENGAGEMENT_RATE_LIMIT_FAN_PER_DAY,
+        ipPerMinute: config.ENGAGEMENT_RATE_LIMIT_IP_PER_MINUTE,
+      },
+      maxEventsPerRequest: config.MAX_EVENTS_PER_REQUEST,
+    },
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     operatorApiKey: config.OPERATOR_API_KEY,
     trustProxy: config.TRUST_PROXY,
@@ -141,6 +165,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
   prune.unref();
   scheduler.start();
   stream?.start();
+  distributions?.start();
   stats.start();
 
   let closing: Promise<void> | undefined;
@@ -149,6 +174,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
       clearInterval(prune);
       // Live sessions end as server_shutdown (resumable) before the sockets go; settlement stops after its step.
       await stream?.close();
+      await distributions?.stop();
       // The current batch step finishes and is recorded; the next start resumes from it. A rollup chunk is one
       // transaction: it commits or leaves nothing.
       await scheduler.stop();
@@ -243,6 +269,16 @@ export function createConfiguredBatcher({ config, deployments, db, transport, me
       musicNFT: deployments.contracts.MusicNFT.address,
       batchMax: config.BATCH_MAX,
       milestonePlays: BigInt(config.MILESTONE_PLAYS),
+      milestoneFollowers: BigInt(config.FOLLOWER_MILESTONE),
+      milestoneRevenue: BigInt(config.REVENUE_MILESTONE),
+      revenue: createRevenueReader({
+        publicClient: writer.publicClient,
+        vault: deployments.contracts.BeatStreamVault?.address,
+        creatorCoinFactory: deployments.contracts.CreatorCoinFactory.address,
+        // Revenue cannot predate the protocol: the earliest of its contracts' deployment blocks.
+        startBlock: BigInt(Math.min(...Object.values(deployments.contracts).map((contract) => contract.startBlock))),
+        retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
+      }),
       onStorageError: () => metrics.storageErrors.inc(),
     },
     observeStep: (step, seconds, batchId) => {
@@ -326,6 +362,49 @@ function serializeLease<Lease extends BatchLease>(lease: Lease): BatchLease {
  * right after a settlement's transaction is recorded (before its receipt) and prints
  * `RELAYER_TEST_STREAM_HALTED step=submit settlement=<id>`, so the crash test can SIGKILL the process there.
  */
+export type CreateConfiguredDistributionsParameters = {
+  config: Config;
+  deployments: Deployments;
+  transport: Transport;
+  metrics?: RelayerMetrics;
+  sendLocks?: SendLocks;
+};
+
+/**
+ * The vault's holder distributions on the settler's key (the call is permissionless; that key already talks to the
+ * vault), or undefined when the deployments file names no BeatStreamVault.
+ */
+export function createConfiguredDistributions({ config, deployments, transport, metrics, sendLocks = createSendLocks() }: CreateConfiguredDistributionsParameters): HolderDistributionChain | undefined {
+  const vault = deployments.contracts.BeatStreamVault;
+  if (vault === undefined) return undefined;
+  const { account, publicClient, walletClient } = createSigningClients({ chainId: config.CHAIN_ID, rpcUrl: config.RPC_URL, transport, key: jobKeys(config).settler });
+  const onError = (kind: "rpc" | "revert" | "timeout") => metrics?.chainErrors.inc({ kind });
+  const chainWriter = createChainWriter({
+    publicClient,
+    walletClient,
+    musicNFT: deployments.contracts.MusicNFT,
+    creatorCoinFactory: deployments.contracts.CreatorCoinFactory.address,
+    retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
+    receiptTimeoutMs: config.TX_RECEIPT_TIMEOUT_MS,
+    onError,
+    sendLock: sendLocks(account.address),
+  });
+  return createHolderDistributionChain({
+    publicClient,
+    walletClient,
+    vault,
+    chainWriter,
+    sendLock: sendLocks(account.address),
+    retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
+    onError,
+  });
+}
+
+/** TEST ONLY: RELAYER_TEST_DISTRIBUTION_HALT_AFTER=<step> halts the distribution pipeline after that step (see haltAfterStep). */
+export function testDistributionHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
+  return haltAfterStep({ variable: "RELAYER_TEST_DISTRIBUTION_HALT_AFTER", value: env.RELAYER_TEST_DISTRIBUTION_HALT_AFTER, steps: DISTRIBUTION_STEPS, who: "holder distribution", record: "distribution", log });
+}
+
 export function testStreamHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
   const steps: readonly SettlementStep[] = ["seal", "submit", "confirm"];
   return haltAfterStep({ variable: "RELAYER_TEST_STREAM_HALT_AFTER", value: env.RELAYER_TEST_STREAM_HALT_AFTER, steps, who: "stream settlement", record: "settlement", log });

@@ -43,6 +43,8 @@ export const STACK_SETTINGS = {
   SETTLER_PRIVATE_KEY: { default: "", schema: optionalKey, meaning: "the key that settles vouchers; the deploy grants its address the vault's RELAYER_ROLE (unset: RELAYER_PRIVATE_KEY)" },
   BATCH_INTERVAL_MS: { default: "10000", schema: positiveInt, meaning: "relayer: seal a batch at least this often (the relayer's own default is 60000)" },
   MILESTONE_PLAYS: { default: "50", schema: positiveInt, meaning: "relayer: updateCreatorMetrics every this many committed plays (relayer default 5000)" },
+  FOLLOWER_MILESTONE: { default: "5", schema: positiveInt, meaning: "relayer: updateCreatorMetrics every this many committed followers (relayer default 1000)" },
+  REVENUE_MILESTONE: { default: "10000000", schema: positiveInt, meaning: "relayer: updateCreatorMetrics every this much revenue, USDC units (10 USDC; relayer default 1000 USDC)" },
   STREAM_SETTLE_INTERVAL_MS: { default: "10000", schema: positiveInt, meaning: "relayer: settle stream vouchers at least this often (relayer default 60000)" },
   STACK_VERBOSE: { default: "false", schema: boolean, meaning: "also print the relayer's and the indexer's logs (always in STACK_DATA_DIR/logs)" },
   STACK_READY_TIMEOUT_MS: { default: "300000", schema: positiveInt, meaning: "how long each step (compile and deploy included) may take before start gives up" },

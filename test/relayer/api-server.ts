@@ -6,6 +6,7 @@ import { DeploymentsError } from "../../relayer/src/errors.js";
 import { startServer } from "../../relayer/src/server.js";
 import { writeDeployments } from "../../relayer/src/deployments.js";
 import { deployChain, newListener, signedItem, tempDir, writeChainDeployments } from "./core.helpers.js";
+import { signedEvent } from "./engagement.helpers.js";
 
 describe("relayer server (HTTP on 127.0.0.1, PGlite on disk)", function () {
   this.timeout(120_000);
@@ -37,6 +38,18 @@ describe("relayer server (HTTP on 127.0.0.1, PGlite on disk)", function () {
       expect(response.status).to.equal(202);
       const { results } = (await response.json()) as { results: { status: string; id: string }[] };
       expect(results.map((result) => result.status)).to.deep.equal(["accepted", "accepted"]);
+      // A signed like and a follow of the track's creator, their signatures checked on the pool's threads.
+      const domain = { chainId: chain.chainId, musicNFT: chain.musicNFT };
+      const events = [
+        await signedEvent(listener, domain, "like", { trackId: 1n, issuedAt: now - 100n }),
+        await signedEvent(listener, domain, "follow", { artist: chain.creator.address as `0x${string}`, issuedAt: now - 100n }),
+        await signedEvent(newListener(), domain, "like", { trackId: 1n, issuedAt: now - 100n }),
+      ];
+      events[2] = { ...events[2]!, fan: listener.address };
+      const engagement = await fetch(`${server.url}/v1/engagement`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
+      expect(engagement.status).to.equal(202);
+      const { results: verdicts } = (await engagement.json()) as { results: { status: string; effect?: string; code?: string }[] };
+      expect(verdicts.map((result) => result.effect ?? result.code)).to.deep.equal(["applied", "applied", "invalid_signature"]);
       expect((await fetch(`${server.url}/healthz`)).status).to.equal(200);
 
       await server.close();

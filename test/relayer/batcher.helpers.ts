@@ -5,12 +5,13 @@ import { createMetrics, type RelayerMetrics } from "../../relayer/src/api/metric
 import { createBatcher, type Batcher, type BatcherContext } from "../../relayer/src/pipeline/batches.js";
 import { createChainReader } from "../../relayer/src/chain/reader.js";
 import { createChainWriter } from "../../relayer/src/chain/writer.js";
+import { createRevenueReader } from "../../relayer/src/chain/revenue.js";
 import { loadConfig } from "../../relayer/src/config.js";
 import type { Database } from "../../relayer/src/repo/db/database.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
 import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
 import type { SnapshotStore, StoredSnapshot } from "../../relayer/src/stores/snapshot-store.js";
-import { DEFAULT_RULES, type Chain } from "./core.helpers.js";
+import { DEFAULT_RULES, engagementDeps, type Chain } from "./core.helpers.js";
 
 /** The relayer key the server uses by default (Hardhat account #1, which the Protocol module makes the relayer). */
 export const RELAYER_KEY = loadConfig({ env: {} }).RELAYER_PRIVATE_KEY;
@@ -58,6 +59,8 @@ export async function createRig({
   faults,
   batchMax = 10_000,
   milestonePlays = 5_000n,
+  milestoneFollowers,
+  milestoneRevenue,
   key = RELAYER_KEY,
   metrics = createMetrics({ db }),
   receiptTimeoutMs = 5_000,
@@ -68,6 +71,8 @@ export async function createRig({
   faults: Faults;
   batchMax?: number;
   milestonePlays?: bigint;
+  milestoneFollowers?: bigint;
+  milestoneRevenue?: bigint;
   key?: `0x${string}`;
   metrics?: RelayerMetrics;
   receiptTimeoutMs?: number;
@@ -80,8 +85,9 @@ export async function createRig({
     rpcUrls: { default: { http: ["http://127.0.0.1:8545"] } },
   });
   const account = privateKeyToAccount(key);
+  const publicClient = createPublicClient({ chain: viemChain, transport });
   const writer = createChainWriter({
-    publicClient: createPublicClient({ chain: viemChain, transport }),
+    publicClient,
     walletClient: createWalletClient({ chain: viemChain, transport, account }),
     musicNFT: { address: chain.musicNFT, startBlock: 0 },
     creatorCoinFactory: await factoryAddress(chain),
@@ -98,6 +104,15 @@ export async function createRig({
     musicNFT: chain.musicNFT,
     batchMax,
     milestonePlays,
+    ...(milestoneFollowers === undefined ? {} : { milestoneFollowers }),
+    ...(milestoneRevenue === undefined ? {} : { milestoneRevenue }),
+    revenue: createRevenueReader({
+      publicClient,
+      vault: getAddress(await chain.contracts.vault.getAddress()),
+      creatorCoinFactory: await factoryAddress(chain),
+      startBlock: 0n,
+      retry: { attempts: 4, backoffMs: 20 },
+    }),
     onStorageError: () => metrics.storageErrors.inc(),
   };
   const batcher = createBatcher({ ctx, observeStep: (step, seconds) => metrics.batchStepDuration.observe({ step }, seconds) });
@@ -120,6 +135,7 @@ export function buildBatcherApp({ chain, db, rig, now, operatorApiKey }: { chain
     metrics: rig.metrics,
     rules: { ...DEFAULT_RULES, ipPerMinute: 1_000_000 },
     maxPlaysPerRequest: 1000,
+    engagement: engagementDeps(chain, reader),
     bodyLimitBytes: 1024 * 1024,
     operatorApiKey,
     trustProxy: true,

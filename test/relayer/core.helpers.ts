@@ -17,6 +17,9 @@ import type { IngestRules } from "../../relayer/src/plays/ingest.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
 import { PLAY_TYPES, playDomain, type Play } from "../../relayer/src/crypto/eip712.js";
 import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
+import { createEngagementVerifier } from "../../relayer/src/crypto/engagement.js";
+import { createArtistCatalog } from "../../relayer/src/engagement/artists.js";
+import type { EngagementRules } from "../../relayer/src/engagement/ingest.js";
 import { writeDeployments } from "../../relayer/src/deployments.js";
 import type { DeployParameters } from "../../deploy/load-parameters.js";
 import { deployProtocol } from "../helpers/protocol.js";
@@ -137,6 +140,24 @@ export const DEFAULT_RULES: IngestRules = {
   ipPerMinute: 100_000,
 };
 
+export const DEFAULT_ENGAGEMENT_RULES: EngagementRules = {
+  maxAgeSeconds: 7 * 86_400,
+  clockSkewSeconds: 60,
+  fanPerHour: 600,
+  fanPerDay: 5000,
+  ipPerMinute: 100_000,
+};
+
+/** The engagement dependencies of the API over `chain`: real signature checks and MusicNFT's isCreator. */
+export function engagementDeps(chain: Pick<Chain, "chainId" | "musicNFT">, reader: Pick<ReturnType<typeof createChainReader>, "isCreator">, rules: EngagementRules = DEFAULT_ENGAGEMENT_RULES) {
+  return {
+    verifier: createEngagementVerifier({ chainId: chain.chainId, musicNFT: chain.musicNFT }),
+    artists: createArtistCatalog({ reader, negativeTtlMs: 0 }),
+    rules,
+    maxEventsPerRequest: 1000,
+  };
+}
+
 /** The API over `db` and `chain` with the test's rules; the clock is pinned to `now`. */
 export function buildApp({
   db,
@@ -146,11 +167,13 @@ export function buildApp({
   operatorApiKey,
   bodyLimitBytes = 1024 * 1024,
   reader,
+  engagementRules,
 }: {
   db: Database;
   chain: Chain;
   now: number;
   rules?: IngestRules;
+  engagementRules?: EngagementRules;
   operatorApiKey?: string;
   bodyLimitBytes?: number;
   reader?: ReturnType<typeof createChainReader>;
@@ -166,6 +189,7 @@ export function buildApp({
     metrics,
     rules,
     maxPlaysPerRequest: 1000,
+    engagement: engagementDeps(chain, chainReader, engagementRules),
     bodyLimitBytes,
     operatorApiKey,
     trustProxy: true,

@@ -66,8 +66,9 @@ describe("relayer evidence: canonical snapshot", () => {
     expect(json).to.equal(
       `{"batchId":"2","chainId":"31337","creators":[{"creator":"${CREATOR.toLowerCase()}","plays":"3"}],` +
         `"deltas":[{"plays":"2","trackId":"1"},{"plays":"1","trackId":"${BIG_TRACK}"}],` +
+        `"engagement":{"artists":[],"events":[],"tracks":[]},` +
         `"musicNFT":"${MUSIC_NFT.toLowerCase()}","plays":[${play(a)},${play(b)},${play(big)}],` +
-        `"previousCid":"bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e","root":"${snapshot.root}","version":1}`,
+        `"previousCid":"bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e","root":"${snapshot.root}","version":2}`,
     );
     expect([a.trackId, b.trackId, big.trackId]).to.deep.equal([1n, 1n, BIG_TRACK]);
     expect(a.nonce < b.nonce).to.equal(true);
@@ -100,7 +101,9 @@ describe("relayer evidence: canonical snapshot", () => {
       ["uint32 overflow", (v) => (v.plays[0].durationSeconds = 2 ** 32), /plays\.0\.durationSeconds/],
       ["short nonce", (v) => (v.plays[0].nonce = "0x01"), /plays\.0\.nonce/],
       ["bad previous CID", (v) => (v.previousCid = "Qm123"), /previousCid/],
-      ["other version", (v) => (v.version = 2), /version/],
+      ["other version", (v) => (v.version = 3), /version/],
+      ["version 1 with engagement", (v) => (v.version = 1), /engagement|Unrecognized/i],
+      ["version 2 without engagement", (v) => delete v.engagement, /engagement/],
     ];
     for (const [why, mutate, where] of variants) {
       const copy = structuredClone(json);

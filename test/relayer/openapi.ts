@@ -9,6 +9,7 @@ import { loadConfig } from "../../relayer/src/config.js";
 import type { Database } from "../../relayer/src/repo/db/database.js";
 import { createLogger, lineSink, type Logger, type LogLevel } from "../../relayer/src/log.js";
 import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
+import { createEngagementVerifier } from "../../relayer/src/crypto/engagement.js";
 import type { StreamService } from "../../relayer/src/stream/service.js";
 import { BACKENDS, DEFAULT_RULES } from "./core.helpers.js";
 
@@ -25,6 +26,12 @@ function app(db: Database, logger?: Logger) {
     metrics: createMetrics({ db }),
     rules: DEFAULT_RULES,
     maxPlaysPerRequest: 10,
+    engagement: {
+      verifier: createEngagementVerifier({ chainId: 31337, musicNFT: zeroAddress }),
+      artists: { creators: async () => new Set() },
+      rules: { maxAgeSeconds: 604_800, clockSkewSeconds: 60, fanPerHour: 600, fanPerDay: 5000, ipPerMinute: 100_000 },
+      maxEventsPerRequest: 10,
+    },
     bodyLimitBytes: 64 * 1024,
     operatorApiKey: "operator-key",
     trustProxy: false,

@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { getAddress, type Address } from "viem";
+import { getAddress } from "viem";
 import { createChainReader } from "../../relayer/src/chain/reader.js";
 import { rollup } from "../../relayer/src/engagement/rollup.js";
 import { createTrackCatalog } from "../../relayer/src/plays/tracks.js";
 import type { Database } from "../../relayer/src/repo/db/database.js";
 import { BACKENDS, buildApp, deployChain, newListener, postPlays, signedItem, type Chain } from "./core.helpers.js";
-import { insertSignedEvents } from "./stats.helpers.js";
+import { postEvents, randomId, signedEvent } from "./engagement.helpers.js";
 
 const NOW = 1_900_000_000;
 const HOUR = 3600;
@@ -43,14 +43,21 @@ for (const backend of BACKENDS) {
       ];
       const response = await postPlays(app, plays);
       expect(response.status).to.equal(202);
-      await insertSignedEvents(db, [
-        { fan: a, action: "like", trackId: 1n, at: NOW - HOUR },
-        { fan: b, action: "like", trackId: 1n, at: NOW - HOUR },
-        { fan: b, action: "share", trackId: 1n, text: "x", at: NOW - HOUR },
-        { fan: c, action: "follow", artist: getAddress(creator) as Address, at: NOW - DAY },
-        { fan: a, action: "play_complete", trackId: 1n, text: "search", value: 180, at: NOW - 2 * HOUR },
-        { fan: b, action: "play_skip", trackId: 1n, text: "radio", value: 25, at: NOW - 3 * HOUR },
-      ]);
+      // Events signed by the fans and posted to POST /v1/engagement, as the client SDK sends them.
+      const events = [
+        await signedEvent(a, domain, "like", { trackId: 1n, issuedAt: BigInt(NOW - HOUR) }),
+        await signedEvent(b, domain, "like", { trackId: 1n, issuedAt: BigInt(NOW - HOUR) }),
+        await signedEvent(b, domain, "share", { trackId: 1n, text: "x", issuedAt: BigInt(NOW - HOUR) }),
+        await signedEvent(c, domain, "follow", { artist: getAddress(creator), issuedAt: BigInt(NOW - DAY) }),
+        await signedEvent(a, domain, "play_complete", { trackId: 1n, subject: randomId(), text: "search", value: 180, issuedAt: BigInt(NOW - 2 * HOUR) }),
+        await signedEvent(b, domain, "play_skip", { trackId: 1n, subject: randomId(), text: "radio", value: 25, issuedAt: BigInt(NOW - 3 * HOUR) }),
+        // Liked twice: stored, changes nothing, counts nothing.
+        await signedEvent(a, domain, "like", { trackId: 1n, issuedAt: BigInt(NOW - HOUR + 1) }),
+      ];
+      const posted = await postEvents(app, events);
+      expect(posted.status).to.equal(202);
+      const { results } = (await posted.json()) as Json;
+      expect(results.map((r: Json) => r.effect ?? r.code)).to.deep.equal(["applied", "applied", "applied", "applied", "applied", "applied", "unchanged"]);
       const reader = createChainReader({ client: chain.client, musicNFT: chain.musicNFT });
       const catalog = createTrackCatalog({ reader, refreshIntervalMs: 0 });
       const rolled = await rollup({ db, creatorOf: (trackId) => catalog.creatorOf(trackId) });

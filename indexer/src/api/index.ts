@@ -14,6 +14,7 @@ import { artists, holders, listeners } from "./routes/accounts.js";
 import { batches } from "./routes/batches.js";
 import { coins } from "./routes/coins.js";
 import { creators } from "./routes/creators.js";
+import { holderRevenue } from "./routes/holder-revenue.js";
 import { stats } from "./routes/stats.js";
 import { tracks } from "./routes/tracks.js";
 
@@ -27,6 +28,7 @@ app.use("/sql/*", client({ db, schema }));
 
 app.route("/tracks", tracks);
 app.route("/creators", creators);
+app.route("/creators", holderRevenue);
 app.route("/coins", coins);
 app.route("/stats", stats);
 app.route("/batches", batches);

@@ -6,6 +6,7 @@ import { requestLog, requestTimer } from "./middleware.js";
 import { createRouter, serveDocs } from "./openapi.js";
 import { adminRoutes } from "./routes/admin.js";
 import { batchesRoutes } from "./routes/batches.js";
+import { engagementRoutes, fansRoutes, playlistsRoutes, trackCommentsRoutes } from "./routes/engagement.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { playsRoutes } from "./routes/plays.js";
@@ -36,6 +37,10 @@ export function createApp({ logger = createLogger({ level: "error" }), logError,
   app.use(requestTimer(deps.metrics));
   app.route("/v1/plays", playsRoutes(deps));
   app.route("/v1/tracks", tracksRoutes(deps));
+  app.route("/v1/engagement", engagementRoutes(deps));
+  app.route("/v1/tracks", trackCommentsRoutes(deps));
+  app.route("/v1/playlists", playlistsRoutes(deps));
+  app.route("/v1/fans", fansRoutes(deps));
   app.route("/v1/batches", batchesRoutes(deps));
   app.route("/v1/admin", adminRoutes(deps));
   app.route("/v1/stats", statsRoutes(deps));
@@ -54,7 +59,7 @@ export function createApp({ logger = createLogger({ level: "error" }), logError,
   serveDocs(app, {
     title: "BeatStream relayer",
     version: "1",
-    description: "Signed plays in, Merkle-batched commits out; pay-per-second streaming sessions. Errors: `{ \"error\": { \"code\", \"message\" } }`.",
+    description: "Signed plays and fan engagement in, Merkle-batched commits out; pay-per-second streaming sessions. Errors: `{ \"error\": { \"code\", \"message\" } }`.",
   });
   app.notFound((c) => {
     const error = new NotFoundError(`route ${c.req.method} ${c.req.path}`);

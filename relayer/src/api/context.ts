@@ -6,6 +6,9 @@ import type { Database } from "../repo/db/database.js";
 import type { IngestRules } from "../plays/ingest.js";
 import type { TrackCatalog } from "../plays/tracks.js";
 import type { PlaySignatureChecker } from "../crypto/signatures.js";
+import type { EngagementVerifier } from "../crypto/engagement.js";
+import type { ArtistCatalog } from "../engagement/artists.js";
+import type { EngagementRules } from "../engagement/ingest.js";
 import type { StreamService } from "../stream/service.js";
 import type { RelayerMetrics } from "./metrics.js";
 
@@ -21,6 +24,8 @@ export type AppDependencies = {
   maxPlaysPerRequest: number;
   bodyLimitBytes: number;
   operatorApiKey: string | undefined;
+  /** Signed fan events (`POST /v1/engagement`) and the reads over them. */
+  engagement: EngagementDependencies;
   trustProxy: boolean;
   /** Unix seconds; tests pin it. */
   now: () => number;
@@ -28,6 +33,13 @@ export type AppDependencies = {
   batcher?: Pick<Batcher, "runCycle">;
   /** Pay-per-second streaming; absent (no BeatStreamVault deployed), its routes are not mounted. */
   stream?: StreamService;
+};
+
+export type EngagementDependencies = {
+  verifier: Pick<EngagementVerifier, "check">;
+  artists: ArtistCatalog;
+  rules: EngagementRules;
+  maxEventsPerRequest: number;
 };
 
 /**

@@ -1,12 +1,15 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Database } from "../repo/db/database.js";
 import { REJECTION_CODES } from "../plays/ingest.js";
+import { ENGAGEMENT_REJECTION_CODES } from "../engagement/ingest.js";
 import { countPendingPlays } from "../repo/plays.js";
 
 export type RelayerMetrics = {
   registry: Registry;
   playsAccepted: Counter;
   playsRejected: Counter<"code">;
+  engagementAccepted: Counter<"effect">;
+  engagementRejected: Counter<"code">;
   requestDuration: Histogram<"method" | "route" | "status">;
   batchStepDuration: Histogram<"step">;
   chainErrors: Counter<"kind">;
@@ -68,5 +71,19 @@ export function createMetrics({ db }: CreateMetricsParameters): RelayerMetrics {
     help: "Snapshot store puts that failed (after the store's own retries)",
     registers: [registry],
   });
-  return { registry, playsAccepted, playsRejected, requestDuration, batchStepDuration, chainErrors, storageErrors };
+  const engagementAccepted = new Counter({
+    name: "relayer_engagement_accepted_total",
+    help: "Signed engagement events accepted and durably stored, by effect (applied, unchanged)",
+    labelNames: ["effect"] as const,
+    registers: [registry],
+  });
+  for (const effect of ["applied", "unchanged"]) engagementAccepted.inc({ effect }, 0);
+  const engagementRejected = new Counter({
+    name: "relayer_engagement_rejected_total",
+    help: "Signed engagement events rejected, by rejection code",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  });
+  for (const code of ENGAGEMENT_REJECTION_CODES) engagementRejected.inc({ code }, 0);
+  return { registry, playsAccepted, playsRejected, engagementAccepted, engagementRejected, requestDuration, batchStepDuration, chainErrors, storageErrors };
 }

@@ -1,4 +1,6 @@
 import { zeroAddress, type Address, type Hex, type PublicClient } from "viem";
+import { createEngagementVerifier } from "../crypto/engagement.js";
+import type { SignedEngagement } from "../evidence/engagement.js";
 import { musicNFTAbi } from "../chain/abis.js";
 import { cidOf } from "../evidence/cid.js";
 import { computeDeltas, packDeltas, unpackDeltas } from "../evidence/deltas.js";
@@ -26,6 +28,8 @@ export type VerifyBatchReturnType = {
   cid: string | null;
   /** Plays in the snapshot (0 when it could not be read or decoded). */
   plays: number;
+  /** Engagement events in the snapshot (0 for a version-1 snapshot or one that could not be decoded). */
+  engagement: number;
   /** One line per thing that differs; empty means the batch verifies. */
   differences: string[];
 };
@@ -39,7 +43,7 @@ type Commit = { root: Hex; cid: string; plays: bigint; tracks: bigint; deltas: H
  */
 export async function verifyBatch({ batchId, client, musicNFT, source }: VerifyBatchParameters): Promise<VerifyBatchReturnType> {
   const differences: string[] = [];
-  const result = (cid: string | null, plays = 0): VerifyBatchReturnType => ({ batchId, cid, plays, differences });
+  const result = (cid: string | null, plays = 0, engagement = 0): VerifyBatchReturnType => ({ batchId, cid, plays, engagement, differences });
 
   const commit = await findCommit(client, musicNFT, batchId);
   if (commit === undefined) {
@@ -83,7 +87,23 @@ export async function verifyBatch({ batchId, client, musicNFT, source }: VerifyB
   differences.push(...(await checkDeltas(client, musicNFT.address, snapshot, commit)));
   differences.push(...checkPlays(Number(chainId), musicNFT.address, snapshot.plays));
   differences.push(...(await checkPreviousLink(client, musicNFT, batchId, snapshot.previousCid)));
-  return result(commit.cid, snapshot.plays.length);
+  // auditSnapshot above recomputed the engagement deltas from the events; here every event's signature.
+  const engagement = snapshot.version === 2 ? snapshot.engagement.events : [];
+  differences.push(...checkEngagementSignatures(Number(chainId), musicNFT.address, engagement));
+  return result(commit.cid, snapshot.plays.length, engagement.length);
+}
+
+/** Each engagement event signed by its fan over MusicNFT's EIP-712 domain (primary type Engagement). */
+function checkEngagementSignatures(chainId: number, musicNFT: Address, events: readonly SignedEngagement[]): string[] {
+  const verifier = createEngagementVerifier({ chainId, musicNFT });
+  const differences: string[] = [];
+  events.forEach(({ signature, ...event }, index) => {
+    const which = `engagement ${index} (${event.action} by fan ${event.fan}, nonce ${event.nonce})`;
+    const signer = verifier.recover(verifier.digest(event), signature);
+    if (signer === null) differences.push(`${which}: signature is not a valid 65-byte low-s ECDSA signature`);
+    else if (lowerHex(signer) !== lowerHex(event.fan)) differences.push(`${which}: signature recovers to ${lowerHex(signer)}, not the fan`);
+  });
+  return differences;
 }
 
 async function findCommit(client: VerifyBatchParameters["client"], musicNFT: VerifyBatchParameters["musicNFT"], batchId: bigint): Promise<Commit | undefined> {

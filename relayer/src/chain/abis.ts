@@ -1,5 +1,6 @@
 import type { Abi } from "viem";
 import { BeatStreamVaultAbi } from "../../../indexer/abis/BeatStreamVault.js";
+import { CreatorCoinAbi } from "../../../indexer/abis/CreatorCoin.js";
 import { CreatorCoinFactoryAbi } from "../../../indexer/abis/CreatorCoinFactory.js";
 import { ICreatorRegistryAbi } from "../../../indexer/abis/ICreatorRegistry.js";
 import { MusicDEXAbi } from "../../../indexer/abis/MusicDEX.js";
@@ -13,6 +14,7 @@ import { RevenueDistributorAbi } from "../../../indexer/abis/RevenueDistributor.
  */
 export const musicNFTAbi = MusicNFTAbi;
 export const creatorCoinFactoryAbi = CreatorCoinFactoryAbi;
+export const creatorCoinAbi = CreatorCoinAbi;
 export const vaultAbi = BeatStreamVaultAbi;
 /** ICreatorRegistry (MusicNFT in the deployed protocol): whom the vault pays. */
 export const creatorRegistryAbi = ICreatorRegistryAbi;
@@ -26,7 +28,7 @@ export function pickAbi<const abi extends Abi, const name extends string>(abi: a
 }
 
 /** The MusicNFT views the relayer reads on the API's behalf; a test holds each equal to the compiled artifact's. */
-export const musicNFTReadAbi = pickAbi(MusicNFTAbi, ["totalTracks", "playCount", "creatorOf", "nextBatchId"]);
+export const musicNFTReadAbi = pickAbi(MusicNFTAbi, ["totalTracks", "playCount", "creatorOf", "nextBatchId", "isCreator"]);
 
 /** OpenZeppelin AccessControl's member check and events, as every role contract inherits them (MusicNFT's copy). */
 export const accessControlAbi = pickAbi(MusicNFTAbi, ["hasRole", "RoleGranted", "RoleRevoked"]);

@@ -9,6 +9,8 @@ export type ChainReader = {
   playCount(trackId: bigint): Promise<bigint>;
   /** The creator of `trackId` (zero address for an unknown track). */
   creatorOf(trackId: bigint): Promise<Address>;
+  /** Whether `account` has minted a track (MusicNFT's ICreatorRegistry): an artist a fan can follow. */
+  isCreator(account: Address): Promise<boolean>;
   /** The id the next commit must carry. */
   nextBatchId(): Promise<bigint>;
   /** The chain id the RPC answers with, to check it against the configuration. */
@@ -39,6 +41,8 @@ export function createChainReader({ client, musicNFT }: CreateChainReaderParamet
       readChain("playCount", () => client.readContract({ address, abi, functionName: "playCount", args: [trackId] })),
     creatorOf: (trackId) =>
       readChain("creatorOf", () => client.readContract({ address, abi, functionName: "creatorOf", args: [trackId] })),
+    isCreator: (account) =>
+      readChain("isCreator", () => client.readContract({ address, abi, functionName: "isCreator", args: [account] })),
     nextBatchId: () => readChain("nextBatchId", () => client.readContract({ address, abi, functionName: "nextBatchId" })),
     chainId: () => readChain("chainId", () => client.getChainId()),
   };

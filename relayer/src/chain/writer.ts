@@ -51,7 +51,8 @@ export type ChainWriter = {
    * stuck with that nonce: the new one outbids it (see replacementFees). Reverts: `ChainRevertError`.
    */
   commitPlays(args: { batchId: bigint; root: Hex; cid: string; deltas: Hex } & Resend): Promise<SentTransaction>;
-  updateCreatorMetrics(args: { creator: Address; plays: bigint; cid: string } & Resend): Promise<SentTransaction>;
+  /** Reports `creator`'s committed plays, followers and revenue (USDC units) from the snapshot `cid`. */
+  updateCreatorMetrics(args: { creator: Address; plays: bigint; followers: bigint; revenue: bigint; cid: string } & Resend): Promise<SentTransaction>;
   transactionState(sent: SentTransaction): Promise<TransactionState>;
   /** Waits for the receipt; `ReceiptTimeoutError` after the configured timeout (the transaction stays recorded). */
   waitForReceipt(hash: Hex): Promise<MinedReceipt>;
@@ -180,13 +181,13 @@ export function createChainWriter({
       send("commitPlays", resend, () =>
         publicClient.simulateContract({ ...nft, functionName: "commitPlays", args: [batchId, root, cid, deltas], account }),
       ),
-    updateCreatorMetrics: ({ creator, plays, cid, ...resend }) =>
+    updateCreatorMetrics: ({ creator, plays, followers, revenue, cid, ...resend }) =>
       send("updateCreatorMetrics", resend, () =>
         publicClient.simulateContract({
           address: creatorCoinFactory,
           abi: creatorCoinFactoryAbi,
           functionName: "updateCreatorMetrics",
-          args: [creator, plays, 0n, 0n, cid],
+          args: [creator, plays, followers, revenue, cid],
           account,
         }),
       ),

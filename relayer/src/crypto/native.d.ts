@@ -36,3 +36,20 @@ export type VoucherChecker = {
 
 /** Stream voucher signature checks under BeatStreamVault's EIP-712 domain (`domainSeparator`: its 32-byte hash). */
 export declare function createVoucherChecker(domainSeparator: Uint8Array): VoucherChecker;
+
+/**
+ * OpenZeppelin v5 ECDSA.recover with the native addons: the signer's 20-byte address, or null where it reverts (bad
+ * length, v not 27/28, high s, r/s out of range).
+ */
+export declare function createRecover(): (digest: Uint8Array, signature: Uint8Array) => Buffer | null;
+
+/** Bytes of one packed digest record: the EIP-712 digest 32, the expected signer 20, signature 65. */
+export declare const DIGEST_RECORD_BYTES: 117;
+
+export type DigestChecker = {
+  /** Checks `count` packed digest records of `input` into `output` (CHECK_RESULT_BYTES each: valid byte, signature hash). */
+  checkRecords(input: Buffer, count: number, output: Buffer): void;
+};
+
+/** Signature checks of digests hashed by the caller (Engagement's strings are hashed on the HTTP thread). */
+export declare function createDigestChecker(): DigestChecker;

@@ -10,6 +10,9 @@ export const PLAY_RECORD_BYTES = 161;
 /** Bytes of one check result: a validity byte, then keccak256 of the signature. */
 export const CHECK_RESULT_BYTES = 33;
 
+/** Bytes of one packed digest record: the EIP-712 digest 32, the expected signer 20, signature 65. */
+export const DIGEST_RECORD_BYTES = 117;
+
 /** Bytes of one packed stream voucher record: listener 20, artist 20, sessionId 32, cumulativeAmount 32, deadline 8, signature 65. */
 export const VOUCHER_RECORD_BYTES = 177;
 
@@ -56,7 +59,7 @@ export function loadNative() {
  * OpenZeppelin v5 ECDSA.recover with the native addons: the signer's 20-byte address, or null where it reverts (bad
  * length, v not 27/28, high s, r/s out of range, r no curve point's x).
  */
-function createRecover() {
+export function createRecover() {
   const { secp, keccak256 } = loadNative();
   return (digest, signature) => {
     if (signature.length !== 65) return null;
@@ -157,4 +160,23 @@ export function createVoucherChecker(domainSeparator) {
     });
 
   return { digestOf, checkRecords };
+}
+
+/**
+ * Checks digests hashed elsewhere (structs with dynamic fields, such as Engagement, whose strings the caller hashes):
+ * each record is a digest, the address that must have signed it, and the signature. Output as for plays: a validity
+ * byte, then keccak256 of the signature (CHECK_RESULT_BYTES per record).
+ */
+export function createDigestChecker() {
+  const { keccak256 } = loadNative();
+  const recover = createRecover();
+  const checkRecords = (input, count, output) =>
+    forEachRecord(input, count, DIGEST_RECORD_BYTES, (record, index) => {
+      const signature = record.subarray(52, 117);
+      const at = index * CHECK_RESULT_BYTES;
+      const signer = recover(record.subarray(0, 32), signature);
+      output[at] = signer !== null && Buffer.compare(signer, record.subarray(32, 52)) === 0 ? 1 : 0;
+      output.set(keccak256(signature), at + 1);
+    });
+  return { checkRecords };
 }

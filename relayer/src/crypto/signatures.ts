@@ -5,7 +5,9 @@ import { playDomainSeparator, voucherDomainSeparator, type Play, type PlayDomain
 import { writeUintBE } from "./hex.js";
 import {
   CHECK_RESULT_BYTES,
+  createDigestChecker,
   createPlayChecker,
+  DIGEST_RECORD_BYTES,
   createVoucherChecker,
   loadNative,
   PLAY_RECORD_BYTES,
@@ -18,6 +20,14 @@ export type PlayToCheck = { play: Play; signature: Hex };
 
 /** A voucher and the signature to check against its listener. */
 export type VoucherToCheck = { voucher: StreamVoucher; signature: Hex };
+
+/** A digest hashed by the caller, the address that must have signed it, and the signature. */
+export type DigestToCheck = { digest: Uint8Array; signer: Address; signature: Hex };
+
+/** Signature checks of digests hashed by the caller; the relayer's pool runs them on worker threads. */
+export type DigestSignatureChecker = {
+  checkDigests(items: readonly DigestToCheck[]): Promise<SignatureCheck[]>;
+};
 
 /** What a signature check yields for one play: validity, and keccak256 of the signature (the leaf's sixth field). */
 export type SignatureCheck = { valid: boolean; signatureHash: Hex };
@@ -161,4 +171,32 @@ export function packVoucher(voucher: StreamVoucher, signature: Hex | undefined, 
   if (signature.length !== 2 + 65 * 2) return false;
   target.write(signature.slice(2), offset + 112, 65, "hex");
   return true;
+}
+
+/**
+ * Packs digests into DIGEST_RECORD_BYTES records (into `target` when given). A signature that is not 65 bytes is left
+ * as zeros, which never recovers (r = 0): refused.
+ */
+export function packDigests(items: readonly DigestToCheck[], target = Buffer.alloc(items.length * DIGEST_RECORD_BYTES)): Buffer {
+  items.forEach(({ digest, signer, signature }, index) => {
+    const offset = index * DIGEST_RECORD_BYTES;
+    target.fill(0, offset, offset + DIGEST_RECORD_BYTES);
+    target.set(digest.subarray(0, 32), offset);
+    target.write(signer.slice(2), offset + 32, 20, "hex");
+    if (signature.length === 132) target.write(signature.slice(2), offset + 52, 65, "hex");
+  });
+  return target;
+}
+
+/** Digest signature checks on this thread (the pool's inline mode, and tools). */
+export function createDigestVerifier(): DigestSignatureChecker {
+  loadNativeAddons();
+  const checker = createDigestChecker();
+  return {
+    async checkDigests(items) {
+      const output = Buffer.alloc(items.length * CHECK_RESULT_BYTES);
+      checker.checkRecords(packDigests(items), items.length, output);
+      return readChecks(output, items.length);
+    },
+  };
 }

@@ -3,13 +3,16 @@ import { Worker } from "node:worker_threads";
 import type { Address } from "viem";
 import { VerifierPoolError } from "../errors.js";
 import { playDomainSeparator, voucherDomainSeparator, type PlayDomainParameters } from "./eip712.js";
-import { CHECK_RESULT_BYTES, PLAY_RECORD_BYTES, VOUCHER_RECORD_BYTES } from "./native.js";
+import { CHECK_RESULT_BYTES, DIGEST_RECORD_BYTES, PLAY_RECORD_BYTES, VOUCHER_RECORD_BYTES } from "./native.js";
 import {
+  createDigestVerifier,
   createPlayVerifier,
+  packDigests,
   createVoucherVerifier,
   packPlays,
   packVoucher,
   readChecks,
+  type DigestSignatureChecker,
   type PlaySignatureChecker,
   type SignatureCheck,
   type VoucherToCheck,
@@ -24,7 +27,7 @@ export type CreateVerifierPoolParameters = PlayDomainParameters & {
   vault?: Address;
 };
 
-export type VerifierPool = PlaySignatureChecker & {
+export type VerifierPool = PlaySignatureChecker & DigestSignatureChecker & {
   readonly threads: number;
   /** Whether each voucher carries its listener's signature (BeatStreamVault's rule); needs `vault`. */
   checkVouchers(vouchers: readonly VoucherToCheck[]): Promise<boolean[]>;
@@ -45,10 +48,12 @@ export function createVerifierPool({ threads = availableParallelism(), minChunk 
   const noVault = () => new VerifierPoolError("this signature-check pool was built without a vault: it checks plays only");
   if (threads <= 0) {
     const inline = createPlayVerifier(domain);
+    const digests = createDigestVerifier();
     const vouchers = voucherDomain === undefined ? undefined : createVoucherVerifier(voucherDomain);
     return {
       threads: 0,
       check: (plays) => inline.check(plays),
+      checkDigests: (items) => digests.checkDigests(items),
       async checkVouchers(items) {
         if (vouchers === undefined) throw noVault();
         return items.map(({ voucher, signature }) => vouchers.verify(voucher, signature));
@@ -89,7 +94,7 @@ export function createVerifierPool({ threads = availableParallelism(), minChunk 
   }
 
   /** One message of `count` packed records to the least-loaded thread; its answer buffer. */
-  function send(kind: "plays" | "vouchers", count: number, pack: (target: Buffer<ArrayBuffer>) => void, recordBytes: number): Promise<Buffer> {
+  function send(kind: "plays" | "digests" | "vouchers", count: number, pack: (target: Buffer<ArrayBuffer>) => void, recordBytes: number): Promise<Buffer> {
     const thread = pool.reduce((best, candidate) => (candidate.load < best.load ? candidate : best));
     const records = new ArrayBuffer(count * recordBytes);
     pack(Buffer.from(records));
@@ -117,6 +122,12 @@ export function createVerifierPool({ threads = availableParallelism(), minChunk 
       if (closed) throw new VerifierPoolError("the signature-check pool is closed");
       if (plays.length === 0) return [];
       const parts = await spread(plays, (part) => send("plays", part.length, (target) => packPlays(part, target), PLAY_RECORD_BYTES));
+      return parts.flatMap((output) => readChecks(output, output.length / CHECK_RESULT_BYTES));
+    },
+    async checkDigests(items): Promise<SignatureCheck[]> {
+      if (closed) throw new VerifierPoolError("the signature-check pool is closed");
+      if (items.length === 0) return [];
+      const parts = await spread(items, (part) => send("digests", part.length, (target) => packDigests(part, target), DIGEST_RECORD_BYTES));
       return parts.flatMap((output) => readChecks(output, output.length / CHECK_RESULT_BYTES));
     },
     async checkVouchers(items) {

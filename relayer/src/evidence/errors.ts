@@ -47,3 +47,10 @@ export class InvalidCidError extends EvidenceError {
     super("invalid_cid", `invalid CID ${JSON.stringify(cid)}: ${reason}`);
   }
 }
+
+/** Engagement evidence that names an action or share channel docs/engagement.md does not define. */
+export class InvalidEngagementEvidenceError extends EvidenceError {
+  constructor(reason: string) {
+    super("invalid_engagement_evidence", reason);
+  }
+}

@@ -1,14 +1,17 @@
 import type { Address } from "viem";
 import { ChainRevertError } from "../chain/errors.js";
+import type { RevenueReader } from "../chain/revenue.js";
 import type { ChainWriter, MinedReceipt, Resend, SentTransaction } from "../chain/writer.js";
 import { lowerHex } from "../crypto/hex.js";
 import { buildPlaysTree, rootOf } from "../crypto/merkle.js";
 import { RelayerError } from "../errors.js";
 import { computeDeltas, packDeltas } from "../evidence/deltas.js";
+import { computeEngagementDeltas } from "../evidence/engagement.js";
 import { buildSnapshot, encodeSnapshot } from "../evidence/snapshot.js";
 import type { LogLine } from "../log.js";
 import type { Database } from "../repo/db/database.js";
 import {
+  batchEngagement,
   batchPlays,
   countUnbatchedPlays,
   insertSealedBatch,
@@ -16,17 +19,20 @@ import {
   loadBatch,
   markCommitted,
   markStored,
+  pendingEngagement,
   pendingPlays,
   recordBatchError,
   recordBatchTransaction,
   unfinishedBatchIds,
   type BatchRecord,
   type BatchStatus,
+  type CommitEffects,
 } from "../repo/batches.js";
-import { confirmMilestone, pendingMilestones, recordMilestoneTransaction } from "../repo/milestones.js";
+import { confirmMilestone, pendingMilestones, readCreatorTotals, recordMilestoneTransaction, revenueScannedThrough } from "../repo/milestones.js";
 import type { SnapshotStore } from "../stores/snapshot-store.js";
 import { BatchStateError } from "../repo/errors.js";
 import { BatchConflictError, BatcherStoppedError, SnapshotStoreError } from "./errors.js";
+import { commitTotals } from "./milestones.js";
 import { createCycleRunner, runPipeline, timeStep, type PipelineLease, type StepHooks, type StepList } from "./machine.js";
 import { createPollingScheduler, type PollingScheduler } from "./scheduler.js";
 import { driveTransaction } from "./transactions.js";
@@ -45,6 +51,12 @@ export type BatcherContext = {
   batchMax: number;
   /** A creator whose committed plays cross a multiple of this gets `updateCreatorMetrics`. */
   milestonePlays: bigint;
+  /** ...or whose committed followers cross a multiple of this (default 1000)... */
+  milestoneFollowers?: bigint;
+  /** ...or whose revenue, USDC units (6 decimals), crosses a multiple of this (default 1,000 USDC). */
+  milestoneRevenue?: bigint;
+  /** Reads revenue events between commits; absent, revenue stays 0 (a deployment without vault or coins). */
+  revenue?: RevenueReader;
   /** Storage failures, for the metric. */
   onStorageError?: () => void;
   /** trackId → creator; a track's creator is fixed at mint, so entries never go stale. */
@@ -72,11 +84,16 @@ function batchSteps(ctx: BatcherContext): StepList<BatchStatus, BatchStep> {
   };
 }
 
+export const DEFAULT_MILESTONE_FOLLOWERS = 1_000n;
+export const DEFAULT_MILESTONE_REVENUE = 1_000_000_000n;
+
 /**
  * Seal: takes up to `batchMax` unbatched plays, oldest first, into batch `last id + 1` (on an empty database, the
  * chain's `nextBatchId`), with its root, packed deltas, per-track and per-creator totals, the previous batch's CID,
- * and each play's leaf index — all in one transaction, so a crash leaves the plays either pending or sealed.
- * Returns the new batch id, or undefined when nothing is pending.
+ * and each play's leaf index, and up to `batchMax` effective engagement events no batch holds yet, oldest first,
+ * with the follower deltas they make — all in one transaction, so a crash leaves them either pending or sealed.
+ * Returns the new batch id, or undefined when no play is pending: MusicNFT refuses an empty commit, so engagement
+ * events of a period without plays wait, unbatched and still counted off-chain, for the next batch with plays.
  */
 export async function sealBatch(ctx: BatcherContext): Promise<bigint | undefined> {
   const plays = await pendingPlays(ctx.db, ctx.batchMax);
@@ -91,6 +108,7 @@ export async function sealBatch(ctx: BatcherContext): Promise<bigint | undefined
   const tree = buildPlaysTree(plays);
   const { tracks, creators } = computeDeltas({ plays, creatorOf });
   const leafIndex = new Map([...tree.entries()].map(([index, value]) => [`${lowerHex(value[0])}:${lowerHex(value[4])}`, index]));
+  const engagement = await pendingEngagement(ctx.db, ctx.batchMax);
   await insertSealedBatch(ctx.db, {
     id: batchId,
     playCount: plays.length,
@@ -102,6 +120,8 @@ export async function sealBatch(ctx: BatcherContext): Promise<bigint | undefined
     creators,
     playIds: plays.map((play) => play.id),
     leafIndexes: plays.map((play) => leafIndex.get(`${lowerHex(play.listener)}:${lowerHex(play.nonce)}`) ?? -1),
+    engagementIds: engagement.map((event) => event.id),
+    followerDeltas: computeEngagementDeltas(engagement).artists,
   });
   return batchId;
 }
@@ -120,6 +140,7 @@ export async function storeBatch(ctx: BatcherContext, batchId: bigint): Promise<
     previousCid: batch.previousCid,
     plays,
     creatorOf: new Map(batch.tracks.map((track) => [track.trackId, track.creator])),
+    engagement: await batchEngagement(ctx.db, batchId),
   });
   if (snapshot.root !== batch.root) throw new BatchStateError(`batch ${batchId}: its plays now give root ${snapshot.root}, sealed ${batch.root}`);
   let stored;
@@ -176,7 +197,7 @@ export async function sendMilestones(ctx: BatcherContext): Promise<number> {
   const reporter = ctx.reporter ?? ctx.writer;
   const milestones = await pendingMilestones(ctx.db);
   for (const milestone of milestones) {
-    const args = { creator: milestone.creator, plays: milestone.plays, cid: milestone.cid };
+    const args = { creator: milestone.creator, plays: milestone.plays, followers: milestone.followers, revenue: milestone.revenue, cid: milestone.cid };
     const record = (sent: SentTransaction) => recordMilestoneTransaction(ctx.db, milestone, sent);
     let sent = milestone.sent;
     if (sent === undefined) {
@@ -213,25 +234,43 @@ async function recogniseCommitted(ctx: BatcherContext, batch: BatchRecord): Prom
   return true;
 }
 
-/** Marks the batch committed with the milestones it crossed (read from the chain first: never inside a transaction). */
+/** Marks the batch committed with the creator totals it makes and the milestones it crossed (chain reads first: never inside a transaction). */
 async function commit(ctx: BatcherContext, batch: BatchRecord, receipt: Pick<MinedReceipt, "hash" | "blockNumber">): Promise<void> {
-  await markCommitted(ctx.db, batch.id, receipt, await crossedMilestones(ctx, batch, receipt.blockNumber));
+  await markCommitted(ctx.db, batch.id, receipt, await commitEffects(ctx, batch, receipt.blockNumber));
 }
 
 const READ_CONCURRENCY = 16;
 
-/** Creators of the batch whose committed plays, read at the commit's block, crossed a multiple of `milestonePlays`. */
-async function crossedMilestones(ctx: BatcherContext, batch: BatchRecord, blockNumber: bigint): Promise<{ creator: Address; plays: bigint }[]> {
-  const crossed: { creator: Address; plays: bigint }[] = [];
-  for (let start = 0; start < batch.creators.length; start += READ_CONCURRENCY) {
-    const chunk = batch.creators.slice(start, start + READ_CONCURRENCY);
-    const totals = await Promise.all(chunk.map(({ creator }) => ctx.writer.creatorPlays(creator, blockNumber)));
-    chunk.forEach(({ creator, plays }, index) => {
-      const after = totals[index] ?? 0n;
-      if (after / ctx.milestonePlays > (after - plays) / ctx.milestonePlays) crossed.push({ creator, plays: after });
-    });
+/**
+ * The commit's effect on creators: follower deltas from the batch's engagement, revenue from the vault's and the
+ * coins' events since the previous commit's block (through this commit's block, so every block is counted once),
+ * committed plays read at the commit's block (so later commits do not blur it), then `commitTotals`.
+ */
+async function commitEffects(ctx: BatcherContext, batch: BatchRecord, blockNumber: bigint): Promise<CommitEffects> {
+  const scanned = await revenueScannedThrough(ctx.db);
+  const fromBlock = scanned === undefined ? (ctx.revenue?.startBlock ?? 0n) : scanned + 1n;
+  const revenueDeltas = ctx.revenue === undefined ? new Map<Address, bigint>() : await ctx.revenue.revenueBetween(fromBlock, blockNumber);
+  const batchPlays = new Map(batch.creators.map(({ creator, plays }) => [lowerHex(creator), plays]));
+  const creators = [...new Set([...batchPlays.keys(), ...batch.followerDeltas.map(({ artist }) => lowerHex(artist)), ...revenueDeltas.keys()])];
+  const playsAfter = new Map<Address, bigint>();
+  for (let start = 0; start < creators.length; start += READ_CONCURRENCY) {
+    const chunk = creators.slice(start, start + READ_CONCURRENCY);
+    const totals = await Promise.all(chunk.map((creator) => ctx.writer.creatorPlays(creator, blockNumber)));
+    chunk.forEach((creator, index) => playsAfter.set(creator, totals[index] ?? 0n));
   }
-  return crossed;
+  const { totals, milestones } = commitTotals({
+    batchPlays,
+    playsAfter,
+    followerDeltas: batch.followerDeltas,
+    revenueDeltas,
+    before: await readCreatorTotals(ctx.db, creators),
+    thresholds: {
+      plays: ctx.milestonePlays,
+      followers: ctx.milestoneFollowers ?? DEFAULT_MILESTONE_FOLLOWERS,
+      revenue: ctx.milestoneRevenue ?? DEFAULT_MILESTONE_REVENUE,
+    },
+  });
+  return { totals, milestones, revenueBlock: blockNumber > (scanned ?? -1n) ? blockNumber : (scanned ?? blockNumber) };
 }
 
 async function creatorsOf(ctx: BatcherContext, trackIds: bigint[]): Promise<Map<bigint, Address>> {

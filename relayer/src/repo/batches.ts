@@ -2,8 +2,8 @@ import { getAddress, isHex, type Address, type Hex } from "viem";
 import type { SignedPlay } from "../crypto/plays.js";
 import type { Database, Queryable } from "./db/database.js";
 import { BatchStateError } from "./errors.js";
-import { insertMilestones } from "./milestones.js";
-import type { CreatorPlays, MinedAt, RecordedTransaction, StoredEvidence, TrackTotal } from "./types.js";
+import { insertMilestones, writeCreatorTotals } from "./milestones.js";
+import type { CreatorMilestone, CreatorPlays, CreatorTotals, FollowerDelta, MinedAt, RecordedTransaction, StoredEngagement, StoredEvidence, TrackTotal } from "./types.js";
 
 /** The steps a batch goes through, in order. */
 export const BATCH_STATUSES = ["open", "sealed", "stored", "submitted", "committed"] as const;
@@ -19,6 +19,8 @@ export type BatchRecord = {
   cid: string | null;
   tracks: TrackTotal[];
   creators: CreatorPlays[];
+  /** Follower deltas per artist of the batch's engagement events, as the seal computed them. */
+  followerDeltas: FollowerDelta[];
   txHash: Hex | null;
   txNonce: number | null;
 };
@@ -32,11 +34,12 @@ type BatchRow = {
   cid: string | null;
   tracks: string;
   creators: string;
+  follower_deltas: string;
   tx_hash: string | null;
   tx_nonce: string | null;
 };
 
-const BATCH_COLUMNS = `id::text, status, root, deltas, previous_cid, cid, tracks, creators, tx_hash, tx_nonce::text`;
+const BATCH_COLUMNS = `id::text, status, root, deltas, previous_cid, cid, tracks, creators, follower_deltas, tx_hash, tx_nonce::text`;
 
 export async function loadBatch(db: Queryable, id: bigint): Promise<BatchRecord> {
   const { rows } = await db.query<BatchRow>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = $1`, [id.toString()]);
@@ -84,6 +87,37 @@ export async function batchPlays(db: Queryable, batchId: bigint): Promise<Pendin
   return rows.map(toPlay);
 }
 
+type EngagementRow = {
+  id: string;
+  fan: string;
+  action: string;
+  track_id: string;
+  artist: string;
+  subject: string;
+  text: string;
+  value: string;
+  nonce: string;
+  issued_at: string;
+  signature: string;
+};
+
+const ENGAGEMENT_COLUMNS = `id::text, fan, action, track_id::text, artist, subject, text, value::text, nonce, issued_at::text, signature`;
+
+/** Up to `limit` effective engagement events in no batch, oldest first (ids grow with arrival). */
+export async function pendingEngagement(db: Queryable, limit: number): Promise<StoredEngagement[]> {
+  const { rows } = await db.query<EngagementRow>(
+    `SELECT ${ENGAGEMENT_COLUMNS} FROM engagement_events e WHERE batch_id IS NULL AND effective ORDER BY e.id LIMIT $1`,
+    [limit],
+  );
+  return rows.map(toEngagement);
+}
+
+/** The engagement events a batch sealed, in arrival order (the snapshot sorts them canonically). */
+export async function batchEngagement(db: Queryable, batchId: bigint): Promise<StoredEngagement[]> {
+  const { rows } = await db.query<EngagementRow>(`SELECT ${ENGAGEMENT_COLUMNS} FROM engagement_events e WHERE batch_id = $1 ORDER BY e.id`, [batchId.toString()]);
+  return rows.map(toEngagement);
+}
+
 /** What seal computed for a new batch; written with its plays' leaf indexes in one transaction. */
 export type SealedBatch = {
   id: bigint;
@@ -97,20 +131,43 @@ export type SealedBatch = {
   /** Database ids of the plays, and each one's leaf index (same order). */
   playIds: readonly string[];
   leafIndexes: readonly number[];
+  /** Database ids of the effective engagement events the batch takes, and the follower deltas they make. */
+  engagementIds: readonly string[];
+  followerDeltas: readonly FollowerDelta[];
 };
 
 /**
- * Inserts the sealed batch and takes its plays into it, in one transaction, so a crash leaves the plays either
- * pending or sealed. A play someone else batched meanwhile rolls it all back rather than commit a tree with a
- * stolen leaf.
+ * Inserts the sealed batch and takes its plays and engagement events into it, in one transaction, so a crash leaves
+ * them either pending or sealed. A play or event someone else batched meanwhile rolls it all back rather than commit
+ * a tree with a stolen leaf or evidence that lists an event twice.
  */
 export async function insertSealedBatch(db: Database, batch: SealedBatch): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query(
-      `INSERT INTO batches (id, status, play_count, track_count, root, deltas, previous_cid, tracks, creators, sealed_at)
-       VALUES ($1, 'sealed', $2, $3, $4, $5, $6, $7, $8, now())`,
-      [batch.id.toString(), batch.playCount, batch.trackCount, batch.root, batch.deltas, batch.previousCid, encodeTracks(batch.tracks), encodeCreators(batch.creators)],
+      `INSERT INTO batches (id, status, play_count, track_count, root, deltas, previous_cid, tracks, creators, engagement_count, follower_deltas, sealed_at)
+       VALUES ($1, 'sealed', $2, $3, $4, $5, $6, $7, $8, $9, $10, now())`,
+      [
+        batch.id.toString(),
+        batch.playCount,
+        batch.trackCount,
+        batch.root,
+        batch.deltas,
+        batch.previousCid,
+        encodeTracks(batch.tracks),
+        encodeCreators(batch.creators),
+        batch.engagementIds.length,
+        JSON.stringify(batch.followerDeltas.map(({ artist, followers }) => ({ artist, followers }))),
+      ],
     );
+    if (batch.engagementIds.length > 0) {
+      const taken = await tx.query(`UPDATE engagement_events SET batch_id = $1 WHERE id = ANY($2::bigint[]) AND batch_id IS NULL AND effective`, [
+        batch.id.toString(),
+        batch.engagementIds,
+      ]);
+      if (taken.rowCount !== batch.engagementIds.length) {
+        throw new BatchStateError(`batch ${batch.id}: ${batch.engagementIds.length - taken.rowCount} engagement event(s) were batched concurrently`);
+      }
+    }
     const { rowCount } = await tx.query(
       `UPDATE plays p SET batch_id = $1, leaf_index = v.leaf_index
          FROM unnest($2::bigint[], $3::integer[]) AS v (id, leaf_index)
@@ -138,25 +195,32 @@ export async function recordBatchTransaction(db: Queryable, batchId: bigint, fro
   );
 }
 
+/** What a commit changes besides the batch: the milestones it crossed and the creators' committed totals. */
+export type CommitEffects = {
+  milestones: readonly CreatorMilestone[];
+  /** New committed totals of every creator the commit touched. */
+  totals: readonly CreatorTotals[];
+  /** The block through which revenue events are now counted in `totals` (the commit's block). */
+  revenueBlock: bigint;
+};
+
 /**
- * Marks the batch committed and records, in the same transaction, every creator milestone it crossed: a crash after
- * this point cannot forget a milestone, and one before it recomputes the same ones.
+ * Marks the batch committed and records, in the same transaction, every creator milestone it crossed and the
+ * creators' new committed totals: a crash after this point cannot forget a milestone, and one before it recomputes
+ * the same ones from the same totals. A batch already committed changes nothing (its totals were added once).
  */
-export async function markCommitted(
-  db: Database,
-  batchId: bigint,
-  receipt: MinedAt,
-  milestones: readonly CreatorPlays[],
-): Promise<void> {
+export async function markCommitted(db: Database, batchId: bigint, receipt: MinedAt, effects: CommitEffects): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query(
+    const { rowCount } = await tx.query(
       // submitted_at stays as recorded; a batch found on chain (never sent by us) gets the time it was found.
       `UPDATE batches SET status = 'committed', tx_hash = $2, block_number = $3, committed_at = now(), last_error = NULL,
               submitted_at = coalesce(submitted_at, now())
         WHERE id = $1 AND status IN ('stored', 'submitted')`,
       [batchId.toString(), receipt.hash, receipt.blockNumber.toString()],
     );
-    await insertMilestones(tx, batchId, milestones);
+    if (rowCount === 0) return;
+    await writeCreatorTotals(tx, batchId, effects.totals, effects.revenueBlock);
+    await insertMilestones(tx, batchId, effects.milestones);
   });
 }
 
@@ -184,8 +248,25 @@ function toRecord(row: BatchRow): BatchRecord {
     cid: row.cid,
     tracks: parseList(row.tracks).map((entry) => ({ trackId: BigInt(field(entry, "trackId")), creator: address(field(entry, "creator")), plays: BigInt(field(entry, "plays")) })),
     creators: parseList(row.creators).map((entry) => ({ creator: address(field(entry, "creator")), plays: BigInt(field(entry, "plays")) })),
+    followerDeltas: parseList(row.follower_deltas).map((entry) => ({ artist: address(field(entry, "artist")), followers: integerField(entry, "followers") })),
     txHash: row.tx_hash === null ? null : hex(row.tx_hash),
     txNonce: row.tx_nonce === null ? null : Number(row.tx_nonce),
+  };
+}
+
+function toEngagement(row: EngagementRow): StoredEngagement {
+  return {
+    id: row.id,
+    fan: address(row.fan),
+    action: row.action,
+    trackId: BigInt(row.track_id),
+    artist: address(row.artist),
+    subject: hex(row.subject),
+    text: row.text,
+    value: Number(row.value),
+    nonce: hex(row.nonce),
+    issuedAt: BigInt(row.issued_at),
+    signature: hex(row.signature),
   };
 }
 
@@ -221,6 +302,12 @@ function field(entry: unknown, name: string): string {
   if (typeof entry !== "object" || entry === null || !(name in entry)) throw new BatchStateError(`stored batch evidence lacks ${name}`);
   const value: unknown = Reflect.get(entry, name);
   if (typeof value !== "string") throw new BatchStateError(`stored batch evidence ${name} is not a string`);
+  return value;
+}
+
+function integerField(entry: unknown, name: string): number {
+  const value: unknown = typeof entry === "object" && entry !== null ? Reflect.get(entry, name) : undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) throw new BatchStateError(`stored batch evidence ${name} is not an integer`);
   return value;
 }
 

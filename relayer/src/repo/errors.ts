@@ -13,3 +13,10 @@ export class SettlementStateError extends RelayerError {
     super("settlement_state", message);
   }
 }
+
+/** A holder-revenue distribution ran into a state its step cannot act on. */
+export class DistributionStateError extends RelayerError {
+  constructor(message: string) {
+    super("distribution_state", message);
+  }
+}

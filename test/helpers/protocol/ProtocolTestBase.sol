@@ -8,12 +8,14 @@ import {MusicDEX} from "../../../contracts/MusicDEX.sol";
 import {RevenueDistributor} from "../../../contracts/RevenueDistributor.sol";
 import {CreatorCoinFactory} from "../../../contracts/CreatorCoinFactory.sol";
 import {CreatorCoin} from "../../../contracts/CreatorCoin.sol";
+import {BeatStreamVault} from "../../../contracts/BeatStreamVault.sol";
+import {IBeatStreamVault} from "../../../contracts/interfaces/IBeatStreamVault.sol";
 import {IMusicDEX} from "../../../contracts/interfaces/IMusicDEX.sol";
 import {IRevenueDistributor} from "../../../contracts/interfaces/IRevenueDistributor.sol";
 
 /// @dev The protocol wired as deploy/modules/Protocol.ts wires it (MockUSDC only stands in for the token):
 /// MusicNFT → CreatorCoinFactory (launches a coin clone, registers it, opens its market) → MusicDEX →
-/// RevenueDistributor. This contract is the admin; the relayer commits the creator's plays so the creator can
+/// RevenueDistributor, and BeatStreamVault paying holder shares into the factory's coins. This contract is the admin; the relayer commits the creator's plays so the creator can
 /// launch through the public path. Only public entry points are used, so the suites built on it survive
 /// changes to the contracts' internals.
 abstract contract ProtocolTestBase is Test {
@@ -23,11 +25,14 @@ abstract contract ProtocolTestBase is Test {
     MusicDEX internal dex;
     CreatorCoinFactory internal factory;
     CreatorCoin internal coin;
+    BeatStreamVault internal vault;
 
     address internal admin = address(this);
     address internal relayer = vm.addr(0x4E1A);
     address internal treasury = vm.addr(0x7EA5);
     address internal creator = vm.addr(0xC4EA);
+    /// @dev The vault's distribution period as deployed: a quarter.
+    uint64 internal constant PERIOD = 91 days;
 
     function _deployProtocol() internal {
         usdc = new MockUSDC();
@@ -35,6 +40,8 @@ abstract contract ProtocolTestBase is Test {
         distributor = new RevenueDistributor(usdc, admin);
         dex = new MusicDEX(usdc, IRevenueDistributor(address(distributor)), treasury, admin);
         factory = new CreatorCoinFactory(nft, address(dex), IRevenueDistributor(address(distributor)), admin);
+        vault = new BeatStreamVault(usdc, nft, 1 days, admin, factory, PERIOD);
+        vault.grantRole(vault.RELAYER_ROLE(), relayer);
         nft.grantRole(nft.RELAYER_ROLE(), relayer);
         factory.grantRole(factory.RELAYER_ROLE(), relayer);
         distributor.grantRole(distributor.REGISTRAR_ROLE(), address(factory));
@@ -102,6 +109,27 @@ abstract contract ProtocolTestBase is Test {
         vm.prank(who);
         distributor.claim(coins);
         claimed = usdc.balanceOf(who) - before;
+    }
+
+    /// @dev `listenerKey`'s listener deposits `amount` into the vault (minted to it first).
+    function _fundListener(uint256 listenerKey, uint256 amount) internal {
+        address listener = vm.addr(listenerKey);
+        usdc.mint(listener, amount);
+        vm.startPrank(listener);
+        usdc.approve(address(vault), amount);
+        vault.deposit(amount);
+        vm.stopPrank();
+    }
+
+    /// @dev The relayer settles one voucher of `listenerKey`'s listener to `artist` (session `sessionId`).
+    function _settle(uint256 listenerKey, address artist, bytes32 sessionId, uint256 cumulativeAmount) internal {
+        IBeatStreamVault.StreamVoucher[] memory vouchers = new IBeatStreamVault.StreamVoucher[](1);
+        vouchers[0] = IBeatStreamVault.StreamVoucher(
+            vm.addr(listenerKey), artist, sessionId, cumulativeAmount, uint64(block.timestamp + 1 days)
+        );
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(listenerKey, vault.hashVoucher(vouchers[0]));
+        vm.prank(relayer);
+        vault.settle(vouchers, abi.encodePacked(r, s, v));
     }
 
     /// @dev Moves the chain on by `seconds_` and one block.

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Test} from "../../utils/Test.sol";
 import {BeatStreamVault} from "../../../contracts/BeatStreamVault.sol";
 import {IBeatStreamVault} from "../../../contracts/interfaces/IBeatStreamVault.sol";
+import {ICreatorCoinFactory} from "../../../contracts/interfaces/ICreatorCoinFactory.sol";
 import {MockCreatorRegistry} from "../../../contracts/mocks/MockCreatorRegistry.sol";
 import {MockUSDC} from "../../../contracts/mocks/MockUSDC.sol";
 
@@ -12,11 +13,12 @@ abstract contract VaultHelpers is Test {
     uint64 internal constant DELAY = 1 hours;
 
     /// @dev The test contract is the admin and, so that it can call `settle`, the relayer. Nobody is a creator yet:
-    /// mark the suite's artists with `creators.setCreator`.
+    /// mark the suite's artists with `creators.setCreator`. No coin factory: holder shares are tested with the
+    /// protocol as deployed (BeatStreamVault.holders.t.sol).
     function _deploy() internal returns (MockUSDC usdc, MockCreatorRegistry creators, BeatStreamVault vault) {
         usdc = new MockUSDC();
         creators = new MockCreatorRegistry();
-        vault = new BeatStreamVault(usdc, creators, DELAY, address(this));
+        vault = new BeatStreamVault(usdc, creators, DELAY, address(this), ICreatorCoinFactory(address(0)), 91 days);
         vault.grantRole(vault.RELAYER_ROLE(), address(this));
     }
 

@@ -214,6 +214,8 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       `CREATE INDEX engagement_events_batch ON engagement_events (batch_id, id)`,
       `CREATE INDEX engagement_events_fan ON engagement_events (fan, id)`,
+      // A fan's listening history finds how each play ended (play_complete / play_skip) by track and time.
+      `CREATE INDEX engagement_events_outcomes ON engagement_events (fan, track_id, issued_at) WHERE action IN ('play_complete', 'play_skip')`,
       // Current like/save state per (kind, track, fan); issued_at is the toggle that set it (older toggles change nothing).
       `CREATE TABLE track_marks (
         kind text NOT NULL CHECK (kind IN ('like', 'save')),
@@ -224,7 +226,9 @@ export const MIGRATIONS: readonly Migration[] = [
         event_id bigint NOT NULL,
         PRIMARY KEY (kind, track_id, fan)
       )`,
-      `CREATE INDEX track_marks_fan ON track_marks (fan, kind, issued_at) WHERE active`,
+      // The fan's own view lists marks, follows, playlists and comments newest first by the event that made them,
+      // with that event's id as the page cursor.
+      `CREATE INDEX track_marks_fan ON track_marks (fan, kind, event_id) WHERE active`,
       `CREATE TABLE follows (
         artist text NOT NULL,
         fan text NOT NULL,
@@ -233,7 +237,7 @@ export const MIGRATIONS: readonly Migration[] = [
         event_id bigint NOT NULL,
         PRIMARY KEY (artist, fan)
       )`,
-      `CREATE INDEX follows_fan ON follows (fan, issued_at) WHERE active`,
+      `CREATE INDEX follows_fan ON follows (fan, event_id) WHERE active`,
       `CREATE TABLE playlists (
         id text PRIMARY KEY,
         owner text NOT NULL,
@@ -241,9 +245,10 @@ export const MIGRATIONS: readonly Migration[] = [
         public boolean NOT NULL,
         deleted boolean NOT NULL DEFAULT false,
         created_at bigint NOT NULL,
-        updated_at bigint NOT NULL
+        updated_at bigint NOT NULL,
+        event_id bigint NOT NULL
       )`,
-      `CREATE INDEX playlists_owner ON playlists (owner, created_at) WHERE NOT deleted`,
+      `CREATE INDEX playlists_owner ON playlists (owner, event_id) WHERE NOT deleted`,
       // Positions are dense from 0 in each playlist.
       `CREATE TABLE playlist_tracks (
         playlist_id text NOT NULL REFERENCES playlists (id),
@@ -256,12 +261,12 @@ export const MIGRATIONS: readonly Migration[] = [
         track_id bigint NOT NULL,
         fan text NOT NULL,
         body text NOT NULL,
-        position_seconds integer,
+        position_seconds bigint,
         issued_at bigint NOT NULL,
         deleted boolean NOT NULL DEFAULT false,
         event_id bigint NOT NULL
       )`,
-      `CREATE INDEX comments_track ON comments (track_id, issued_at) WHERE NOT deleted`,
+      `CREATE INDEX comments_track ON comments (track_id, event_id) WHERE NOT deleted`,
     ],
   },
   {
@@ -364,6 +369,68 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (artist, fan)
       )`,
       `CREATE INDEX stats_fans_top ON stats_fans (artist, score DESC, fan)`,
+    ],
+  },
+  {
+    version: 8,
+    name: "engagement in batches, follower and revenue milestones",
+    statements: [
+      // The seal step takes the effective engagement events no batch holds yet, oldest first; only they are looked up,
+      // so the events that changed nothing (stored, never batched) do not slow the scan as they pile up.
+      `CREATE INDEX engagement_events_unbatched ON engagement_events (id) WHERE batch_id IS NULL AND effective`,
+      // How many engagement events a batch sealed, and the follower deltas they make per artist (JSON, from
+      // computeEngagementDeltas at seal time): the commit adds them to the committed follower totals.
+      `ALTER TABLE batches ADD COLUMN engagement_count integer NOT NULL DEFAULT 0`,
+      `ALTER TABLE batches ADD COLUMN follower_deltas text NOT NULL DEFAULT '[]'`,
+      // A milestone now reports all three totals, and says which thresholds it crossed (comma-separated, of
+      // plays, followers, revenue). Rows written before this migration crossed plays only.
+      `ALTER TABLE creator_milestones ADD COLUMN followers text NOT NULL DEFAULT '0'`,
+      `ALTER TABLE creator_milestones ADD COLUMN revenue text NOT NULL DEFAULT '0'`,
+      `ALTER TABLE creator_milestones ADD COLUMN reasons text NOT NULL DEFAULT 'plays'`,
+      // Each creator's totals as of the newest commit that touched them, written in the commit's transaction:
+      // followers = the sum of committed follow deltas, revenue = USDC settled to the creator by the vault plus
+      // USDC deposited to the creator's coin (docs/engagement.md, "Evidence"). followers_peak is the highest committed
+      // follower total, so a creator hovering around a multiple (unfollow, follow) fires its milestone once.
+      `CREATE TABLE creator_totals (
+        creator text PRIMARY KEY,
+        followers bigint NOT NULL DEFAULT 0,
+        followers_peak bigint NOT NULL DEFAULT 0,
+        revenue numeric(78, 0) NOT NULL DEFAULT 0,
+        batch_id bigint NOT NULL REFERENCES batches (id)
+      )`,
+      // The last block whose revenue events (StreamSettled, RevenueDeposited) are in creator_totals: the block of the
+      // newest commit. One row; absent until the first commit after this migration, which scans from the deployment.
+      `CREATE TABLE revenue_scan (
+        id boolean PRIMARY KEY DEFAULT true CHECK (id),
+        block bigint NOT NULL
+      )`,
+    ],
+  },
+  {
+    version: 9,
+    name: "holder revenue distributions",
+    statements: [
+      // One row per (creator, distribution period): the unique key is what makes the quarterly distribution happen
+      // once per period whatever crashes, retries or second processes do. recorded → submitted → distributed, or
+      // skipped when the vault refused (nothing accrued, or someone else distributed the period first).
+      `CREATE TABLE holder_distributions (
+        id bigserial PRIMARY KEY,
+        creator text NOT NULL,
+        period bigint NOT NULL,
+        status text NOT NULL DEFAULT 'recorded' CHECK (status IN ('recorded', 'submitted', 'distributed', 'skipped')),
+        amount numeric(78, 0),
+        coin text,
+        tx_hash text,
+        tx_nonce bigint,
+        block_number bigint,
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz,
+        UNIQUE (creator, period),
+        CONSTRAINT holder_distributions_submitted_has_tx CHECK (status <> 'submitted' OR tx_hash IS NOT NULL)
+      )`,
+      `CREATE INDEX holder_distributions_open ON holder_distributions (id) WHERE status IN ('recorded', 'submitted')`,
     ],
   },
 ];
