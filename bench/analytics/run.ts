@@ -19,7 +19,7 @@ import { openDatabase } from "../../relayer/src/repo/db/open.js";
 import { deployProtocol } from "../../test/helpers/protocol.js";
 import { runLoad, type LoadResult } from "../indexer/load.js";
 import { serveJsonRpc, startBenchRelayer, withPostgresDatabase } from "../shared.js";
-import { artistOf, seedYear } from "./seed.js";
+import { artistOf, markCommitted, seedYear } from "./seed.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TRACKS = 2_000;
@@ -80,6 +80,7 @@ async function measure(label: string, databaseUrl: string | undefined): Promise<
     const live = await job.run();
     const liveSeconds = (performance.now() - liveStart) / 1000;
     log(`${label}: rolled up ${live.plays + live.events} live rows in ${round(liveSeconds)} s`);
+    await markCommitted(db);
     await db.close();
 
     const relayer = await startBenchRelayer({ dir, rpcUrl: rpc.url, chainId, contracts, ...(databaseUrl === undefined ? {} : { databaseUrl }) });

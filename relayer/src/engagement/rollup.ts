@@ -104,7 +104,11 @@ export function createRollupJob(parameters: RollupParameters): RollupJob {
 
 /** Rolls up until the cursors reach the safe horizon or `maxChunks` chunks were applied. */
 export async function rollup({ maxChunks = Number.POSITIVE_INFINITY, ...parameters }: RollupParameters & { maxChunks?: number }): Promise<RollupReturnType> {
-  const horizonRaised = await raiseSafeHorizon(parameters.db);
+  // The horizon is raised only once the cursors have reached it: while rows below it wait, there is no need to take
+  // the lock (which makes new inserts wait behind the ones in flight) at all.
+  const before = await readCursors(parameters.db);
+  const caughtUp = before.plays.rolledTo >= before.plays.safeTo && before.engagement.rolledTo >= before.engagement.safeTo;
+  const horizonRaised = caughtUp ? await raiseSafeHorizon(parameters.db) : false;
   const result: RollupReturnType = { chunks: 0, plays: 0, events: 0, behind: false, horizonRaised };
   for (;;) {
     if (result.chunks >= maxChunks) {

@@ -44,10 +44,11 @@ export async function readCursors(db: Queryable, { lock = false }: { lock?: bool
  * is in flight: a SHARE lock waits for every transaction that has inserted (ROW EXCLUSIVE) to end and lets no new one
  * start, so every id at or below the maximum then seen belongs to a transaction that has committed (the row is
  * visible) or rolled back (the id is a gap for ever). Without it, a lower id taken by a slower transaction could
- * commit after the cursor had passed it. The wait is bounded by `lockTimeoutMs`; false when it ran out (ingestion
- * was busy: the previous horizon stays, the next cycle tries again).
+ * commit after the cursor had passed it. While the lock is asked for, new inserts queue behind it, so the wait is
+ * bounded by `lockTimeoutMs` (an insert transaction takes a few ms); false when it ran out (ingestion was busy: the
+ * previous horizon stays, the next cycle tries again).
  */
-export async function raiseSafeHorizon(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> }, { lockTimeoutMs = 200 }: { lockTimeoutMs?: number } = {}): Promise<boolean> {
+export async function raiseSafeHorizon(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> }, { lockTimeoutMs = 50 }: { lockTimeoutMs?: number } = {}): Promise<boolean> {
   try {
     await db.transaction(async (tx) => {
       await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
