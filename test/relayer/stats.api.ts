@@ -177,5 +177,25 @@ for (const backend of BACKENDS) {
       }
       expect(await tables()).to.equal(before);
     });
+
+    it("serves a series again from its cache only while no rollup touched the scope", async () => {
+      const series = async (trackId: number) => (await get(`/v1/stats/tracks/${trackId}?range=7d&interval=day`)).body.window;
+      const first = await series(1);
+      expect(first.totals.plays).to.equal(3);
+      const untouched = await series(2);
+      const domain = { chainId: chain.chainId, musicNFT: chain.musicNFT };
+      const fan = newListener();
+      const response = await postPlays(app, [await signedItem(fan, domain, { trackId: 1n, startedAt: BigInt(NOW - 4 * HOUR) })], "10.0.0.9");
+      expect(response.status).to.equal(202);
+      // Accepted but not rolled up yet: the figures are still the rolled ones.
+      expect((await series(1)).totals.plays).to.equal(3);
+      const reader = createChainReader({ client: chain.client, musicNFT: chain.musicNFT });
+      const catalog = createTrackCatalog({ reader, refreshIntervalMs: 0 });
+      await rollup({ db, creatorOf: (trackId) => catalog.creatorOf(trackId) });
+      const after = await series(1);
+      expect(after.totals).to.deep.include({ plays: 4, listeners: 3 });
+      expect(after.series.at(-1).plays).to.equal(3);
+      expect(await series(2)).to.deep.equal(untouched);
+    });
   });
 }

@@ -58,11 +58,11 @@ export function growthOf(current: number, previous: number): Growth {
 }
 
 /** A scope's all-time totals and sources: one statement. */
-export async function scopeTotals(db: Queryable, kind: ScopeKind, key: string): Promise<{ creator: string | null; totals: ScopeTotals; sources: SourceRow[] }> {
-  const { creator, counters, sources } = await readScope(db, kind, key);
+export async function scopeTotals(db: Queryable, kind: ScopeKind, key: string): Promise<{ creator: string | null; totals: ScopeTotals; sources: SourceRow[]; version: string }> {
+  const { creator, counters, sources, version } = await readScope(db, kind, key);
   const core = Object.fromEntries(BUCKET_METRICS.map((m) => [m, counters[m]])) as Counters<BucketMetric>;
   const sharesByChannel = Object.fromEntries(SHARE_CHANNELS.map((channel) => [channel, counters[`shares_${channel}` as TotalMetric]]));
-  return { creator, totals: { ...core, sharesByChannel, ...rates(counters.completes, counters.skips) }, sources };
+  return { creator, totals: { ...core, sharesByChannel, ...rates(counters.completes, counters.skips) }, sources, version };
 }
 
 /** A scope's series and range figures; throws `too_many_points` when the interval cuts the range into more than MAX_POINTS. */
@@ -123,4 +123,38 @@ export async function trendingOf(db: Queryable, { kind, range, limit, offset, no
   if (range === "all") throw new StatsQueryError("invalid_range", "trending compares a range with the one before it: range=all has none");
   const window = windowOf(range, RANKING_GRAIN[range], now)!;
   return trending(db, { kind, grain: window.grain, previousFrom: window.previous!.from, from: window.from, to: window.to, limit, offset });
+}
+
+export type RangeStatsCache = {
+  /**
+   * `rangeStats` of a scope, computed at most once per (scope, range, interval, current bucket) and scope version: a
+   * scope's series changes only when a rollup chunk touches it (which raises its version, read with its totals) or
+   * when the current bucket moves on. Several processes on one PostgreSQL each keep their own and stay right: the
+   * version is in the database.
+   */
+  get(db: Queryable, kind: ScopeKind, key: string, version: string, range: Range, interval: Grain, now: number): Promise<RangeStats>;
+};
+
+/** An LRU of at most `maxEntries` series (a 1-year daily one is ≈ 60 kB of objects). */
+export function createRangeStatsCache({ maxEntries = 2000 }: { maxEntries?: number } = {}): RangeStatsCache {
+  const entries = new Map<string, { version: string; value: Promise<RangeStats> }>();
+  return {
+    get(db, kind, key, version, range, interval, now) {
+      const id = `${kind}|${key}|${range}|${interval}|${bucketStart(interval, now)}`;
+      const hit = entries.get(id);
+      if (hit !== undefined && hit.version === version) {
+        // Most recently used last.
+        entries.delete(id);
+        entries.set(id, hit);
+        return hit.value;
+      }
+      const value = rangeStats(db, kind, key, range, interval, now);
+      entries.delete(id);
+      entries.set(id, { version, value });
+      // A failed computation is not kept.
+      value.catch(() => entries.get(id)?.value === value && entries.delete(id));
+      while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      return value;
+    },
+  };
 }

@@ -137,7 +137,8 @@ export async function rollupChunk({ db, creatorOf, chunkSize = 2000, beforeCommi
       if (chunk.plays.length === 0 && chunk.events.length === 0 && chunk.playsTo === cursors.plays.rolledTo && chunk.eventsTo === cursors.engagement.rolledTo) return null;
       const creators = await readTrackCreators(tx, countedTracks(chunk));
       if (countedTracks(chunk).some((id) => !creators.has(id))) return undefined;
-      await applyChunk(tx, chunk, creators);
+      // Every scope the chunk touches gets this version: the cursors' sum, which grows with every chunk.
+      await applyChunk(tx, chunk, creators, chunk.playsTo + chunk.eventsTo);
       await writeCursors(tx, chunk.playsTo, chunk.eventsTo);
       const summary = { plays: chunk.plays.length, events: chunk.events.length, playsTo: chunk.playsTo, eventsTo: chunk.eventsTo };
       await beforeCommit?.(summary);
@@ -182,7 +183,7 @@ async function cacheCreators(db: Database, chunk: Chunk, creatorOf: (trackId: bi
 }
 
 /** Every effect of a chunk, aggregated in memory, written with one statement per table. */
-async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<bigint, string>): Promise<void> {
+async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<bigint, string>, version: bigint): Promise<void> {
   const buckets = new Map<string, BucketDelta>();
   const totals = new Map<string, TotalDelta>();
   const sources = new Map<string, SourceDelta>();
@@ -266,7 +267,7 @@ async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<big
   for (const row of totals.values()) if (row.kind === "t" && row.creator === null) row.creator = creators.get(BigInt(row.key)) ?? null;
 
   await addBucketDeltas(tx, [...buckets.values()]);
-  await addTotalDeltas(tx, [...totals.values()]);
+  await addTotalDeltas(tx, [...totals.values()], version);
   await addSourceDeltas(tx, [...sources.values()]);
   await addFanDeltas(tx, [...fans.values()]);
 }

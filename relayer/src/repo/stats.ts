@@ -159,14 +159,17 @@ export async function addBucketDeltas(db: Queryable, deltas: readonly BucketDelt
   );
 }
 
-export async function addTotalDeltas(db: Queryable, deltas: readonly TotalDelta[]): Promise<void> {
+/** Adds to the scopes' totals and sets their `version` (it must grow from chunk to chunk: the caller passes the cursors' sum). */
+export async function addTotalDeltas(db: Queryable, deltas: readonly TotalDelta[], version: bigint): Promise<void> {
   if (deltas.length === 0) return;
   const casts = TOTAL_METRICS.map((_, index) => `$${index + 4}::bigint[]`).join(", ");
+  const versionParam = `$${TOTAL_METRICS.length + 4}::bigint`;
   await db.query(
-    `INSERT INTO stats_totals (kind, key, creator, ${TOTAL_METRICS.join(", ")})
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], ${casts})
-     ON CONFLICT (kind, key) DO UPDATE SET creator = COALESCE(stats_totals.creator, EXCLUDED.creator), ${increments(TOTAL_METRICS, "stats_totals")}`,
-    [deltas.map((d) => d.kind), deltas.map((d) => d.key), deltas.map((d) => d.creator), ...TOTAL_METRICS.map((m) => deltas.map((d) => String(d[m])))],
+    `INSERT INTO stats_totals (kind, key, creator, ${TOTAL_METRICS.join(", ")}, version)
+     SELECT *, ${versionParam} FROM unnest($1::text[], $2::text[], $3::text[], ${casts})
+     ON CONFLICT (kind, key) DO UPDATE SET creator = COALESCE(stats_totals.creator, EXCLUDED.creator), version = EXCLUDED.version,
+       ${increments(TOTAL_METRICS, "stats_totals")}`,
+    [deltas.map((d) => d.kind), deltas.map((d) => d.key), deltas.map((d) => d.creator), ...TOTAL_METRICS.map((m) => deltas.map((d) => String(d[m]))), version.toString()],
   );
 }
 
@@ -206,9 +209,9 @@ export type SourceRow = { source: string; completes: number; skips: number };
  * A scope's all-time counters (zeros when it has none yet), a track's creator, and how its plays ended by source:
  * one statement (a primary-key row and the scope's few source rows), so a totals request is one round trip.
  */
-export async function readScope(db: Queryable, kind: ScopeKind, key: string): Promise<{ creator: string | null; counters: Counters<TotalMetric>; sources: SourceRow[] }> {
+export async function readScope(db: Queryable, kind: ScopeKind, key: string): Promise<{ creator: string | null; counters: Counters<TotalMetric>; sources: SourceRow[]; version: string }> {
   const { rows } = await db.query(
-    `SELECT t.creator, ${TOTAL_METRICS.map((m) => `t.${m}::text`).join(", ")},
+    `SELECT t.creator, t.version::text, ${TOTAL_METRICS.map((m) => `t.${m}::text`).join(", ")},
             (SELECT json_agg(json_build_array(s.source, s.completes, s.skips) ORDER BY s.completes + s.skips DESC, s.source)
                FROM stats_sources s WHERE s.kind = $1 AND s.key = $2) AS sources
        FROM (SELECT 1) one LEFT JOIN stats_totals t ON t.kind = $1 AND t.key = $2`,
@@ -219,6 +222,7 @@ export async function readScope(db: Queryable, kind: ScopeKind, key: string): Pr
   return {
     creator: (row?.creator as string | null | undefined) ?? null,
     counters: numbers(row, TOTAL_METRICS),
+    version: (row?.version as string | null | undefined) ?? "0",
     sources: sources.map(([source, completes, skips]) => ({ source, completes: Number(completes), skips: Number(skips) })),
   };
 }

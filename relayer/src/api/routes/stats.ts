@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { artistExtras, rangeStats, ranking, scopeTotals, trendingOf } from "../../engagement/analytics.js";
+import { artistExtras, createRangeStatsCache, ranking, scopeTotals, trendingOf } from "../../engagement/analytics.js";
 import { StatsQueryError } from "../../engagement/stats-errors.js";
 import { DEFAULT_INTERVAL, INTERVALS, RANGES } from "../../engagement/windows.js";
 import { InvalidRequestError, NotFoundError } from "../../errors.js";
@@ -155,13 +155,14 @@ const trendingRoute = createRoute({
 /** Mounted at /v1/stats. */
 export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">) {
   const { db } = deps;
-  const window = async (kind: "t" | "a", key: string, query: { range?: (typeof RANGES)[number] | undefined; interval?: (typeof INTERVALS)[number] | undefined }) => {
-    if (query.range === undefined) {
-      if (query.interval !== undefined) throw new StatsQueryError("invalid_range", "interval needs a range");
-      return undefined;
-    }
-    return rangeStats(db, kind, key, query.range, query.interval ?? DEFAULT_INTERVAL[query.range], deps.now());
+  const cache = createRangeStatsCache();
+  type SeriesQuery = { range?: (typeof RANGES)[number] | undefined; interval?: (typeof INTERVALS)[number] | undefined };
+  const checkQuery = (query: SeriesQuery) => {
+    if (query.range === undefined && query.interval !== undefined) throw new StatsQueryError("invalid_range", "interval needs a range");
   };
+  // The totals are read first: their version says whether a cached series of the scope is still current.
+  const window = (kind: "t" | "a", key: string, version: string, query: SeriesQuery) =>
+    query.range === undefined ? undefined : cache.get(db, kind, key, version, query.range, query.interval ?? DEFAULT_INTERVAL[query.range], deps.now());
   const page = <T>(items: T[], limit: number, offset: number) => ({ offset, limit, nextOffset: items.length === limit ? offset + limit : null });
 
   return createRouter(statsHook)
@@ -172,7 +173,9 @@ export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">
         const query = c.req.valid("query");
         if (!(await deps.tracks.minted([trackId])).has(trackId)) throw new NotFoundError(`track ${trackId}`);
         const key = trackId.toString();
-        const [{ creator, totals, sources }, stats] = await Promise.all([scopeTotals(db, "t", key), window("t", key, query)]);
+        checkQuery(query);
+        const { creator, totals, sources, version } = await scopeTotals(db, "t", key);
+        const stats = await window("t", key, version, query);
         return c.json({ trackId: key, creator, totals, sources, ...(stats === undefined ? {} : { window: stats }) }, 200);
       },
     )
@@ -181,7 +184,9 @@ export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">
       async (c) => {
         const { address } = c.req.valid("param");
         const query = c.req.valid("query");
-        const [{ totals, sources }, extras, stats] = await Promise.all([scopeTotals(db, "a", address), artistExtras(db, address, deps.now()), window("a", address, query)]);
+        checkQuery(query);
+        const [{ totals, sources, version }, extras] = await Promise.all([scopeTotals(db, "a", address), artistExtras(db, address, deps.now())]);
+        const stats = await window("a", address, version, query);
         return c.json({ artist: address, totals, ...extras, sources, ...(stats === undefined ? {} : { window: stats }) }, 200);
       },
     )

@@ -312,6 +312,8 @@ export const MIGRATIONS: readonly Migration[] = [
         completes bigint NOT NULL DEFAULT 0,
         skips bigint NOT NULL DEFAULT 0,
         followers bigint NOT NULL DEFAULT 0,
+        -- Raised by every rollup chunk that touches the scope: a cached series of it is current while this is unchanged.
+        version bigint NOT NULL DEFAULT 0,
         PRIMARY KEY (kind, key)
       )`,
       `CREATE INDEX stats_totals_creator ON stats_totals (creator, plays DESC) WHERE kind = 't'`,
