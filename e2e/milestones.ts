@@ -14,13 +14,13 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { createPublicClient, createWalletClient, http, parseAbi, parseEventLogs, zeroHash, type Address, type Hex } from "viem";
+import { createPublicClient, createWalletClient, http, parseAbi, parseEventLogs, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { BeatStreamVaultAbi } from "../indexer/abis/BeatStreamVault.js";
 import { CreatorCoinFactoryAbi } from "../indexer/abis/CreatorCoinFactory.js";
 import { MusicNFTAbi } from "../indexer/abis/MusicNFT.js";
-import { ENGAGEMENT_TYPES, PLAY_TYPES, playDomain } from "../relayer/src/crypto/eip712.js";
+import { createBeatStreamClient } from "../client/index.js";
 import { createStreamClient } from "../relayer/src/stream/client.js";
 import { waitForIndexer } from "../scripts/stack/simulation.js";
 import { freePort } from "../test/relayer/helpers/processes.js";
@@ -32,7 +32,6 @@ const FOLLOWERS = 5;
 const REVENUE = 1_000_000n; // 1 USDC (6 decimals)
 const usdcAbi = parseAbi(["function mint(address to, uint256 amount)", "function approve(address spender, uint256 amount) returns (bool)"]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const random32 = (): Hex => `0x${randomBytes(32).toString("hex")}`;
 
 describe("end to end: signed follows and settled streams fire follower and revenue milestones, on chain and in the indexer", function () {
   this.timeout(900_000);
@@ -139,15 +138,19 @@ describe("end to end: signed follows and settled streams fire follower and reven
     return json;
   }
 
-  const domain = () => playDomain({ chainId: hardhat.id, musicNFT: addresses.musicNFT });
-
   /** One qualifying play of the creator's track, signed by a fresh listener, so the period has a batch to commit. */
   async function postPlay(): Promise<void> {
-    const listener = privateKeyToAccount(generatePrivateKey());
-    const play = { listener: listener.address, trackId, startedAt: BigInt(Math.floor(Date.now() / 1000) - 120), durationSeconds: 60, nonce: random32() };
-    const signature = await listener.signTypedData({ domain: domain(), types: PLAY_TYPES, primaryType: "Play", message: play });
-    const { results } = await post("/v1/plays", { plays: [{ ...play, trackId: trackId.toString(), startedAt: Number(play.startedAt), signature }] });
-    expect(results[0].status, JSON.stringify(results[0])).to.equal("accepted");
+    const listener = fanClient();
+    const sent = listener.sendPlay({ trackId, startedAt: Math.floor(Date.now() / 1000) - 120, durationSeconds: 60 });
+    expect(await listener.flush()).to.equal(0);
+    const result = await sent;
+    expect(result.status, JSON.stringify(result)).to.equal("accepted");
+    await listener.close();
+  }
+
+  /** A dApp's client SDK for a fresh wallet: it signs, and sends when flushed. */
+  function fanClient() {
+    return createBeatStreamClient({ relayerUrl: urls.relayer, chainId: hardhat.id, musicNFT: addresses.musicNFT, wallet: privateKeyToAccount(generatePrivateKey()) });
   }
 
   /** The operator's flush until nothing is pending or unfinished; resolves with the newest committed batch id. */
@@ -186,16 +189,13 @@ describe("end to end: signed follows and settled streams fire follower and reven
   }
 
   it("signed follows from many fan wallets push the creator past FOLLOWER_MILESTONE: on chain and in the indexer", async function () {
-    const issuedAt = Math.floor(Date.now() / 1000) - 5;
-    const events = [];
-    for (let index = 0; index < FOLLOWERS; index++) {
-      const fan = privateKeyToAccount(generatePrivateKey());
-      const message = { fan: fan.address, action: "follow", trackId: 0n, artist: creator.address, subject: zeroHash, text: "", value: 0, nonce: random32(), issuedAt: BigInt(issuedAt) };
-      const signature = await fan.signTypedData({ domain: domain(), types: ENGAGEMENT_TYPES, primaryType: "Engagement", message });
-      events.push({ ...message, trackId: "0", issuedAt, signature });
-    }
-    const { results } = await post("/v1/engagement", { events });
-    expect(results.map((result: { status: string; effect?: string }) => `${result.status}:${result.effect}`)).to.deep.equal(Array(FOLLOWERS).fill("accepted:applied"));
+    // Each fan follows from its own wallet through the client SDK, as a dApp would.
+    const fans = Array.from({ length: FOLLOWERS }, fanClient);
+    const sent = fans.map((fan) => fan.follow(creator.address));
+    await Promise.all(fans.map((fan) => fan.flush()));
+    const results = await Promise.all(sent);
+    expect(results.map((result) => `${result.status}:${result.status === "accepted" ? result.effect : ""}`)).to.deep.equal(Array(FOLLOWERS).fill("accepted:applied"));
+    await Promise.all(fans.map((fan) => fan.close()));
 
     const before = await client.getBlockNumber({ cacheTime: 0 });
     await postPlay();

@@ -6,6 +6,7 @@
  * - every play the relayer accepted is counted on-chain exactly once (per track, the simulator's accepted count ==
  *   the relayer's committed count == MusicNFT.playCount; every accepted play committed, with a proof the chain accepts);
  * - `npm run relayer -- verify <id>` passes for every committed batch;
+ * - the fan engagement the simulator sent through the client SDK was all accepted;
  * - Ctrl-C (SIGINT to the `npm start` process group, as a terminal sends it) stops every process it started.
  *
  * `npm run test:e2e` (not part of `npm test`: it takes about three minutes).
@@ -87,6 +88,21 @@ describe("end to end: npm start, npm run simulate, the indexer equals the chain,
     }
     if (env !== undefined) await rm(join(ROOT, "deploy", "deployments", env.IGNITION_DEPLOYMENT_ID!), { recursive: true, force: true });
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("sent fan engagement through the client SDK: every kind of event, all accepted, and the relayer shows it", async function () {
+    const { engagement } = summary;
+    expect(engagement.rejected).to.deep.equal({});
+    expect(engagement.applied + engagement.unchanged).to.equal(engagement.sent);
+    expect(engagement.plays.complete + engagement.plays.skip).to.equal(summary.plays.signed);
+    for (const action of ["play_complete", "play_skip", "like", "save"]) expect(engagement.byAction[action] ?? 0, action).to.be.greaterThan(0);
+    // The relayer's comments list for every track adds up to the comments the simulator had accepted (none deleted).
+    let comments = 0;
+    for (const track of summary.tracks) {
+      const body = (await (await fetch(`${urls.relayer}/v1/tracks/${track}/comments?limit=100`)).json()) as { comments: unknown[] };
+      comments += body.comments.length;
+    }
+    expect(comments).to.equal(engagement.byAction.comment ?? 0);
   });
 
   it("simulated a living system: accepted and too-short plays, launches, trades, revenue, streams, no failed action", function () {

@@ -30,3 +30,11 @@ for attempt in 1 2 3; do
   sleep 10
 done
 node -e 'import("@nomicfoundation/edr").then(() => console.log("setup: Hardhat EDR loaded"))'
+# The web app is its own package (app/: Vite 8, React, wagmi), so Ponder's Vite 5 in the root stays as it is.
+for attempt in 1 2 3; do
+  npm install --prefix app --prefer-offline --no-audit --no-fund --loglevel=error && break
+  [ "$attempt" -lt 3 ] || exit 1
+  echo "setup: npm install --prefix app failed (attempt $attempt of 3); retrying in 10 s"
+  sleep 10
+done
+echo "setup: web app dependencies installed (app/node_modules)"

@@ -76,6 +76,7 @@ function progress({ elapsedSeconds, totalSeconds, summary, phase }: SimulationPr
   const line =
     `${bar} ${String(Math.round(share * 100)).padStart(3)}% ${clock(elapsedSeconds)}/${clock(totalSeconds)} ${eta.padEnd(12)} ` +
     `plays ${playsPerSecond.toFixed(1).padStart(5)}/s sent, ${summary.plays.accepted} accepted, ${rejected} rejected  ` +
+    `engagement ${summary.engagement.applied + summary.engagement.unchanged}/${summary.engagement.sent}  ` +
     `coins ${summary.coins.length}  trades ${summary.trades.buys + summary.trades.sells}  revenue ${summary.revenue.deposits}/${summary.revenue.claims}  ` +
     `streams ${summary.streams.sessions} (${summary.streams.vouchersAcked} vouchers)`;
   if (tty) process.stdout.write(`\r\x1b[2K${line.slice(0, (process.stdout.columns ?? 160) - 1)}`);
@@ -107,6 +108,7 @@ async function printSummary(result: SimulationSummary): Promise<void> {
     ["plays signed", String(result.plays.signed)],
     ["plays accepted", `${result.plays.accepted} (committed on-chain now: ${totalPlays}; indexer: ${String(stats.plays)})`],
     ["plays rejected", rejected],
+    ["engagement", engagementLine(result)],
     ["batches committed", `${result.batches} (indexer: ${String(stats.batches)})`],
     ["tracks minted", `${result.tracks.length} (indexer, all runs: ${String(stats.tracks)})`],
     ["coins", `${result.coins.map((coin) => `${coin.symbol}${coin.launchedNow ? " (launched now)" : ""}`).join(", ") || "none"} (indexer: ${String(stats.coins)})`],
@@ -117,6 +119,13 @@ async function printSummary(result: SimulationSummary): Promise<void> {
   ];
   console.log("\nsummary");
   for (const [name, value] of rows) console.log(`  ${name.padEnd(18)} ${value}`);
+}
+
+/** Accepted engagement by action, then what was refused: `412 sent: play_skip 120, like 40, …; rejected none`. */
+function engagementLine({ engagement }: SimulationSummary): string {
+  const byAction = Object.entries(engagement.byAction).sort((a, b) => b[1] - a[1]).map(([action, count]) => `${action} ${count}`).join(", ");
+  const rejected = Object.entries(engagement.rejected).map(([code, count]) => `${code} ${count}`).join(", ") || "none";
+  return `${engagement.sent} sent, ${engagement.applied} applied + ${engagement.unchanged} unchanged: ${byAction || "none"}; rejected ${rejected}`;
 }
 
 function clock(seconds: number): string {

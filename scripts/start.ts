@@ -16,6 +16,8 @@ import { privateKeyToAddress } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { jobKeys, RELAYER_JOB_NAMES, RELAYER_JOBS, type RelayerJob } from "../relayer/src/chain/roles.js";
 import { loadStackConfig, ROOT, type StackConfig } from "./stack/config.js";
+import { appConfig } from "./stack/app-config.js";
+import { buildApp, serveApp, type ServeAppReturnType } from "./stack/app.js";
 import { PONDER_PROJECT_ARGS, ponderEnv } from "./stack/ponder-env.js";
 import { portInUse, spawnChild, waitForHttp, type StackChild } from "./stack/processes.js";
 import { indexedBlock } from "./stack/simulation.js";
@@ -28,6 +30,7 @@ const ADMIN: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
 const config = loadStackConfig();
 const children: StackChild[] = [];
+let app: ServeAppReturnType | undefined;
 let shuttingDown: Promise<void> | undefined;
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
@@ -39,6 +42,7 @@ const tty = process.stdout.isTTY === true;
 function shutdown(reason: string, code: number): Promise<void> {
   return (shuttingDown ??= (async () => {
     say(`\n${reason}: stopping ${children.map((child) => child.name).reverse().join(", ") || "nothing"}…`);
+    await app?.close();
     const chain = children.find((child) => child.name === "chain");
     await Promise.all(children.filter((child) => child !== chain).map((child) => child.stop(20_000)));
     await chain?.stop(5_000);
@@ -68,7 +72,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 
 async function main(): Promise<void> {
   await refuseSecondStack(config);
-  for (const [name, port] of [["CHAIN_PORT", config.CHAIN_PORT], ["RELAYER_PORT", config.RELAYER_PORT], ["INDEXER_PORT", config.INDEXER_PORT]] as const) {
+  for (const [name, port] of [["CHAIN_PORT", config.CHAIN_PORT], ["RELAYER_PORT", config.RELAYER_PORT], ["INDEXER_PORT", config.INDEXER_PORT], ["APP_PORT", config.APP_PORT]] as const) {
     if (await portInUse(config.STACK_HOST, port)) throw new Error(`${config.STACK_HOST}:${port} is in use (${name}): stop whatever listens there, or set ${name}`);
   }
   const logs = join(config.dataDir, "logs");
@@ -89,6 +93,10 @@ async function main(): Promise<void> {
   const timeoutMs = config.STACK_READY_TIMEOUT_MS;
   // Logs go to files: no colour codes in them.
   const baseEnv = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
+
+  // The web app builds while the chain starts and the protocol deploys (it needs neither).
+  const appBuilt = timed(buildApp());
+  appBuilt.catch(() => {});
 
   step("chain", `starting a Hardhat node on ${config.rpcUrl}`);
   const chain = spawnChild({
@@ -181,6 +189,15 @@ async function main(): Promise<void> {
   }
   done("indexer", await indexerCaughtUp(config));
 
+  step("app", `serving the web app on ${config.appUrl}`);
+  const buildSeconds = await appBuilt;
+  app = await serveApp({
+    config: await appConfig({ deploymentsDir: config.deploymentsDir, chainId: CHAIN_ID, rpcUrl: config.rpcUrl, relayerUrl: config.relayerUrl, indexerUrl: config.indexerUrl }),
+    host: config.STACK_HOST,
+    port: config.APP_PORT,
+  });
+  done("app", `open ${app.url} (built app/dist in ${buildSeconds.toFixed(1)} s; dev wallet: local chain only)`);
+
   for (const child of [chain, relayer, indexer]) {
     void child.exited.then(({ code, signal }) => {
       if (shuttingDown === undefined) {
@@ -191,9 +208,16 @@ async function main(): Promise<void> {
   }
   await writeFile(
     join(config.dataDir, "stack.json"),
-    `${JSON.stringify({ pid: process.pid, chainId: CHAIN_ID, rpcUrl: config.rpcUrl, relayerUrl: config.relayerUrl, indexerUrl: config.indexerUrl, pids: { chain: chain.pid, relayer: relayer.pid, indexer: indexer.pid } }, null, 2)}\n`,
+    `${JSON.stringify({ pid: process.pid, chainId: CHAIN_ID, rpcUrl: config.rpcUrl, relayerUrl: config.relayerUrl, indexerUrl: config.indexerUrl, appUrl: config.appUrl, pids: { chain: chain.pid, relayer: relayer.pid, indexer: indexer.pid } }, null, 2)}\n`,
   );
   printReady(config, jobs, { chain: chain.pid, relayer: relayer.pid, indexer: indexer.pid });
+}
+
+/** Resolves with the seconds `work` took. */
+async function timed(work: Promise<void>): Promise<number> {
+  const start = performance.now();
+  await work;
+  return (performance.now() - start) / 1000;
 }
 
 /** A stage begins: `[elapsed] • name what`. */
@@ -324,6 +348,7 @@ function printReady(stack: StackConfig, jobs: Record<RelayerJob, Address>, pids:
   say(`
 BeatStream local stack is up in ${elapsed().trim()} (chain ${CHAIN_ID}, fresh: an in-memory chain starts empty on every npm start)
 
+  app       ${stack.appUrl.padEnd(28)} the web app: open it in a browser ("dev wallet" = the test accounts below)
   chain     ${stack.rpcUrl.padEnd(28)} Hardhat node, instant mining + a block every second
   relayer   ${stack.relayerUrl.padEnd(28)} POST /v1/plays, GET /v1/batches, /healthz, /metrics
   indexer   ${stack.indexerUrl.padEnd(28)} REST (/stats, /tracks/top, /coins…), POST /graphql, /sql/db

@@ -38,6 +38,14 @@ export const CONFIG_SETTINGS = {
     schema: optionalString.pipe(z.string().min(16, "OPERATOR_API_KEY must be at least 16 characters").optional()),
     meaning: "bearer token for /v1/admin/*; unset disables operator endpoints",
   },
+  CORS_ORIGINS: {
+    default: "*",
+    schema: z
+      .string()
+      .min(1)
+      .transform((value) => value.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "")),
+    meaning: "origins a browser may call the API from (comma-separated, * for any); the web app's origin must be one. Operator routes need the bearer key whatever the origin",
+  },
   TRUST_PROXY: {
     default: "false",
     schema: boolean,

@@ -95,7 +95,9 @@ export async function startServer({ config, transport, log: lineCallback, logger
   // has its own nonce lock.
   const sendLocks = createSendLocks();
   const sharedLease = serializeLease(lease);
-  const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, logger, lease: sharedLease, sendLocks, ...(afterStep === undefined ? {} : { afterStep }) });
+  // One store for the batcher's writes and the API's reads of committed snapshots.
+  const snapshots = createConfiguredStore(config);
+  const batcher = createConfiguredBatcher({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, logger, store: snapshots, lease: sharedLease, sendLocks, ...(afterStep === undefined ? {} : { afterStep }) });
   const scheduler = createBatchScheduler({ batcher, db, intervalMs: config.BATCH_INTERVAL_MS, batchMax: config.BATCH_MAX, log });
 
   const stream = createConfiguredStream({ config, deployments, db, transport: transport ?? http(config.RPC_URL), metrics, log, mark, lease: sharedLease, sendLocks, reader, signatures: verifier });
@@ -119,6 +121,8 @@ export async function startServer({ config, transport, log: lineCallback, logger
     verifier,
     metrics,
     batcher,
+    snapshots,
+    corsOrigins: config.CORS_ORIGINS,
     rules: {
       minPlaySeconds: config.MIN_PLAY_SECONDS,
       maxPlaySeconds: config.MAX_PLAY_SECONDS,
@@ -249,16 +253,17 @@ export type CreateConfiguredBatcherParameters = {
   sendLocks?: SendLocks;
 };
 
+/** The snapshot store the configuration names: Lighthouse with LIGHTHOUSE_API_KEY, else LocalCasStore in DATA_DIR/snapshots. */
+export function createConfiguredStore(config: Pick<Config, "LIGHTHOUSE_API_KEY" | "DATA_DIR">): SnapshotStore {
+  return config.LIGHTHOUSE_API_KEY !== undefined ? new LighthouseStore({ apiKey: config.LIGHTHOUSE_API_KEY }) : new LocalCasStore({ dir: join(config.DATA_DIR, "snapshots") });
+}
+
 /** The batcher as the configuration describes it: signers (committer and reporter), snapshot store, retries, milestones. */
 export function createConfiguredBatcher({ config, deployments, db, transport, metrics, log = lineSink(createLogger()), logger, store, lease, afterStep, sendLocks = createSendLocks() }: CreateConfiguredBatcherParameters): Batcher {
   const keys = jobKeys(config);
   const writer = createConfiguredWriter({ config, deployments, transport, metrics, key: keys.committer, sendLocks });
   const reporter = createConfiguredWriter({ config, deployments, transport, metrics, key: keys.reporter, sendLocks });
-  const snapshots =
-    store ??
-    (config.LIGHTHOUSE_API_KEY !== undefined
-      ? new LighthouseStore({ apiKey: config.LIGHTHOUSE_API_KEY })
-      : new LocalCasStore({ dir: join(config.DATA_DIR, "snapshots") }));
+  const snapshots = store ?? createConfiguredStore(config);
   return createBatcher({
     ctx: {
       db,

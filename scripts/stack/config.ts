@@ -21,6 +21,7 @@ export const STACK_SETTINGS = {
   CHAIN_PORT: { default: "8545", schema: port, meaning: "JSON-RPC port of the local Hardhat node" },
   RELAYER_PORT: { default: "8787", schema: port, meaning: "HTTP port of the relayer" },
   INDEXER_PORT: { default: "42069", schema: port, meaning: "HTTP port of the indexer (Ponder)" },
+  APP_PORT: { default: "4173", schema: port, meaning: "HTTP port of the web app (the build of app/ and its /config.json)" },
   STACK_DATA_DIR: {
     default: ".data",
     schema: z.string().min(1),
@@ -59,6 +60,7 @@ export type StackConfig = z.output<z.ZodObject<StackShape>> & {
   rpcUrl: string;
   relayerUrl: string;
   indexerUrl: string;
+  appUrl: string;
 };
 
 /** A setting holds a value the stack cannot run with. */
@@ -90,6 +92,7 @@ export function loadStackConfig({ env = process.env }: LoadStackConfigParameters
     rpcUrl: `http://${host}:${config.CHAIN_PORT}`,
     relayerUrl: `http://${host}:${config.RELAYER_PORT}`,
     indexerUrl: `http://${host}:${config.INDEXER_PORT}`,
+    appUrl: `http://${host}:${config.APP_PORT}`,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * A living protocol on a running local stack, with real signatures and real transactions: listeners sign plays
- * (some shorter than 20 s, which the relayer rejects), creators mint tracks and launch coins once their committed
+ * (some shorter than 20 s, which the relayer rejects) and engage with what they hear — how each play ended, likes,
+ * saves, shares, downloads, follows, playlists, comments (habits.ts) — all through the client SDK, creators mint tracks and launch coins once their committed
  * plays cross the launch threshold, fans buy, sell and claim revenue on the DEX, creators deposit revenue, and
  * some listeners pay per second through the vault with the relayer's streaming client. Every actor is a loop of
  * its own (one account, one nonce sequence), all running until the deadline; then the relayer is flushed so every
@@ -19,7 +20,6 @@ import {
   parseEventLogs,
   zeroAddress,
   type Address,
-  type Hex,
 } from "viem";
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount, type LocalAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
@@ -30,8 +30,9 @@ import { MockUSDCAbi } from "../../indexer/abis/MockUSDC.js";
 import { MusicDEXAbi } from "../../indexer/abis/MusicDEX.js";
 import { MusicNFTAbi } from "../../indexer/abis/MusicNFT.js";
 import { RevenueDistributorAbi } from "../../indexer/abis/RevenueDistributor.js";
-import { PLAY_TYPES, playDomain } from "../../relayer/src/crypto/eip712.js";
+import { createBeatStreamClient, type BeatStreamClient } from "../../client/index.js";
 import { createStreamClient } from "../../relayer/src/stream/client.js";
+import { createListenerHabits, emptyTally, type EngagementTally } from "./habits.js";
 import { createSender } from "./send.js";
 
 /** Hardhat's test mnemonic: its accounts hold ETH on the local chain (public keys, local use only). */
@@ -46,8 +47,6 @@ const CREATORS = [
 const FAN_INDEXES = [5, 6, 7, 8, 9] as const;
 const STREAMER_INDEXES = [10, 11, 12, 13] as const;
 const TRACKS_PER_CREATOR = 2;
-/** Share of plays shorter than the 20-second rule. */
-const SHORT_PLAY_SHARE = 0.15;
 /** Streamed at this many USDC units (1e-6 USDC) per second. */
 const STREAM_RATE = 1_000n;
 
@@ -65,6 +64,8 @@ export type SimulationSummary = {
     /** Every accepted play's relayer id. */
     acceptedIds: string[];
   };
+  /** Fan engagement sent through the client SDK (play outcomes, likes, saves, shares, follows, playlists, comments). */
+  engagement: EngagementTally;
   tracks: string[];
   /** Every creator coin traded in this run; `launchedNow` is false for one launched by an earlier run on this chain. */
   coins: { creator: Address; coin: Address; symbol: string; launchedNow: boolean }[];
@@ -110,6 +111,7 @@ export async function runSimulation({ endpoints, listeners, seconds, onProgress 
     listeners,
     seconds,
     plays: { signed: 0, accepted: 0, rejected: {}, acceptedByTrack: {}, acceptedIds: [] },
+    engagement: emptyTally(),
     tracks: [],
     coins: [],
     trades: { buys: 0, sells: 0, volumeUsdc: "0" },
@@ -181,44 +183,49 @@ export async function runSimulation({ endpoints, listeners, seconds, onProgress 
     const playListeners: LocalAccount[] = [...streamers, ...Array.from({ length: listeners - streamers.length }, () => privateKeyToAccount(generatePrivateKey()))];
     phase = "live";
 
-    // ---------------------------------------------------------------- listeners: signed plays
-    const domain = playDomain({ chainId: hardhat.id, musicNFT: addresses.musicNFT });
+    // ---------------------------------------------------------------- listeners: plays and engagement through the client SDK
+    const artistOf = new Map(creators.flatMap((creator) => creator.tracks.map((track) => [track, creator.account.address] as const)));
+    const tally = summary.engagement;
+    /** Every answer not yet in: the run ends only when each signed event has one. */
+    const unanswered = new Set<Promise<unknown>>();
+    const awaitAnswer = (sent: Promise<unknown>) => {
+      const settled = sent.catch((error: unknown) => fail("client send", error)).finally(() => unanswered.delete(settled));
+      unanswered.add(settled);
+    };
+    const clients: BeatStreamClient[] = [];
     const listenerLoop = async (listener: LocalAccount) => {
+      const client = createBeatStreamClient({
+        relayerUrl: endpoints.relayerUrl,
+        chainId: hardhat.id,
+        musicNFT: addresses.musicNFT,
+        wallet: listener,
+        // A retry is not a failed action, but a healthy stack needs none: it is reported with the failures.
+        onRetry: ({ error }) => fail("client retry", new Error(error)),
+      });
+      clients.push(client);
+      const habits = createListenerHabits({ client, tally });
       while (running()) {
         const count = 1 + Math.floor(Math.random() * 3);
         const now = Math.floor(Date.now() / 1000);
-        const plays = await Promise.all(
-          Array.from({ length: count }, async () => {
-            const short = Math.random() < SHORT_PLAY_SHARE;
-            const durationSeconds = short ? 5 + Math.floor(Math.random() * 15) : 20 + Math.floor(Math.random() * 280);
-            const play = {
-              listener: listener.address,
-              trackId: pick(weightedTracks),
-              startedAt: BigInt(now - durationSeconds - Math.floor(Math.random() * 60)),
-              durationSeconds,
-              nonce: `0x${randomBytes(32).toString("hex")}` as Hex,
-            };
-            const signature = await listener.signTypedData({ domain, types: PLAY_TYPES, primaryType: "Play", message: play });
-            return { ...play, trackId: play.trackId.toString(), startedAt: Number(play.startedAt), signature };
-          }),
-        );
-        summary.plays.signed += plays.length;
-        try {
-          const response = await fetch(`${endpoints.relayerUrl}/v1/plays`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ plays }) });
-          const body = (await response.json()) as { results?: ({ status: "accepted"; id: string } | { status: "rejected"; code: string })[] };
-          if (response.status !== 202 || body.results === undefined) throw new Error(`POST /v1/plays answered ${response.status}: ${JSON.stringify(body)}`);
-          body.results.forEach((result, index) => {
-            if (result.status === "accepted") {
-              summary.plays.accepted += 1;
-              summary.plays.acceptedIds.push(result.id);
-              const track = plays[index]!.trackId;
-              summary.plays.acceptedByTrack[track] = (summary.plays.acceptedByTrack[track] ?? 0) + 1;
-            } else {
-              summary.plays.rejected[result.code] = (summary.plays.rejected[result.code] ?? 0) + 1;
-            }
-          });
-        } catch (error) {
-          fail("post plays", error);
+        for (let index = 0; index < count; index++) {
+          const trackId = pick(weightedTracks);
+          const play = habits.nextPlay(trackId, artistOf.get(trackId)!);
+          // Plays heard before now (the simulator compresses time); a short one is sent anyway, as a careless
+          // client would, and the relayer rejects it as too_short.
+          const startedAt = now - play.heardSeconds - Math.floor(Math.random() * 60);
+          summary.plays.signed += 1;
+          awaitAnswer(
+            client.sendPlay({ trackId, startedAt, durationSeconds: play.heardSeconds }).then((result) => {
+              if (result.status === "accepted") {
+                summary.plays.accepted += 1;
+                summary.plays.acceptedIds.push(result.id);
+                summary.plays.acceptedByTrack[trackId.toString()] = (summary.plays.acceptedByTrack[trackId.toString()] ?? 0) + 1;
+              } else if (result.status === "rejected") {
+                summary.plays.rejected[result.code] = (summary.plays.rejected[result.code] ?? 0) + 1;
+              }
+            }),
+          );
+          for (const sent of habits.afterPlay(play)) awaitAnswer(sent);
         }
         await sleep(800 + Math.random() * 1_200);
       }
@@ -328,6 +335,10 @@ export async function runSimulation({ endpoints, listeners, seconds, onProgress 
     };
 
     await Promise.all([...playListeners.map(listenerLoop), ...creators.map(creatorLoop), ...fans.map(fanLoop), ...streamers.map(streamLoop)]);
+    // What the clients still hold (their last 5 s) goes now, and every answer is in before the relayer is flushed.
+    await Promise.all(clients.map((client) => client.flush()));
+    await Promise.all([...unanswered]);
+    await Promise.all(clients.map((client) => client.close()));
 
     // ---------------------------------------------------------------- settle: every accepted play and voucher on-chain
     phase = "flushing";

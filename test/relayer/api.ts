@@ -239,6 +239,28 @@ for (const backend of BACKENDS) {
       expect(await countPlays(db)).to.equal(before);
     });
 
+    it("reads a text/plain body (what navigator.sendBeacon sends) as JSON; other types stay refused, storing nothing", async () => {
+      const before = await countPlays(db);
+      const item = await signedItem(newListener(), domain, { startedAt });
+      // A string body would get text/plain from fetch's Request itself: bytes go without any type.
+      const post = (type: string | undefined, body: string) =>
+        app.request("/v1/plays", { method: "POST", headers: type === undefined ? {} : { "content-type": type }, body: type === undefined ? new TextEncoder().encode(body) : body });
+      const beacon = await post("text/plain;charset=UTF-8", JSON.stringify({ plays: [item] }));
+      expect(beacon.status).to.equal(202);
+      expect((await json(beacon)).results[0].status).to.equal("accepted");
+      expect(await countPlays(db)).to.equal(before + 1);
+
+      const malformed = await post("text/plain", '{"plays": [');
+      expect(malformed.status).to.equal(400);
+      expect((await json(malformed)).error.code).to.equal("invalid_json");
+      for (const type of ["application/x-www-form-urlencoded", "text/html", undefined]) {
+        const refused = await post(type, JSON.stringify({ plays: [await signedItem(newListener(), domain, { startedAt })] }));
+        expect(refused.status, String(type)).to.equal(400);
+        expect((await json(refused)).error.code).to.equal("invalid_request");
+      }
+      expect(await countPlays(db)).to.equal(before + 1);
+    });
+
     it("reports committed plays from the chain and pending ones from the database; a play's status follows its batch", async () => {
       const listener = newListener();
       const items = await Promise.all([0, 1, 2].map(() => signedItem(listener, domain, { startedAt, trackId: 3n })));

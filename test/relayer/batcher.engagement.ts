@@ -238,5 +238,31 @@ for (const backend of BACKENDS) {
       expect(metrics.followers).to.equal(followers);
       expect(metrics.plays).to.equal(await chain.contracts.musicNFT.creatorPlays(creator));
     });
+
+    it("the vault's holder distribution moves streaming revenue already counted as settled: counted once, not twice", async () => {
+      const usdc = 1_000_000n;
+      const relayer = await rig({ milestoneRevenue: 1_000_000n * usdc });
+      const before = await creatorRevenue();
+      // The creator (its coin launched by the test above) shares 10 % with holders; a 2 USDC settlement sets 0.2 aside.
+      await (await chain.contracts.vault.connect(chain.creator).setHolderShare(1_000n)).wait();
+      const listener = newListener();
+      await fund(chain, listener, 2n * usdc);
+      const voucher = { artist: creator, sessionId: keccak256(toHex("shared session")), cumulativeAmount: 2n * usdc, deadline: BigInt(NOW + 86_400) };
+      await (await chain.contracts.vault.connect(chain.relayer).settle([{ listener: listener.address, ...voucher }], await signVoucher(listener, chain, voucher))).wait();
+      // The next period: anyone distributes the 0.2 USDC into the coin through the distributor.
+      await chain.connection.ethers.provider.send("evm_increaseTime", [Number(await chain.contracts.vault.DISTRIBUTION_PERIOD())]);
+      const distributed = await (await chain.contracts.vault.distributeHolderRevenue(creator)).wait();
+      const coin = await chain.contracts.factory.coinOf(creator);
+      const deposits = distributed!.logs.filter((log) => getAddress(log.address) === getAddress(coin));
+      expect(deposits).to.have.length(1); // the coin's RevenueDeposited, from the vault
+      await postPlay(relayer);
+      await relayer.batcher.runCycle();
+      expect((await creatorRevenue()) - before).to.equal(2n * usdc);
+    });
+
+    async function creatorRevenue(): Promise<bigint> {
+      const { rows } = await db.query<{ revenue: string }>(`SELECT revenue::text FROM creator_totals WHERE creator = $1`, [creator.toLowerCase()]);
+      return BigInt(rows[0]?.revenue ?? "0");
+    }
   });
 }

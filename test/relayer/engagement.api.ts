@@ -228,7 +228,9 @@ for (const backend of BACKENDS) {
         ["empty events", () => raw(JSON.stringify({ events: [] })), 400, "invalid_request"],
         ["too many events", () => raw(JSON.stringify({ events: Array.from({ length: 1001 }, () => 1) })), 400, "too_many_events"],
         ["body too large", () => raw(JSON.stringify({ events: [item({ text: "x".repeat(300 * 1024) })] })), 413, "body_too_large"],
-        ["wrong content type", () => raw(JSON.stringify({ events: [ok] }), { "content-type": "text/plain" }), 400, "invalid_request"],
+        // text/plain is read as JSON here (what navigator.sendBeacon sends; test/client/roundtrip.ts): any other type is refused.
+        ["wrong content type", () => raw(JSON.stringify({ events: [ok] }), { "content-type": "application/x-www-form-urlencoded" }), 400, "invalid_request"],
+        ["text/html", () => raw(JSON.stringify({ events: [ok] }), { "content-type": "text/html" }), 400, "invalid_request"],
         ["GET engagement", () => app.request("/v1/engagement"), 404, "not_found"],
         ["comments: bad track id", () => app.request("/v1/tracks/abc/comments"), 400, "invalid_request"],
         ["comments: track 0", () => app.request("/v1/tracks/0/comments"), 400, "invalid_request"],

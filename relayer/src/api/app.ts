@@ -1,3 +1,4 @@
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { NotFoundError, publicErrorOf, RelayerError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
@@ -33,6 +34,10 @@ export function createApp({ logger = createLogger({ level: "error" }), logError,
     else logger.error({ err: error, reqId }, "request failed");
   };
   const app = createRouter();
+  // Browsers (the web app on its own origin) may call every route; operator routes still need the bearer key, which
+  // a page can only send when its user typed it, so "*" opens nothing a script could not already reach.
+  const origins = deps.corsOrigins ?? ["*"];
+  app.use(cors({ origin: origins.includes("*") ? "*" : [...origins], allowHeaders: ["content-type", "authorization"], exposeHeaders: ["x-snapshot-cid"], maxAge: 86_400 }));
   app.use(requestLog(logger));
   app.use(requestTimer(deps.metrics));
   app.route("/v1/plays", playsRoutes(deps));

@@ -6,6 +6,7 @@ import type { Database } from "../repo/db/database.js";
 import type { IngestRules } from "../plays/ingest.js";
 import type { TrackCatalog } from "../plays/tracks.js";
 import type { PlaySignatureChecker } from "../crypto/signatures.js";
+import type { SnapshotStore } from "../stores/snapshot-store.js";
 import type { EngagementVerifier } from "../crypto/engagement.js";
 import type { ArtistCatalog } from "../engagement/artists.js";
 import type { EngagementRules } from "../engagement/ingest.js";
@@ -31,6 +32,10 @@ export type AppDependencies = {
   now: () => number;
   /** Runs `POST /v1/admin/flush`; absent, the route answers `batcher_disabled`. */
   batcher?: Pick<Batcher, "runCycle">;
+  /** Where committed batches' snapshots are read back (`GET /v1/batches/:id/snapshot`); absent, that route answers `store_unavailable`. */
+  snapshots?: Pick<SnapshotStore, "get">;
+  /** Origins browsers may call from (`CORS_ORIGINS`); default any ("*"). */
+  corsOrigins?: readonly string[];
   /** Pay-per-second streaming; absent (no BeatStreamVault deployed), its routes are not mounted. */
   stream?: StreamService;
 };

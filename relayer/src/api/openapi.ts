@@ -49,8 +49,10 @@ export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 503)[])
  * zod-openapi's own body validation has a media-type gate that would answer a missing content type with 415 where
  * the API has always answered `invalid_request`.
  */
-export function jsonBody(schema: ZodType, description: string) {
-  return { required: true, description, content: { "application/json": { schema } } };
+export function jsonBody(schema: ZodType, description: string, { beacon = false }: { beacon?: boolean } = {}) {
+  // An ingest route also reads a text/plain body as JSON: what navigator.sendBeacon sends without a preflight.
+  const content = beacon ? { "application/json": { schema }, "text/plain": { schema } } : { "application/json": { schema } };
+  return { required: true, description, content };
 }
 
 /** A JSON response documented by `schema`. */

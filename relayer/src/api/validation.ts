@@ -35,3 +35,22 @@ export const requireJson: MiddlewareHandler = async (c, next) => {
   }
   await next();
 };
+
+/**
+ * `navigator.sendBeacon` cannot send `application/json` to another origin without a CORS preflight, so the client
+ * SDK's beacons (page hidden or closing) come as `text/plain;charset=UTF-8`. The two ingest routes (POST /v1/plays
+ * and /v1/engagement) put this in front of `requireJson` to read such a body as JSON; every other route stays
+ * JSON-only (its validator finds no JSON in a text/plain body and answers `invalid_request`).
+ */
+export const acceptBeacon: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header("content-type");
+  if (type !== undefined && type.split(";")[0]!.trim().toLowerCase() === "text/plain") {
+    // The body is read once into Hono's cache (the validator reads it from there); headers of a Request are
+    // immutable, so the request is rebuilt with the JSON type.
+    const text = await c.req.text();
+    const headers = new Headers(c.req.raw.headers);
+    headers.set("content-type", "application/json");
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers, body: text });
+  }
+  await next();
+};

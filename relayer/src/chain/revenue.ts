@@ -6,7 +6,8 @@ import { withRpcRetry, type ChainWriterRetry } from "./writer.js";
 /**
  * A creator's revenue as the milestones count it (docs/engagement.md, "Evidence"): USDC the vault settled to the
  * creator (StreamSettled.amount, artist = creator) plus USDC deposited to the creator's coin (RevenueDeposited on a
- * coin the factory launched, by any route: RevenueDistributor.deposit, a direct deposit, the DEX's holder fees).
+ * coin the factory launched, by any route: RevenueDistributor.deposit, a direct deposit, the DEX's holder fees), except
+ * the vault's own holder distributions, which move streaming revenue StreamSettled already counted.
  */
 export type RevenueReader = {
   /** The first block to scan when nothing was scanned yet: the deployment's. */
@@ -58,6 +59,8 @@ export function createRevenueReader({ publicClient, vault, creatorCoinFactory, s
       }
       const deposits = await rpc("getLogs", () => publicClient.getLogs({ event: revenueDeposited, fromBlock, toBlock, strict: true }));
       for (const log of deposits) {
+        // The vault's quarterly holder distribution deposits streaming revenue that StreamSettled already counted.
+        if (vault !== undefined && lowerHex(log.args.from) === lowerHex(vault)) continue;
         const creator = await creatorOfCoin(lowerHex(log.address));
         if (creator !== null) add(creator, log.args.amount);
       }

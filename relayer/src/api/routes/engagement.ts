@@ -9,7 +9,7 @@ import { findPlaylist, listFanFollows, listFanHistory, listFanMarks, listFanPlay
 import { clientIp, type AppDependencies } from "../context.js";
 import { createRouter, decimal, errorBody, errors, json, jsonBody } from "../openapi.js";
 import { provesOwner } from "../read-auth.js";
-import { requireJson, validate } from "../validation.js";
+import { acceptBeacon, requireJson, validate } from "../validation.js";
 import { idParam } from "./plays.js";
 
 const address = z
@@ -66,7 +66,7 @@ export function engagementRoutes(deps: AppDependencies) {
       method: "post",
       path: "/",
       summary: "Ingest signed engagement events (likes, saves, shares, downloads, follows, playlists, comments, play outcomes); each gets its own result",
-      request: { body: jsonBody(body, "EIP-712 `Engagement` events (see docs/engagement.md)") },
+      request: { body: jsonBody(body, "EIP-712 `Engagement` events (see docs/engagement.md); text/plain is read as JSON (sendBeacon)", { beacon: true }) },
       responses: { 202: json(z.object({ results: z.array(engagementResult) }), "one result per event, in order"), ...errors(400, 413, 503) },
     }),
   );
@@ -78,6 +78,7 @@ export function engagementRoutes(deps: AppDependencies) {
         throw new BodyTooLargeError(deps.bodyLimitBytes);
       },
     }),
+    acceptBeacon,
     requireJson,
     validate("json", body, (issues) =>
       issues.some((issue) => issue.code === "too_big" && issue.path[0] === "events") ? new TooManyEventsError(engagement.maxEventsPerRequest) : undefined,

@@ -6,7 +6,7 @@ import { BodyTooLargeError, NotFoundError, TooManyPlaysError } from "../../error
 import { ingestPlays } from "../../plays/ingest.js";
 import { clientIp, type AppDependencies } from "../context.js";
 import { createRouter, decimal, errors, json, jsonBody } from "../openapi.js";
-import { requireJson, validate } from "../validation.js";
+import { acceptBeacon, requireJson, validate } from "../validation.js";
 
 /** A database id: a positive bigint, in decimal. */
 export const idParam = z
@@ -70,7 +70,7 @@ export function playsRoutes(deps: AppDependencies) {
       method: "post",
       path: "/",
       summary: "Ingest signed plays; each gets its own result",
-      request: { body: jsonBody(body, "EIP-712 signed plays (see docs/api.md)") },
+      request: { body: jsonBody(body, "EIP-712 signed plays (see docs/api.md); text/plain is read as JSON (sendBeacon)", { beacon: true }) },
       responses: { 202: json(z.object({ results: z.array(ingestResult) }), "one result per play, in order"), ...errors(400, 413) },
     }),
   );
@@ -105,6 +105,7 @@ export function playsRoutes(deps: AppDependencies) {
           throw new BodyTooLargeError(deps.bodyLimitBytes);
         },
       }),
+      acceptBeacon,
       requireJson,
       validate("json", body, (issues) =>
         issues.some((issue) => issue.code === "too_big" && issue.path[0] === "plays")

@@ -1,0 +1,137 @@
+/**
+ * What the web app needs from the relayer: CORS for its own origin (preflights included), and a committed batch's
+ * snapshot served byte for byte so a browser can recompute the root and counts itself.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { zeroAddress, type Hex } from "viem";
+import { createApp, type CreateAppParameters } from "../../relayer/src/api/app.js";
+import { createMetrics } from "../../relayer/src/api/metrics.js";
+import { loadConfig } from "../../relayer/src/config.js";
+import { createEngagementVerifier } from "../../relayer/src/crypto/engagement.js";
+import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
+import { insertSealedBatch, markStored } from "../../relayer/src/repo/batches.js";
+import type { Database } from "../../relayer/src/repo/db/database.js";
+import { LocalCasStore } from "../../relayer/src/stores/local-cas.js";
+import { BACKENDS, DEFAULT_RULES } from "./core.helpers.js";
+
+function app(db: Database, extra: Partial<CreateAppParameters> = {}) {
+  return createApp({
+    db,
+    chainId: 31337,
+    reader: { playCount: async () => 0n, chainId: async () => 31337 },
+    tracks: { minted: async () => new Set<bigint>() },
+    verifier: createPlayVerifier({ chainId: 31337, musicNFT: zeroAddress }),
+    metrics: createMetrics({ db }),
+    rules: DEFAULT_RULES,
+    maxPlaysPerRequest: 10,
+    engagement: {
+      verifier: createEngagementVerifier({ chainId: 31337, musicNFT: zeroAddress }),
+      artists: { creators: async () => new Set() },
+      rules: { maxAgeSeconds: 604_800, clockSkewSeconds: 60, fanPerHour: 600, fanPerDay: 5000, ipPerMinute: 100_000 },
+      maxEventsPerRequest: 10,
+    },
+    bodyLimitBytes: 64 * 1024,
+    operatorApiKey: "operator-key-0123456",
+    trustProxy: false,
+    now: () => 1_900_000_000,
+    logError: () => {},
+    ...extra,
+  });
+}
+
+async function sealedBatch(db: Database, id: bigint): Promise<void> {
+  await insertSealedBatch(db, {
+    id,
+    playCount: 0,
+    trackCount: 0,
+    root: `0x${"11".repeat(32)}` as Hex,
+    deltas: "0x",
+    previousCid: null,
+    tracks: [],
+    creators: [],
+    playIds: [],
+    leafIndexes: [],
+    engagementIds: [],
+    followerDeltas: [],
+  });
+}
+
+describe("relayer API for the web app: CORS and snapshots", function () {
+  this.timeout(60_000);
+  let db: Database;
+  let dispose: () => Promise<void>;
+  let dir: string;
+
+  before(async () => {
+    ({ db, dispose } = await BACKENDS[0]!.open());
+    dir = await mkdtemp(join(tmpdir(), "relayer-web-"));
+  });
+  after(async () => {
+    await dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("answers a browser's preflight and requests from any origin by default (CORS_ORIGINS=*)", async () => {
+    const api = app(db);
+    const preflight = await api.request("/v1/plays", {
+      method: "OPTIONS",
+      headers: { origin: "http://127.0.0.1:5173", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.status).to.equal(204);
+    expect(preflight.headers.get("access-control-allow-origin")).to.equal("*");
+    expect(preflight.headers.get("access-control-allow-methods")).to.include("POST");
+    expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).to.include("content-type");
+    const list = await api.request("/v1/batches", { headers: { origin: "http://127.0.0.1:5173" } });
+    expect(list.status).to.equal(200);
+    expect(list.headers.get("access-control-allow-origin")).to.equal("*");
+    // Errors carry the header too, or the page could not read the code.
+    const missing = await api.request("/v1/batches/999", { headers: { origin: "http://127.0.0.1:5173" } });
+    expect(missing.status).to.equal(404);
+    expect(missing.headers.get("access-control-allow-origin")).to.equal("*");
+  });
+
+  it("allows only the listed origins when CORS_ORIGINS names them; operator routes still need the key", async () => {
+    const config = loadConfig({ env: { CORS_ORIGINS: "http://app.example, http://127.0.0.1:4173" } });
+    expect(config.CORS_ORIGINS).to.deep.equal(["http://app.example", "http://127.0.0.1:4173"]);
+    expect(loadConfig({ env: {} }).CORS_ORIGINS).to.deep.equal(["*"]);
+    const api = app(db, { corsOrigins: config.CORS_ORIGINS });
+    const allowed = await api.request("/v1/batches", { headers: { origin: "http://127.0.0.1:4173" } });
+    expect(allowed.headers.get("access-control-allow-origin")).to.equal("http://127.0.0.1:4173");
+    const other = await api.request("/v1/batches", { headers: { origin: "http://evil.example" } });
+    expect(other.headers.get("access-control-allow-origin")).to.equal(null);
+    const preflight = await api.request("/v1/admin/status", {
+      method: "OPTIONS",
+      headers: { origin: "http://app.example", "access-control-request-method": "GET", "access-control-request-headers": "authorization" },
+    });
+    expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).to.include("authorization");
+    expect((await api.request("/v1/admin/status", { headers: { origin: "http://app.example" } })).status).to.equal(401);
+  });
+
+  it("serves a stored batch's snapshot byte for byte with its CID; 404 before it is stored or for no batch; 400 for a bad id", async () => {
+    const store = new LocalCasStore({ dir: join(dir, "snapshots") });
+    const bytes = new TextEncoder().encode('{"batchId":"1","plays":[],"version":1}');
+    const stored = await store.put(bytes);
+    await sealedBatch(db, 1n);
+    const api = app(db, { snapshots: store });
+    const before = await api.request("/v1/batches/1/snapshot");
+    expect(before.status).to.equal(404);
+    expect(((await before.json()) as { error: { code: string; message: string } }).error).to.include({ code: "not_found" });
+    await markStored(db, 1n, stored);
+    const response = await api.request("/v1/batches/1/snapshot");
+    expect(response.status).to.equal(200);
+    expect(response.headers.get("content-type")).to.equal("application/json");
+    expect(response.headers.get("x-snapshot-cid")).to.equal(stored.cid);
+    expect(new Uint8Array(await response.arrayBuffer())).to.deep.equal(bytes);
+    expect((await api.request("/v1/batches/2/snapshot")).status).to.equal(404);
+    const bad = await api.request("/v1/batches/0x1/snapshot");
+    expect(bad.status).to.equal(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).to.equal("invalid_request");
+    // Without a store (a relayer built without one) the route says so instead of failing obscurely.
+    const storeless = await app(db).request("/v1/batches/1/snapshot");
+    expect(storeless.status).to.equal(503);
+    expect(((await storeless.json()) as { error: { code: string } }).error.code).to.equal("store_unavailable");
+  });
+});
