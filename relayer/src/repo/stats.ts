@@ -1,3 +1,4 @@
+import { SHARE_CHANNELS } from "../crypto/eip712.js";
 import type { Queryable } from "./db/database.js";
 
 /**
@@ -13,8 +14,8 @@ export type BucketGrain = "hour" | "day" | "week" | "month" | "year";
 export const BUCKET_METRICS = ["plays", "listeners", "likes", "saves", "shares", "downloads", "comments", "completes", "skips", "followers"] as const;
 export type BucketMetric = (typeof BUCKET_METRICS)[number];
 
-export const SHARE_CHANNELS = ["link", "x", "farcaster", "embed", "other"] as const;
-export type ShareChannel = (typeof SHARE_CHANNELS)[number];
+/** Share channels as the signed struct's list names them (crypto/eip712.ts). */
+export { SHARE_CHANNELS };
 
 /** All-time counters: the bucket metrics and shares by channel. */
 export const TOTAL_METRICS = [...BUCKET_METRICS, ...SHARE_CHANNELS.map((channel) => `shares_${channel}` as const)] as const;
