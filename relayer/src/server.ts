@@ -21,7 +21,9 @@ import { createRevenueReader } from "./chain/revenue.js";
 import { createLogger, lineSink, messageLogger, type Logger, type LogLine } from "./log.js";
 import { createBatcher, createBatchScheduler, type Batcher, type BatchLease, type BatchStep } from "./pipeline/batches.js";
 import { createBatchLease } from "./pipeline/lease.js";
-import { haltAfterStep } from "./pipeline/machine.js";
+import { createCycleRunner, haltAfterStep } from "./pipeline/machine.js";
+import { createPollingScheduler } from "./pipeline/scheduler.js";
+import { createRollupJob, type RollupReturnType } from "./engagement/rollup.js";
 import { createDistributionScheduler, DISTRIBUTION_STEPS, type DistributionScheduler } from "./pipeline/distributions.js";
 import type { SettlementStep } from "./pipeline/settlements.js";
 import { pruneRateCounters } from "./plays/ingest.js";
@@ -107,12 +109,15 @@ export async function startServer({ config, transport, log: lineCallback, logger
       ? undefined
       : createDistributionScheduler({ ctx: { db, chain: holderChain }, intervalMs: config.DISTRIBUTION_INTERVAL_MS, lease: sharedLease, log, ...(afterDistributionStep === undefined ? {} : { afterStep: afterDistributionStep }) });
 
+  const tracks = createTrackCatalog({ reader, refreshIntervalMs: config.TRACK_REFRESH_MS });
+  const stats = createStatsScheduler({ db, creatorOf: (trackId) => tracks.creatorOf(trackId), intervalMs: config.STATS_ROLLUP_INTERVAL_MS, log });
+
   const app = createApp({
     ...(stream === undefined ? {} : { stream }),
     db,
     chainId: config.CHAIN_ID,
     reader,
-    tracks: createTrackCatalog({ reader, refreshIntervalMs: config.TRACK_REFRESH_MS }),
+    tracks,
     verifier,
     metrics,
     batcher,
@@ -165,6 +170,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
   scheduler.start();
   stream?.start();
   distributions?.start();
+  stats.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -173,8 +179,10 @@ export async function startServer({ config, transport, log: lineCallback, logger
       // Live sessions end as server_shutdown (resumable) before the sockets go; settlement stops after its step.
       await stream?.close();
       await distributions?.stop();
-      // The current batch step finishes and is recorded; the next start resumes from it.
+      // The current batch step finishes and is recorded; the next start resumes from it. A rollup chunk is one
+      // transaction: it commits or leaves nothing.
       await scheduler.stop();
+      await stats.stop();
       await lease.close();
       // close() stops accepting and resolves once in-flight requests have answered; idle keep-alive sockets
       // would otherwise hold it open, and so would WebSockets (clients that reconnected meanwhile included).
@@ -194,6 +202,37 @@ export async function startServer({ config, transport, log: lineCallback, logger
   if (stream === undefined) log("no BeatStreamVault in the deployments file: streaming routes are off");
   else log(`streaming on ${url.replace(/^http/, "ws")}/v1/stream (BeatStreamVault ${stream.vault})`);
   return { url, close };
+}
+
+export type CreateStatsSchedulerParameters = {
+  db: Database;
+  creatorOf(trackId: bigint): Promise<string>;
+  intervalMs: number;
+  log: LogLine;
+};
+
+/**
+ * The statistics rollup beside the batch loop: every `intervalMs` it rolls what ingestion stored since into the
+ * counters and buckets (engagement/rollup.ts), at most 50 chunks a cycle and then at once again while behind, so the
+ * analytics trail ingestion by about one interval. Several processes on one PostgreSQL may all run it: the cursor
+ * row lock makes their chunks take turns, and each chunk counts once.
+ */
+export function createStatsScheduler({ db, creatorOf, intervalMs, log }: CreateStatsSchedulerParameters) {
+  const job = createRollupJob({ db, creatorOf });
+  const runner = createCycleRunner<void, RollupReturnType>({
+    cycle: () => job.run({ maxChunks: 50 }),
+    stopped: () => ({ chunks: 0, plays: 0, events: 0, behind: false, horizonRaised: false }),
+    notLeased: () => ({ chunks: 0, plays: 0, events: 0, behind: false, horizonRaised: false }),
+  });
+  return createPollingScheduler({
+    run: () => runner.run(),
+    drain: () => runner.stop(),
+    intervalMs,
+    pollMs: intervalMs,
+    due: async () => false,
+    again: async (result) => result.behind,
+    onError: (error) => log(`statistics rollup failed (retried): ${error instanceof Error ? error.message : String(error)}`, { level: "warn", err: error }),
+  });
 }
 
 export type CreateConfiguredBatcherParameters = {
