@@ -132,12 +132,15 @@ export type RangeStatsCache = {
    * when the current bucket moves on. Several processes on one PostgreSQL each keep their own and stay right: the
    * version is in the database.
    */
-  get(db: Queryable, kind: ScopeKind, key: string, version: string, range: Range, interval: Grain, now: number): Promise<RangeStats>;
+  get(db: Queryable, kind: ScopeKind, key: string, version: string, range: Range, interval: Grain, now: number): Promise<CachedRangeStats>;
 };
 
-/** An LRU of at most `maxEntries` series (a 1-year daily one is ≈ 60 kB of objects). */
+/** A range's figures and their JSON, serialised once: a 1-year daily series is ≈ 50 kB, which each answer reuses. */
+export type CachedRangeStats = { stats: RangeStats; json: string };
+
+/** An LRU of at most `maxEntries` series (a 1-year daily one is ≈ 60 kB of objects plus its JSON). */
 export function createRangeStatsCache({ maxEntries = 2000 }: { maxEntries?: number } = {}): RangeStatsCache {
-  const entries = new Map<string, { version: string; value: Promise<RangeStats> }>();
+  const entries = new Map<string, { version: string; value: Promise<CachedRangeStats> }>();
   return {
     get(db, kind, key, version, range, interval, now) {
       const id = `${kind}|${key}|${range}|${interval}|${bucketStart(interval, now)}`;
@@ -148,7 +151,7 @@ export function createRangeStatsCache({ maxEntries = 2000 }: { maxEntries?: numb
         entries.set(id, hit);
         return hit.value;
       }
-      const value = rangeStats(db, kind, key, range, interval, now);
+      const value = rangeStats(db, kind, key, range, interval, now).then((stats) => ({ stats, json: JSON.stringify(stats) }));
       entries.delete(id);
       entries.set(id, { version, value });
       // A failed computation is not kept.
