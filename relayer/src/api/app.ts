@@ -13,6 +13,7 @@ import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { playsRoutes } from "./routes/plays.js";
 import { sessionsRoutes, vouchersRoutes } from "./routes/sessions.js";
+import { statsRoutes } from "./routes/stats.js";
 import { streamSocketRoutes } from "./routes/stream.js";
 import { artistsRoutes, listenersRoutes, settlementAdminRoutes, settlementsRoutes } from "./routes/stream-accounts.js";
 import { tracksRoutes } from "./routes/tracks.js";
@@ -48,6 +49,7 @@ export function createApp({ logger = createLogger({ level: "error" }), logError,
   app.route("/v1/fans", fansRoutes(deps));
   app.route("/v1/batches", batchesRoutes(deps));
   app.route("/v1/admin", adminRoutes(deps));
+  app.route("/v1/stats", statsRoutes(deps));
   if (deps.stream !== undefined) {
     const streamDeps = { db: deps.db, stream: deps.stream };
     app.route("/v1/stream", streamSocketRoutes(deps.stream));
