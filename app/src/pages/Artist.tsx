@@ -92,9 +92,9 @@ function ArtistView({ address, own }: { address: Hex20; own: boolean }) {
 
 // ------------------------------------------------------------------------------------------ dashboard
 
-function GrowthHint({ growth }: { growth: Growth | undefined }) {
+function GrowthHint({ growth, format = (value) => value.toLocaleString() }: { growth: Growth | undefined; format?: (value: number) => string }) {
   if (growth === undefined) return null;
-  const text = growth.percent === null ? (growth.absolute === 0 ? "no change" : `+${growth.absolute} (none before)`) : formatPercent(growth.percent / 100, 1);
+  const text = growth.percent === null ? (growth.absolute === 0 ? "no change" : `+${format(growth.absolute)} (none before)`) : formatPercent(growth.percent / 100, 1);
   return <span className={growth.absolute > 0 ? "up" : growth.absolute < 0 ? "down" : "muted"}>{text} vs the previous period</span>;
 }
 
@@ -152,7 +152,7 @@ function Dashboard({ address, creator, range, setRange }: { address: string; cre
             <Stat label={`Unique listeners (${range})`} value={<span data-testid="stat-listeners">{window?.totals.listeners ?? 0}</span>} hint={<GrowthHint growth={window?.growth?.listeners} />} />
             <Stat label={`Likes (${range})`} value={<span data-testid="stat-likes">{window?.totals.likes ?? 0}</span>} hint={<GrowthHint growth={window?.growth?.likes} />} />
             <Stat label={`New followers (${range})`} value={<span data-testid="stat-followers">{window?.totals.followers ?? 0}</span>} hint={<GrowthHint growth={window?.growth?.followers} />} />
-            <Stat label={`Revenue (${range})`} value={<span data-testid="stat-revenue">{formatUsdc(current, 6)}</span>} hint={revenue.isLoading ? "…" : <GrowthHint growth={revenueGrowth} />} />
+            <Stat label={`Revenue (${range})`} value={<span data-testid="stat-revenue">{formatUsdc(current, 6)}</span>} hint={revenue.isLoading ? "…" : <GrowthHint growth={revenueGrowth} format={(units) => formatUsdc(BigInt(units), 2)} />} />
           </div>
           <div className="stats" data-testid="artist-totals">
             <Stat label="Plays, all time" value={<span data-testid="total-plays">{stats.data.totals.plays}</span>} hint={creator === undefined ? undefined : <span data-testid="committed-plays">{BigInt(creator.plays).toLocaleString()} committed on-chain</span>} />
@@ -213,7 +213,7 @@ function Milestones({ address, creator }: { address: string; creator: { data: Cr
               settings.isLoading ? <Loading what="the relayer's milestones" /> : <p className="muted small">The relayer reports no milestones (it runs no batcher).</p>
             ) : (
               <>
-                <Bar label="Next follower milestone" value={followers} target={nextMultiple(followers, BigInt(milestones.followers))} testId="milestone-followers" unit={(amount) => `${amount.toLocaleString()} followers`} />
+                <Bar label="Next follower milestone" value={followers} target={nextMultiple(followers, BigInt(milestones.followers))} testId="milestone-followers" unit={(amount) => `${amount.toLocaleString()} follower${amount === 1n ? "" : "s"}`} />
                 <Bar label="Next revenue milestone" value={allRevenue} target={nextMultiple(allRevenue, BigInt(milestones.revenue))} testId="milestone-revenue" unit={(amount) => formatUsdc(amount)} />
                 <p className="muted small">
                   The relayer reports every {BigInt(milestones.plays).toLocaleString()} plays, {BigInt(milestones.followers).toLocaleString()} followers and {formatUsdc(BigInt(milestones.revenue))} of revenue on-chain
