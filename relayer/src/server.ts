@@ -310,7 +310,7 @@ function createConfiguredWriter({ config, deployments, transport, metrics, key, 
     onError: (kind) => metrics?.chainErrors.inc({ kind }),
     sendLock: sendLocks(account.address),
   });
-  return Object.assign(writer, { publicClient, walletClient, account });
+  return Object.assign(writer, { publicClient, walletClient });
 }
 
 export type CreateConfiguredStreamParameters = {
@@ -379,14 +379,14 @@ export function createConfiguredDistributions({ config, deployments, transport, 
   const vault = deployments.contracts.BeatStreamVault;
   if (vault === undefined) return undefined;
   const chainWriter = createConfiguredWriter({ config, deployments, transport, metrics, key: jobKeys(config).settler, sendLocks });
-  const { account, publicClient, walletClient } = chainWriter;
+  const { publicClient, walletClient } = chainWriter;
   const onError = (kind: "rpc" | "revert" | "timeout") => metrics?.chainErrors.inc({ kind });
   return createHolderDistributionChain({
     publicClient,
     walletClient,
     vault,
     chainWriter,
-    sendLock: sendLocks(account.address),
+    sendLock: sendLocks(chainWriter.account),
     retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
     onError,
   });

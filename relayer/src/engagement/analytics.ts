@@ -1,4 +1,4 @@
-import type { Queryable } from "../repo/db/database.js";
+import type { Database, Queryable } from "../repo/db/database.js";
 import {
   BUCKET_METRICS,
   countUniqueListeners,
@@ -18,6 +18,7 @@ import {
   type TotalMetric,
   type TrendingRow,
 } from "../repo/stats.js";
+import { onRollupCommitted } from "./rollup.js";
 import { StatsQueryError } from "./stats-errors.js";
 import { addBuckets, bucketStart, RANKING_GRAIN, windowOf, type Grain, type Range } from "./windows.js";
 
@@ -159,5 +160,37 @@ export function createRangeStatsCache({ maxEntries = 2000 }: { maxEntries?: numb
       while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
       return value;
     },
+  };
+}
+
+export type ScopeTotalsReader = (kind: ScopeKind, key: string) => ReturnType<typeof scopeTotals>;
+
+/**
+ * `scopeTotals` for the analytics routes. On PGlite, which this process alone writes, a scope's totals change only
+ * when this process's rollup commits a chunk, so they are kept in memory until then (at most `maxEntries` scopes): a
+ * totals answer reads no database. On PostgreSQL other processes roll up too, so every call reads the row.
+ */
+export function createScopeTotalsReader(db: Database, { maxEntries = 10_000 }: { maxEntries?: number } = {}): ScopeTotalsReader {
+  if (db.kind !== "pglite") return (kind, key) => scopeTotals(db, kind, key);
+  const entries = new Map<string, ReturnType<typeof scopeTotals>>();
+  // A read that was under way when a chunk committed may have seen the rows before it: it answers, but is not kept.
+  let generation = 0;
+  onRollupCommitted(db, () => {
+    generation += 1;
+    entries.clear();
+  });
+  return (kind, key) => {
+    const id = `${kind}|${key}`;
+    let value = entries.get(id);
+    if (value === undefined) {
+      const started = generation;
+      value = scopeTotals(db, kind, key);
+      entries.set(id, value);
+      const settled = value;
+      const forget = () => entries.get(id) === settled && entries.delete(id);
+      value.then(() => generation !== started && forget(), forget);
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    }
+    return value;
   };
 }

@@ -145,8 +145,25 @@ export async function rollupChunk({ db, creatorOf, chunkSize = 2000, beforeCommi
       return summary;
     });
     if (applied === null) return undefined;
-    if (applied !== undefined) return applied;
+    if (applied !== undefined) {
+      for (const listener of committedListeners.get(db) ?? []) listener();
+      return applied;
+    }
   }
+}
+
+const committedListeners = new WeakMap<Database, Set<() => void>>();
+
+/**
+ * Calls `listener` after every rollup chunk this process commits to `db`; returns the unsubscribe. Only a store that
+ * this process alone writes (PGlite) can rely on it to know that its statistics changed: on a shared PostgreSQL
+ * other processes roll up too.
+ */
+export function onRollupCommitted(db: Database, listener: () => void): () => void {
+  let listeners = committedListeners.get(db);
+  if (listeners === undefined) committedListeners.set(db, (listeners = new Set()));
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 type Chunk = { plays: RolledPlay[]; events: RolledEvent[]; playsTo: bigint; eventsTo: bigint };

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, TypedResponse } from "hono";
-import { artistExtras, createRangeStatsCache, ranking, scopeTotals, trendingOf, type CachedRangeStats, type RangeStats } from "../../engagement/analytics.js";
+import { artistExtras, createRangeStatsCache, createScopeTotalsReader, ranking, trendingOf, type CachedRangeStats, type RangeStats } from "../../engagement/analytics.js";
 import { StatsQueryError } from "../../engagement/stats-errors.js";
 import { DEFAULT_INTERVAL, INTERVALS, RANGES } from "../../engagement/windows.js";
 import { InvalidRequestError, NotFoundError } from "../../errors.js";
@@ -168,6 +168,7 @@ function withWindow<T extends object>(c: Context, head: T, window: CachedRangeSt
 export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">) {
   const { db } = deps;
   const cache = createRangeStatsCache();
+  const scopeTotals = createScopeTotalsReader(db);
   type SeriesQuery = { range?: (typeof RANGES)[number] | undefined; interval?: (typeof INTERVALS)[number] | undefined };
   const checkQuery = (query: SeriesQuery) => {
     if (query.range === undefined && query.interval !== undefined) throw new StatsQueryError("invalid_range", "interval needs a range");
@@ -186,7 +187,7 @@ export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">
         if (!(await deps.tracks.minted([trackId])).has(trackId)) throw new NotFoundError(`track ${trackId}`);
         const key = trackId.toString();
         checkQuery(query);
-        const { creator, totals, sources, version } = await scopeTotals(db, "t", key);
+        const { creator, totals, sources, version } = await scopeTotals("t", key);
         return withWindow(c, { trackId: key, creator, totals, sources }, await window("t", key, version, query));
       },
     )
@@ -196,7 +197,7 @@ export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">
         const { address } = c.req.valid("param");
         const query = c.req.valid("query");
         checkQuery(query);
-        const [{ totals, sources, version }, extras] = await Promise.all([scopeTotals(db, "a", address), artistExtras(db, address, deps.now())]);
+        const [{ totals, sources, version }, extras] = await Promise.all([scopeTotals("a", address), artistExtras(db, address, deps.now())]);
         return withWindow(c, { artist: address, totals, ...extras, sources }, await window("a", address, version, query));
       },
     )
