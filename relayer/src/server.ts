@@ -344,7 +344,7 @@ export function createConfiguredStream({ config, deployments, db, transport, met
     publicClient: writer.publicClient,
     walletClient: writer.walletClient,
     chainWriter: writer,
-    sendLock: sendLocks(writer.account.address),
+    sendLock: sendLocks(writer.account),
     ...(lease === undefined ? {} : { lease }),
     creatorOf: (trackId) => reader.creatorOf(trackId),
     registry: metrics.registry,
