@@ -472,6 +472,7 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
         uint256 share = word >> EARNINGS_BITS;
         uint256 bps = _shareInForce(share);
         // A pending lowering that has applied becomes the share; one still pending stays as it is.
+        // solhint-disable-next-line gas-strict-inequalities
         if (uint64(share >> 32) <= block.timestamp) share = bps;
         // bps ≤ 10_000 and amount < 2^128: no overflow; holders ≤ amount.
         uint256 holders;
@@ -490,6 +491,8 @@ contract BeatStreamVault is IBeatStreamVault, EIP712, AccessControl, Pausable, R
     /// @dev The share in force of a stored share (`_artists` bits 128+): the pending lower one once its time came.
     function _shareInForce(uint256 share) private view returns (uint256) {
         uint256 nextAt = uint64(share >> 32);
+        // In force from nextAt on (inclusive), as setHolderShare announces it.
+        // solhint-disable-next-line gas-strict-inequalities
         return nextAt != 0 && nextAt <= block.timestamp ? uint16(share >> 16) : uint16(share);
     }
 

@@ -102,6 +102,7 @@ describe("indexer: Ponder over a local chain", function () {
         "/tracks/top",
         "/tracks/{id}",
         "/creators/{address}",
+        "/creators/{address}/holder-revenue",
         "/coins",
         "/coins/{address}",
         "/coins/{address}/candles",
