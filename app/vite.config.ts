@@ -31,8 +31,19 @@ function stackConfig(): Plugin {
   return { name: "beatstream-stack-config", configureServer: serve, configurePreviewServer: serve };
 }
 
+/**
+ * The SDKs the app uses are this repository's own source, imported by their package names (package.json "exports"):
+ * the client SDK (signed plays and engagement) and the streaming client. viem is deduplicated so that the SDK and the
+ * app share one copy.
+ */
+const SDK = {
+  "beatstream-protocol/client": fileURLToPath(new URL("../client/index.ts", import.meta.url)),
+  "beatstream-protocol/stream-client": fileURLToPath(new URL("../relayer/src/stream/client.ts", import.meta.url)),
+};
+
 export default defineConfig({
   plugins: [react(), stackConfig()],
+  resolve: { alias: SDK, dedupe: ["viem"] },
   // The ABIs are imported from indexer/abis, generated from the Hardhat artifacts (one source for indexer and app).
   server: { fs: { allow: [ROOT] }, port: 5173, strictPort: false },
   build: { outDir: "dist", emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 800 },

@@ -67,6 +67,20 @@ const SECTIONS: Section[] = [
     },
   },
   {
+    file: "analytics",
+    title: "Analytics API",
+    command: "npm run bench:analytics",
+    about:
+      "A year of activity (2,000 tracks, 300 artists, 20,000 listeners; plays and engagement events generated in the database with skewed popularity) rolled up by the real rollup, then the real relayer process at a fixed 500 requests/s (open loop) on `GET /v1/stats/tracks/:id` (totals) and `?range=1y&interval=day` (365 points, growth, unique listeners), tracks asked for as often as they are played; PGlite and, with TEST_DATABASE_URL, PostgreSQL (`.postgres` keys). The table adds an artist endpoint and a top list at 100/s. Relayer, load generator and database share the machine.",
+    targets: {
+      "p99Ms.totals": { op: "<", value: 20 },
+      "p99Ms.series1yDaily": { op: "<", value: 50 },
+      "p99Ms.totals.postgres": { op: "<", value: 20 },
+      "p99Ms.series1yDaily.postgres": { op: "<", value: 50 },
+    },
+    table: "table",
+  },
+  {
     file: "soak",
     title: "Relayer soak (not in `npm run bench`)",
     command: "npm run bench:soak",

@@ -103,7 +103,11 @@ export async function startRelayerProcess({ env, onLine = () => {}, memoryProbe 
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("relayer did not start within 60 s")), 60_000);
+    const timer = setTimeout(() => {
+      // A server that never said it listens is not left running behind the benchmark.
+      child.kill("SIGKILL");
+      reject(new Error("relayer did not start within 60 s"));
+    }, 60_000);
     child.once("exit", (code) => reject(new Error(`relayer exited with ${code} before listening`)));
     createInterface({ input: child.stdout! }).on("line", (line) => {
       const match = /relayer listening on (http:\/\/\S+)/.exec(line);

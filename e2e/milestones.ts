@@ -12,7 +12,7 @@
  */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createPublicClient, createWalletClient, http, parseAbi, parseEventLogs, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
@@ -24,7 +24,7 @@ import { createBeatStreamClient } from "../client/index.js";
 import { createStreamClient } from "../relayer/src/stream/client.js";
 import { waitForIndexer } from "../scripts/stack/simulation.js";
 import { freePort } from "../test/relayer/helpers/processes.js";
-import { runNpm, startNpm, type NpmProcess } from "./helpers.js";
+import { runNpm, startNpm, stopStack, type NpmProcess } from "./helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const OPERATOR_KEY = "e2e-operator-key-milestones";
@@ -91,16 +91,7 @@ describe("end to end: signed follows and settled streams fire follower and reven
   });
 
   after(async function () {
-    await stack?.kill("SIGKILL");
-    for (const pid of pids) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // gone, as it should be
-      }
-    }
-    if (env !== undefined) await rm(join(ROOT, "deploy", "deployments", env.IGNITION_DEPLOYMENT_ID!), { recursive: true, force: true });
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await stopStack({ stack, pids, root: ROOT, ignitionDeploymentId: env?.IGNITION_DEPLOYMENT_ID, dir });
   });
 
   async function fundedAccount(): Promise<PrivateKeyAccount> {

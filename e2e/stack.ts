@@ -14,7 +14,7 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createPublicClient, http, type Address, type Hex } from "viem";
 import { hardhat } from "viem/chains";
@@ -25,7 +25,7 @@ import { MusicDEXAbi } from "../indexer/abis/MusicDEX.js";
 import { MusicNFTAbi } from "../indexer/abis/MusicNFT.js";
 import { waitForIndexer, type SimulationSummary } from "../scripts/stack/simulation.js";
 import { freePort } from "../test/relayer/helpers/processes.js";
-import { runNpm, startNpm, type NpmProcess } from "./helpers.js";
+import { runNpm, startNpm, stopStack, type NpmProcess } from "./helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const lower = (value: string) => value.toLowerCase();
@@ -78,16 +78,7 @@ describe("end to end: npm start, npm run simulate, the indexer equals the chain,
   });
 
   after(async function () {
-    await stack?.kill("SIGKILL");
-    for (const pid of pids) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // gone, as it should be
-      }
-    }
-    if (env !== undefined) await rm(join(ROOT, "deploy", "deployments", env.IGNITION_DEPLOYMENT_ID!), { recursive: true, force: true });
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await stopStack({ stack, pids, root: ROOT, ignitionDeploymentId: env?.IGNITION_DEPLOYMENT_ID, dir });
   });
 
   it("sent fan engagement through the client SDK: every kind of event, all accepted, and the relayer shows it", async function () {

@@ -28,7 +28,7 @@ function page(segments: string[]) {
     case undefined:
       return { title: "Home", element: <HomePage /> };
     case "listen":
-      return { title: "Listen", element: <ListenPage /> };
+      return { title: "Listen", element: <ListenPage trackId={second} /> };
     case "coins":
       return second === undefined ? { title: "Coins", element: <CoinsPage /> } : { title: "Coin", element: <CoinPage address={second} /> };
     case "portfolio":

@@ -20,6 +20,7 @@ export type LoadResult = {
   achievedRate: number;
   p50Ms: number;
   p90Ms: number;
+  p95Ms: number;
   p99Ms: number;
   maxMs: number;
   /** How late the generator itself sent requests behind schedule (p99, ms): large values mean the client was starved. */
@@ -106,6 +107,7 @@ export async function runLoad({ url, path, rate, seconds, timeoutMs = 30_000 }: 
     achievedRate: ok / ((lastDone - start) / 1000),
     p50Ms: pct(latencies, 50),
     p90Ms: pct(latencies, 90),
+    p95Ms: pct(latencies, 95),
     p99Ms: pct(latencies, 99),
     maxMs: latencies.filter(Number.isFinite).at(-1) ?? Number.NaN,
     sendLagP99Ms: pct(lags, 99),

@@ -3,16 +3,19 @@
  * runs it (one start for every test here): a fan gets test USDC with the dev wallet, buys and sells a coin with
  * slippage protection and sees the trade in the list and on the chart; a trade the chain refuses shows the decoded
  * error in words; a fan claims revenue across its coins in one transaction; an operator verifies a batch in the
- * browser. Screenshots of each main page at desktop and phone width land in e2e/app/artifacts/. Any console error
- * fails the run.
+ * browser; an artist registers a track and a listener finds it; a listener plays a track (the client SDK's tracker
+ * signs the qualifying play after 20 s heard) and sees it counted after the batch, likes, follows, shares, comments,
+ * makes a playlist, streams by the second; an artist's dashboard agrees with the analytics API and the indexer.
+ * Screenshots of each main page at desktop and phone width land in e2e/app/artifacts/ (the artist dashboard also in
+ * docs/img/app-artist.png for the README). Any console error fails the run.
  *
  * Setup talks to the chain and the relayer directly: a creator mints a track, 100 listeners sign plays of it, the
  * relayer commits them, and the creator launches its coin (deploy/parameters/localhost.json: 100 plays launch).
  *
- * `npm run test:app` (about 2–3 minutes; .ci/run runs it).
+ * `npm run test:app` (about 3–4 minutes; .ci/run runs it).
  */
 import { expect } from "chai";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -48,7 +51,7 @@ const MARKET: Address = "0x2546BcD3c84621e976D8185a91A922aE77ECEc30";
 /** The app's default dev account (#15; app/src/wagmi.ts). */
 const DEV: Address = "0xcd3B766CCDd6AE721141F452C550Ca635964ce71";
 
-describe("web app in Chromium: trade, refused trade, claim, verify a batch", function () {
+describe("web app in Chromium: trade, refused trade, claim, verify a batch, listen, playlists, stream, artist dashboard", function () {
   this.timeout(600_000);
   let dir: string;
   let env: Record<string, string>;
@@ -58,6 +61,8 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch", fun
   let contracts: Record<"MusicNFT" | "CreatorCoinFactory" | "MusicDEX" | "RevenueDistributor" | "USDC", Address>;
   let client: ReturnType<typeof createPublicClient>;
   let coin: Address;
+  /** The creator's track (the 100 launch plays are of it). */
+  let creatorTrack: bigint;
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
@@ -114,6 +119,7 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch", fun
     const minted = await send(CREATOR, { address: contracts.MusicNFT, abi: MusicNFTAbi, functionName: "mintTrack", args: ["ipfs://app-e2e-track", CREATOR, 500n], chain: hardhat, account: CREATOR });
     const [event] = parseEventLogs({ abi: MusicNFTAbi, logs: minted.logs, eventName: "TrackMinted" });
     const trackId = event!.args.trackId;
+    creatorTrack = trackId;
     const threshold = await client.readContract({ address: contracts.CreatorCoinFactory, abi: CreatorCoinFactoryAbi, functionName: "launchThreshold" });
     const domain = playDomain({ chainId: hardhat.id, musicNFT: contracts.MusicNFT });
     const now = Math.floor(Date.now() / 1000);
@@ -176,7 +182,21 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch", fun
     // Nothing may stick out sideways at phone width.
     // Strings, not functions: this file is type-checked without the DOM library.
     const overflow = (await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")) as number;
-    expect(overflow, `${name}: page wider than the phone`).to.be.at.most(1);
+    // The message names what sticks out: elements and text outside any scrolling box.
+    const culprits = overflow > 1 ? ((await page.evaluate(`(() => {
+      const width = document.documentElement.clientWidth;
+      const clipped = (element) => { for (let at = element.parentElement; at; at = at.parentElement) if (getComputedStyle(at).overflowX !== "visible") return true; return false; };
+      const name = (element) => element.tagName.toLowerCase() + (element.className ? "." + String(element.className).split(" ").join(".") : "");
+      const found = [...document.querySelectorAll("body *")].filter((element) => element.getBoundingClientRect().right > width + 1 && !clipped(element)).map(name);
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        if (range.getBoundingClientRect().right > width + 1 && !clipped(node.parentElement)) found.push(name(node.parentElement) + " “" + node.textContent.slice(0, 40) + "”");
+      }
+      return found.slice(0, 6).join(", ");
+    })()`)) as string) : "";
+    expect(overflow, `${name}: page wider than the phone (${culprits})`).to.be.at.most(1);
     await page.setViewportSize(DESKTOP);
   }
 
@@ -318,13 +338,202 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch", fun
     await screenshot("operator");
   });
 
-  it("shows the artist and listen pages, and no page logged a console error", async function () {
-    await open(`/artist/${CREATOR}`);
-    await page.getByText("Committed plays").waitFor();
-    await screenshot("artist");
+  /** The relayer's JSON (test side: what the page must agree with). */
+  async function relayerJson<T>(path: string): Promise<T> {
+    const response = await fetch(`${urls.relayer}${path}`);
+    expect(response.status, path).to.equal(200);
+    return (await response.json()) as T;
+  }
+
+  it("an artist registers a track with metadata, and a listener finds it by title and by artist", async function () {
+    await open("/artist");
+    await page.getByText("dev wallet · local chain only").waitFor();
+    await page.getByText("No track yet: register your first below.").waitFor();
+    await page.locator("input[name=title]").fill("Night Drive");
+    await page.locator("input[name=artist-name]").fill("Dev Wallet");
+    await page.locator("input[name=royalty]").fill("7.5");
+    await page.getByRole("button", { name: "Register track (mint)" }).click();
+    const registered = await txOutcome(/Register “Night Drive”/);
+    expect(registered.status, registered.text).to.equal("confirmed");
+    // The indexer has it, and the page reads its title from the token URI's metadata.
+    await page.locator("[data-testid=artist-tracks] tr", { hasText: "Night Drive" }).waitFor({ timeout: 60_000 });
+    expect(await page.locator("[data-testid=artist-tracks] tr", { hasText: "Night Drive" }).innerText()).to.contain("7.50 %");
+
     await open("/listen");
-    await page.getByText("ipfs://app-e2e-track").waitFor();
+    await page.locator("[data-testid=tracks] tr").first().waitFor({ timeout: 30_000 });
+    await page.locator("input[name=search]").fill("night DRIVE");
+    await page.locator("[data-testid=tracks] tr", { hasText: "Night Drive" }).waitFor();
+    expect(await page.locator("[data-testid=tracks] tbody tr").count()).to.equal(1);
+    await page.locator("input[name=search]").fill("dev wallet");
+    await page.locator("[data-testid=tracks] tr", { hasText: "Night Drive" }).waitFor();
+    await page.locator("input[name=search]").fill(CREATOR.slice(0, 10));
+    await page.locator(`[data-testid=tracks] tr[data-track='${creatorTrack}']`).waitFor();
+    expect(await page.locator("[data-testid=tracks] tbody tr").count()).to.equal(1);
+    await page.locator("input[name=search]").fill("no such track anywhere");
+    await page.getByText("No track matches “no such track anywhere”.").waitFor();
+    await page.locator("input[name=search]").fill("");
+  });
+
+  it("a listener plays a track: the SDK's tracker signs the qualifying play after 20 s heard, the skip is reported, and the count shows after the batch; likes, follows, shares and comments meanwhile", async function () {
+    const title = `Track #${creatorTrack}`;
+    const before = await relayerJson<{ committed: string }>(`/v1/tracks/${creatorTrack}/plays`);
+    await open("/listen");
+    await page.getByText("dev wallet · local chain only").waitFor();
+    await page.getByRole("button", { name: `play ${title}` }).click();
+    await page.locator(`[data-testid=player][data-track='${creatorTrack}']`).waitFor();
+    // Real playback: the heard time grows from the audio element's own play event.
+    await page.getByText(/Heard [1-9]\d* of the 20 s/).waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId("track-committed").innerText()).to.equal(before.committed);
+
+    // While it plays: like, follow, share (the link lands on the clipboard), comment and delete the comment.
+    await page.getByRole("button", { name: "♡ Like" }).click();
+    await page.getByRole("button", { name: "♥ Liked" }).waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: "Follow artist" }).click();
+    await page.getByRole("button", { name: "Following artist" }).waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: "Share link" }).click();
+    await page.getByTestId("fan-action-result").filter({ hasText: "Share (link copied): done" }).waitFor({ timeout: 30_000 });
+    expect(await page.evaluate("navigator.clipboard.readText()")).to.match(new RegExp(`/#/listen/${creatorTrack}$`));
+    await page.locator("input[name=comment]").fill("the bridge is the best part");
+    await page.getByRole("button", { name: "Post" }).click();
+    const comment = page.locator("[data-testid=comments] li", { hasText: "the bridge is the best part" });
+    await comment.waitFor({ timeout: 30_000 });
+    expect(await comment.innerText()).to.match(/ at 0:\d\d/);
+    const listed = await relayerJson<{ comments: { body: string; fan: string }[] }>(`/v1/tracks/${creatorTrack}/comments`);
+    expect(listed.comments.map((item) => [item.body, item.fan])).to.deep.equal([["the bridge is the best part", DEV.toLowerCase()]]);
+    await comment.getByRole("button", { name: "delete" }).click();
+    await page.getByText("No comments yet.").waitFor({ timeout: 30_000 });
+    // The fan's own view agrees.
+    await page.locator(`[data-testid=liked] li[data-track='${creatorTrack}']`).waitFor();
+    await page.locator(`[data-testid=following] li[data-artist='${CREATOR.toLowerCase()}']`).waitFor();
+    expect((await relayerJson<{ tracks: { trackId: string }[] }>(`/v1/fans/${DEV}/likes`)).tracks.map((item) => item.trackId)).to.deep.equal([String(creatorTrack)]);
+
+    // 20 s heard: the tracker sends the signed Play, and the relayer accepts it.
+    await page.locator("[data-testid=play-status][data-state=accepted]").waitFor({ timeout: 60_000 });
+    await page.getByRole("button", { name: "Skip" }).click();
+    await page.getByTestId("play-outcome").filter({ hasText: "play_skip: done" }).waitFor({ timeout: 30_000 });
+    // The batch (every 3 s here) commits it: the count on the page is the chain's.
+    await page.getByTestId("track-committed").filter({ hasText: new RegExp(`^${BigInt(before.committed) + 1n}$`) }).waitFor({ timeout: 90_000 });
+    expect(await client.readContract({ address: contracts.MusicNFT, abi: MusicNFTAbi, functionName: "playCount", args: [creatorTrack] })).to.equal(BigInt(before.committed) + 1n);
+    const history = page.locator(`[data-testid=history] tr[data-track='${creatorTrack}']`);
+    await history.filter({ hasText: "skipped at" }).waitFor({ timeout: 30_000 });
+    expect(await history.first().innerText()).to.match(/(2\d|3\d) s/);
     await screenshot("listen");
+  });
+
+  it("a listener makes a playlist: create, add, reorder, rename, make private (seen with its read proof), delete", async function () {
+    await open(`/listen/${creatorTrack}`);
+    await page.getByText("dev wallet · local chain only").waitFor();
+    await page.locator("input[name=playlist-name]").fill("Road trip");
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await page.locator("[data-testid=playlists] li[data-playlist='Road trip']").waitFor({ timeout: 30_000 });
+    const addTo = async () => {
+      await page.getByLabel("playlist to add to").selectOption({ label: "Road trip" });
+      await page.getByRole("button", { name: "Add", exact: true }).click();
+      await page.getByTestId("fan-action-result").filter({ hasText: "Add to playlist: done" }).waitFor({ timeout: 30_000 });
+    };
+    await addTo();
+    await page.getByRole("button", { name: "play Night Drive" }).click();
+    await page.getByTestId("now-playing").filter({ hasText: "Night Drive" }).waitFor();
+    const nightDrive = (await page.locator("[data-testid=player]").getAttribute("data-track"))!;
+    await addTo();
+    await page.locator("[data-testid=playlists] li[data-playlist='Road trip'] button").first().click();
+    const order = async () => (await page.evaluate(`[...document.querySelectorAll("[data-testid=playlist-tracks] li")].map((li) => li.dataset.track).join()`)) as string;
+    await page.locator(`[data-testid=playlist-tracks] li[data-track='${nightDrive}']`).waitFor({ timeout: 30_000 });
+    expect(await order()).to.equal(`${creatorTrack},${nightDrive}`);
+    await page.getByRole("button", { name: "move Night Drive up" }).click();
+    await page.waitForFunction(`[...document.querySelectorAll("[data-testid=playlist-tracks] li")].map((li) => li.dataset.track).join() === "${nightDrive},${creatorTrack}"`, undefined, { timeout: 30_000 });
+    await page.locator("input[name=rename]").fill("Road trip 2");
+    await page.getByRole("button", { name: "Rename" }).click();
+    await page.locator("[data-testid=playlists] li[data-playlist='Road trip 2']").waitFor({ timeout: 30_000 });
+    // Private playlists are shown to their owner only, with a signed read-access proof.
+    await page.getByRole("button", { name: "Show my private playlists" }).click();
+    await page.getByText("private ones shown (read-access proof signed)").waitFor();
+    await page.getByRole("button", { name: "Make private" }).click();
+    await page.locator("[data-testid=playlists] li[data-playlist='Road trip 2'][data-public=false]").waitFor({ timeout: 30_000 });
+    const publicView = await relayerJson<{ playlists: unknown[] }>(`/v1/fans/${DEV}/playlists`);
+    expect(publicView.playlists, "a private playlist is hidden without the proof").to.deep.equal([]);
+    await screenshot("listen-playlist");
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    await page.getByText("No playlists yet.").waitFor({ timeout: 30_000 });
+  });
+
+  it("a listener deposits into the vault, streams by the second over the WebSocket with live vouchers, stops, and requests a withdrawal", async function () {
+    await open(`/listen/${creatorTrack}`);
+    await page.getByText("dev wallet · local chain only").waitFor();
+    await page.locator("input[name=deposit]").fill("10");
+    await page.getByRole("button", { name: "Deposit", exact: true }).click();
+    const deposited = await txOutcome(/Deposit 10 USDC into the vault/);
+    expect(deposited.status, deposited.text).to.equal("confirmed");
+    await page.getByTestId("vault-balance").filter({ hasText: /^10 USDC$/ }).waitFor({ timeout: 30_000 });
+    await page.locator("input[name=rate]").fill("0.01");
+    await page.getByRole("button", { name: "Start streaming" }).click();
+    await page.locator("[data-testid=stream-meter][data-status=live]").waitFor({ timeout: 30_000 });
+    // The first voucher leaves within one voucher interval (5 s) and the relayer acknowledges it once stored.
+    await page.getByTestId("stream-acked").filter({ hasNotText: /^0 USDC$/ }).waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: "Stop streaming" }).click();
+    const closed = page.getByTestId("stream-closed");
+    await closed.waitFor({ timeout: 30_000 });
+    expect(await closed.innerText()).to.contain("client_closed");
+    const paid = Number((await closed.innerText()).match(/: ([\d.]+) USDC signed/)![1]);
+    expect(paid).to.be.greaterThan(0);
+    expect(paid).to.be.below(1);
+    // The relayer holds that amount against the deposit until it settles.
+    const balance = await relayerJson<{ balance: string; unsettled: string; available: string }>(`/v1/listeners/${DEV}/balance`);
+    expect(BigInt(balance.balance) - BigInt(balance.unsettled) >= BigInt(balance.available)).to.equal(true);
+    expect(BigInt(balance.available) < parseUnits("10", 6)).to.equal(true);
+    await page.locator("input[name=withdraw]").fill("1");
+    await page.getByRole("button", { name: "Request withdrawal" }).click();
+    const requested = await txOutcome(/Request withdrawal of 1 USDC/);
+    expect(requested.status, requested.text).to.equal("confirmed");
+    await page.getByTestId("pending-withdrawal").filter({ hasText: /^1 USDC$/ }).waitFor({ timeout: 30_000 });
+    await screenshot("listen-stream");
+  });
+
+  it("an artist's dashboard shows the numbers of the analytics API and the indexer, with milestone progress", async function () {
+    type ArtistStats = { totals: { plays: number; likes: number; followers: number; listeners: number }; window: { totals: { plays: number; likes: number } } };
+    // The rollup trails ingestion by a cycle: wait until the API counts the listener's play, like and follow.
+    let stats: ArtistStats | undefined;
+    for (let tries = 0; ; tries++) {
+      stats = await relayerJson<ArtistStats>(`/v1/stats/artists/${CREATOR.toLowerCase()}?range=30d`);
+      if (stats.totals.plays >= 101 && stats.totals.likes === 1 && stats.totals.followers === 1) break;
+      if (tries > 60) throw new Error(`analytics never caught up: ${JSON.stringify(stats.totals)}`);
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 500));
+    }
+    const indexed = (await (await fetch(`${urls.indexer}/creators/${CREATOR}`)).json()) as { plays: string };
+    await open(`/artist/${CREATOR}`);
+    await page.getByTestId("total-plays").filter({ hasText: new RegExp(`^${stats.totals.plays}$`) }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("committed-plays").innerText()).to.equal(`${BigInt(indexed.plays).toLocaleString("en-US")} committed on-chain`);
+    expect(await page.getByTestId("stat-plays").innerText()).to.equal(String(stats.window.totals.plays));
+    expect(await page.getByTestId("stat-likes").innerText()).to.equal(String(stats.window.totals.likes));
+    expect(await page.getByTestId("total-likes").innerText()).to.equal("1");
+    expect(await page.getByTestId("total-followers").innerText()).to.equal("1");
+    // Milestones: the follower bar runs to the relayer's FOLLOWER_MILESTONE (1000 by default), read from GET /v1/config.
+    const settings = await relayerJson<{ milestones: { followers: string; revenue: string } }>("/v1/config");
+    /** A bar runs from its value to the next multiple of the relayer's threshold above it. */
+    const bar = async (testId: string, step: string) => {
+      const element = page.getByTestId(testId);
+      const [value, target] = [BigInt((await element.getAttribute("data-value"))!), BigInt((await element.getAttribute("data-target"))!)];
+      expect(target % BigInt(step), `${testId} target ${target}`).to.equal(0n);
+      expect(target > value && target - value <= BigInt(step), `${testId}: ${value} → ${target}`).to.equal(true);
+      return value;
+    };
+    expect(await bar("milestone-followers", settings.milestones.followers)).to.equal(1n);
+    // Revenue: the holders' 100,000 USDC deposit (and the market's holder fees) reached the creator's coin.
+    expect((await bar("milestone-revenue", settings.milestones.revenue)) >= parseUnits("100000", 6)).to.equal(true);
+    expect(await page.getByTestId("milestone-launch").innerText()).to.contain("Coin launched (ADA)");
+    await page.getByTestId("vesting").waitFor();
+    expect(Number(await page.locator(".stats-chart").getAttribute("data-points"))).to.be.greaterThan(0);
+    // Another period reads another window of the API.
+    await page.getByRole("radio", { name: "7d" }).click();
+    await page.locator("[data-testid=artist-stats][data-range='7d']").waitFor();
+    await screenshot("artist");
+    await mkdir(join(ROOT, "docs", "img"), { recursive: true });
+    await copyFile(join(ARTIFACTS, "artist-desktop.png"), join(ROOT, "docs", "img", "app-artist.png"));
+  });
+
+  it("no page logged a console error", async function () {
+    await open("/coins");
+    await page.locator("tr[data-coin='ADA']").waitFor();
     expect(consoleErrors).to.deep.equal([]);
   });
 });

@@ -111,6 +111,11 @@ export const CONFIG_SETTINGS = {
     meaning: "least time between two chain reads of totalTracks caused by an unknown track id (and between two isCreator reads of an address that is not an artist)",
   },
   BATCH_INTERVAL_MS: { default: "60000", schema: positiveInt, meaning: "seal a batch at least this often, in ms" },
+  STATS_ROLLUP_INTERVAL_MS: {
+    default: "2000",
+    schema: positiveInt,
+    meaning: "roll new plays and engagement events into the statistics this often, in ms (how far the analytics trail ingestion)",
+  },
   BATCH_MAX: {
     default: "10000",
     schema: positiveInt,

@@ -76,6 +76,11 @@ export const ERROR_STATUS = {
   deadline_too_soon: 400,
   too_many_sessions: 503,
   streaming_shutdown: 503,
+  // Analytics queries (GET /v1/stats/…).
+  invalid_range: 400,
+  invalid_interval: 400,
+  invalid_metric: 400,
+  too_many_points: 400,
 } as const satisfies Record<string, HttpErrorStatus>;
 
 /** The statuses errors answer with (a literal union, as Hono's `c.json` wants). */

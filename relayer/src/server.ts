@@ -21,7 +21,9 @@ import { createRevenueReader } from "./chain/revenue.js";
 import { createLogger, lineSink, messageLogger, type Logger, type LogLine } from "./log.js";
 import { createBatcher, createBatchScheduler, type Batcher, type BatchLease, type BatchStep } from "./pipeline/batches.js";
 import { createBatchLease } from "./pipeline/lease.js";
-import { haltAfterStep } from "./pipeline/machine.js";
+import { createCycleRunner, haltAfterStep } from "./pipeline/machine.js";
+import { createPollingScheduler } from "./pipeline/scheduler.js";
+import { createRollupJob, type RollupReturnType } from "./engagement/rollup.js";
 import { createDistributionScheduler, DISTRIBUTION_STEPS, type DistributionScheduler } from "./pipeline/distributions.js";
 import type { SettlementStep } from "./pipeline/settlements.js";
 import { pruneRateCounters } from "./plays/ingest.js";
@@ -107,17 +109,21 @@ export async function startServer({ config, transport, log: lineCallback, logger
       ? undefined
       : createDistributionScheduler({ ctx: { db, chain: holderChain }, intervalMs: config.DISTRIBUTION_INTERVAL_MS, lease: sharedLease, log, ...(afterDistributionStep === undefined ? {} : { afterStep: afterDistributionStep }) });
 
+  const tracks = createTrackCatalog({ reader, refreshIntervalMs: config.TRACK_REFRESH_MS });
+  const stats = createStatsScheduler({ db, creatorOf: (trackId) => tracks.creatorOf(trackId), intervalMs: config.STATS_ROLLUP_INTERVAL_MS, log });
+
   const app = createApp({
     ...(stream === undefined ? {} : { stream }),
     db,
     chainId: config.CHAIN_ID,
     reader,
-    tracks: createTrackCatalog({ reader, refreshIntervalMs: config.TRACK_REFRESH_MS }),
+    tracks,
     verifier,
     metrics,
     batcher,
     snapshots,
     corsOrigins: config.CORS_ORIGINS,
+    milestones: { plays: BigInt(config.MILESTONE_PLAYS), followers: BigInt(config.FOLLOWER_MILESTONE), revenue: BigInt(config.REVENUE_MILESTONE) },
     rules: {
       minPlaySeconds: config.MIN_PLAY_SECONDS,
       maxPlaySeconds: config.MAX_PLAY_SECONDS,
@@ -165,6 +171,7 @@ export async function startServer({ config, transport, log: lineCallback, logger
   scheduler.start();
   stream?.start();
   distributions?.start();
+  stats.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -173,8 +180,10 @@ export async function startServer({ config, transport, log: lineCallback, logger
       // Live sessions end as server_shutdown (resumable) before the sockets go; settlement stops after its step.
       await stream?.close();
       await distributions?.stop();
-      // The current batch step finishes and is recorded; the next start resumes from it.
+      // The current batch step finishes and is recorded; the next start resumes from it. A rollup chunk is one
+      // transaction: it commits or leaves nothing.
       await scheduler.stop();
+      await stats.stop();
       await lease.close();
       // close() stops accepting and resolves once in-flight requests have answered; idle keep-alive sockets
       // would otherwise hold it open, and so would WebSockets (clients that reconnected meanwhile included).
@@ -194,6 +203,37 @@ export async function startServer({ config, transport, log: lineCallback, logger
   if (stream === undefined) log("no BeatStreamVault in the deployments file: streaming routes are off");
   else log(`streaming on ${url.replace(/^http/, "ws")}/v1/stream (BeatStreamVault ${stream.vault})`);
   return { url, close };
+}
+
+export type CreateStatsSchedulerParameters = {
+  db: Database;
+  creatorOf(trackId: bigint): Promise<string>;
+  intervalMs: number;
+  log: LogLine;
+};
+
+/**
+ * The statistics rollup beside the batch loop: every `intervalMs` it rolls what ingestion stored since into the
+ * counters and buckets (engagement/rollup.ts), at most 50 chunks a cycle and then at once again while behind, so the
+ * analytics trail ingestion by about one interval. Several processes on one PostgreSQL may all run it: the cursor
+ * row lock makes their chunks take turns, and each chunk counts once.
+ */
+export function createStatsScheduler({ db, creatorOf, intervalMs, log }: CreateStatsSchedulerParameters) {
+  const job = createRollupJob({ db, creatorOf });
+  const runner = createCycleRunner<void, RollupReturnType>({
+    cycle: () => job.run({ maxChunks: 50 }),
+    stopped: () => ({ chunks: 0, plays: 0, events: 0, behind: false, horizonRaised: false }),
+    notLeased: () => ({ chunks: 0, plays: 0, events: 0, behind: false, horizonRaised: false }),
+  });
+  return createPollingScheduler({
+    run: () => runner.run(),
+    drain: () => runner.stop(),
+    intervalMs,
+    pollMs: intervalMs,
+    due: async () => false,
+    again: async (result) => result.behind,
+    onError: (error) => log(`statistics rollup failed (retried): ${error instanceof Error ? error.message : String(error)}`, { level: "warn", err: error }),
+  });
 }
 
 export type CreateConfiguredBatcherParameters = {
@@ -258,7 +298,7 @@ export function createConfiguredBatcher({ config, deployments, db, transport, me
 }
 
 /** A chain writer signing with `key`, under that account's nonce lock. */
-function createConfiguredWriter({ config, deployments, transport, metrics, key, sendLocks }: { config: Config; deployments: Deployments; transport: Transport; metrics: RelayerMetrics; key: `0x${string}`; sendLocks: SendLocks }) {
+function createConfiguredWriter({ config, deployments, transport, metrics, key, sendLocks }: { config: Config; deployments: Deployments; transport: Transport; metrics?: RelayerMetrics | undefined; key: `0x${string}`; sendLocks: SendLocks }) {
   const { account, publicClient, walletClient } = createSigningClients({ chainId: config.CHAIN_ID, rpcUrl: config.RPC_URL, transport, key });
   const writer = createChainWriter({
     publicClient,
@@ -267,7 +307,7 @@ function createConfiguredWriter({ config, deployments, transport, metrics, key, 
     creatorCoinFactory: deployments.contracts.CreatorCoinFactory.address,
     retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
     receiptTimeoutMs: config.TX_RECEIPT_TIMEOUT_MS,
-    onError: (kind) => metrics.chainErrors.inc({ kind }),
+    onError: (kind) => metrics?.chainErrors.inc({ kind }),
     sendLock: sendLocks(account.address),
   });
   return Object.assign(writer, { publicClient, walletClient });
@@ -323,11 +363,6 @@ function serializeLease<Lease extends BatchLease>(lease: Lease): BatchLease {
   return { acquire: () => lock(() => lease.acquire()), release: () => lock(() => lease.release()) };
 }
 
-/**
- * TEST ONLY — never set it in production. `RELAYER_TEST_STREAM_HALT_AFTER=submit` stops stream settlement for good
- * right after a settlement's transaction is recorded (before its receipt) and prints
- * `RELAYER_TEST_STREAM_HALTED step=submit settlement=<id>`, so the crash test can SIGKILL the process there.
- */
 export type CreateConfiguredDistributionsParameters = {
   config: Config;
   deployments: Deployments;
@@ -343,24 +378,15 @@ export type CreateConfiguredDistributionsParameters = {
 export function createConfiguredDistributions({ config, deployments, transport, metrics, sendLocks = createSendLocks() }: CreateConfiguredDistributionsParameters): HolderDistributionChain | undefined {
   const vault = deployments.contracts.BeatStreamVault;
   if (vault === undefined) return undefined;
-  const { account, publicClient, walletClient } = createSigningClients({ chainId: config.CHAIN_ID, rpcUrl: config.RPC_URL, transport, key: jobKeys(config).settler });
+  const chainWriter = createConfiguredWriter({ config, deployments, transport, metrics, key: jobKeys(config).settler, sendLocks });
+  const { publicClient, walletClient } = chainWriter;
   const onError = (kind: "rpc" | "revert" | "timeout") => metrics?.chainErrors.inc({ kind });
-  const chainWriter = createChainWriter({
-    publicClient,
-    walletClient,
-    musicNFT: deployments.contracts.MusicNFT,
-    creatorCoinFactory: deployments.contracts.CreatorCoinFactory.address,
-    retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
-    receiptTimeoutMs: config.TX_RECEIPT_TIMEOUT_MS,
-    onError,
-    sendLock: sendLocks(account.address),
-  });
   return createHolderDistributionChain({
     publicClient,
     walletClient,
     vault,
     chainWriter,
-    sendLock: sendLocks(account.address),
+    sendLock: sendLocks(chainWriter.account),
     retry: { attempts: config.CHAIN_RETRY_ATTEMPTS, backoffMs: 250 },
     onError,
   });
@@ -371,6 +397,11 @@ export function testDistributionHaltAfter({ env, log }: { env: Record<string, st
   return haltAfterStep({ variable: "RELAYER_TEST_DISTRIBUTION_HALT_AFTER", value: env.RELAYER_TEST_DISTRIBUTION_HALT_AFTER, steps: DISTRIBUTION_STEPS, who: "holder distribution", record: "distribution", log });
 }
 
+/**
+ * TEST ONLY — never set it in production. `RELAYER_TEST_STREAM_HALT_AFTER=submit` stops stream settlement for good
+ * right after a settlement's transaction is recorded (before its receipt) and prints
+ * `RELAYER_TEST_STREAM_HALTED step=submit settlement=<id>`, so the crash test can SIGKILL the process there.
+ */
 export function testStreamHaltAfter({ env, log }: { env: Record<string, string | undefined>; log: (message: string) => void }) {
   const steps: readonly SettlementStep[] = ["seal", "submit", "confirm"];
   return haltAfterStep({ variable: "RELAYER_TEST_STREAM_HALT_AFTER", value: env.RELAYER_TEST_STREAM_HALT_AFTER, steps, who: "stream settlement", record: "settlement", log });

@@ -59,7 +59,7 @@ async function sealedBatch(db: Database, id: bigint): Promise<void> {
   });
 }
 
-describe("relayer API for the web app: CORS and snapshots", function () {
+describe("relayer API for the web app: CORS, snapshots and public settings", function () {
   this.timeout(60_000);
   let db: Database;
   let dispose: () => Promise<void>;
@@ -133,5 +133,22 @@ describe("relayer API for the web app: CORS and snapshots", function () {
     const storeless = await app(db).request("/v1/batches/1/snapshot");
     expect(storeless.status).to.equal(503);
     expect(((await storeless.json()) as { error: { code: string } }).error.code).to.equal("store_unavailable");
+  });
+
+  it("GET /v1/config names the milestone thresholds the batcher reports by and the qualifying play time, as the relayer is configured", async () => {
+    const config = loadConfig({ env: { FOLLOWER_MILESTONE: "250", REVENUE_MILESTONE: "5000000", MILESTONE_PLAYS: "40", MIN_PLAY_SECONDS: "25" } });
+    const api = app(db, {
+      milestones: { plays: BigInt(config.MILESTONE_PLAYS), followers: BigInt(config.FOLLOWER_MILESTONE), revenue: BigInt(config.REVENUE_MILESTONE) },
+      rules: { ...DEFAULT_RULES, minPlaySeconds: config.MIN_PLAY_SECONDS },
+    });
+    const response = await api.request("/v1/config", { headers: { origin: "http://127.0.0.1:4173" } });
+    expect(response.status).to.equal(200);
+    expect(response.headers.get("access-control-allow-origin")).to.equal("*");
+    expect(await response.json()).to.deep.equal({ chainId: 31337, minPlaySeconds: 25, milestones: { plays: "40", followers: "250", revenue: "5000000" } });
+    // The defaults, as docs/engagement.md states them.
+    const defaults = loadConfig({ env: {} });
+    expect([defaults.MILESTONE_PLAYS, defaults.FOLLOWER_MILESTONE, defaults.REVENUE_MILESTONE].map(String)).to.deep.equal(["5000", "1000", "1000000000"]);
+    // A relayer built without a batcher reports no milestones rather than invented ones.
+    expect(((await (await app(db).request("/v1/config")).json()) as { milestones: unknown }).milestones).to.equal(null);
   });
 });

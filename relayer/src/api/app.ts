@@ -7,11 +7,13 @@ import { requestLog, requestTimer } from "./middleware.js";
 import { createRouter, serveDocs } from "./openapi.js";
 import { adminRoutes } from "./routes/admin.js";
 import { batchesRoutes } from "./routes/batches.js";
+import { configRoutes } from "./routes/config.js";
 import { engagementRoutes, fansRoutes, playlistsRoutes, trackCommentsRoutes } from "./routes/engagement.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { playsRoutes } from "./routes/plays.js";
 import { sessionsRoutes, vouchersRoutes } from "./routes/sessions.js";
+import { statsRoutes } from "./routes/stats.js";
 import { streamSocketRoutes } from "./routes/stream.js";
 import { artistsRoutes, listenersRoutes, settlementAdminRoutes, settlementsRoutes } from "./routes/stream-accounts.js";
 import { tracksRoutes } from "./routes/tracks.js";
@@ -47,6 +49,7 @@ export function createApp({ logger = createLogger({ level: "error" }), logError,
   app.route("/v1/fans", fansRoutes(deps));
   app.route("/v1/batches", batchesRoutes(deps));
   app.route("/v1/admin", adminRoutes(deps));
+  app.route("/v1/stats", statsRoutes(deps));
   if (deps.stream !== undefined) {
     const streamDeps = { db: deps.db, stream: deps.stream };
     app.route("/v1/stream", streamSocketRoutes(deps.stream));
@@ -57,6 +60,7 @@ export function createApp({ logger = createLogger({ level: "error" }), logError,
     app.route("/v1/settlements", settlementsRoutes(streamDeps));
     app.route("/v1/admin/settlements", settlementAdminRoutes({ stream: deps.stream, operatorApiKey: deps.operatorApiKey }));
   }
+  app.route("/v1/config", configRoutes(deps));
   app.route("/healthz", healthRoutes(deps));
   app.route("/metrics", metricsRoutes(deps));
   serveDocs(app, {

@@ -13,6 +13,9 @@ import type { EngagementRules } from "../engagement/ingest.js";
 import type { StreamService } from "../stream/service.js";
 import type { RelayerMetrics } from "./metrics.js";
 
+/** The thresholds of the commit's `updateCreatorMetrics` (docs/engagement.md, "Milestones"), as `GET /v1/config` shows them. */
+export type PublicMilestones = { plays: bigint; followers: bigint; revenue: bigint };
+
 /** Everything the routes need, built once by `createApp` and handed to each route file. */
 export type AppDependencies = {
   db: Database;
@@ -38,6 +41,8 @@ export type AppDependencies = {
   corsOrigins?: readonly string[];
   /** Pay-per-second streaming; absent (no BeatStreamVault deployed), its routes are not mounted. */
   stream?: StreamService;
+  /** The milestone thresholds the batcher reports by, shown by `GET /v1/config`; absent when no batcher runs. */
+  milestones?: PublicMilestones;
 };
 
 export type EngagementDependencies = {

@@ -7,16 +7,21 @@ import { InvalidRequestError } from "../errors.js";
 /** Paths that are served but are no REST resource: the document itself, its page, the WebSocket upgrade. */
 export const UNDOCUMENTED_PATHS: readonly string[] = ["/openapi.json", "/docs", "/v1/stream"];
 
+export type ValidationHook = Hook<unknown, Env, string, undefined>;
+
 /** A failed param or query validation, as `validate()` words it for the other targets: `invalid_request`, 400. */
-const throwInvalidRequest: Hook<unknown, Env, string, undefined> = (result) => {
+const throwInvalidRequest: ValidationHook = (result) => {
   if (result.success) return undefined;
   const problems = result.error.issues.map((issue) => `${issue.path.map(String).join(".") || result.target}: ${issue.message}`);
   throw new InvalidRequestError(problems.join("; "));
 };
 
-/** A route file's router: its `createRoute` definitions land in the OpenAPI document; bad input throws `invalid_request`. */
-export function createRouter(): OpenAPIHono {
-  return new OpenAPIHono({ defaultHook: throwInvalidRequest });
+/**
+ * A route file's router: its `createRoute` definitions land in the OpenAPI document; bad input throws
+ * `invalid_request`, or what `hook` throws (a route family with codes of its own for some parameters).
+ */
+export function createRouter(hook: ValidationHook = throwInvalidRequest): OpenAPIHono {
+  return new OpenAPIHono({ defaultHook: hook });
 }
 
 /** `{ "error": { "code", "message" } }`: the body of every failure. */

@@ -1,7 +1,9 @@
 import { zValidator } from "@hono/zod-validator";
 import type { MiddlewareHandler, ValidationTargets } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { every } from "hono/combine";
 import type { ZodType } from "zod";
-import { InvalidJsonError, InvalidRequestError } from "../errors.js";
+import { BodyTooLargeError, InvalidJsonError, InvalidRequestError } from "../errors.js";
 
 /**
  * zod validation for one request part; a failure becomes `invalid_request` (or what `refine` maps it to), so every
@@ -54,3 +56,23 @@ export const acceptBeacon: MiddlewareHandler = async (c, next) => {
   }
   await next();
 };
+
+/**
+ * What both ingest routes (POST /v1/plays and /v1/engagement) put in front of their validator: the body limit
+ * (`body_too_large`), a beacon's text/plain read as JSON, and malformed JSON refused as `invalid_json`.
+ */
+export function ingestBody(maxBytes: number): MiddlewareHandler {
+  const limit = bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new BodyTooLargeError(maxBytes);
+    },
+  });
+  return every(limit, acceptBeacon, requireJson);
+}
+
+/** A `validate` refinement: more items in `field` than the route takes is `tooMany()`'s error, not `invalid_request`. */
+export function tooManyItems(field: string, tooMany: () => Error) {
+  return (issues: readonly { code: string; path: readonly PropertyKey[] }[]) =>
+    issues.some((issue) => issue.code === "too_big" && issue.path[0] === field) ? tooMany() : undefined;
+}

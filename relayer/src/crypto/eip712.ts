@@ -45,6 +45,37 @@ export const ENGAGEMENT_TYPES = {
 /** An engagement event's signed fields, derived from ENGAGEMENT_TYPES. */
 export type Engagement = TypedDataDefinition<typeof ENGAGEMENT_TYPES, "Engagement">["message"];
 
+/** Every action a fan can sign as `Engagement.action` (docs/engagement.md has the table of the fields each one uses). */
+export const ENGAGEMENT_ACTIONS = [
+  "like",
+  "unlike",
+  "save",
+  "unsave",
+  "share",
+  "download",
+  "follow",
+  "unfollow",
+  "playlist_create",
+  "playlist_rename",
+  "playlist_visibility",
+  "playlist_add",
+  "playlist_remove",
+  "playlist_move",
+  "playlist_delete",
+  "comment",
+  "comment_delete",
+  "play_complete",
+  "play_skip",
+] as const;
+export type EngagementAction = (typeof ENGAGEMENT_ACTIONS)[number];
+
+/** `Engagement.text` of a `share`: where it was shared. */
+export const SHARE_CHANNELS = ["link", "x", "farcaster", "embed", "other"] as const;
+export type ShareChannel = (typeof SHARE_CHANNELS)[number];
+
+/** `Engagement.text` of `play_complete` / `play_skip`: where the play started. */
+export const PLAY_SOURCES = ["search", "playlist", "profile", "radio", "share", "other"] as const;
+
 /**
  * A play as the relayer handles it, after the input schema: lowercase hex, integers as bigint (uint32 as number).
  * Derived from PLAY_TYPES, so the type and the signed struct cannot drift apart.

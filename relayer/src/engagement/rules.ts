@@ -1,36 +1,12 @@
 /**
  * What each engagement action may carry (docs/engagement.md's table), as plain data and functions with no
- * dependency but viem: the relayer's input schema (schema.ts) and the client SDK (client/events.ts) both check events
+ * dependency but viem and the signed struct's vocabulary (crypto/eip712.ts): the relayer's input schema (schema.ts) and the client SDK (client/events.ts) both check events
  * with these, so a client can never sign an event the relayer then calls `invalid_event` for a field rule.
  */
 import { zeroAddress, type Address, type Hex } from "viem";
+import { ENGAGEMENT_ACTIONS, PLAY_SOURCES, SHARE_CHANNELS, type EngagementAction } from "../crypto/eip712.js";
 
-/** Every action a fan can sign (docs/engagement.md has the table of the fields each one uses). */
-export const ENGAGEMENT_ACTIONS = [
-  "like",
-  "unlike",
-  "save",
-  "unsave",
-  "share",
-  "download",
-  "follow",
-  "unfollow",
-  "playlist_create",
-  "playlist_rename",
-  "playlist_visibility",
-  "playlist_add",
-  "playlist_remove",
-  "playlist_move",
-  "playlist_delete",
-  "comment",
-  "comment_delete",
-  "play_complete",
-  "play_skip",
-] as const;
-export type EngagementAction = (typeof ENGAGEMENT_ACTIONS)[number];
-
-export const SHARE_CHANNELS = ["link", "x", "farcaster", "embed", "other"] as const;
-export const PLAY_SOURCES = ["search", "playlist", "profile", "radio", "share", "other"] as const;
+export { ENGAGEMENT_ACTIONS, PLAY_SOURCES, SHARE_CHANNELS, type EngagementAction };
 
 /** `value` of playlist_add meaning "append", and of comment meaning "no position". */
 export const NO_VALUE = 2 ** 32 - 1;

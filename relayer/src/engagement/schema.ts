@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Address } from "viem";
-import { lowerHex } from "../crypto/hex.js";
 import type { EngagementToCheck } from "../crypto/engagement.js";
+import { hex, uint } from "../plays/schema.js";
 import { ENGAGEMENT_ACTIONS, FIELD_RULES, fieldProblem, MAX_COMMENT, NO_VALUE, type EngagementAction } from "./rules.js";
 
 // The rules are in rules.ts (no zod), which the client SDK imports too; they stay importable from here.
@@ -9,19 +9,6 @@ export * from "./rules.js";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
-
-/** An unsigned integer as a JSON number (safe integer) or a decimal string, as plays take them. */
-const uint = (max: bigint) =>
-  z
-    .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^(0|[1-9][0-9]{0,77})$/)])
-    .transform((value) => BigInt(value))
-    .refine((value) => value <= max, `must be at most ${max}`);
-
-const hex = (bytes: number) =>
-  z
-    .string()
-    .regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `must be 0x and ${bytes} bytes of hex`)
-    .transform(lowerHex);
 
 /**
  * One item of `POST /v1/engagement`, validated on its own. Raw text is capped in UTF-16 units well above any

@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import type { Engagement } from "../crypto/eip712.js";
+import { ENGAGEMENT_ACTIONS, SHARE_CHANNELS, type Engagement, type EngagementAction, type ShareChannel } from "../crypto/eip712.js";
 import { lowerHex } from "../crypto/hex.js";
 import { compareText } from "../crypto/plays.js";
 import { InvalidEngagementEvidenceError } from "./errors.js";
@@ -7,32 +7,7 @@ import { InvalidEngagementEvidenceError } from "./errors.js";
 /** A fan's signed `Engagement` (docs/engagement.md) as the snapshot carries it: lowercase hex, uint64/uint256 as bigint. */
 export type SignedEngagement = Engagement & { signature: Hex };
 
-/** Every action of docs/engagement.md's table; a snapshot carrying any other is malformed. */
-export const ENGAGEMENT_ACTIONS = [
-  "like",
-  "unlike",
-  "save",
-  "unsave",
-  "share",
-  "download",
-  "follow",
-  "unfollow",
-  "playlist_create",
-  "playlist_rename",
-  "playlist_visibility",
-  "playlist_add",
-  "playlist_remove",
-  "playlist_move",
-  "playlist_delete",
-  "comment",
-  "comment_delete",
-  "play_complete",
-  "play_skip",
-] as const;
-export type EngagementAction = (typeof ENGAGEMENT_ACTIONS)[number];
-
-export const SHARE_CHANNELS = ["link", "x", "farcaster", "embed", "other"] as const;
-export type ShareChannel = (typeof SHARE_CHANNELS)[number];
+export { ENGAGEMENT_ACTIONS, SHARE_CHANNELS, type EngagementAction, type ShareChannel };
 
 /** What a batch's effective events add to one track's counters (docs/engagement.md, "Counting rules"). */
 export interface TrackEngagementDelta {

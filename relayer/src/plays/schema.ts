@@ -7,14 +7,18 @@ const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
 const MAX_UINT32 = 2 ** 32 - 1;
 
-/** An unsigned integer as a JSON number (safe integer) or a decimal string (for values beyond 2^53). */
-const uint = (max: bigint) =>
+/**
+ * An unsigned integer as a JSON number (safe integer) or a decimal string (for values beyond 2^53): the wire form of
+ * every signed integer field (plays, engagement events).
+ */
+export const uint = (max: bigint) =>
   z
     .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^(0|[1-9][0-9]{0,77})$/)])
     .transform((value) => BigInt(value))
     .refine((value) => value <= max, `must be at most ${max}`);
 
-const hex = (bytes: number) =>
+/** `bytes` bytes of 0x-hex in any case, stored lowercase: the wire form of every signed address and byte field. */
+export const hex = (bytes: number) =>
   z
     .string()
     .regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `must be 0x and ${bytes} bytes of hex`)

@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import type { Address } from "viem";
-import { BodyTooLargeError, NotFoundError, TooManyEventsError } from "../../errors.js";
+import { NotFoundError, TooManyEventsError } from "../../errors.js";
 import { ENGAGEMENT_REJECTION_CODES, ingestEngagement } from "../../engagement/ingest.js";
 import { PLAY_SOURCES } from "../../engagement/schema.js";
 import { lowerHex } from "../../crypto/hex.js";
@@ -9,7 +8,7 @@ import { findPlaylist, listFanFollows, listFanHistory, listFanMarks, listFanPlay
 import { clientIp, type AppDependencies } from "../context.js";
 import { createRouter, decimal, errorBody, errors, json, jsonBody } from "../openapi.js";
 import { provesOwner } from "../read-auth.js";
-import { acceptBeacon, requireJson, validate } from "../validation.js";
+import { ingestBody, tooManyItems, validate } from "../validation.js";
 import { idParam } from "./plays.js";
 
 const address = z
@@ -72,17 +71,8 @@ export function engagementRoutes(deps: AppDependencies) {
   );
   return router.post(
     "/",
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: () => {
-        throw new BodyTooLargeError(deps.bodyLimitBytes);
-      },
-    }),
-    acceptBeacon,
-    requireJson,
-    validate("json", body, (issues) =>
-      issues.some((issue) => issue.code === "too_big" && issue.path[0] === "events") ? new TooManyEventsError(engagement.maxEventsPerRequest) : undefined,
-    ),
+    ingestBody(deps.bodyLimitBytes),
+    validate("json", body, tooManyItems("events", () => new TooManyEventsError(engagement.maxEventsPerRequest))),
     async (c) => {
       const { events } = c.req.valid("json");
       const results = await ingestEngagement({

@@ -1,12 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { createProofSource } from "../proofs.js";
 import { findPlay } from "../../repo/plays.js";
-import { BodyTooLargeError, NotFoundError, TooManyPlaysError } from "../../errors.js";
+import { NotFoundError, TooManyPlaysError } from "../../errors.js";
 import { ingestPlays } from "../../plays/ingest.js";
 import { clientIp, type AppDependencies } from "../context.js";
 import { createRouter, decimal, errors, json, jsonBody } from "../openapi.js";
-import { acceptBeacon, requireJson, validate } from "../validation.js";
+import { ingestBody, tooManyItems, validate } from "../validation.js";
 
 /** A database id: a positive bigint, in decimal. */
 export const idParam = z
@@ -99,19 +98,8 @@ export function playsRoutes(deps: AppDependencies) {
     })
     .post(
       "/",
-      bodyLimit({
-        maxSize: deps.bodyLimitBytes,
-        onError: () => {
-          throw new BodyTooLargeError(deps.bodyLimitBytes);
-        },
-      }),
-      acceptBeacon,
-      requireJson,
-      validate("json", body, (issues) =>
-        issues.some((issue) => issue.code === "too_big" && issue.path[0] === "plays")
-          ? new TooManyPlaysError(deps.maxPlaysPerRequest)
-          : undefined,
-      ),
+      ingestBody(deps.bodyLimitBytes),
+      validate("json", body, tooManyItems("plays", () => new TooManyPlaysError(deps.maxPlaysPerRequest))),
       async (c) => {
         const { plays } = c.req.valid("json");
         const results = await ingestPlays({

@@ -270,6 +270,110 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    version: 7,
+    name: "statistics: counters, time buckets, listener sets, rollup cursor",
+    statements: [
+      // Everything below is derived from plays and effective engagement_events by one cursor-driven rollup
+      // (engagement/rollup.ts): counters, buckets, listener sets and the cursor move in one transaction, so after
+      // any crash they equal a recount of the raw rows. A scope is a track (kind 't', key = decimal id) or an
+      // artist (kind 'a', key = lowercase address).
+      // The rollup's place in each raw table: rows with id <= rolled_to are counted; safe_to is the highest id
+      // below which no insert can still commit (read under a SHARE lock, see rollup.ts).
+      `CREATE TABLE stats_cursors (
+        source text PRIMARY KEY CHECK (source IN ('plays', 'engagement')),
+        rolled_to bigint NOT NULL DEFAULT 0,
+        safe_to bigint NOT NULL DEFAULT 0,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `INSERT INTO stats_cursors (source) VALUES ('plays'), ('engagement')`,
+      // Plays carry only a track id: each track's creator (MusicNFT.creatorOf, which never changes), cached the
+      // first time the rollup meets the track.
+      `CREATE TABLE stats_track_creators (
+        track_id bigint PRIMARY KEY,
+        creator text NOT NULL
+      )`,
+      // All-time counters, one row per scope: read in O(1). A track row names its creator (its artist's top tracks).
+      `CREATE TABLE stats_totals (
+        kind char(1) NOT NULL CHECK (kind IN ('t', 'a')),
+        key text NOT NULL,
+        creator text,
+        plays bigint NOT NULL DEFAULT 0,
+        listeners bigint NOT NULL DEFAULT 0,
+        likes bigint NOT NULL DEFAULT 0,
+        saves bigint NOT NULL DEFAULT 0,
+        shares bigint NOT NULL DEFAULT 0,
+        shares_link bigint NOT NULL DEFAULT 0,
+        shares_x bigint NOT NULL DEFAULT 0,
+        shares_farcaster bigint NOT NULL DEFAULT 0,
+        shares_embed bigint NOT NULL DEFAULT 0,
+        shares_other bigint NOT NULL DEFAULT 0,
+        downloads bigint NOT NULL DEFAULT 0,
+        comments bigint NOT NULL DEFAULT 0,
+        completes bigint NOT NULL DEFAULT 0,
+        skips bigint NOT NULL DEFAULT 0,
+        followers bigint NOT NULL DEFAULT 0,
+        -- Raised by every rollup chunk that touches the scope: a cached series of it is current while this is unchanged.
+        version bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, key)
+      )`,
+      `CREATE INDEX stats_totals_creator ON stats_totals (creator, plays DESC) WHERE kind = 't'`,
+      // Net change per time bucket (UTC; week = ISO week from Monday; bucket = its start in unix seconds), for the
+      // grains hour, day, week, month, year. listeners = distinct listeners within the bucket, kept for hours and
+      // days (weeks and more read it from the day sets of stats_listeners).
+      `CREATE TABLE stats_buckets (
+        kind char(1) NOT NULL,
+        key text NOT NULL,
+        grain text NOT NULL CHECK (grain IN ('hour', 'day', 'week', 'month', 'year')),
+        bucket bigint NOT NULL,
+        plays bigint NOT NULL DEFAULT 0,
+        listeners bigint NOT NULL DEFAULT 0,
+        likes bigint NOT NULL DEFAULT 0,
+        saves bigint NOT NULL DEFAULT 0,
+        shares bigint NOT NULL DEFAULT 0,
+        downloads bigint NOT NULL DEFAULT 0,
+        comments bigint NOT NULL DEFAULT 0,
+        completes bigint NOT NULL DEFAULT 0,
+        skips bigint NOT NULL DEFAULT 0,
+        followers bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, key, grain, bucket)
+      )`,
+      // Top tracks / artists over a window read one grain's buckets of every scope.
+      `CREATE INDEX stats_buckets_window ON stats_buckets (kind, grain, bucket)`,
+      // Exact listener sets: who played the scope in each hour, each day, and ever (grain 'all', bucket 0). A
+      // listener's first row in a set is what adds 1 to that bucket's (or the total's) listeners. Weeks, months and
+      // years are whole days, so their distinct listeners come from the day sets when read; unique listeners over a
+      // window are the distinct listeners of the window's hour or day sets.
+      `CREATE TABLE stats_listeners (
+        kind char(1) NOT NULL,
+        key text NOT NULL,
+        grain text NOT NULL CHECK (grain IN ('hour', 'day', 'all')),
+        bucket bigint NOT NULL,
+        listener text NOT NULL,
+        PRIMARY KEY (kind, key, grain, bucket, listener)
+      )`,
+      // How plays ended, by the source the client reported (play_complete / play_skip).
+      `CREATE TABLE stats_sources (
+        kind char(1) NOT NULL,
+        key text NOT NULL,
+        source text NOT NULL,
+        completes bigint NOT NULL DEFAULT 0,
+        skips bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, key, source)
+      )`,
+      // An artist's fans: plays of the artist's tracks and net engagement actions (likes, saves, shares, downloads,
+      // comments, follows, completed plays; undoing one subtracts it). score = plays + actions.
+      `CREATE TABLE stats_fans (
+        artist text NOT NULL,
+        fan text NOT NULL,
+        plays bigint NOT NULL DEFAULT 0,
+        actions bigint NOT NULL DEFAULT 0,
+        score bigint GENERATED ALWAYS AS (plays + actions) STORED,
+        PRIMARY KEY (artist, fan)
+      )`,
+      `CREATE INDEX stats_fans_top ON stats_fans (artist, score DESC, fan)`,
+    ],
+  },
+  {
     version: 8,
     name: "engagement in batches, follower and revenue milestones",
     statements: [

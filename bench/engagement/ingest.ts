@@ -3,22 +3,22 @@
  * TEST_DATABASE_URL, PostgreSQL: signature checks on a 2-thread pool as in the relayer, then the one transaction that
  * decides and stores a request's events and their state. Prints a table; writes nothing.
  *
- *   node --import tsx bench/engagement-ingest.ts            # REQUESTS=40 by default per row
+ *   npm run bench:engagement            # REQUESTS=40 by default per row
  */
 import { randomBytes } from "node:crypto";
 import { bytesToHex, type Address } from "viem";
-import { createEngagementVerifier } from "../relayer/src/crypto/engagement.js";
-import type { Engagement } from "../relayer/src/crypto/eip712.js";
-import { loadNativeSecp256k1 } from "../relayer/src/crypto/signatures.js";
-import { createVerifierPool } from "../relayer/src/crypto/verify-pool.js";
-import { ingestEngagement, type EngagementResult } from "../relayer/src/engagement/ingest.js";
-import { NO_VALUE } from "../relayer/src/engagement/schema.js";
-import type { Database } from "../relayer/src/repo/db/database.js";
-import { migrate } from "../relayer/src/repo/db/migrations.js";
-import { openPgliteThread } from "../relayer/src/repo/db/pglite-thread.js";
-import { openPostgres } from "../relayer/src/repo/db/postgres.js";
+import { createEngagementVerifier } from "../../relayer/src/crypto/engagement.js";
+import type { Engagement } from "../../relayer/src/crypto/eip712.js";
+import { loadNativeSecp256k1 } from "../../relayer/src/crypto/signatures.js";
+import { createVerifierPool } from "../../relayer/src/crypto/verify-pool.js";
+import { ingestEngagement, type EngagementResult } from "../../relayer/src/engagement/ingest.js";
+import { NO_VALUE } from "../../relayer/src/engagement/schema.js";
+import type { Database } from "../../relayer/src/repo/db/database.js";
+import { migrate } from "../../relayer/src/repo/db/migrations.js";
+import { openPgliteThread } from "../../relayer/src/repo/db/pglite-thread.js";
+import { openPostgres } from "../../relayer/src/repo/db/postgres.js";
 import { privateKeyToAddress } from "viem/accounts";
-import { withPostgresDatabase } from "./shared.js";
+import { withPostgresDatabase } from "../shared.js";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 40);
 const domain = { chainId: 31337, musicNFT: "0x5fbdb2315678afecb367f032d93f642f64180aa3" as Address };
