@@ -24,23 +24,9 @@ export const track = onchainTable(
   }),
   (table) => ({
     creatorIdx: index().on(table.creator),
-    // `/tracks/top?window=all` walks this index: plays descending, id as the tie-break.
+    // `/tracks/top?window=all` walks this index: plays descending, id as the tie-break (the 24h/7d/30d windows add up
+    // the hours' packed plays per track, platform_hourly.trackPlays).
     playsIdx: index().on(table.plays.desc(), table.id.asc()),
-  }),
-);
-
-/** Plays of one track committed in one UTC hour: the windows of `/tracks/top` add up at most 720 of these. */
-export const trackHourlyPlays = onchainTable(
-  "track_hourly_plays",
-  (t) => ({
-    trackId: t.bigint().notNull(),
-    hour: t.bigint().notNull(),
-    plays: t.bigint().notNull(),
-  }),
-  (table) => ({
-    pk: primaryKey({ columns: [table.trackId, table.hour] }),
-    // The windows of `/tracks/top` read (hour ≥ since) and group by track: covered by this index alone.
-    hourIdx: index().on(table.hour, table.trackId, table.plays),
   }),
 );
 
@@ -390,17 +376,18 @@ export const platform = onchainTable("platform", (t) => ({
 export const platformHourly = onchainTable("platform_hourly", (t) => ({
   hour: t.bigint().primaryKey(),
   plays: t.bigint().notNull().default(0n),
+  /**
+   * The hour's plays per track, packed (`decodeHourPlays` in indexer/lib/math.ts: per track an 8-byte id and an
+   * 8-byte count, ascending by id): the 24h/7d/30d windows of `/tracks/top` add up at most 720 of these. One row
+   * per batch instead of a row per track and hour, which cost the sync more than the rest of a batch together.
+   */
+  trackPlays: t.hex().notNull().default("0x"),
 }));
 
 // ------------------------------------------------------------------------------------------- relations (GraphQL)
 
-export const trackRelations = relations(track, ({ one, many }) => ({
+export const trackRelations = relations(track, ({ one }) => ({
   creatorRow: one(creator, { fields: [track.creator], references: [creator.address] }),
-  hourlyPlays: many(trackHourlyPlays),
-}));
-
-export const trackHourlyPlaysRelations = relations(trackHourlyPlays, ({ one }) => ({
-  track: one(track, { fields: [trackHourlyPlays.trackId], references: [track.id] }),
 }));
 
 export const creatorRelations = relations(creator, ({ many }) => ({

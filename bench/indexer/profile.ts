@@ -89,8 +89,8 @@ try {
       `backfill ${sync.backfillSeconds.toFixed(1)} s (${Math.round(sync.events / sync.backfillSeconds)} events/s), ` +
       `${Math.round((sync.backfillCpuSeconds * 1e6) / sync.events)} CPU µs/event over the backfill, peak RSS ${sync.peakTreeRssMb.toFixed(0)} MB`,
   );
-  console.log("\nstore operations by table (find/insert/update, flush ms):");
-  for (const table of sync.tables) console.log(`  ${table.table.padEnd(22)} ${table.finds}/${table.inserts}/${table.updates}  flush ${table.flushMs.toFixed(0)} ms`);
+  console.log("\nstore operations by table (find/insert/update, cache misses and their ms, flush ms):");
+  for (const table of sync.tables) console.log(`  ${table.table.padEnd(22)} ${table.finds}/${table.inserts}/${table.updates}  miss ${table.cacheMisses} (${table.missMs.toFixed(0)} ms)  flush ${table.flushMs.toFixed(0)} ms`);
   console.log("\nhandlers (count, total ms):");
   for (const handler of sync.handlers) console.log(`  ${handler.event.padEnd(40)} ${String(handler.count).padStart(7)}  ${handler.totalMs.toFixed(0).padStart(7)} ms`);
   const files = (await readdir(profileDir)).filter((name) => name.endsWith(".cpuprofile"));

@@ -138,6 +138,31 @@ export function decodeDeltas(deltas: Hex): { trackId: bigint; plays: bigint }[] 
   return entries;
 }
 
+/**
+ * One UTC hour's plays per track, packed (platform_hourly.trackPlays): per track an 8-byte big-endian id then an
+ * 8-byte big-endian play count, ascending by id. A batch adds to its hour's one row instead of writing a row per
+ * track, and the rolling windows of `/tracks/top` add up at most 720 of these.
+ */
+export function decodeHourPlays(packed: Hex): Map<bigint, bigint> {
+  const hex = packed.slice(2);
+  const plays = new Map<bigint, bigint>();
+  for (let offset = 0; offset + 32 <= hex.length; offset += 32) {
+    plays.set(BigInt(`0x${hex.slice(offset, offset + 16)}`), BigInt(`0x${hex.slice(offset + 16, offset + 32)}`));
+  }
+  return plays;
+}
+
+/** `plays` added to the packed hour `packed` (see decodeHourPlays); a track with 0 plays is kept, as it was played. */
+export function addHourPlays(packed: Hex, plays: Map<bigint, bigint>): Hex {
+  const merged = decodeHourPlays(packed);
+  for (const [trackId, delta] of plays) merged.set(trackId, (merged.get(trackId) ?? 0n) + delta);
+  let hex = "0x";
+  for (const trackId of [...merged.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    hex += trackId.toString(16).padStart(16, "0") + merged.get(trackId)!.toString(16).padStart(16, "0");
+  }
+  return hex as Hex;
+}
+
 export const CANDLE_INTERVALS = { "1m": 60n, "1h": 3_600n, "1d": 86_400n } as const;
 export type CandleInterval = keyof typeof CANDLE_INTERVALS;
 

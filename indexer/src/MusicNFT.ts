@@ -1,7 +1,7 @@
 import { ponder } from "ponder:registry";
-import { creator, playBatch, track, trackHourlyPlays } from "ponder:schema";
+import { creator, playBatch, track } from "ponder:schema";
 import { zeroAddress } from "viem";
-import { bucketStart, decodeDeltas } from "../lib/math.js";
+import { decodeDeltas } from "../lib/math.js";
 import { addHourlyPlays, changeCreator, updatePlatform } from "./lib/platform.js";
 
 ponder.on("MusicNFT:TrackMinted", async ({ event, context }) => {
@@ -35,10 +35,10 @@ ponder.on("MusicNFT:TrackRoyaltyUpdated", async ({ event, context }) => {
 
 ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
   const { batchId, root, snapshotCid, plays, tracks, deltas } = event.args;
-  const hour = bucketStart(event.block.timestamp, 3_600n);
   const entries = decodeDeltas(deltas);
-  // A track may appear more than once in a batch: its deltas are summed here so each track, hourly and creator
-  // row is written once per batch (the batch row keeps every entry, packed, in commit order).
+  // A track may appear more than once in a batch: its deltas are summed here so each track and creator row is
+  // written once per batch (the batch row keeps every entry, packed, in commit order), and the hour's plays per
+  // track are added to the hour's one platform row.
   const trackPlays = new Map<bigint, bigint>();
   for (const { trackId, plays: delta } of entries) trackPlays.set(trackId, (trackPlays.get(trackId) ?? 0n) + delta);
   // Each table's rows of the batch in one store operation (every store call costs Ponder a lock, metrics and copies).
@@ -52,12 +52,6 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
   const creatorPlays = new Map<`0x${string}`, bigint>();
   for (const row of trackRows) {
     creatorPlays.set(row.creator, (creatorPlays.get(row.creator) ?? 0n) + trackPlays.get(row.id)!);
-  }
-  if (trackPlays.size > 0) {
-    await context.db
-      .insert(trackHourlyPlays)
-      .values([...trackPlays].map(([trackId, delta]) => ({ trackId, hour, plays: delta })))
-      .onConflictDoUpdate((current) => ({ plays: current.plays + trackPlays.get(current.trackId)! }));
   }
   if (creatorPlays.size > 0) {
     await context.db
@@ -78,5 +72,5 @@ ponder.on("MusicNFT:PlaysCommitted", async ({ event, context }) => {
     deltas,
   });
   await updatePlatform(context.db, (p) => ({ plays: p.plays + plays, batches: p.batches + 1 }));
-  await addHourlyPlays({ db: context.db, timestamp: event.block.timestamp, plays });
+  await addHourlyPlays({ db: context.db, timestamp: event.block.timestamp, plays, trackPlays });
 });

@@ -1,6 +1,6 @@
 import type { Context } from "ponder:registry";
 import { creator, platform, platformHourly } from "ponder:schema";
-import { bucketStart } from "../../lib/math.js";
+import { addHourPlays, bucketStart } from "../../lib/math.js";
 
 type PlatformRow = typeof platform.$inferSelect;
 
@@ -78,12 +78,22 @@ export async function changeCreator({ db, address, timestamp, change }: ChangeCr
   return { created };
 }
 
-export type AddHourlyPlaysParameters = { db: Context["db"]; timestamp: bigint; plays: bigint };
+export type AddHourlyPlaysParameters = {
+  db: Context["db"];
+  timestamp: bigint;
+  /** The batch's plays. */
+  plays: bigint;
+  /** The batch's plays per track, each track once. */
+  trackPlays: Map<bigint, bigint>;
+};
 
-/** Adds to the platform's plays of the UTC hour holding `timestamp` (the rolling window of /stats). */
-export async function addHourlyPlays({ db, timestamp, plays }: AddHourlyPlaysParameters): Promise<void> {
+/**
+ * Adds a batch to the UTC hour holding `timestamp`: the platform's plays (the rolling window of /stats) and each
+ * track's (the rolling windows of /tracks/top), in the hour's one row.
+ */
+export async function addHourlyPlays({ db, timestamp, plays, trackPlays }: AddHourlyPlaysParameters): Promise<void> {
   await db
     .insert(platformHourly)
-    .values({ hour: bucketStart(timestamp, 3_600n), plays })
-    .onConflictDoUpdate((row) => ({ plays: row.plays + plays }));
+    .values({ hour: bucketStart(timestamp, 3_600n), plays, trackPlays: addHourPlays("0x", trackPlays) })
+    .onConflictDoUpdate((row) => ({ plays: row.plays + plays, trackPlays: addHourPlays(row.trackPlays, trackPlays) }));
 }

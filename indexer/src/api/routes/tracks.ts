@@ -1,8 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql } from "ponder";
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or } from "ponder";
 import { db } from "ponder:api";
-import { track, trackHourlyPlays } from "ponder:schema";
+import { platformHourly, track } from "ponder:schema";
 import { z } from "zod";
+import { decodeHourPlays } from "../../../lib/math.js";
 import { cacheTtlFromEnv, responseCache } from "../cache.js";
 import { NotFoundError } from "../errors.js";
 import { toJson } from "../json.js";
@@ -15,6 +16,22 @@ const topQuery = z.object({ ...page, window: z.enum(["24h", "7d", "30d", "all"])
 const idParam = z.object({ id: uint });
 const idCursor = z.tuple([decimalCursor]);
 const topCursor = z.tuple([decimalCursor, decimalCursor]);
+
+/**
+ * The tracks played in a window, most played first (ties to the lower id), from its hours' packed plays per track;
+ * after `after` (a page's last plays and id) when given. A track played 0 times in the window (a 0 delta) counts.
+ */
+function rankWindow(hours: `0x${string}`[], after: [bigint, bigint] | undefined): { trackId: bigint; plays: bigint }[] {
+  const totals = new Map<bigint, bigint>();
+  for (const packed of hours) {
+    for (const [trackId, plays] of decodeHourPlays(packed)) totals.set(trackId, (totals.get(trackId) ?? 0n) + plays);
+  }
+  const ranked: { trackId: bigint; plays: bigint }[] = [];
+  for (const [trackId, plays] of totals) {
+    if (after === undefined || plays < after[0] || (plays === after[0] && trackId > after[1])) ranked.push({ trackId, plays });
+  }
+  return ranked.sort((a, b) => (a.plays !== b.plays ? (a.plays > b.plays ? -1 : 1) : a.trackId < b.trackId ? -1 : 1));
+}
 
 export const tracks = createRouter()
   /** Tracks by id, ascending; `creator` filters one creator's catalogue. */
@@ -41,8 +58,8 @@ export const tracks = createRouter()
     },
   )
   /**
-   * Most played tracks: `all` from each track's running total; 24h/7d/30d from its hourly play rows (the current
-   * UTC hour of `at`, default now, and the 23/167/719 before it). Ties go to the lower track id.
+   * Most played tracks: `all` from each track's running total; 24h/7d/30d from the hours' plays per track (the
+   * current UTC hour of `at`, default now, and the 23/167/719 before it). Ties go to the lower track id.
    */
   .openapi(
     createRoute({
@@ -69,15 +86,11 @@ export const tracks = createRouter()
       }
       const end = atParam ?? nowSeconds();
       const since = windowStart(end, WINDOW_HOURS[window]);
-      const total = sql<string>`sum(${trackHourlyPlays.plays})`;
-      const ranked = await db
-        .select({ trackId: trackHourlyPlays.trackId, plays: total })
-        .from(trackHourlyPlays)
-        .where(and(gte(trackHourlyPlays.hour, since), lte(trackHourlyPlays.hour, end)))
-        .groupBy(trackHourlyPlays.trackId)
-        .having(after === undefined ? undefined : sql`${total} < ${after[0]} or (${total} = ${after[0]} and ${trackHourlyPlays.trackId} > ${after[1]})`)
-        .orderBy(desc(total), asc(trackHourlyPlays.trackId))
-        .limit(limit + 1);
+      const hours = await db
+        .select({ trackPlays: platformHourly.trackPlays })
+        .from(platformHourly)
+        .where(and(gte(platformHourly.hour, since), lte(platformHourly.hour, end)));
+      const ranked = rankWindow(hours.map((hour) => hour.trackPlays), after).slice(0, limit + 1);
       const page = ranked.slice(0, limit);
       const rows =
         page.length === 0
@@ -94,7 +107,7 @@ export const tracks = createRouter()
       const byId = new Map(rows.map((row) => [row.id, row]));
       const items = page.flatMap((entry) => {
         const row = byId.get(entry.trackId);
-        return row === undefined ? [] : [{ ...row, windowPlays: BigInt(entry.plays) }];
+        return row === undefined ? [] : [{ ...row, windowPlays: entry.plays }];
       });
       const last = items.at(-1);
       return c.json(
