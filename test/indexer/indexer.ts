@@ -159,7 +159,7 @@ describe("indexer: Ponder over a local chain", function () {
     // REST answer, GraphQL type, the figures REST computes beyond the row, the GraphQL fields REST does not answer
     // (relations, named `…Row`/`…Rows` where the plain name is already a column, and replay bookkeeping).
     const entities: { path: string; type: string; restOnly: string[]; graphqlOnly: string[] }[] = [
-      { path: "/tracks/1", type: "track", restOnly: [], graphqlOnly: ["creatorRow", "hourlyPlays"] },
+      { path: "/tracks/1", type: "track", restOnly: [], graphqlOnly: ["creatorRow"] },
       { path: `/creators/${creatorA.address}`, type: "creator", restOnly: [], graphqlOnly: ["trackRows"] },
       {
         path: `/coins/${scenario.coin}`,
