@@ -171,7 +171,7 @@ describe("relayer db (PGlite on disk)", function () {
     try {
       const results = await Promise.all(dbs.map((db) => migrate({ db })));
       const applied = results.flatMap((result) => result.applied);
-      expect(applied.sort()).to.deep.equal(MIGRATIONS.map((m) => m.version));
+      expect(applied.sort((a, b) => a - b)).to.deep.equal(MIGRATIONS.map((m) => m.version));
       expect(results.filter((result) => result.applied.length > 0)).to.have.length(1);
       for (const result of results) expect(result.version).to.equal(MIGRATIONS.at(-1)?.version);
       const { rows } = await dbs[0].query<{ n: string }>(`SELECT count(*)::text AS n FROM schema_migrations`);

@@ -155,3 +155,24 @@ export async function storedTotals(db: Queryable): Promise<string[]> {
     .map((row) => `${row.kind} ${row.key} ${TOTALS.map((m) => `${m}=${row[m]}`).join(" ")}`)
     .sort();
 }
+
+/**
+ * stats_recency recounted from the raw plays: for each scope and listener, the hour (and day) of its latest play,
+ * counted per bucket; as sorted text lines, zero rows left out.
+ */
+export async function recountRecency(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ line: string }>(
+    `WITH scoped AS (
+       SELECT 't' AS kind, p.track_id::text AS key, p.listener, p.started_at FROM plays p
+       UNION ALL SELECT 'a', c.creator, p.listener, p.started_at FROM plays p JOIN stats_track_creators c USING (track_id)),
+     latest AS (SELECT kind, key, listener, max(${trunc("hour", "started_at")}) AS hour FROM scoped GROUP BY kind, key, listener)
+     SELECT kind || ' ' || key || ' hour ' || hour || ' ' || count(*) AS line FROM latest GROUP BY kind, key, hour
+     UNION ALL SELECT kind || ' ' || key || ' day ' || (hour - hour % 86400) || ' ' || count(*) FROM latest GROUP BY kind, key, hour - hour % 86400`,
+  );
+  return rows.map((r) => r.line).sort();
+}
+
+export async function storedRecency(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ line: string }>(`SELECT kind || ' ' || key || ' ' || grain || ' ' || bucket || ' ' || listeners AS line FROM stats_recency WHERE listeners <> 0`);
+  return rows.map((r) => r.line).sort();
+}

@@ -1,7 +1,7 @@
 import type { Database, Queryable } from "../repo/db/database.js";
 import {
   BUCKET_METRICS,
-  countUniqueListeners,
+  listenersSince,
   firstBucket,
   rankAllTime,
   rankWindow,
@@ -18,7 +18,7 @@ import {
   type TotalMetric,
   type TrendingRow,
 } from "../repo/stats.js";
-import { onRollupCommitted } from "./rollup.js";
+import { onRollupCommitted, STATS_CHANNEL } from "./rollup.js";
 import { StatsQueryError } from "./stats-errors.js";
 import { addBuckets, bucketStart, RANKING_GRAIN, windowOf, type Grain, type Range } from "./windows.js";
 
@@ -96,8 +96,7 @@ export async function rangeStats(db: Queryable, kind: ScopeKind, key: string, ra
 
 /** An artist's distinct listeners over the last 30 days (30 day buckets, today's included). */
 export async function monthlyListeners(db: Queryable, artist: string, now: number): Promise<number> {
-  const today = bucketStart("day", now);
-  return countUniqueListeners(db, "a", artist, "day", addBuckets("day", today, -29), addBuckets("day", today, 1));
+  return listenersSince(db, "a", artist, "day", addBuckets("day", bucketStart("day", now), -29));
 }
 
 export async function artistExtras(db: Queryable, artist: string, now: number) {
@@ -163,34 +162,86 @@ export function createRangeStatsCache({ maxEntries = 2000 }: { maxEntries?: numb
   };
 }
 
-export type ScopeTotalsReader = (kind: ScopeKind, key: string) => ReturnType<typeof scopeTotals>;
+/**
+ * When this process's memory of the statistics is stale. On PGlite only this process writes, and its rollup tells
+ * the watch when it commits a chunk. On PostgreSQL every process's rollup runs `pg_notify(STATS_CHANNEL)` in the
+ * chunk's transaction, which PostgreSQL delivers on commit: the watch is `trusted` only while this process is
+ * listening, and while the LISTEN connection is down (it is opened again every `retryMs`) nothing kept may be used.
+ */
+export type StatsWatch = {
+  /** Whether what was kept since the last change may be answered from. */
+  readonly trusted: boolean;
+  /** Grows with every change: a read that started under an older generation may be answered but not kept. */
+  readonly generation: number;
+  onChange(listener: () => void): void;
+};
+
+export function watchStats(db: Database, { retryMs = 5_000 }: { retryMs?: number } = {}): StatsWatch {
+  const listeners = new Set<() => void>();
+  let generation = 0;
+  let trusted = false;
+  const changed = () => {
+    generation += 1;
+    for (const listener of listeners) listener();
+  };
+  if (db.kind === "pglite") {
+    onRollupCommitted(db, changed);
+    trusted = true;
+  } else if (db.listen !== undefined) {
+    const listen = db.listen.bind(db);
+    const retry = (error: Error) => {
+      trusted = false;
+      changed();
+      if (error.name !== "DatabaseClosedError") setTimeout(subscribe, retryMs).unref();
+    };
+    const subscribe = () => {
+      listen(STATS_CHANNEL, { notify: changed, lost: retry }).then(() => {
+        // Anything kept before now may have missed a notification.
+        changed();
+        trusted = true;
+      }, retry);
+    };
+    subscribe();
+  }
+  return {
+    get trusted() {
+      return trusted;
+    },
+    get generation() {
+      return generation;
+    },
+    onChange: (listener) => void listeners.add(listener),
+  };
+}
 
 /**
- * `scopeTotals` for the analytics routes. On PGlite, which this process alone writes, a scope's totals change only
- * when this process's rollup commits a chunk, so they are kept in memory until then (at most `maxEntries` scopes): a
- * totals answer reads no database. On PostgreSQL other processes roll up too, so every call reads the row.
+ * A memo of statistics answers, dropped whenever `watch` reports a change and bypassed while it is not trusted: at most
+ * `maxEntries` (oldest first out). `get(id, compute)` answers the kept promise for `id` or computes and keeps it.
  */
-export function createScopeTotalsReader(db: Database, { maxEntries = 10_000 }: { maxEntries?: number } = {}): ScopeTotalsReader {
-  if (db.kind !== "pglite") return (kind, key) => scopeTotals(db, kind, key);
-  const entries = new Map<string, ReturnType<typeof scopeTotals>>();
-  // A read that was under way when a chunk committed may have seen the rows before it: it answers, but is not kept.
-  let generation = 0;
-  onRollupCommitted(db, () => {
-    generation += 1;
-    entries.clear();
-  });
-  return (kind, key) => {
-    const id = `${kind}|${key}`;
+export function createStatsMemo<T>(watch: StatsWatch, { maxEntries }: { maxEntries: number }) {
+  const entries = new Map<string, Promise<T>>();
+  watch.onChange(() => entries.clear());
+  return (id: string, compute: () => Promise<T>): Promise<T> => {
+    if (!watch.trusted) return compute();
     let value = entries.get(id);
     if (value === undefined) {
-      const started = generation;
-      value = scopeTotals(db, kind, key);
+      const started = watch.generation;
+      value = compute();
       entries.set(id, value);
       const settled = value;
       const forget = () => entries.get(id) === settled && entries.delete(id);
-      value.then(() => generation !== started && forget(), forget);
+      // A read that was under way when the statistics changed may have seen the rows before: it answers, but is not kept.
+      value.then(() => watch.generation !== started && forget(), forget);
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
     }
     return value;
   };
+}
+
+export type ScopeTotalsReader = (kind: ScopeKind, key: string) => ReturnType<typeof scopeTotals>;
+
+/** `scopeTotals` for the analytics routes, kept in memory (at most `maxEntries` scopes) until the statistics change (`watch`). */
+export function createScopeTotalsReader(db: Database, watch: StatsWatch = watchStats(db), { maxEntries = 10_000 }: { maxEntries?: number } = {}): ScopeTotalsReader {
+  const memo = createStatsMemo<Awaited<ReturnType<typeof scopeTotals>>>(watch, { maxEntries });
+  return (kind, key) => memo(`${kind}|${key}`, () => scopeTotals(db, kind, key));
 }

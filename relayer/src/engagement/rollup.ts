@@ -4,6 +4,8 @@ import {
   addBucketDeltas,
   addFanDeltas,
   addListeners,
+  touchRecency,
+  type RecencyEntry,
   addSourceDeltas,
   addTotalDeltas,
   BUCKET_METRICS,
@@ -73,7 +75,8 @@ const TRACK_EFFECTS: Record<string, { metric?: TotalMetric; by: number; fan: num
 };
 const FOLLOW_EFFECTS: Record<string, number> = { follow: 1, unfollow: -1 };
 /** Listener sets are kept per hour, per day and ever; weeks and longer are unions of days, read from the day sets. */
-const SET_GRAINS = ["hour", "day", "all"] as const;
+/** Listener sets by bucket; the 'all' set (one row per listener ever, with its latest play) is kept by touchRecency. */
+const SET_GRAINS = ["hour", "day"] as const;
 
 export type RollupJob = {
   /** One run of `rollup`, then fresh planner statistics when the tables have grown enough since the last ones. */
@@ -140,6 +143,8 @@ export async function rollupChunk({ db, creatorOf, chunkSize = 2000, beforeCommi
       // Every scope the chunk touches gets this version: the cursors' sum, which grows with every chunk.
       await applyChunk(tx, chunk, creators, chunk.playsTo + chunk.eventsTo);
       await writeCursors(tx, chunk.playsTo, chunk.eventsTo);
+      // Delivered on COMMIT to every relayer process listening (its cached statistics are stale from then on).
+      if (db.kind === "postgres") await tx.query(`SELECT pg_notify($1, '')`, [STATS_CHANNEL]);
       const summary = { plays: chunk.plays.length, events: chunk.events.length, playsTo: chunk.playsTo, eventsTo: chunk.eventsTo };
       await beforeCommit?.(summary);
       return summary;
@@ -153,6 +158,9 @@ export async function rollupChunk({ db, creatorOf, chunkSize = 2000, beforeCommi
 }
 
 const committedListeners = new WeakMap<Database, Set<() => void>>();
+
+/** The PostgreSQL channel every committed rollup chunk notifies (see `Database.listen`). */
+export const STATS_CHANNEL = "beatstream_stats";
 
 /**
  * Calls `listener` after every rollup chunk this process commits to `db`; returns the unsubscribe. Only a store that
@@ -206,6 +214,7 @@ async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<big
   const sources = new Map<string, SourceDelta>();
   const fans = new Map<string, FanDelta>();
   const listeners = new Map<string, ListenerEntry>();
+  const recency = new Map<string, RecencyEntry>();
 
   const total = (kind: ScopeKind, key: string, creator: string | null) => {
     const id = `${kind}|${key}`;
@@ -237,9 +246,13 @@ async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<big
     for (const [kind, key, owner] of scopes) {
       bump(kind, key, owner, play.at, "plays", 1);
       for (const grain of SET_GRAINS) {
-        const bucket = grain === "all" ? 0 : bucketStart(grain, play.at);
+        const bucket = bucketStart(grain, play.at);
         listeners.set(`${kind}|${key}|${grain}|${bucket}|${play.listener}`, { kind, key, grain, bucket, listener: play.listener });
       }
+      const hour = bucketStart("hour", play.at);
+      const id = `${kind}|${key}|${play.listener}`;
+      const latest = recency.get(id);
+      if (latest === undefined || latest.hour < hour) recency.set(id, { kind, key, listener: play.listener, hour });
     }
     fan(creator, play.listener, 1, 0);
   }
@@ -271,11 +284,8 @@ async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<big
   }
 
   // Listener sets first: the entries that were new are the listeners the buckets and totals gain.
+  for (const entry of await touchRecency(tx, [...recency.values()])) total(entry.kind, entry.key, null).listeners += 1;
   for (const entry of await addListeners(tx, [...listeners.values()])) {
-    if (entry.grain === "all") {
-      total(entry.kind, entry.key, null).listeners += 1;
-      continue;
-    }
     const row = buckets.get(`${entry.kind}|${entry.key}|${entry.grain}|${entry.bucket}`);
     // Every listener entry came from a play, which made its bucket row above.
     row!.listeners += 1;

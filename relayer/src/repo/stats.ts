@@ -1,5 +1,5 @@
 import { SHARE_CHANNELS } from "../crypto/eip712.js";
-import type { Queryable } from "./db/database.js";
+import type { Database, Queryable } from "./db/database.js";
 
 /**
  * The statistics tables of migration 7: what the rollup (engagement/rollup.ts) writes and the analytics API reads.
@@ -144,6 +144,65 @@ export async function addListeners(db: Queryable, entries: readonly ListenerEntr
   return rows.map((r) => ({ kind: r.kind, key: r.key, grain: r.grain, bucket: Number(r.bucket) }));
 }
 
+/** A listener's latest play in a scope during a chunk (hour bucket). */
+export type RecencyEntry = { kind: ScopeKind; key: string; listener: string; hour: number };
+
+/**
+ * Moves each listener's latest play hour in the scope forward (its 'all' row, created on a first play) and keeps
+ * stats_recency (listeners per hour and per day of their latest play) in step: a listener who played last in hour h
+ * and now plays in h' > h leaves h's row (and h's day's, when the day changes) for h''s. Returns the entries that
+ * were new: a listener's first play in the scope ever. One read and two writes per chunk.
+ */
+export async function touchRecency(db: Queryable, entries: readonly RecencyEntry[]): Promise<RecencyEntry[]> {
+  if (entries.length === 0) return [];
+  const { rows } = await db.query<{ kind: ScopeKind; key: string; listener: string; last_hour: string }>(
+    `SELECT s.kind, s.key, s.listener, s.last_hour::text FROM unnest($1::char(1)[], $2::text[], $3::text[]) AS i(kind, key, listener)
+       JOIN stats_listeners s ON s.kind = i.kind AND s.key = i.key AND s.grain = 'all' AND s.bucket = 0 AND s.listener = i.listener`,
+    [entries.map((e) => e.kind), entries.map((e) => e.key), entries.map((e) => e.listener)],
+  );
+  const before = new Map(rows.map((r) => [`${r.kind}|${r.key}|${r.listener}`, Number(r.last_hour)]));
+  const deltas = new Map<string, { kind: ScopeKind; key: string; grain: "hour" | "day"; bucket: number; by: number }>();
+  const add = (kind: ScopeKind, key: string, grain: "hour" | "day", bucket: number, by: number) => {
+    const id = `${kind}|${key}|${grain}|${bucket}`;
+    const row = deltas.get(id) ?? { kind, key, grain, bucket, by: 0 };
+    row.by += by;
+    deltas.set(id, row);
+  };
+  const day = (hour: number) => hour - (hour % 86_400);
+  const moved: RecencyEntry[] = [];
+  const fresh: RecencyEntry[] = [];
+  for (const entry of entries) {
+    const last = before.get(`${entry.kind}|${entry.key}|${entry.listener}`);
+    // A late play (older than the latest one already counted) changes nothing.
+    if (last !== undefined && last >= entry.hour) continue;
+    moved.push(entry);
+    if (last === undefined) fresh.push(entry);
+    else {
+      add(entry.kind, entry.key, "hour", last, -1);
+      add(entry.kind, entry.key, "day", day(last), -1);
+    }
+    add(entry.kind, entry.key, "hour", entry.hour, 1);
+    add(entry.kind, entry.key, "day", day(entry.hour), 1);
+  }
+  if (moved.length === 0) return [];
+  await db.query(
+    `INSERT INTO stats_listeners (kind, key, grain, bucket, listener, last_hour)
+     SELECT i.kind, i.key, 'all', 0, i.listener, i.hour FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS i(kind, key, listener, hour)
+     ON CONFLICT (kind, key, grain, bucket, listener) DO UPDATE SET last_hour = greatest(stats_listeners.last_hour, EXCLUDED.last_hour)`,
+    [moved.map((e) => e.kind), moved.map((e) => e.key), moved.map((e) => e.listener), moved.map((e) => String(e.hour))],
+  );
+  const changed = [...deltas.values()].filter((d) => d.by !== 0);
+  if (changed.length > 0) {
+    await db.query(
+      `INSERT INTO stats_recency (kind, key, grain, bucket, listeners)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+       ON CONFLICT (kind, key, grain, bucket) DO UPDATE SET listeners = stats_recency.listeners + EXCLUDED.listeners`,
+      [changed.map((d) => d.kind), changed.map((d) => d.key), changed.map((d) => d.grain), changed.map((d) => String(d.bucket)), changed.map((d) => String(d.by))],
+    );
+  }
+  return fresh;
+}
+
 export type BucketDelta = { kind: ScopeKind; key: string; grain: BucketGrain; bucket: number } & Counters<BucketMetric>;
 export type TotalDelta = { kind: ScopeKind; key: string; creator: string | null } & Counters<TotalMetric>;
 
@@ -241,6 +300,7 @@ export type WindowQuery = {
   /** Where the buckets read start (the previous window's start, or the window's for `all`). */
   readFrom: number;
   from: number;
+  /** The window's end; the window holds now (its distinct listeners are those whose latest play is since `from`). */
   to: number;
   /** The previous window's start; undefined for none. */
   previousFrom?: number | undefined;
@@ -267,8 +327,7 @@ export async function readWindow(db: Queryable, { kind, key, grain, readFrom, fr
     `SELECT
        (SELECT json_agg(json_build_array(b.bucket, ${BUCKET_METRICS.map((m) => `b.${m}`).join(", ")}) ORDER BY b.bucket)
           FROM stats_buckets b WHERE b.kind = $1 AND b.key = $2 AND b.grain = $3 AND b.bucket >= $4 AND b.bucket < $6) AS buckets,
-       (SELECT count(DISTINCT l.listener) FROM stats_listeners l
-         WHERE l.kind = $1 AND l.key = $2 AND l.grain = $7 AND l.bucket >= $5 AND l.bucket < $6)::text AS listeners,
+       (SELECT COALESCE(sum(r.listeners), 0) FROM stats_recency r WHERE r.kind = $1 AND r.key = $2 AND r.grain = $7 AND r.bucket >= $5)::text AS listeners,
        ${
          previousFrom === undefined
            ? `'0'`
@@ -307,23 +366,28 @@ export async function firstBucket(db: Queryable, kind: ScopeKind, key: string, g
   return rows[0] === undefined ? undefined : Number(rows[0].bucket);
 }
 
-/** Distinct listeners of a scope over the buckets of `grain` with `from` ≤ bucket < `to` (exact: from the listener sets). */
-export async function countUniqueListeners(db: Queryable, kind: ScopeKind, key: string, grain: string, from: number, to: number): Promise<number> {
+/**
+ * Distinct listeners of a scope since `from` (a bucket start of `grain`, hour or day), up to now: the listeners
+ * whose latest play is in a bucket at or after `from` (exact, from stats_recency: one row per bucket).
+ */
+export async function listenersSince(db: Queryable, kind: ScopeKind, key: string, grain: "hour" | "day", from: number): Promise<number> {
   const { rows } = await db.query<{ n: string }>(
-    `SELECT count(DISTINCT listener)::text AS n FROM stats_listeners
-      WHERE kind = $1 AND key = $2 AND grain = $3 AND bucket >= $4 AND bucket < $5`,
-    [kind, key, grain, from, to],
+    `SELECT COALESCE(sum(listeners), 0)::text AS n FROM stats_recency WHERE kind = $1 AND key = $2 AND grain = $3 AND bucket >= $4`,
+    [kind, key, grain, from],
   );
   return Number(rows[0]?.n ?? 0);
 }
 
 /**
- * Fresh planner statistics for the statistics tables. PostgreSQL's autovacuum does this by itself; PGlite has none,
- * and without statistics its planner read a scope's series through the ranking index (every scope's buckets of the
- * window, filtered) instead of the primary key: 5× slower at a year of data.
+ * Fresh planner statistics and visibility for the statistics tables. Without statistics PGlite's planner (it has no
+ * autovacuum) read a scope's series through the ranking index (every scope's buckets of the window, filtered)
+ * instead of the primary key: 5× slower at a year of data.
  */
-export async function analyzeStats(db: Queryable): Promise<void> {
-  await db.query(`ANALYZE stats_buckets, stats_listeners, stats_totals, stats_fans, stats_sources`);
+export async function analyzeStats(db: Database): Promise<void> {
+  // VACUUM marks the pages no one has changed since as all-visible, which is what lets the series read their index
+  // alone (index-only scans). PGlite has no autovacuum; PostgreSQL's comes when it comes. It visits only the pages
+  // changed since the last one, and on PostgreSQL blocks neither reads nor writes.
+  await db.query(`VACUUM (ANALYZE) stats_buckets, stats_listeners, stats_recency, stats_totals, stats_fans, stats_sources`);
 }
 
 export type Ranked = { key: string; creator: string | null; value: number };

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, TypedResponse } from "hono";
-import { artistExtras, createRangeStatsCache, createScopeTotalsReader, ranking, trendingOf, type CachedRangeStats, type RangeStats } from "../../engagement/analytics.js";
+import { artistExtras, createRangeStatsCache, createScopeTotalsReader, createStatsMemo, ranking, trendingOf, watchStats, type CachedRangeStats, type RangeStats } from "../../engagement/analytics.js";
 import { StatsQueryError } from "../../engagement/stats-errors.js";
-import { DEFAULT_INTERVAL, INTERVALS, RANGES } from "../../engagement/windows.js";
+import { bucketStart, DEFAULT_INTERVAL, INTERVALS, RANGES, RANKING_GRAIN } from "../../engagement/windows.js";
 import { InvalidRequestError, NotFoundError } from "../../errors.js";
-import { BUCKET_METRICS } from "../../repo/stats.js";
+import { BUCKET_METRICS, type Ranked, type TrendingRow } from "../../repo/stats.js";
 import { addressSchema } from "../../stream/frames.js";
 import type { AppDependencies } from "../context.js";
 import { createRouter, errors, json, type ValidationHook } from "../openapi.js";
@@ -168,7 +168,12 @@ function withWindow<T extends object>(c: Context, head: T, window: CachedRangeSt
 export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">) {
   const { db } = deps;
   const cache = createRangeStatsCache();
-  const scopeTotals = createScopeTotalsReader(db);
+  const watch = watchStats(db);
+  const scopeTotals = createScopeTotalsReader(db, watch);
+  // Rankings read every scope's buckets of the window: kept until the statistics change or the window moves on.
+  const rankings = createStatsMemo<Ranked[]>(watch, { maxEntries: 1_000 });
+  const trendings = createStatsMemo<TrendingRow[]>(watch, { maxEntries: 200 });
+  const windowKey = (range: (typeof RANGES)[number]) => (range === "all" ? "all" : `${range}|${bucketStart(RANKING_GRAIN[range], deps.now())}`);
   type SeriesQuery = { range?: (typeof RANGES)[number] | undefined; interval?: (typeof INTERVALS)[number] | undefined };
   const checkQuery = (query: SeriesQuery) => {
     if (query.range === undefined && query.interval !== undefined) throw new StatsQueryError("invalid_range", "interval needs a range");
@@ -205,7 +210,7 @@ export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">
       topTracks,
       async (c) => {
         const { metric = "plays", range = "7d", limit, offset } = c.req.valid("query");
-        const items = await ranking(db, { kind: "t", metric, range, limit, offset, now: deps.now() });
+        const items = await rankings(`t|${metric}|${windowKey(range)}|${limit}|${offset}`, () => ranking(db, { kind: "t", metric, range, limit, offset, now: deps.now() }));
         return c.json({ metric, range, ...page(items, limit, offset), items: items.map((item) => ({ trackId: item.key, creator: item.creator, value: item.value })) }, 200);
       },
     )
@@ -213,7 +218,7 @@ export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">
       topArtists,
       async (c) => {
         const { metric = "plays", range = "7d", limit, offset } = c.req.valid("query");
-        const items = await ranking(db, { kind: "a", metric, range, limit, offset, now: deps.now() });
+        const items = await rankings(`a|${metric}|${windowKey(range)}|${limit}|${offset}`, () => ranking(db, { kind: "a", metric, range, limit, offset, now: deps.now() }));
         return c.json({ metric, range, ...page(items, limit, offset), items: items.map((item) => ({ artist: item.key, value: item.value })) }, 200);
       },
     )
@@ -221,7 +226,7 @@ export function statsRoutes(deps: Pick<AppDependencies, "db" | "tracks" | "now">
       trendingRoute,
       async (c) => {
         const { range = "7d", limit, offset } = c.req.valid("query");
-        const items = await trendingOf(db, { kind: "t", range, limit, offset, now: deps.now() });
+        const items = await trendings(`${windowKey(range)}|${limit}|${offset}`, () => trendingOf(db, { kind: "t", range, limit, offset, now: deps.now() }));
         return c.json(
           { range, ...page(items, limit, offset), items: items.map((item) => ({ trackId: item.key, creator: item.creator, plays: item.current, previousPlays: item.previous, score: Math.round(item.score * 1000) / 1000 })) },
           200,

@@ -28,6 +28,12 @@ export interface Database extends Queryable {
    * On PGlite transactions are serialised with every other statement; never await the chain inside one.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: LISTEN on `channel` over a connection of its own. `notify` runs for each notification (sent by
+   * a committed `pg_notify`, from any process); `lost` runs once if the connection drops, after which no more
+   * notifications arrive (subscribe again). Resolves once the server is listening; the function it returns stops.
+   */
+  listen?(channel: string, handlers: { notify: () => void; lost: (error: Error) => void }): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

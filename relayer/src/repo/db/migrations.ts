@@ -435,6 +435,38 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX holder_distributions_open ON holder_distributions (id) WHERE status IN ('recorded', 'submitted')`,
     ],
   },
+  {
+    version: 10,
+    name: "statistics: listener recency, for unique listeners over a window that ends now; day series index",
+    statements: [
+      // The hour of a listener's latest play in the scope, on its 'all' row (0 on the hour and day rows).
+      `ALTER TABLE stats_listeners ADD COLUMN last_hour bigint NOT NULL DEFAULT 0`,
+      `UPDATE stats_listeners a SET last_hour = h.last_hour
+         FROM (SELECT kind, key, listener, max(bucket) AS last_hour FROM stats_listeners WHERE grain = 'hour' GROUP BY kind, key, listener) h
+        WHERE a.grain = 'all' AND a.bucket = 0 AND a.kind = h.kind AND a.key = h.key AND a.listener = h.listener`,
+      // How many of a scope's listeners played it last in each hour and each day. The distinct listeners since a
+      // bucket are the sum of the rows from that bucket on: a few hundred rows, where counting the distinct members
+      // of a year of day sets read and sorted every listener-day of the scope.
+      `CREATE TABLE stats_recency (
+        kind char(1) NOT NULL,
+        key text NOT NULL,
+        grain text NOT NULL CHECK (grain IN ('hour', 'day')),
+        bucket bigint NOT NULL,
+        listeners bigint NOT NULL,
+        -- The count rides in the key's index: a window's sum is an index-only scan of adjacent entries.
+        PRIMARY KEY (kind, key, grain, bucket) INCLUDE (listeners)
+      )`,
+      // A scope's day buckets in one stretch of index, counters included: a one-year daily series is an index-only
+      // scan of a few pages, where the heap holds those rows scattered over as many pages as days (they were written
+      // a day apart, between every other scope's).
+      `CREATE INDEX stats_buckets_day_series ON stats_buckets (kind, key, bucket)
+         INCLUDE (plays, listeners, likes, saves, shares, downloads, comments, completes, skips, followers) WHERE grain = 'day'`,
+      `INSERT INTO stats_recency (kind, key, grain, bucket, listeners)
+       SELECT kind, key, 'hour', last_hour, count(*) FROM stats_listeners WHERE grain = 'all' GROUP BY kind, key, last_hour`,
+      `INSERT INTO stats_recency (kind, key, grain, bucket, listeners)
+       SELECT kind, key, 'day', last_hour - last_hour % 86400, count(*) FROM stats_listeners WHERE grain = 'all' GROUP BY kind, key, last_hour - last_hour % 86400`,
+    ],
+  },
 ];
 
 export type MigrateParameters = { db: Database; migrations?: readonly Migration[] };

@@ -18,6 +18,8 @@ export async function openPostgres({ connectionString, max = 10 }: OpenPostgresP
     rows: result.rows,
     rowCount: result.rowCount ?? result.rows.length,
   });
+  const listeners = new Set<() => Promise<void>>();
+  let closed = false;
   return {
     kind: "postgres",
     async query<T extends Row>(sql: string, params: readonly unknown[] = []) {
@@ -45,7 +47,41 @@ export async function openPostgres({ connectionString, max = 10 }: OpenPostgresP
         client.release(broken);
       }
     },
+    async listen(channel, { notify, lost }) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+      if (closed) throw Object.assign(new Error("the database is closed"), { name: "DatabaseClosedError" });
+      const client = new pg.Client({ connectionString });
+      let open = true;
+      const drop = (error: Error) => {
+        if (!open) return;
+        open = false;
+        listeners.delete(stop);
+        client.end().catch(() => {});
+        lost(error);
+      };
+      client.on("notification", (message) => message.channel === channel && notify());
+      client.on("error", drop);
+      client.on("end", () => drop(new Error("the LISTEN connection ended")));
+      await client.connect();
+      try {
+        await client.query(`LISTEN ${channel}`);
+      } catch (error) {
+        open = false;
+        await client.end().catch(() => {});
+        throw error;
+      }
+      const stop = async () => {
+        if (!open) return;
+        open = false;
+        listeners.delete(stop);
+        await client.end().catch(() => {});
+      };
+      listeners.add(stop);
+      return stop;
+    },
     async close() {
+      closed = true;
+      await Promise.all([...listeners].map((stop) => stop()));
       await pool.end();
     },
   };
