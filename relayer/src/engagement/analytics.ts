@@ -18,7 +18,7 @@ import {
   type TotalMetric,
   type TrendingRow,
 } from "../repo/stats.js";
-import { onRollupCommitted, STATS_CHANNEL } from "./rollup.js";
+import { onRollupCommitted, parseScopesPayload, STATS_CHANNEL, type ChangedScopes } from "./rollup.js";
 import { StatsQueryError } from "./stats-errors.js";
 import { addBuckets, bucketStart, RANKING_GRAIN, windowOf, type Grain, type Range } from "./windows.js";
 
@@ -173,16 +173,17 @@ export type StatsWatch = {
   readonly trusted: boolean;
   /** Grows with every change: a read that started under an older generation may be answered but not kept. */
   readonly generation: number;
-  onChange(listener: () => void): void;
+  /** `scopes` are the `kind|key` of the scopes that changed; undefined when any may have. */
+  onChange(listener: (scopes: ChangedScopes | undefined) => void): void;
 };
 
 export function watchStats(db: Database, { retryMs = 5_000 }: { retryMs?: number } = {}): StatsWatch {
-  const listeners = new Set<() => void>();
+  const listeners = new Set<(scopes: ChangedScopes | undefined) => void>();
   let generation = 0;
   let trusted = false;
-  const changed = () => {
+  const changed = (scopes?: ChangedScopes) => {
     generation += 1;
-    for (const listener of listeners) listener();
+    for (const listener of listeners) listener(scopes);
   };
   if (db.kind === "pglite") {
     onRollupCommitted(db, changed);
@@ -195,7 +196,7 @@ export function watchStats(db: Database, { retryMs = 5_000 }: { retryMs?: number
       if (error.name !== "DatabaseClosedError") setTimeout(subscribe, retryMs).unref();
     };
     const subscribe = () => {
-      listen(STATS_CHANNEL, { notify: changed, lost: retry }).then(() => {
+      listen(STATS_CHANNEL, { notify: (payload) => changed(parseScopesPayload(payload)), lost: retry }).then(() => {
         // Anything kept before now may have missed a notification.
         changed();
         trusted = true;
@@ -215,12 +216,16 @@ export function watchStats(db: Database, { retryMs = 5_000 }: { retryMs?: number
 }
 
 /**
- * A memo of statistics answers, dropped whenever `watch` reports a change and bypassed while it is not trusted: at most
- * `maxEntries` (oldest first out). `get(id, compute)` answers the kept promise for `id` or computes and keeps it.
+ * A memo of statistics answers, bypassed while `watch` is not trusted, at most `maxEntries` (oldest first out).
+ * `get(id, compute)` answers the kept promise for `id` or computes and keeps it. With `perScope`, ids are scopes
+ * (`kind|key`) and a change drops only the scopes it names; otherwise any change drops everything.
  */
-export function createStatsMemo<T>(watch: StatsWatch, { maxEntries }: { maxEntries: number }) {
+export function createStatsMemo<T>(watch: StatsWatch, { maxEntries, perScope = false }: { maxEntries: number; perScope?: boolean }) {
   const entries = new Map<string, Promise<T>>();
-  watch.onChange(() => entries.clear());
+  watch.onChange((scopes) => {
+    if (!perScope || scopes === undefined) entries.clear();
+    else for (const scope of scopes) entries.delete(scope);
+  });
   return (id: string, compute: () => Promise<T>): Promise<T> => {
     if (!watch.trusted) return compute();
     let value = entries.get(id);
@@ -242,6 +247,6 @@ export type ScopeTotalsReader = (kind: ScopeKind, key: string) => ReturnType<typ
 
 /** `scopeTotals` for the analytics routes, kept in memory (at most `maxEntries` scopes) until the statistics change (`watch`). */
 export function createScopeTotalsReader(db: Database, watch: StatsWatch = watchStats(db), { maxEntries = 10_000 }: { maxEntries?: number } = {}): ScopeTotalsReader {
-  const memo = createStatsMemo<Awaited<ReturnType<typeof scopeTotals>>>(watch, { maxEntries });
+  const memo = createStatsMemo<Awaited<ReturnType<typeof scopeTotals>>>(watch, { maxEntries, perScope: true });
   return (kind, key) => memo(`${kind}|${key}`, () => scopeTotals(db, kind, key));
 }

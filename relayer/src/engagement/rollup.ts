@@ -90,9 +90,15 @@ export type RollupJob = {
  */
 export function createRollupJob(parameters: RollupParameters): RollupJob {
   let since = 0;
-  let before = 0;
+  // The rows rolled up before this process started count as before: a restarted server over a large store does not
+  // take its first new 1,000 rows for a tenfold growth (an ANALYZE holds PGlite's one connection for a second or more).
+  let before: number | undefined;
   return {
     async run({ maxChunks } = {}) {
+      if (before === undefined) {
+        const cursors = await readCursors(parameters.db);
+        before = Number(cursors.plays.rolledTo + cursors.engagement.rolledTo);
+      }
       const result = await rollup({ ...parameters, ...(maxChunks === undefined ? {} : { maxChunks }) });
       since += result.plays + result.events;
       if ((before === 0 && since >= 1000) || since >= Math.max(10_000, before / 10)) {
@@ -141,33 +147,51 @@ export async function rollupChunk({ db, creatorOf, chunkSize = 2000, beforeCommi
       const creators = await readTrackCreators(tx, countedTracks(chunk));
       if (countedTracks(chunk).some((id) => !creators.has(id))) return undefined;
       // Every scope the chunk touches gets this version: the cursors' sum, which grows with every chunk.
-      await applyChunk(tx, chunk, creators, chunk.playsTo + chunk.eventsTo);
+      const scopes = await applyChunk(tx, chunk, creators, chunk.playsTo + chunk.eventsTo);
       await writeCursors(tx, chunk.playsTo, chunk.eventsTo);
-      // Delivered on COMMIT to every relayer process listening (its cached statistics are stale from then on).
-      if (db.kind === "postgres") await tx.query(`SELECT pg_notify($1, '')`, [STATS_CHANNEL]);
+      // Delivered on COMMIT to every relayer process listening (what it kept of these scopes is stale from then on).
+      if (db.kind === "postgres") await tx.query(`SELECT pg_notify($1, $2)`, [STATS_CHANNEL, scopesPayload(scopes)]);
       const summary = { plays: chunk.plays.length, events: chunk.events.length, playsTo: chunk.playsTo, eventsTo: chunk.eventsTo };
       await beforeCommit?.(summary);
-      return summary;
+      return { summary, scopes };
     });
     if (applied === null) return undefined;
     if (applied !== undefined) {
-      for (const listener of committedListeners.get(db) ?? []) listener();
-      return applied;
+      for (const listener of committedListeners.get(db) ?? []) listener(applied.scopes);
+      return applied.summary;
     }
   }
 }
 
-const committedListeners = new WeakMap<Database, Set<() => void>>();
+/** Scopes a chunk changed, as `kind|key` ("t|12", "a|0xabc…"). */
+export type ChangedScopes = readonly string[];
 
-/** The PostgreSQL channel every committed rollup chunk notifies (see `Database.listen`). */
+const committedListeners = new WeakMap<Database, Set<(scopes: ChangedScopes) => void>>();
+
+/**
+ * The PostgreSQL channel every committed rollup chunk notifies (see `Database.listen`), with the scopes it changed
+ * comma-separated as payload, or `*` (every scope) when they would not fit in a notification (8,000 bytes).
+ */
 export const STATS_CHANNEL = "beatstream_stats";
+export const ALL_SCOPES = "*";
+const MAX_PAYLOAD = 7_000;
+
+function scopesPayload(scopes: ChangedScopes): string {
+  const payload = scopes.join(",");
+  return payload.length > MAX_PAYLOAD ? ALL_SCOPES : payload;
+}
+
+/** The scopes a notification names; undefined for every scope. */
+export function parseScopesPayload(payload: string): ChangedScopes | undefined {
+  return payload === ALL_SCOPES || payload === "" ? undefined : payload.split(",");
+}
 
 /**
  * Calls `listener` after every rollup chunk this process commits to `db`; returns the unsubscribe. Only a store that
  * this process alone writes (PGlite) can rely on it to know that its statistics changed: on a shared PostgreSQL
  * other processes roll up too.
  */
-export function onRollupCommitted(db: Database, listener: () => void): () => void {
+export function onRollupCommitted(db: Database, listener: (scopes: ChangedScopes) => void): () => void {
   let listeners = committedListeners.get(db);
   if (listeners === undefined) committedListeners.set(db, (listeners = new Set()));
   listeners.add(listener);
@@ -208,7 +232,7 @@ async function cacheCreators(db: Database, chunk: Chunk, creatorOf: (trackId: bi
 }
 
 /** Every effect of a chunk, aggregated in memory, written with one statement per table. */
-async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<bigint, string>, version: bigint): Promise<void> {
+async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<bigint, string>, version: bigint): Promise<ChangedScopes> {
   const buckets = new Map<string, BucketDelta>();
   const totals = new Map<string, TotalDelta>();
   const sources = new Map<string, SourceDelta>();
@@ -297,6 +321,8 @@ async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<big
   await addTotalDeltas(tx, [...totals.values()], version);
   await addSourceDeltas(tx, [...sources.values()]);
   await addFanDeltas(tx, [...fans.values()]);
+  // Every counted effect went through total(): its keys are the scopes the chunk changed.
+  return [...totals.keys()];
 }
 
 function zeros<M extends string>(metrics: readonly M[]): Record<M, number> {

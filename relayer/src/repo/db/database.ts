@@ -30,10 +30,11 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
    * PostgreSQL only: LISTEN on `channel` over a connection of its own. `notify` runs for each notification (sent by
-   * a committed `pg_notify`, from any process); `lost` runs once if the connection drops, after which no more
-   * notifications arrive (subscribe again). Resolves once the server is listening; the function it returns stops.
+   * a committed `pg_notify`, from any process) with its payload; `lost` runs once if the connection drops, after
+   * which no more notifications arrive (subscribe again). Resolves once the server is listening; the function it
+   * returns stops.
    */
-  listen?(channel: string, handlers: { notify: () => void; lost: (error: Error) => void }): Promise<() => Promise<void>>;
+  listen?(channel: string, handlers: { notify: (payload: string) => void; lost: (error: Error) => void }): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

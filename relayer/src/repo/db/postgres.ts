@@ -59,7 +59,7 @@ export async function openPostgres({ connectionString, max = 10 }: OpenPostgresP
         client.end().catch(() => {});
         lost(error);
       };
-      client.on("notification", (message) => message.channel === channel && notify());
+      client.on("notification", (message) => message.channel === channel && notify(message.payload ?? ""));
       client.on("error", drop);
       client.on("end", () => drop(new Error("the LISTEN connection ended")));
       await client.connect();
