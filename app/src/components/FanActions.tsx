@@ -9,7 +9,7 @@ import { useComments, useFanAction, useFanFollows, useFanLikes, useFanPlaylists,
 import type { CatalogTrack } from "../data/tracks.ts";
 import { timeAgo } from "../lib/format.ts";
 import { href } from "../router.ts";
-import { Address, Query } from "./ui.tsx";
+import { Address, QueryList } from "./ui.tsx";
 
 export function ActionResult({ action }: { action: FanAction }) {
   if (action.last === undefined) return null;
@@ -111,26 +111,22 @@ export function Comments({ track, client, account, audioRef }: { track: CatalogT
         </button>
       </form>
       <ActionResult action={action} />
-      <Query query={comments} what="comments" empty={(page) => page.comments.length === 0}>
-        {(page) => (
-          <ul className="comment-list" data-testid="comments">
-            {page.comments.map((comment) => (
-              <li key={comment.id} data-comment={comment.id}>
-                <p className="comment-body">{comment.body}</p>
-                <p className="muted small">
-                  <Address value={comment.fan} />
-                  {comment.positionSeconds === null ? "" : ` at ${Math.floor(comment.positionSeconds / 60)}:${String(comment.positionSeconds % 60).padStart(2, "0")}`} · {timeAgo(BigInt(comment.issuedAt))}
-                  {account !== undefined && comment.fan === account.toLowerCase() ? (
-                    <button type="button" className="link" disabled={action.pending} onClick={() => void action.run("Delete comment", (fan) => fan.deleteComment(track.id, comment.id))}>
-                      delete
-                    </button>
-                  ) : null}
-                </p>
-              </li>
-            ))}
-          </ul>
+      <QueryList query={comments} what="comments" items={(page) => page.comments} itemKey={(comment) => comment.id} itemProps={(comment) => ({ "data-comment": comment.id })} className="comment-list" testId="comments">
+        {(comment) => (
+          <>
+            <p className="comment-body">{comment.body}</p>
+            <p className="muted small">
+              <Address value={comment.fan} />
+              {comment.positionSeconds === null ? "" : ` at ${Math.floor(comment.positionSeconds / 60)}:${String(comment.positionSeconds % 60).padStart(2, "0")}`} · {timeAgo(BigInt(comment.issuedAt))}
+              {account !== undefined && comment.fan === account.toLowerCase() ? (
+                <button type="button" className="link" disabled={action.pending} onClick={() => void action.run("Delete comment", (fan) => fan.deleteComment(track.id, comment.id))}>
+                  delete
+                </button>
+              ) : null}
+            </p>
+          </>
         )}
-      </Query>
+      </QueryList>
     </section>
   );
 }

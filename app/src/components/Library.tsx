@@ -6,12 +6,13 @@
 import type { BeatStreamClient } from "beatstream-protocol/client";
 import { useState, type FormEvent } from "react";
 import type { Hex } from "viem";
-import { useFanAction, useFanFollows, useFanHistory, useFanLikes, useFanPlaylists, useFanSaves, usePlaylist, type FanPlaylist } from "../data/fan.ts";
+import { useFanAction, useFanFollows, useFanHistory, useFanLikes, useFanPlaylists, useFanSaves, usePlaylist, type FanPlaylist, type HistoryItem } from "../data/fan.ts";
 import type { CatalogTrack } from "../data/tracks.ts";
 import { formatTime } from "../lib/format.ts";
 import { href } from "../router.ts";
 import { ActionResult } from "./FanActions.tsx";
-import { Address, Card, Query } from "./ui.tsx";
+import { DataTable, type Column } from "./DataTable.tsx";
+import { Address, Card, Query, QueryList } from "./ui.tsx";
 
 type Titles = Map<string, CatalogTrack>;
 const titleOf = (titles: Titles, trackId: string) => titles.get(trackId)?.title ?? `Track #${trackId}`;
@@ -30,78 +31,36 @@ export function Library({ account, client, titles, proof, signProof, proofError 
       <Playlists account={account} client={client} titles={titles} proof={proof} signProof={signProof} proofError={proofError} />
       <div className="grid-3">
         <Card title="Liked">
-          <Query query={likes} what="liked tracks" empty={(page) => page.tracks.length === 0}>
-            {(page) => (
-              <ul className="plain" data-testid="liked">
-                {page.tracks.map((item) => (
-                  <li key={item.trackId} data-track={item.trackId}>
-                    <TrackLink titles={titles} trackId={item.trackId} />
-                  </li>
-                ))}
-              </ul>
-            )}
-          </Query>
+          <QueryList query={likes} what="liked tracks" items={(page) => page.tracks} itemKey={(item) => item.trackId} itemProps={(item) => ({ "data-track": item.trackId })} className="plain" testId="liked">
+            {(item) => <TrackLink titles={titles} trackId={item.trackId} />}
+          </QueryList>
         </Card>
         <Card title="Saved">
-          <Query query={saves} what="saved tracks" empty={(page) => page.tracks.length === 0}>
-            {(page) => (
-              <ul className="plain" data-testid="saved">
-                {page.tracks.map((item) => (
-                  <li key={item.trackId} data-track={item.trackId}>
-                    <TrackLink titles={titles} trackId={item.trackId} />
-                  </li>
-                ))}
-              </ul>
-            )}
-          </Query>
+          <QueryList query={saves} what="saved tracks" items={(page) => page.tracks} itemKey={(item) => item.trackId} itemProps={(item) => ({ "data-track": item.trackId })} className="plain" testId="saved">
+            {(item) => <TrackLink titles={titles} trackId={item.trackId} />}
+          </QueryList>
         </Card>
         <Card title="Following">
-          <Query query={follows} what="followed artists" empty={(page) => page.artists.length === 0}>
-            {(page) => (
-              <ul className="plain" data-testid="following">
-                {page.artists.map((item) => (
-                  <li key={item.artist} data-artist={item.artist}>
-                    <Address value={item.artist} to={`/artist/${item.artist}`} />
-                  </li>
-                ))}
-              </ul>
-            )}
-          </Query>
+          <QueryList query={follows} what="followed artists" items={(page) => page.artists} itemKey={(item) => item.artist} itemProps={(item) => ({ "data-artist": item.artist })} className="plain" testId="following">
+            {(item) => <Address value={item.artist} to={`/artist/${item.artist}`} />}
+          </QueryList>
         </Card>
       </div>
       <Card title="History">
         <Query query={history} what="plays" empty={(page) => page.plays.length === 0}>
-          {(page) => (
-            <div className="table-wrap">
-              <table data-testid="history">
-                <thead>
-                  <tr>
-                    <th scope="col">Track</th>
-                    <th scope="col">Started</th>
-                    <th scope="col" className="num">Heard</th>
-                    <th scope="col">Ended</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.plays.map((item) => (
-                    <tr key={item.playId} data-track={item.trackId}>
-                      <td>
-                        <TrackLink titles={titles} trackId={item.trackId} />
-                      </td>
-                      <td>{formatTime(BigInt(item.startedAt))}</td>
-                      <td className="num">{item.durationSeconds} s</td>
-                      <td>{item.outcome === null ? "–" : `${item.outcome.action === "play_complete" ? "complete" : `skipped at ${item.outcome.seconds} s`} (${item.outcome.source})`}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          {(page) => <DataTable columns={historyColumns(titles)} rows={page.plays} rowKey={(item) => item.playId} rowProps={(item) => ({ "data-track": item.trackId })} testId="history" />}
         </Query>
       </Card>
     </div>
   );
 }
+
+const historyColumns = (titles: Titles): Column<HistoryItem>[] => [
+  { header: "Track", cell: (item) => <TrackLink titles={titles} trackId={item.trackId} /> },
+  { header: "Started", cell: (item) => formatTime(BigInt(item.startedAt)) },
+  { header: "Heard", num: true, cell: (item) => `${item.durationSeconds} s` },
+  { header: "Ended", cell: (item) => (item.outcome === null ? "–" : `${item.outcome.action === "play_complete" ? "complete" : `skipped at ${item.outcome.seconds} s`} (${item.outcome.source})`) },
+];
 
 function Playlists({ account, client, titles, proof, signProof, proofError }: { account: string; client: BeatStreamClient | undefined; titles: Titles; proof: string | undefined; signProof: () => Promise<void>; proofError: string | undefined }) {
   const playlists = useFanPlaylists(account, proof);
@@ -141,23 +100,19 @@ function Playlists({ account, client, titles, proof, signProof, proofError }: { 
         </button>
       </form>
       <ActionResult action={action} />
-      <Query query={playlists} what="playlists" empty={(page) => page.playlists.length === 0}>
-        {(page) => (
-          <ul className="plain playlists" data-testid="playlists">
-            {page.playlists.map((item) => (
-              <li key={item.id} data-playlist={item.name} data-public={String(item.public)}>
-                <button type="button" className="link" aria-expanded={open === item.id} onClick={() => setOpen(open === item.id ? undefined : item.id)}>
-                  {item.name}
-                </button>{" "}
-                <span className="muted small">
-                  {item.tracks} track{item.tracks === 1 ? "" : "s"} · {item.public ? "public" : "private"}
-                </span>
-                {open === item.id ? <PlaylistEditor playlist={item} client={client} titles={titles} proof={proof} close={() => setOpen(undefined)} /> : null}
-              </li>
-            ))}
-          </ul>
+      <QueryList query={playlists} what="playlists" items={(page) => page.playlists} itemKey={(item) => item.id} itemProps={(item) => ({ "data-playlist": item.name, "data-public": String(item.public) })} className="plain playlists" testId="playlists">
+        {(item) => (
+          <>
+            <button type="button" className="link" aria-expanded={open === item.id} onClick={() => setOpen(open === item.id ? undefined : item.id)}>
+              {item.name}
+            </button>{" "}
+            <span className="muted small">
+              {item.tracks} track{item.tracks === 1 ? "" : "s"} · {item.public ? "public" : "private"}
+            </span>
+            {open === item.id ? <PlaylistEditor playlist={item} client={client} titles={titles} proof={proof} close={() => setOpen(undefined)} /> : null}
+          </>
         )}
-      </Query>
+      </QueryList>
     </Card>
   );
 }
@@ -198,26 +153,22 @@ function PlaylistEditor({ playlist, client, titles, proof, close }: { playlist: 
         </button>
       </form>
       <ActionResult action={action} />
-      <Query query={detail} what="the playlist's tracks" empty={(data) => data.tracks.length === 0}>
-        {(data) => (
-          <ol className="playlist-tracks" data-testid="playlist-tracks">
-            {data.tracks.map((trackId, index) => (
-              <li key={trackId} data-track={trackId}>
-                <TrackLink titles={titles} trackId={trackId} />{" "}
-                <button type="button" className="link" aria-label={`move ${titleOf(titles, trackId)} up`} disabled={disabled || index === 0} onClick={() => void action.run("Move up", (fan) => fan.moveInPlaylist(playlist.id, trackId, index - 1))}>
-                  ↑
-                </button>
-                <button type="button" className="link" aria-label={`move ${titleOf(titles, trackId)} down`} disabled={disabled || index === data.tracks.length - 1} onClick={() => void action.run("Move down", (fan) => fan.moveInPlaylist(playlist.id, trackId, index + 1))}>
-                  ↓
-                </button>
-                <button type="button" className="link" aria-label={`remove ${titleOf(titles, trackId)}`} disabled={disabled} onClick={() => void action.run("Remove from playlist", (fan) => fan.removeFromPlaylist(playlist.id, trackId))}>
-                  remove
-                </button>
-              </li>
-            ))}
-          </ol>
+      <QueryList query={detail} what="the playlist's tracks" items={(data) => data.tracks} itemKey={(trackId) => trackId} itemProps={(trackId) => ({ "data-track": trackId })} ordered className="playlist-tracks" testId="playlist-tracks">
+        {(trackId, index, tracks) => (
+          <>
+            <TrackLink titles={titles} trackId={trackId} />{" "}
+            <button type="button" className="link" aria-label={`move ${titleOf(titles, trackId)} up`} disabled={disabled || index === 0} onClick={() => void action.run("Move up", (fan) => fan.moveInPlaylist(playlist.id, trackId, index - 1))}>
+              ↑
+            </button>
+            <button type="button" className="link" aria-label={`move ${titleOf(titles, trackId)} down`} disabled={disabled || index === tracks.length - 1} onClick={() => void action.run("Move down", (fan) => fan.moveInPlaylist(playlist.id, trackId, index + 1))}>
+              ↓
+            </button>
+            <button type="button" className="link" aria-label={`remove ${titleOf(titles, trackId)}`} disabled={disabled} onClick={() => void action.run("Remove from playlist", (fan) => fan.removeFromPlaylist(playlist.id, trackId))}>
+              remove
+            </button>
+          </>
         )}
-      </Query>
+      </QueryList>
     </div>
   );
 }

@@ -16,9 +16,10 @@ import { COIN_DECIMALS, formatAmount, formatCoins, formatPercent, formatTime, fo
 import { minOut, priceImpact } from "../lib/market.ts";
 import { useTransaction } from "../lib/tx.ts";
 import { useAccount } from "./Wallet.tsx";
-import { Card, TxStatus } from "./ui.tsx";
+import { Card, Segmented, TxStatus } from "./ui.tsx";
 
-type Side = "buy" | "sell";
+const SIDES = ["buy", "sell"] as const;
+type Side = (typeof SIDES)[number];
 type Review = { side: Side; amount: bigint; quoted: bigint; fee: bigint; minOut: bigint; deadline: bigint; slippageBps: number };
 
 function parseAmount(text: string, decimals: number): bigint | undefined {
@@ -143,23 +144,17 @@ export function TradePanel({ coin }: { coin: Coin }) {
 
   return (
     <Card title="Trade">
-      <div className="segmented" role="radiogroup" aria-label="side">
-        {(["buy", "sell"] as const).map((value) => (
-          <button
-            key={value}
-            type="button"
-            role="radio"
-            aria-checked={side === value}
-            onClick={() => {
-              setSide(value);
-              setAmountText("");
-              setReview(undefined);
-            }}
-          >
-            {value === "buy" ? `Buy ${coin.symbol}` : `Sell ${coin.symbol}`}
-          </button>
-        ))}
-      </div>
+      <Segmented
+        label="side"
+        options={SIDES}
+        value={side}
+        onChange={(value) => {
+          setSide(value);
+          setAmountText("");
+          setReview(undefined);
+        }}
+        text={(value) => (value === "buy" ? `Buy ${coin.symbol}` : `Sell ${coin.symbol}`)}
+      />
       <form
         className="trade-form"
         onSubmit={(event) => {

@@ -1,4 +1,4 @@
-/** Small shared pieces: addresses with copy, amounts, loading/empty/error states, links, the transaction status line. */
+/** Small shared pieces: addresses with copy, amounts, loading/empty/error states and lists, links, the transaction status line. */
 import { useState, type ReactNode } from "react";
 import { href } from "../router.ts";
 import { shortAddress } from "../lib/format.ts";
@@ -46,13 +46,47 @@ export function ErrorBox({ error, what }: { error: unknown; what: string }) {
   );
 }
 
+/** What Query reads of a TanStack query (or of anything shaped like one). */
+export type QueryLike<T> = { data: T | undefined; error: unknown; isLoading: boolean };
+
 /** Renders a query's loading, error and empty states, else its data. */
-export function Query<T>({ query, what, empty, children }: { query: { data: T | undefined; error: unknown; isLoading: boolean }; what: string; empty?: (data: T) => boolean; children: (data: T) => ReactNode }) {
+export function Query<T>({ query, what, empty, children }: { query: QueryLike<T>; what: string; empty?: (data: T) => boolean; children: (data: T) => ReactNode }) {
   if (query.isLoading) return <Loading what={what} />;
   if (query.error) return <ErrorBox error={query.error} what={what} />;
   if (query.data === undefined) return <Empty>No {what}.</Empty>;
   if (empty?.(query.data)) return <Empty>No {what} yet.</Empty>;
   return <>{children(query.data)}</>;
+}
+
+/** A query's items as a list (`ol` where the order is the point), with Query's states; "No {what} yet." when it has none. */
+export function QueryList<T, Item>({ query, what, items, itemKey, itemProps, ordered, className, testId, children }: {
+  query: QueryLike<T>;
+  what: string;
+  items: (data: T) => readonly Item[];
+  itemKey: (item: Item) => string;
+  itemProps?: (item: Item) => { [name: `data-${string}`]: string | undefined };
+  ordered?: boolean;
+  className?: string;
+  testId?: string;
+  children: (item: Item, index: number, all: readonly Item[]) => ReactNode;
+}) {
+  const List = ordered ? "ol" : "ul";
+  return (
+    <Query query={query} what={what} empty={(data) => items(data).length === 0}>
+      {(data) => {
+        const all = items(data);
+        return (
+          <List className={className} data-testid={testId}>
+            {all.map((item, index) => (
+              <li key={itemKey(item)} {...itemProps?.(item)}>
+                {children(item, index, all)}
+              </li>
+            ))}
+          </List>
+        );
+      }}
+    </Query>
+  );
 }
 
 export function Card({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
@@ -64,6 +98,19 @@ export function Card({ title, children, actions }: { title: string; children: Re
       </header>
       {children}
     </section>
+  );
+}
+
+/** One choice of a few, as joined buttons: radios (`radiogroup`), or toggle buttons (`group`, aria-pressed). */
+export function Segmented<T extends string>({ label, options, value, onChange, text = (option) => option, role = "radiogroup" }: { label: string; options: readonly T[]; value: T; onChange: (option: T) => void; text?: (option: T) => string; role?: "radiogroup" | "group" }) {
+  return (
+    <div className="segmented" role={role} aria-label={label}>
+      {options.map((option) => (
+        <button key={option} type="button" onClick={() => onChange(option)} {...(role === "radiogroup" ? { role: "radio", "aria-checked": option === value } : { "aria-pressed": option === value })}>
+          {text(option)}
+        </button>
+      ))}
+    </div>
   );
 }
 

@@ -9,14 +9,15 @@ import { useState, type FormEvent } from "react";
 import { isAddress, zeroAddress, type Address as Hex20 } from "viem";
 import { useReadContracts } from "wagmi";
 import { BeatStreamVaultAbi, CreatorCoinAbi, CreatorCoinFactoryAbi, MusicNFTAbi } from "../abis.ts";
+import { DataTable, type Column } from "../components/DataTable.tsx";
 import { StatsChart } from "../components/StatsChart.tsx";
 import { useAccount } from "../components/Wallet.tsx";
-import { Address, Card, Empty, ErrorBox, Loading, Query, Stat, TxStatus } from "../components/ui.tsx";
+import { Address, Card, Empty, ErrorBox, Loading, Query, Segmented, Stat, TxStatus } from "../components/ui.tsx";
 import { useAppConfig } from "../config.ts";
 import { useArtistEarnings, useRelayerSettings } from "../data/fan.ts";
 import { useGraphql, useIndexer, useStats, type Coin } from "../data/indexer.ts";
 import { RANGE_SECONDS, RANGES, useArtistStats, type Growth, type Range } from "../data/stats.ts";
-import { metadataUri, useCatalog } from "../data/tracks.ts";
+import { metadataUri, useCatalog, type CatalogTrack } from "../data/tracks.ts";
 import { formatAmount, formatCoins, formatPercent, formatPrice, formatTime, formatUsdc, timeAgo } from "../lib/format.ts";
 import { useTransaction } from "../lib/tx.ts";
 import { href } from "../router.ts";
@@ -133,15 +134,7 @@ function Dashboard({ address, creator, range, setRange }: { address: string; cre
   return (
     <Card
       title="Dashboard"
-      actions={
-        <div className="segmented" role="radiogroup" aria-label="period">
-          {RANGES.map((item) => (
-            <button key={item} type="button" role="radio" aria-checked={item === range} onClick={() => setRange(item)}>
-              {item}
-            </button>
-          ))}
-        </div>
-      }
+      actions={<Segmented label="period" options={RANGES} value={range} onChange={setRange} />}
     >
       {stats.isLoading ? <Loading what="statistics" /> : null}
       {stats.error ? <ErrorBox error={stats.error} what="statistics" /> : null}
@@ -380,6 +373,12 @@ function Vesting({ address, coin, symbol, own }: { address: Hex20; coin: Hex20; 
   );
 }
 
+const DISTRIBUTION_COLUMNS: Column<HolderRevenue["distributions"][number]>[] = [
+  { header: "Period", cell: (item) => item.period },
+  { header: "Amount", num: true, cell: (item) => formatUsdc(BigInt(item.amount), 6) },
+  { header: "When", cell: (item) => formatTime(BigInt(item.timestamp)) },
+];
+
 function HolderShare({ address, own, hasCoin }: { address: Hex20; own: boolean; hasCoin: boolean }) {
   const app = useAppConfig();
   const vault = app.contracts.BeatStreamVault;
@@ -430,32 +429,18 @@ function HolderShare({ address, own, hasCoin }: { address: Hex20; own: boolean; 
       ) : null}
       <TxStatus state={tx.state} onDismiss={tx.reset} />
       <Query query={indexed} what="distributions" empty={(data) => data.distributions.length === 0}>
-        {(data) => (
-          <div className="table-wrap">
-            <table data-testid="distributions">
-              <thead>
-                <tr>
-                  <th scope="col">Period</th>
-                  <th scope="col" className="num">Amount</th>
-                  <th scope="col">When</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.distributions.map((item) => (
-                  <tr key={item.id}>
-                    <td>{item.period}</td>
-                    <td className="num">{formatUsdc(BigInt(item.amount), 6)}</td>
-                    <td>{formatTime(BigInt(item.timestamp))}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        {(data) => <DataTable columns={DISTRIBUTION_COLUMNS} rows={data.distributions} rowKey={(item) => item.id} testId="distributions" />}
       </Query>
     </Card>
   );
 }
+
+const SETTLEMENT_COLUMNS: Column<RevenueEvents["settlements"]["items"][number]>[] = [
+  { header: "Listener", cell: (item) => <Address value={item.listener} /> },
+  { header: "Amount", num: true, cell: (item) => formatUsdc(BigInt(item.amount), 6) },
+  { header: "When", cell: (item) => timeAgo(BigInt(item.timestamp)) },
+  { header: "Transaction", cell: (item) => <code title={item.txHash}>{`${item.txHash.slice(0, 10)}…`}</code> },
+];
 
 function Streaming({ address, own }: { address: Hex20; own: boolean }) {
   const app = useAppConfig();
@@ -486,68 +471,24 @@ function Streaming({ address, own }: { address: Hex20; own: boolean }) {
       <TxStatus state={tx.state} onDismiss={tx.reset} />
       <h3>Settlements</h3>
       <Query query={history} what="settlements" empty={(data) => data.settlements.items.length === 0}>
-        {(data) => (
-          <div className="table-wrap">
-            <table data-testid="settlements">
-              <thead>
-                <tr>
-                  <th scope="col">Listener</th>
-                  <th scope="col" className="num">Amount</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Transaction</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.settlements.items.map((item) => (
-                  <tr key={item.id}>
-                    <td>
-                      <Address value={item.listener} />
-                    </td>
-                    <td className="num">{formatUsdc(BigInt(item.amount), 6)}</td>
-                    <td>{timeAgo(BigInt(item.timestamp))}</td>
-                    <td>
-                      <code title={item.txHash}>{`${item.txHash.slice(0, 10)}…`}</code>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        {(data) => <DataTable columns={SETTLEMENT_COLUMNS} rows={data.settlements.items} rowKey={(item) => item.id} testId="settlements" />}
       </Query>
     </Card>
   );
 }
+
+const TRACK_COLUMNS: Column<CatalogTrack>[] = [
+  { header: "Track", cell: (track) => <a href={href(`/listen/${track.id}`)}>{track.title}</a> },
+  { header: "Committed plays", num: true, cell: (track) => BigInt(track.plays).toLocaleString() },
+  { header: "Royalty", num: true, cell: (track) => `${(track.royaltyBps / 100).toFixed(2)} %` },
+];
 
 function ArtistTracks({ address }: { address: string }) {
   const catalog = useCatalog({ creator: address });
   return (
     <Card title="Tracks">
       <Query query={catalog} what="tracks" empty={(page) => page.items.length === 0}>
-        {() => (
-          <div className="table-wrap">
-            <table data-testid="artist-tracks">
-              <thead>
-                <tr>
-                  <th scope="col">Track</th>
-                  <th scope="col" className="num">Committed plays</th>
-                  <th scope="col" className="num">Royalty</th>
-                </tr>
-              </thead>
-              <tbody>
-                {catalog.catalog.map((track) => (
-                  <tr key={track.id} data-track={track.id}>
-                    <td>
-                      <a href={href(`/listen/${track.id}`)}>{track.title}</a>
-                    </td>
-                    <td className="num">{BigInt(track.plays).toLocaleString()}</td>
-                    <td className="num">{(track.royaltyBps / 100).toFixed(2)} %</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        {() => <DataTable columns={TRACK_COLUMNS} rows={catalog.catalog} rowKey={(track) => track.id} rowProps={(track) => ({ "data-track": track.id })} testId="artist-tracks" />}
       </Query>
     </Card>
   );

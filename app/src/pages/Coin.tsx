@@ -3,8 +3,9 @@ import { useState } from "react";
 import { isAddress } from "viem";
 import { CandleChart } from "../components/CandleChart.tsx";
 import { useAppConfig } from "../config.ts";
+import { DataTable } from "../components/DataTable.tsx";
 import { TradePanel } from "../components/TradePanel.tsx";
-import { Address, Card, Empty, Query, Stat } from "../components/ui.tsx";
+import { Address, Card, Empty, Query, Segmented, Stat } from "../components/ui.tsx";
 import { useCandles, useCoin, useCoinTrades, useHolders, type Coin } from "../data/indexer.ts";
 import { formatCoins, formatPercent, formatPrice, formatUsdc, timeAgo } from "../lib/format.ts";
 import { changeOf } from "../lib/market.ts";
@@ -67,15 +68,7 @@ function PriceChart({ coin }: { coin: Coin }) {
   return (
     <Card
       title="Price"
-      actions={
-        <div className="segmented" role="group" aria-label="candle interval">
-          {INTERVALS.map((value) => (
-            <button key={value} type="button" aria-pressed={interval === value} onClick={() => setInterval(value)}>
-              {value}
-            </button>
-          ))}
-        </div>
-      }
+      actions={<Segmented role="group" label="candle interval" options={INTERVALS} value={interval} onChange={setInterval} />}
     >
       <Query query={candles} what="candles" empty={(page) => page.items.length === 0}>
         {(page) => <CandleChart candles={page.items} label={`${coin.symbol} price, ${interval} candles`} />}
@@ -90,32 +83,19 @@ function RecentTrades({ coin }: { coin: Coin }) {
     <Card title="Recent trades">
       <Query query={trades} what="trades" empty={(data) => data.trades.items.length === 0}>
         {(data) => (
-          <div className="table-wrap">
-            <table data-testid="recent-trades">
-              <thead>
-                <tr>
-                  <th scope="col">Side</th>
-                  <th scope="col" className="num">{coin.symbol}</th>
-                  <th scope="col" className="num">USDC</th>
-                  <th scope="col">Trader</th>
-                  <th scope="col">When</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.trades.items.map((trade) => (
-                  <tr key={trade.id} data-trader={trade.trader}>
-                    <td className={trade.isBuy ? "up" : "down"}>{trade.isBuy ? "buy" : "sell"}</td>
-                    <td className="num">{formatCoins(BigInt(trade.coinAmount), "", 4)}</td>
-                    <td className="num">{formatUsdc(BigInt(trade.usdcAmount))}</td>
-                    <td>
-                      <Address value={trade.trader} />
-                    </td>
-                    <td title={trade.txHash}>{timeAgo(BigInt(trade.timestamp))}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={[
+              { header: "Side", className: (trade) => (trade.isBuy ? "up" : "down"), cell: (trade) => (trade.isBuy ? "buy" : "sell") },
+              { header: coin.symbol, num: true, cell: (trade) => formatCoins(BigInt(trade.coinAmount), "", 4) },
+              { header: "USDC", num: true, cell: (trade) => formatUsdc(BigInt(trade.usdcAmount)) },
+              { header: "Trader", cell: (trade) => <Address value={trade.trader} /> },
+              { header: "When", cell: (trade) => <span title={trade.txHash}>{timeAgo(BigInt(trade.timestamp))}</span> },
+            ]}
+            rows={data.trades.items}
+            rowKey={(trade) => trade.id}
+            rowProps={(trade) => ({ "data-trader": trade.trader })}
+            testId="recent-trades"
+          />
         )}
       </Query>
     </Card>
@@ -135,31 +115,24 @@ function TopHolders({ coin }: { coin: Coin }) {
     <Card title="Top holders">
       <Query query={holders} what="holders" empty={(page) => page.items.length === 0}>
         {(page) => (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Holder</th>
-                  <th scope="col" className="num">Balance</th>
-                  <th scope="col" className="num">Share</th>
-                  <th scope="col" className="num">Claimable</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((holder) => (
-                  <tr key={holder.holder}>
-                    <td>
-                      <Address value={holder.holder} />
-                      {knownHolder(holder.holder)}
-                    </td>
-                    <td className="num">{formatCoins(BigInt(holder.balance), coin.symbol, 2)}</td>
-                    <td className="num">{supply === 0n ? "–" : formatPercent(Number((BigInt(holder.balance) * 1_000_000n) / supply) / 1_000_000).replace("+", "")}</td>
-                    <td className="num">{formatUsdc(BigInt(holder.claimableRevenue), 4)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={[
+              {
+                header: "Holder",
+                cell: (holder) => (
+                  <>
+                    <Address value={holder.holder} />
+                    {knownHolder(holder.holder)}
+                  </>
+                ),
+              },
+              { header: "Balance", num: true, cell: (holder) => formatCoins(BigInt(holder.balance), coin.symbol, 2) },
+              { header: "Share", num: true, cell: (holder) => (supply === 0n ? "–" : formatPercent(Number((BigInt(holder.balance) * 1_000_000n) / supply) / 1_000_000).replace("+", "")) },
+              { header: "Claimable", num: true, cell: (holder) => formatUsdc(BigInt(holder.claimableRevenue), 4) },
+            ]}
+            rows={page.items}
+            rowKey={(holder) => holder.holder}
+          />
         )}
       </Query>
     </Card>

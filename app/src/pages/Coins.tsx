@@ -1,5 +1,6 @@
 /** Every creator coin: price, 24 h change, market cap, volume, holders; each row opens its coin page. */
 import { useCandles, useCoins, type Coin } from "../data/indexer.ts";
+import { DataTable, type Column } from "../components/DataTable.tsx";
 import { Address, Card, Query } from "../components/ui.tsx";
 import { formatPercent, formatPrice, formatUsdc } from "../lib/format.ts";
 import { changeOf } from "../lib/market.ts";
@@ -13,50 +14,29 @@ function Change({ coin }: { coin: Coin }) {
   return <span className={change > 0 ? "up" : change < 0 ? "down" : ""}>{formatPercent(change)}</span>;
 }
 
+const COIN_COLUMNS: Column<Coin>[] = [
+  {
+    header: "Coin",
+    cell: (coin) => (
+      <a href={href(`/coins/${coin.address}`)}>
+        <strong>{coin.symbol}</strong> <span className="muted">{coin.name}</span>
+      </a>
+    ),
+  },
+  { header: "Price", num: true, cell: (coin) => formatPrice(BigInt(coin.price)) },
+  { header: "24 h", num: true, cell: (coin) => <Change coin={coin} /> },
+  { header: "Market cap", num: true, cell: (coin) => formatUsdc(BigInt(coin.marketCap), 0) },
+  { header: "Volume 24 h", num: true, cell: (coin) => formatUsdc(BigInt(coin.volume24hUsdc)) },
+  { header: "Holders", num: true, cell: (coin) => coin.holders },
+  { header: "Creator", cell: (coin) => <Address value={coin.creator} to={`/artist/${coin.creator}`} /> },
+];
+
 export function CoinsPage() {
   const coins = useCoins();
   return (
     <Card title="Creator coins">
       <Query query={coins} what="coins" empty={(page) => page.items.length === 0}>
-        {(page) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Creator coins by market cap</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Coin</th>
-                  <th scope="col" className="num">Price</th>
-                  <th scope="col" className="num">24 h</th>
-                  <th scope="col" className="num">Market cap</th>
-                  <th scope="col" className="num">Volume 24 h</th>
-                  <th scope="col" className="num">Holders</th>
-                  <th scope="col">Creator</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((coin) => (
-                  <tr key={coin.address} data-coin={coin.symbol}>
-                    <td>
-                      <a href={href(`/coins/${coin.address}`)}>
-                        <strong>{coin.symbol}</strong> <span className="muted">{coin.name}</span>
-                      </a>
-                    </td>
-                    <td className="num">{formatPrice(BigInt(coin.price))}</td>
-                    <td className="num">
-                      <Change coin={coin} />
-                    </td>
-                    <td className="num">{formatUsdc(BigInt(coin.marketCap), 0)}</td>
-                    <td className="num">{formatUsdc(BigInt(coin.volume24hUsdc))}</td>
-                    <td className="num">{coin.holders}</td>
-                    <td>
-                      <Address value={coin.creator} to={`/artist/${coin.creator}`} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        {(page) => <DataTable columns={COIN_COLUMNS} rows={page.items} rowKey={(coin) => coin.address} rowProps={(coin) => ({ "data-coin": coin.symbol })} caption="Creator coins by market cap" />}
       </Query>
     </Card>
   );

@@ -1,5 +1,5 @@
 /** The front door: platform totals from the indexer and the coins by market cap. */
-import { Card, Query, Stat } from "../components/ui.tsx";
+import { Card, Query, QueryList, Stat } from "../components/ui.tsx";
 import { useCoins, useStats } from "../data/indexer.ts";
 import { formatPrice, formatUsdc } from "../lib/format.ts";
 import { href } from "../router.ts";
@@ -31,20 +31,16 @@ export function HomePage() {
         </Query>
       </Card>
       <Card title="Top coins">
-        <Query query={coins} what="coins" empty={(page) => page.items.length === 0}>
-          {(page) => (
-            <ul className="coin-list">
-              {page.items.slice(0, 6).map((coin) => (
-                <li key={coin.address}>
-                  <a href={href(`/coins/${coin.address}`)}>
-                    <strong>{coin.symbol}</strong> {formatPrice(BigInt(coin.price))}
-                  </a>{" "}
-                  <span className="muted small">cap {formatUsdc(BigInt(coin.marketCap), 0)}</span>
-                </li>
-              ))}
-            </ul>
+        <QueryList query={coins} what="coins" items={(page) => page.items.slice(0, 6)} itemKey={(coin) => coin.address} className="coin-list">
+          {(coin) => (
+            <>
+              <a href={href(`/coins/${coin.address}`)}>
+                <strong>{coin.symbol}</strong> {formatPrice(BigInt(coin.price))}
+              </a>{" "}
+              <span className="muted small">cap {formatUsdc(BigInt(coin.marketCap), 0)}</span>
+            </>
           )}
-        </Query>
+        </QueryList>
       </Card>
     </div>
   );

@@ -4,6 +4,7 @@
  * `#/listen/<trackId>` opens a track (the link "Share" copies).
  */
 import { useRef, useState } from "react";
+import { DataTable } from "../components/DataTable.tsx";
 import { Comments, TrackActions } from "../components/FanActions.tsx";
 import { Library } from "../components/Library.tsx";
 import { Player } from "../components/Player.tsx";
@@ -55,46 +56,44 @@ export function ListenPage({ trackId }: { trackId: string | undefined }) {
           <input type="search" name="search" value={query} onChange={(event) => setQuery(event.target.value)} placeholder="title, artist, 0x… or #id" />
         </label>
         <Query query={catalog} what="tracks" empty={(page) => page.items.length === 0}>
-          {() =>
-            found.length === 0 ? (
-              <Empty>No track matches “{query}”.</Empty>
-            ) : (
-              <div className="table-wrap">
-                <table data-testid="tracks">
-                  <thead>
-                    <tr>
-                      <th scope="col">Track</th>
-                      <th scope="col">Artist</th>
-                      <th scope="col" className="num">Plays</th>
-                      <th scope="col">
-                        <span className="sr-only">play</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {found.map((track) => (
-                      <tr key={track.id} data-track={track.id} aria-current={track.id === trackId ? "true" : undefined}>
-                        <td>
-                          <a href={href(`/listen/${track.id}`)}>{track.title}</a>
-                          {track.metadataResolved ? null : <div className="muted small">{track.uri.length > 48 ? `${track.uri.slice(0, 48)}…` : track.uri}</div>}
-                        </td>
-                        <td>
-                          {track.artistName === undefined ? null : <span>{track.artistName} </span>}
-                          <Address value={track.creator} to={`/artist/${track.creator}`} />
-                        </td>
-                        <td className="num">{BigInt(track.plays).toLocaleString()}</td>
-                        <td>
-                          <button type="button" onClick={() => play(track.id)} aria-label={`play ${track.title}`}>
-                            ▶ Play
-                          </button>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )
-          }
+          {() => (
+            <DataTable
+              columns={[
+                {
+                  header: "Track",
+                  cell: (track) => (
+                    <>
+                      <a href={href(`/listen/${track.id}`)}>{track.title}</a>
+                      {track.metadataResolved ? null : <div className="muted small">{track.uri.length > 48 ? `${track.uri.slice(0, 48)}…` : track.uri}</div>}
+                    </>
+                  ),
+                },
+                {
+                  header: "Artist",
+                  cell: (track) => (
+                    <>
+                      {track.artistName === undefined ? null : <span>{track.artistName} </span>}
+                      <Address value={track.creator} to={`/artist/${track.creator}`} />
+                    </>
+                  ),
+                },
+                { header: "Plays", num: true, cell: (track) => BigInt(track.plays).toLocaleString() },
+                {
+                  header: <span className="sr-only">play</span>,
+                  cell: (track) => (
+                    <button type="button" onClick={() => play(track.id)} aria-label={`play ${track.title}`}>
+                      ▶ Play
+                    </button>
+                  ),
+                },
+              ]}
+              rows={found}
+              rowKey={(track) => track.id}
+              rowProps={(track) => ({ "data-track": track.id, "aria-current": track.id === trackId ? "true" : undefined })}
+              testId="tracks"
+              empty={<>No track matches “{query}”.</>}
+            />
+          )}
         </Query>
       </Card>
       {account === undefined ? (

@@ -7,6 +7,7 @@ import { useState } from "react";
 import type { Address as Hex20 } from "viem";
 import { useBalance, usePublicClient, useReadContracts } from "wagmi";
 import { BeatStreamVaultAbi, CreatorCoinFactoryAbi, MusicNFTAbi } from "../abis.ts";
+import { DataTable } from "../components/DataTable.tsx";
 import { Address, Card, Empty, Query, Stat } from "../components/ui.tsx";
 import { useAppConfig } from "../config.ts";
 import { useIndexedBatches } from "../data/indexer.ts";
@@ -68,43 +69,34 @@ function Keys() {
   if (jobs.length === 0) return <Card title="Keys and roles"><Empty>The deployments file names no relayer keys.</Empty></Card>;
   return (
     <Card title="Keys and roles">
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Job</th>
-              <th scope="col">Key</th>
-              <th scope="col" className="num">Balance</th>
-              <th scope="col">Role</th>
-            </tr>
-          </thead>
-          <tbody>
-            {jobs.map((job, index) => {
-              const result = holds.data?.[index]?.result;
-              return (
-                <tr key={job.job}>
-                  <td>
-                    {job.job} <span className="muted small">({job.call})</span>
-                  </td>
-                  <td>
-                    <Address value={app.roles[job.job]!} />
-                  </td>
-                  <td className="num">
-                    <KeyBalance address={app.roles[job.job]!} />
-                  </td>
-                  <td className={result === true ? "up" : result === false ? "down" : ""}>
-                    {result === undefined ? "…" : result ? `holds ${job.contract} RELAYER_ROLE` : `MISSING ${job.contract} RELAYER_ROLE`}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        columns={[
+          {
+            header: "Job",
+            cell: (job) => (
+              <>
+                {job.job} <span className="muted small">({job.call})</span>
+              </>
+            ),
+          },
+          { header: "Key", cell: (job) => <Address value={app.roles[job.job]!} /> },
+          { header: "Balance", num: true, cell: (job) => <KeyBalance address={app.roles[job.job]!} /> },
+          {
+            header: "Role",
+            className: ({ holds }) => (holds === true ? "up" : holds === false ? "down" : undefined),
+            cell: ({ contract, holds }) => (holds === undefined ? "…" : holds ? `holds ${contract} RELAYER_ROLE` : `MISSING ${contract} RELAYER_ROLE`),
+          },
+        ]}
+        rows={jobs.map((job, index) => ({ ...job, holds: holds.data?.[index]?.result }))}
+        rowKey={(job) => job.job}
+      />
       <p className="small muted">Keys as the deploy granted them (deployments file); roles read from the chain now.</p>
     </Card>
   );
 }
+
+/** The header alone: BatchRow draws a batch's cells, and the audit row that unfolds under them. */
+const BATCH_HEADERS = [{ header: "Batch" }, { header: "Status" }, { header: "Plays", num: true }, { header: "CID" }, { header: "Piece CID" }, { header: "Tx" }, { header: "Audit" }];
 
 function Batches() {
   const relayer = useRelayerBatches();
@@ -113,28 +105,7 @@ function Batches() {
   return (
     <Card title="Batches">
       <Query query={relayer} what="batches" empty={(data) => data.batches.length === 0}>
-        {(data) => (
-          <div className="table-wrap">
-            <table data-testid="batches">
-              <thead>
-                <tr>
-                  <th scope="col">Batch</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">Plays</th>
-                  <th scope="col">CID</th>
-                  <th scope="col">Piece CID</th>
-                  <th scope="col">Tx</th>
-                  <th scope="col">Audit</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.batches.map((batch) => (
-                  <BatchRow key={batch.id} batch={batch} confirmedBlock={confirmed.get(batch.id)?.blockNumber} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        {(data) => <DataTable columns={BATCH_HEADERS} rows={data.batches} rowKey={(batch) => batch.id} renderRow={(batch) => <BatchRow batch={batch} confirmedBlock={confirmed.get(batch.id)?.blockNumber} />} testId="batches" />}
       </Query>
     </Card>
   );

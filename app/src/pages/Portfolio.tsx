@@ -6,13 +6,26 @@ import type { Address as Hex20 } from "viem";
 import { useReadContracts } from "wagmi";
 import { RevenueDistributorAbi } from "../abis.ts";
 import { useAccount } from "../components/Wallet.tsx";
+import { DataTable, type Column } from "../components/DataTable.tsx";
 import { Card, Empty, Query, Stat, TxStatus } from "../components/ui.tsx";
 import { useAppConfig } from "../config.ts";
-import { useAccountTrades, useCoins, useEarnings } from "../data/indexer.ts";
+import { useAccountTrades, useCoins, useEarnings, type HolderEarning } from "../data/indexer.ts";
 import { formatCoins, formatUsdc } from "../lib/format.ts";
 import { positionsFrom } from "../lib/market.ts";
 import { useTransaction } from "../lib/tx.ts";
 import { href } from "../router.ts";
+
+/** A coin the wallet holds (or can claim revenue of), with what it is worth and what it made. */
+type Holding = { item: HolderEarning; value: bigint | undefined; costBasis: bigint | undefined; pnl: bigint | undefined; claimable: bigint };
+
+const HOLDING_COLUMNS: Column<Holding>[] = [
+  { header: "Coin", cell: ({ item }) => <a href={href(`/coins/${item.coin}`)}>{item.symbol}</a> },
+  { header: "Balance", num: true, cell: ({ item }) => formatCoins(BigInt(item.balance), item.symbol) },
+  { header: "Value", num: true, cell: ({ value }) => (value === undefined ? "–" : formatUsdc(value)) },
+  { header: "Cost basis", num: true, cell: ({ costBasis }) => (costBasis === undefined ? "–" : formatUsdc(costBasis)) },
+  { header: "P&L", num: true, className: ({ pnl }) => (pnl === undefined ? undefined : pnl >= 0n ? "up" : "down"), cell: ({ pnl }) => (pnl === undefined ? "–" : formatUsdc(pnl)) },
+  { header: "Claimable", num: true, cell: ({ claimable }) => formatUsdc(claimable, 6) },
+];
 
 export function PortfolioPage() {
   const account = useAccount();
@@ -81,42 +94,21 @@ function Portfolio({ account }: { account: Hex20 }) {
         </div>
         <Query query={earnings} what="holdings" empty={(page) => page.items.filter((item) => BigInt(item.balance) > 0n).length === 0}>
           {(page) => (
-            <div className="table-wrap">
-              <table data-testid="holdings">
-                <thead>
-                  <tr>
-                    <th scope="col">Coin</th>
-                    <th scope="col" className="num">Balance</th>
-                    <th scope="col" className="num">Value</th>
-                    <th scope="col" className="num">Cost basis</th>
-                    <th scope="col" className="num">P&amp;L</th>
-                    <th scope="col" className="num">Claimable</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items
-                    .filter((item) => BigInt(item.balance) > 0n || (claimableByCoin.get(item.coin) ?? 0n) > 0n)
-                    .map((item) => {
-                      const coin = prices.get(item.coin);
-                      const position = positions.get(item.coin);
-                      const itemValue = coin === undefined ? undefined : (BigInt(item.balance) * BigInt(coin.price)) / 10n ** 18n;
-                      const pnl = itemValue === undefined || position === undefined ? undefined : itemValue - position.costBasis + position.realized;
-                      return (
-                        <tr key={item.coin} data-coin={item.symbol}>
-                          <td>
-                            <a href={href(`/coins/${item.coin}`)}>{item.symbol}</a>
-                          </td>
-                          <td className="num">{formatCoins(BigInt(item.balance), item.symbol)}</td>
-                          <td className="num">{itemValue === undefined ? "–" : formatUsdc(itemValue)}</td>
-                          <td className="num">{position === undefined ? "–" : formatUsdc(position.costBasis)}</td>
-                          <td className={`num ${pnl === undefined ? "" : pnl >= 0n ? "up" : "down"}`}>{pnl === undefined ? "–" : formatUsdc(pnl)}</td>
-                          <td className="num">{formatUsdc(claimableByCoin.get(item.coin) ?? 0n, 6)}</td>
-                        </tr>
-                      );
-                    })}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              columns={HOLDING_COLUMNS}
+              rows={page.items
+                .filter((item) => BigInt(item.balance) > 0n || (claimableByCoin.get(item.coin) ?? 0n) > 0n)
+                .map((item) => {
+                  const coin = prices.get(item.coin);
+                  const position = positions.get(item.coin);
+                  const itemValue = coin === undefined ? undefined : (BigInt(item.balance) * BigInt(coin.price)) / 10n ** 18n;
+                  const pnl = itemValue === undefined || position === undefined ? undefined : itemValue - position.costBasis + position.realized;
+                  return { item, value: itemValue, costBasis: position?.costBasis, pnl, claimable: claimableByCoin.get(item.coin) ?? 0n };
+                })}
+              rowKey={(row) => row.item.coin}
+              rowProps={(row) => ({ "data-coin": row.item.symbol })}
+              testId="holdings"
+            />
           )}
         </Query>
       </Card>
