@@ -71,7 +71,7 @@ const SECTIONS: Section[] = [
     title: "Analytics API",
     command: "npm run bench:analytics",
     about:
-      "A year of activity (2,000 tracks, 300 artists, 20,000 listeners; plays and engagement events generated in the database with skewed popularity) rolled up by the real rollup, then the real relayer process at a fixed 500 requests/s (open loop) on `GET /v1/stats/tracks/:id` (totals) and `?range=1y&interval=day` (365 points, growth, unique listeners), tracks asked for as often as they are played; PGlite and, with TEST_DATABASE_URL, PostgreSQL (`.postgres` keys). The table adds an artist endpoint and a top list at 100/s. Relayer, load generator and database share the machine.",
+      "A year of activity (2,000 tracks, 300 artists, 20,000 listeners; plays and engagement events generated in the database with skewed popularity) rolled up by the real rollup, then the real relayer process at a fixed 500 requests/s (open loop) on `GET /v1/stats/tracks/:id` (totals) and `?range=1y&interval=day` (365 points, growth, unique listeners), tracks asked for as often as they are played, while 10 real signed plays/s go in through `POST /v1/plays` (so the rollup commits every cycle and what it touches is computed again). Each target's first 10 s after the relayer starts (cold start: nothing kept yet) is its own row and key (`…ColdStart`); the targets are read on the 20 s after it. PGlite and, with TEST_DATABASE_URL, PostgreSQL (`.postgres` keys). The table adds an artist endpoint and a top list at 100/s. Relayer, load generator and database share the machine.",
     targets: {
       "p99Ms.totals": { op: "<", value: 20 },
       "p99Ms.series1yDaily": { op: "<", value: 50 },
@@ -79,6 +79,7 @@ const SECTIONS: Section[] = [
       "p99Ms.series1yDaily.postgres": { op: "<", value: 50 },
     },
     table: "table",
+    notes: "bench/results/analytics-runs.md",
   },
   {
     file: "soak",

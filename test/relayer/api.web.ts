@@ -6,40 +6,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { zeroAddress, type Hex } from "viem";
+import type { Hex } from "viem";
 import { createApp, type CreateAppParameters } from "../../relayer/src/api/app.js";
-import { createMetrics } from "../../relayer/src/api/metrics.js";
 import { loadConfig } from "../../relayer/src/config.js";
-import { createEngagementVerifier } from "../../relayer/src/crypto/engagement.js";
-import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
 import { insertSealedBatch, markStored } from "../../relayer/src/repo/batches.js";
 import type { Database } from "../../relayer/src/repo/db/database.js";
 import { LocalCasStore } from "../../relayer/src/stores/local-cas.js";
-import { BACKENDS, DEFAULT_RULES } from "./core.helpers.js";
+import { BACKENDS, DEFAULT_RULES, offlineAppDependencies } from "./core.helpers.js";
 
 function app(db: Database, extra: Partial<CreateAppParameters> = {}) {
-  return createApp({
-    db,
-    chainId: 31337,
-    reader: { playCount: async () => 0n, chainId: async () => 31337 },
-    tracks: { minted: async () => new Set<bigint>() },
-    verifier: createPlayVerifier({ chainId: 31337, musicNFT: zeroAddress }),
-    metrics: createMetrics({ db }),
-    rules: DEFAULT_RULES,
-    maxPlaysPerRequest: 10,
-    engagement: {
-      verifier: createEngagementVerifier({ chainId: 31337, musicNFT: zeroAddress }),
-      artists: { creators: async () => new Set() },
-      rules: { maxAgeSeconds: 604_800, clockSkewSeconds: 60, fanPerHour: 600, fanPerDay: 5000, ipPerMinute: 100_000 },
-      maxEventsPerRequest: 10,
-    },
-    bodyLimitBytes: 64 * 1024,
-    operatorApiKey: "operator-key-0123456",
-    trustProxy: false,
-    now: () => 1_900_000_000,
-    logError: () => {},
-    ...extra,
-  });
+  return createApp(offlineAppDependencies(db, extra));
 }
 
 async function sealedBatch(db: Database, id: bigint): Promise<void> {

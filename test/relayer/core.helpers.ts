@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { network } from "hardhat";
-import { createPublicClient, custom, getAddress, type Address, type Hex } from "viem";
+import { createPublicClient, custom, getAddress, zeroAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { createApp } from "../../relayer/src/api/app.js";
+import { createApp, type CreateAppParameters } from "../../relayer/src/api/app.js";
 import { createMetrics } from "../../relayer/src/api/metrics.js";
 import { createChainReader } from "../../relayer/src/chain/reader.js";
 import type { Database } from "../../relayer/src/repo/db/database.js";
@@ -242,4 +242,34 @@ export function postPlays(app: { request: (path: string, init: RequestInit) => R
     headers: { "content-type": "application/json", "x-forwarded-for": ip },
     body: JSON.stringify({ plays }),
   });
+}
+
+/**
+ * The app's dependencies with nothing behind them that reaches a chain: no track is minted, no address is an artist,
+ * every play count is 0; the clock stands at 1,900,000,000. For tests of the HTTP surface itself (CORS, OpenAPI,
+ * logging); `overrides` replace any of them.
+ */
+export function offlineAppDependencies(db: Database, overrides: Partial<CreateAppParameters> = {}): CreateAppParameters {
+  return {
+    db,
+    chainId: 31337,
+    reader: { playCount: async () => 0n, chainId: async () => 31337 },
+    tracks: { minted: async () => new Set<bigint>() },
+    verifier: createPlayVerifier({ chainId: 31337, musicNFT: zeroAddress }),
+    metrics: createMetrics({ db }),
+    rules: DEFAULT_RULES,
+    maxPlaysPerRequest: 10,
+    engagement: {
+      verifier: createEngagementVerifier({ chainId: 31337, musicNFT: zeroAddress }),
+      artists: { creators: async () => new Set() },
+      rules: { maxAgeSeconds: 604_800, clockSkewSeconds: 60, fanPerHour: 600, fanPerDay: 5000, ipPerMinute: 100_000 },
+      maxEventsPerRequest: 10,
+    },
+    bodyLimitBytes: 64 * 1024,
+    operatorApiKey: "operator-key-0123456",
+    trustProxy: false,
+    now: () => 1_900_000_000,
+    logError: () => {},
+    ...overrides,
+  };
 }

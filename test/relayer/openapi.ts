@@ -1,46 +1,24 @@
 import { Writable } from "node:stream";
 import { expect } from "chai";
 import { Hono } from "hono";
-import { zeroAddress } from "viem";
-import { createApp, type CreateAppParameters } from "../../relayer/src/api/app.js";
-import { createMetrics } from "../../relayer/src/api/metrics.js";
+import { createApp } from "../../relayer/src/api/app.js";
 import { createRouter, undocumentedRoutes } from "../../relayer/src/api/openapi.js";
 import { loadConfig } from "../../relayer/src/config.js";
 import type { Database } from "../../relayer/src/repo/db/database.js";
 import { createLogger, lineSink, type Logger, type LogLevel } from "../../relayer/src/log.js";
-import { createPlayVerifier } from "../../relayer/src/crypto/signatures.js";
-import { createEngagementVerifier } from "../../relayer/src/crypto/engagement.js";
 import type { StreamService } from "../../relayer/src/stream/service.js";
-import { BACKENDS, DEFAULT_RULES } from "./core.helpers.js";
+import { BACKENDS, offlineAppDependencies } from "./core.helpers.js";
 
 type Json = Record<string, any>;
 
 /** The whole app, streaming routes included; nothing here reaches a chain. */
 function app(db: Database, logger?: Logger) {
-  const deps: CreateAppParameters = {
-    db,
-    chainId: 31337,
-    reader: { playCount: async () => 0n, chainId: async () => 31337 },
-    tracks: { minted: async () => new Set<bigint>() },
-    verifier: createPlayVerifier({ chainId: 31337, musicNFT: zeroAddress }),
-    metrics: createMetrics({ db }),
-    rules: DEFAULT_RULES,
-    maxPlaysPerRequest: 10,
-    engagement: {
-      verifier: createEngagementVerifier({ chainId: 31337, musicNFT: zeroAddress }),
-      artists: { creators: async () => new Set() },
-      rules: { maxAgeSeconds: 604_800, clockSkewSeconds: 60, fanPerHour: 600, fanPerDay: 5000, ipPerMinute: 100_000 },
-      maxEventsPerRequest: 10,
-    },
-    bodyLimitBytes: 64 * 1024,
+  const { logError, ...deps } = offlineAppDependencies(db, {
     operatorApiKey: "operator-key",
-    trustProxy: false,
-    now: () => 1_900_000_000,
     // The streaming routes are mounted and walked here, never called: no service behind them is needed.
     stream: {} as StreamService,
-    ...(logger === undefined ? { logError: () => {} } : { logger }),
-  };
-  return createApp(deps);
+  });
+  return createApp(logger === undefined ? { ...deps, ...(logError === undefined ? {} : { logError }) } : { ...deps, logger });
 }
 
 /** A logger at `level` whose JSON lines land in `lines`. */
