@@ -4,22 +4,10 @@
  * names no address and no URL.
  */
 import { createContext, useContext } from "react";
-import { isAddress, type Address } from "viem";
+import { isAddress } from "viem";
+import { CONTRACT_NAMES, type AppConfig } from "./config-shape.ts";
 
-export const CONTRACT_NAMES = ["MusicNFT", "CreatorCoinFactory", "MusicDEX", "RevenueDistributor", "BeatStreamVault", "USDC"] as const;
-export type ContractName = (typeof CONTRACT_NAMES)[number];
-
-export type AppConfig = {
-  chainId: number;
-  chainName: string;
-  rpcUrl: string;
-  relayerUrl: string;
-  indexerUrl: string;
-  contracts: Record<ContractName, Address> & { MockUSDC?: Address };
-  roles: Record<string, Address>;
-  /** The Hardhat node's test accounts as a wallet: true on the local chain (31337) only. */
-  devWallet: boolean;
-};
+export { CONTRACT_NAMES, type AppConfig, type ContractName } from "./config-shape.ts";
 
 /** A config.json the app cannot run with. */
 export class ConfigError extends Error {

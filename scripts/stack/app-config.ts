@@ -6,23 +6,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { CONTRACT_NAMES as APP_CONTRACTS, type AppConfig } from "../../app/src/config-shape.js";
 
-/** The contracts the app calls; the deployments file may list more. */
-export const APP_CONTRACTS = ["MusicNFT", "CreatorCoinFactory", "MusicDEX", "RevenueDistributor", "BeatStreamVault", "USDC"] as const;
-export type AppContractName = (typeof APP_CONTRACTS)[number];
-
-export type AppConfig = {
-  chainId: number;
-  chainName: string;
-  rpcUrl: string;
-  relayerUrl: string;
-  indexerUrl: string;
-  contracts: Record<AppContractName, `0x${string}`> & { MockUSDC?: `0x${string}` };
-  /** Who the deploy granted each role (deployments file `roles`): the operator page checks them on-chain. */
-  roles: Record<string, `0x${string}`>;
-  /** Local chain only: the Hardhat node's funded test accounts as a "dev wallet" (the node signs for them). */
-  devWallet: boolean;
-};
+export { CONTRACT_NAMES as APP_CONTRACTS, type AppConfig } from "../../app/src/config-shape.js";
 
 export type AppConfigParameters = { deploymentsDir: string; chainId: number; rpcUrl: string; relayerUrl: string; indexerUrl: string };
 

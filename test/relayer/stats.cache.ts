@@ -78,13 +78,15 @@ describe("statistics totals cache (PGlite)", function () {
       await rollup({ db: worker, creatorOf });
       const { db: watched, reads } = counted(api);
       const totals = createScopeTotalsReader(watched, watchStats(watched, { retryMs: 1_000 }));
-      // Until LISTEN is up, every call reads; then one read is kept.
-      await until(async () => {
+      /** Whether two calls in a row read the row `n` times: 1 while listening (the second is kept), 2 while not. */
+      const readsOfTwoCalls = async (n: number) => {
         const before = reads();
         await totals("t", "1");
         await totals("t", "1");
-        return reads() === before + 1;
-      }, 30_000);
+        return reads() === before + n;
+      };
+      // Until LISTEN is up, every call reads; then one read is kept.
+      await until(() => readsOfTwoCalls(1), 30_000);
       const kept = reads();
       expect((await totals("t", "1")).totals.plays).to.equal(1);
       expect(reads()).to.equal(kept);
@@ -106,22 +108,12 @@ describe("statistics totals cache (PGlite)", function () {
 
       // The LISTEN connection dies: nothing is trusted (each call reads) until it is back, and then it caches again.
       await worker.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`);
-      await until(async () => {
-        const before = reads();
-        await totals("t", "1");
-        await totals("t", "1");
-        return reads() === before + 2;
-      });
+      await until(() => readsOfTwoCalls(2));
       await insertSignedPlays(worker, [{ listener: newListener(), trackId: 1n, at }]);
       await rollup({ db: worker, creatorOf });
       await until(async () => (await totals("t", "1")).totals.plays === 3);
       // Listening again (retried after 1 s; slower under load).
-      await until(async () => {
-        const before = reads();
-        await totals("t", "1");
-        await totals("t", "1");
-        return reads() === before + 1;
-      }, 30_000);
+      await until(() => readsOfTwoCalls(1), 30_000);
       expect((await totals("t", "1")).totals.plays).to.equal(3);
     } finally {
       await api.close();
