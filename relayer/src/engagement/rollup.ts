@@ -4,8 +4,6 @@ import {
   addBucketDeltas,
   addFanDeltas,
   addListeners,
-  touchRecency,
-  type RecencyEntry,
   addSourceDeltas,
   addTotalDeltas,
   BUCKET_METRICS,
@@ -17,11 +15,13 @@ import {
   saveTrackCreators,
   SHARE_CHANNELS,
   TOTAL_METRICS,
+  touchRecency,
   writeCursors,
   type BucketDelta,
   type BucketMetric,
   type FanDelta,
   type ListenerEntry,
+  type RecencyEntry,
   type RolledEvent,
   type RolledPlay,
   type ScopeKind,
@@ -74,8 +74,10 @@ const TRACK_EFFECTS: Record<string, { metric?: TotalMetric; by: number; fan: num
   play_skip: { metric: "skips", by: 1, fan: 0 },
 };
 const FOLLOW_EFFECTS: Record<string, number> = { follow: 1, unfollow: -1 };
-/** Listener sets are kept per hour, per day and ever; weeks and longer are unions of days, read from the day sets. */
-/** Listener sets by bucket; the 'all' set (one row per listener ever, with its latest play) is kept by touchRecency. */
+/**
+ * Listener sets are kept per hour and per day (weeks and longer are unions of days, read from the day sets); the set
+ * of listeners ever (one row each, with the hour of their latest play) is kept by touchRecency.
+ */
 const SET_GRAINS = ["hour", "day"] as const;
 
 export type RollupJob = {
