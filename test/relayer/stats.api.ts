@@ -88,6 +88,10 @@ for (const backend of BACKENDS) {
       expect(window.series.map((p: Json) => p.plays)).to.deep.equal([0, 0, 0, 0, 1, 0, 2]);
       expect(window.totals).to.deep.include({ plays: 3, listeners: 2, likes: 2 });
       expect(window.growth.plays).to.deep.equal({ previous: 0, absolute: 3, percent: null });
+      expect(window.sources).to.deep.equal([
+        { source: "radio", completes: 0, skips: 1 },
+        { source: "search", completes: 1, skips: 0 },
+      ]);
       const hourly = await get("/v1/stats/tracks/1?range=24h");
       expect(hourly.body.window.interval).to.equal("hour");
       expect(hourly.body.window.series).to.have.length(24);

@@ -4,7 +4,7 @@ import { openDatabase } from "../../relayer/src/repo/db/open.js";
 import { readCursors } from "../../relayer/src/repo/stats.js";
 import { newListener, tempDir } from "./core.helpers.js";
 import { startChild } from "./helpers/processes.js";
-import { insertSignedEvents, insertSignedPlays, recountBuckets, recountRecency, recountTotals, storedBuckets, storedRecency, storedTotals, type TestEvent, type TestPlay } from "./stats.helpers.js";
+import { insertSignedEvents, insertSignedPlays, recountBuckets, recountRecency, recountSourceBuckets, recountTotals, storedBuckets, storedRecency, storedSourceBuckets, storedTotals, type TestEvent, type TestPlay } from "./stats.helpers.js";
 
 const CHILD = resolve(import.meta.dirname, "helpers/stats-rollup.ts");
 const ACTIONS = ["like", "save", "share", "download", "comment", "play_complete", "play_skip", "unlike", "follow"];
@@ -58,6 +58,7 @@ describe("statistics rollup crashes (real process, PGlite on disk, SIGKILL mid-t
           expect(await storedBuckets(check)).to.deep.equal(await recountBuckets(check));
           expect(await storedTotals(check)).to.deep.equal(await recountTotals(check));
           expect(await storedRecency(check)).to.deep.equal(await recountRecency(check));
+          expect(await storedSourceBuckets(check)).to.deep.equal(await recountSourceBuckets(check));
           const { rows } = await check.query<{ plays: string }>(`SELECT sum(plays)::text AS plays FROM stats_totals WHERE kind = 't'`);
           expect(rows[0]!.plays).to.equal("60");
         } finally {

@@ -176,3 +176,29 @@ export async function storedRecency(db: Queryable): Promise<string[]> {
   const { rows } = await db.query<{ line: string }>(`SELECT kind || ' ' || key || ' ' || grain || ' ' || bucket || ' ' || listeners AS line FROM stats_recency WHERE listeners <> 0`);
   return rows.map((r) => r.line).sort();
 }
+
+/** stats_source_buckets recounted from the effective play_complete / play_skip events, as sorted text lines. */
+export async function recountSourceBuckets(db: Queryable): Promise<string[]> {
+  const lines: string[] = [];
+  for (const grain of ["hour", "day"]) {
+    const { rows } = await db.query<{ line: string }>(
+      `WITH ended AS (
+         SELECT 't' AS kind, e.track_id::text AS key, e.text AS source, e.action, e.issued_at FROM engagement_events e
+          WHERE e.effective AND e.action IN ('play_complete', 'play_skip')
+         UNION ALL SELECT 'a', c.creator, e.text, e.action, e.issued_at FROM engagement_events e JOIN stats_track_creators c USING (track_id)
+          WHERE e.effective AND e.action IN ('play_complete', 'play_skip'))
+       SELECT kind || ' ' || key || ' ${grain} ' || ${trunc(grain, "issued_at")} || ' ' || source || ' ' ||
+              count(*) FILTER (WHERE action = 'play_complete') || ' ' || count(*) FILTER (WHERE action = 'play_skip') AS line
+         FROM ended GROUP BY kind, key, ${trunc(grain, "issued_at")}, source`,
+    );
+    lines.push(...rows.map((r) => r.line));
+  }
+  return lines.sort();
+}
+
+export async function storedSourceBuckets(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ line: string }>(
+    `SELECT kind || ' ' || key || ' ' || grain || ' ' || bucket || ' ' || source || ' ' || completes || ' ' || skips AS line FROM stats_source_buckets WHERE completes <> 0 OR skips <> 0`,
+  );
+  return rows.map((r) => r.line).sort();
+}

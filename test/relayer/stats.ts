@@ -8,7 +8,7 @@ import { MIGRATIONS } from "../../relayer/src/repo/db/migrations.js";
 import { openPostgres } from "../../relayer/src/repo/db/postgres.js";
 import { readCursors } from "../../relayer/src/repo/stats.js";
 import { BACKENDS, createPostgresDatabase, newListener, TEST_DATABASE_URL } from "./core.helpers.js";
-import { insertSignedEvents, insertSignedPlays, recountBuckets, recountRecency, recountTotals, storedBuckets, storedRecency, storedTotals, type TestEvent, type TestPlay } from "./stats.helpers.js";
+import { insertSignedEvents, insertSignedPlays, recountBuckets, recountRecency, recountSourceBuckets, recountTotals, storedBuckets, storedRecency, storedSourceBuckets, storedTotals, type TestEvent, type TestPlay } from "./stats.helpers.js";
 
 const utc = (iso: string) => Date.parse(iso) / 1000;
 
@@ -128,6 +128,7 @@ for (const backend of BACKENDS) {
       expect(await storedBuckets(db)).to.deep.equal(await recountBuckets(db));
       expect(await storedTotals(db)).to.deep.equal(await recountTotals(db));
       expect(await storedRecency(db)).to.deep.equal(await recountRecency(db));
+      expect(await storedSourceBuckets(db)).to.deep.equal(await recountSourceBuckets(db));
     }
 
     it("equals a recount from the raw rows for every grain and metric, chunk by chunk and incrementally", async () => {
@@ -164,10 +165,12 @@ for (const backend of BACKENDS) {
         const cursors = await readCursors(db);
         expect(cursors.plays.rolledTo).to.equal(cursors.plays.safeTo);
 
-        // Migration 10's backfill (a store rolled up before recency existed) rebuilds the same recency.
+        // Migrations 10 and 11's backfills (a store rolled up before recency and source buckets existed) rebuild the same.
         await db.query(`UPDATE stats_listeners SET last_hour = 0`);
         await db.query(`DELETE FROM stats_recency`);
-        const backfill = MIGRATIONS.find((m) => m.version === 10)!.statements.filter((sql) => /^\s*(UPDATE|INSERT)/.test(sql));
+        await db.query(`DELETE FROM stats_source_buckets`);
+        const backfill = MIGRATIONS.filter((m) => m.version === 10 || m.version === 11).flatMap((m) => m.statements.filter((sql) => /^\s*(UPDATE|INSERT)/.test(sql)));
+        expect(backfill).to.have.length(5);
         for (const sql of backfill) await db.query(sql);
         await expectRecount(db);
       } finally {
@@ -190,10 +193,30 @@ for (const backend of BACKENDS) {
           { listener: a!, trackId: 1n, at: utc("2026-03-02T00:00:00Z") },
           { listener: c!, trackId: 1n, at: utc("2026-03-02T01:29:00Z") },
         ]);
-        await insertSignedEvents(db, [{ fan: b!, action: "like", trackId: 1n, at: utc("2026-03-02T00:30:00Z") }]);
+        await insertSignedEvents(db, [
+          { fan: b!, action: "like", trackId: 1n, at: utc("2026-03-02T00:30:00Z") },
+          // How plays ended: one before the 24-hour window (hour 01:00 of Mar 1), three in it.
+          { fan: a!, action: "play_complete", trackId: 1n, text: "search", value: 180, at: utc("2026-03-01T01:13:00Z") },
+          { fan: a!, action: "play_complete", trackId: 1n, text: "search", value: 180, at: utc("2026-03-01T02:03:00Z") },
+          { fan: b!, action: "play_skip", trackId: 1n, text: "radio", value: 12, at: utc("2026-03-02T00:00:30Z") },
+          { fan: c!, action: "play_complete", trackId: 1n, text: "radio", value: 170, at: utc("2026-03-02T01:29:50Z") },
+        ]);
         await rollup({ db, creatorOf });
 
         const day = await rangeStats(db, "t", "1", "24h", "hour", now);
+        // Sources over the window's hours only; all-time sources (the totals') count the earlier one too.
+        expect(day.sources).to.deep.equal([
+          { source: "radio", completes: 1, skips: 1 },
+          { source: "search", completes: 1, skips: 0 },
+        ]);
+        expect(day.totals).to.deep.include({ completes: 2, skips: 1, completionRate: 0.67, skipRate: 0.33 });
+        const sevenDays = await rangeStats(db, "t", "1", "7d", "day", now);
+        expect(sevenDays.sources).to.deep.equal([
+          { source: "radio", completes: 1, skips: 1 },
+          { source: "search", completes: 2, skips: 0 },
+        ]);
+        const artistDay = await rangeStats(db, "a", artistA, "24h", "hour", now);
+        expect(artistDay.sources).to.deep.equal(day.sources);
         expect(day.series).to.have.length(24);
         expect(day.from).to.equal(utc("2026-03-01T02:00:00Z"));
         expect(day.series[0]).to.deep.include({ start: utc("2026-03-01T02:00:00Z"), plays: 1, listeners: 1 });

@@ -45,6 +45,8 @@ export type RangeStats = {
   totals: Counters<BucketMetric> & Rates;
   /** Against the previous window of as many buckets; null for `all`. percent is null when the previous value is 0. */
   growth: Record<BucketMetric, Growth> | null;
+  /** How plays ended over the window, by the source the client reported. */
+  sources: SourceRow[];
 };
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
@@ -72,7 +74,7 @@ export async function rangeStats(db: Queryable, kind: ScopeKind, key: string, ra
   const window = windowOf(range, interval, now, first);
   if (window === undefined) throw new StatsQueryError("too_many_points", `interval ${interval} over range ${range} has too many points`);
   const from = window.previous?.from ?? window.from;
-  const { buckets, listeners, previousListeners, bucketListeners } = await readWindow(db, { kind, key, grain: interval, readFrom: from, from: window.from, to: window.to, previousFrom: window.previous?.from });
+  const { buckets, sources, listeners, previousListeners, bucketListeners } = await readWindow(db, { kind, key, grain: interval, readFrom: from, from: window.from, to: window.to, previousFrom: window.previous?.from });
   const byStart = new Map(buckets.map((row) => [row.bucket, row]));
   const point = (start: number): SeriesPoint => {
     const row = byStart.get(start);
@@ -91,7 +93,7 @@ export async function rangeStats(db: Queryable, kind: ScopeKind, key: string, ra
     previous.listeners = previousListeners;
     growth = Object.fromEntries(BUCKET_METRICS.map((m) => [m, growthOf(totals[m], previous[m])])) as Record<BucketMetric, Growth>;
   }
-  return { range, interval, from: window.from, to: window.to, series, totals: { ...totals, ...rates(totals.completes, totals.skips) }, growth };
+  return { range, interval, from: window.from, to: window.to, series, totals: { ...totals, ...rates(totals.completes, totals.skips) }, growth, sources };
 }
 
 /** An artist's distinct listeners over the last 30 days (30 day buckets, today's included). */

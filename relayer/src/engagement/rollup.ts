@@ -4,6 +4,7 @@ import {
   addBucketDeltas,
   addFanDeltas,
   addListeners,
+  addSourceBucketDeltas,
   addSourceDeltas,
   addTotalDeltas,
   BUCKET_METRICS,
@@ -25,6 +26,7 @@ import {
   type RolledEvent,
   type RolledPlay,
   type ScopeKind,
+  type SourceBucketDelta,
   type SourceDelta,
   type TotalDelta,
   type TotalMetric,
@@ -238,6 +240,7 @@ async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<big
   const buckets = new Map<string, BucketDelta>();
   const totals = new Map<string, TotalDelta>();
   const sources = new Map<string, SourceDelta>();
+  const sourceBuckets = new Map<string, SourceBucketDelta>();
   const fans = new Map<string, FanDelta>();
   const listeners = new Map<string, ListenerEntry>();
   const recency = new Map<string, RecencyEntry>();
@@ -296,6 +299,14 @@ async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<big
           if (event.action === "play_complete") row.completes += 1;
           else row.skips += 1;
           sources.set(id, row);
+          for (const grain of SET_GRAINS) {
+            const bucket = bucketStart(grain, event.at);
+            const bucketId = `${id}|${grain}|${bucket}`;
+            const bucketRow = sourceBuckets.get(bucketId) ?? { kind, key, source: event.text, grain, bucket, completes: 0, skips: 0 };
+            if (event.action === "play_complete") bucketRow.completes += 1;
+            else bucketRow.skips += 1;
+            sourceBuckets.set(bucketId, bucketRow);
+          }
         }
       }
       if (effect.fan !== 0) fan(creator, event.fan, 0, effect.fan);
@@ -322,6 +333,7 @@ async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<big
   await addBucketDeltas(tx, [...buckets.values()]);
   await addTotalDeltas(tx, [...totals.values()], version);
   await addSourceDeltas(tx, [...sources.values()]);
+  await addSourceBucketDeltas(tx, [...sourceBuckets.values()]);
   await addFanDeltas(tx, [...fans.values()]);
   // Every counted effect went through total(): its keys are the scopes the chunk changed.
   return [...totals.keys()];

@@ -245,6 +245,26 @@ export async function addSourceDeltas(db: Queryable, deltas: readonly SourceDelt
   );
 }
 
+export type SourceBucketDelta = SourceDelta & { grain: "hour" | "day"; bucket: number };
+
+export async function addSourceBucketDeltas(db: Queryable, deltas: readonly SourceBucketDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  await db.query(
+    `INSERT INTO stats_source_buckets (kind, key, grain, bucket, source, completes, skips)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[])
+     ON CONFLICT (kind, key, grain, bucket, source) DO UPDATE SET ${increments(["completes", "skips"], "stats_source_buckets")}`,
+    [
+      deltas.map((d) => d.kind),
+      deltas.map((d) => d.key),
+      deltas.map((d) => d.grain),
+      deltas.map((d) => String(d.bucket)),
+      deltas.map((d) => d.source),
+      deltas.map((d) => String(d.completes)),
+      deltas.map((d) => String(d.skips)),
+    ],
+  );
+}
+
 export type FanDelta = { artist: string; fan: string; plays: number; actions: number };
 
 export async function addFanDeltas(db: Queryable, deltas: readonly FanDelta[]): Promise<void> {
@@ -308,6 +328,8 @@ export type WindowQuery = {
 
 export type WindowRows = {
   buckets: ({ bucket: number } & Counters<BucketMetric>)[];
+  /** How plays ended over [from, to), by source. */
+  sources: SourceRow[];
   /** Distinct listeners over [from, to) and over [previousFrom, from). */
   listeners: number;
   previousListeners: number;
@@ -334,6 +356,9 @@ export async function readWindow(db: Queryable, { kind, key, grain, readFrom, fr
            : `(SELECT count(DISTINCT l.listener) FROM stats_listeners l
                 WHERE l.kind = $1 AND l.key = $2 AND l.grain = $7 AND l.bucket >= $8 AND l.bucket < $5)::text`
        } AS previous_listeners,
+       (SELECT json_agg(json_build_array(w.source, w.completes, w.skips) ORDER BY w.source) FROM (
+          SELECT s.source, sum(s.completes) AS completes, sum(s.skips) AS skips FROM stats_source_buckets s
+           WHERE s.kind = $1 AND s.key = $2 AND s.grain = $7 AND s.bucket >= $5 AND s.bucket < $6 GROUP BY s.source) w) AS sources,
        ${
          perBucket
            ? `(SELECT json_agg(json_build_array(w.bucket, w.n)) FROM (
@@ -349,8 +374,10 @@ export async function readWindow(db: Queryable, { kind, key, grain, readFrom, fr
     ...(Object.fromEntries(BUCKET_METRICS.map((m, index) => [m, Number(values[index])])) as Counters<BucketMetric>),
   }));
   const perBucketRows = parseJson<number[][]>(row?.bucket_listeners);
+  const sources = parseJson<[string, number, number][]>(row?.sources) ?? [];
   return {
     buckets,
+    sources: sources.map(([source, completes, skips]) => ({ source, completes: Number(completes), skips: Number(skips) })),
     listeners: Number(row?.listeners ?? 0),
     previousListeners: Number(row?.previous_listeners ?? 0),
     ...(perBucket ? { bucketListeners: new Map((perBucketRows ?? []).map(([bucket, n]) => [Number(bucket), Number(n)])) } : {}),
@@ -387,7 +414,7 @@ export async function analyzeStats(db: Database): Promise<void> {
   // VACUUM marks the pages no one has changed since as all-visible, which is what lets the series read their index
   // alone (index-only scans). PGlite has no autovacuum; PostgreSQL's comes when it comes. It visits only the pages
   // changed since the last one, and on PostgreSQL blocks neither reads nor writes.
-  await db.query(`VACUUM (ANALYZE) stats_buckets, stats_listeners, stats_recency, stats_totals, stats_fans, stats_sources`);
+  await db.query(`VACUUM (ANALYZE) stats_buckets, stats_listeners, stats_recency, stats_totals, stats_fans, stats_sources, stats_source_buckets`);
 }
 
 export type Ranked = { key: string; creator: string | null; value: number };

@@ -61,6 +61,7 @@ const windowSchema = z
     series: z.array(z.object({ start: z.number().int(), ...counts })).openapi({ description: "one point per bucket, zero-filled; net changes within the bucket" }),
     totals: z.object({ ...counts, ...rateFields }).openapi({ description: "sums over the window; listeners = distinct listeners over the window" }),
     growth: z.record(z.string(), growthSchema).nullable().openapi({ description: "against the previous window of as many buckets (null for all); percent null when the previous is 0" }),
+    sources: z.array(z.object({ source: z.string(), completes: z.number().int(), skips: z.number().int() })).openapi({ description: "how plays ended over the window, by the source the client reported" }),
   })
   .openapi("StatsWindow");
 

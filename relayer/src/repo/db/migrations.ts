@@ -466,7 +466,36 @@ export const MIGRATIONS: readonly Migration[] = [
       `INSERT INTO stats_recency (kind, key, grain, bucket, listeners)
        SELECT kind, key, 'day', last_hour - last_hour % 86400, count(*) FROM stats_listeners WHERE grain = 'all' GROUP BY kind, key, last_hour - last_hour % 86400`,
     ],
+  },  {
+    version: 11,
+    name: "statistics: how plays ended by source, per hour and per day",
+    statements: [
+      // stats_sources by time bucket: a window's sources are the sum of its hours (interval hour) or days.
+      `CREATE TABLE stats_source_buckets (
+        kind char(1) NOT NULL,
+        key text NOT NULL,
+        grain text NOT NULL CHECK (grain IN ('hour', 'day')),
+        bucket bigint NOT NULL,
+        source text NOT NULL,
+        completes bigint NOT NULL DEFAULT 0,
+        skips bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, key, grain, bucket, source)
+      )`,
+      // The events already rolled up (up to the engagement cursor), bucketed as the rollup buckets them.
+      ...(["hour", "day"] as const).map(
+        (grain) => `INSERT INTO stats_source_buckets (kind, key, grain, bucket, source, completes, skips)
+         SELECT s.kind, s.key, '${grain}', e.issued_at - e.issued_at % ${grain === "hour" ? 3600 : 86400}, e.text,
+                count(*) FILTER (WHERE e.action = 'play_complete'), count(*) FILTER (WHERE e.action = 'play_skip')
+           FROM engagement_events e
+           JOIN stats_track_creators c ON c.track_id = e.track_id
+           CROSS JOIN LATERAL (VALUES ('t', e.track_id::text), ('a', c.creator)) AS s(kind, key)
+          WHERE e.effective AND e.action IN ('play_complete', 'play_skip')
+            AND e.id <= (SELECT rolled_to FROM stats_cursors WHERE source = 'engagement')
+          GROUP BY 1, 2, 4, 5`,
+      ),
+    ],
   },
+
 ];
 
 export type MigrateParameters = { db: Database; migrations?: readonly Migration[] };
