@@ -15,6 +15,8 @@ export type Counter = (typeof COUNTERS)[number];
 type Counts = Record<Counter, number>;
 
 export type Growth = { previous: number; absolute: number; percent: number | null };
+/** How plays ended, by the source the client reported (search, playlist, profile, radio, share, other); sorted by source. */
+export type SourceCounts = { source: string; completes: number; skips: number }[];
 export type StatsWindow = {
   range: string;
   interval: string;
@@ -23,6 +25,8 @@ export type StatsWindow = {
   series: (Counts & { start: number })[];
   totals: Counts & { completionRate: number | null; skipRate: number | null };
   growth: Record<string, Growth> | null;
+  /** Over the window: its hours for interval `hour`, else its days. */
+  sources: SourceCounts;
 };
 export type StatsTotals = Counts & { sharesByChannel: Record<string, number>; completionRate: number | null; skipRate: number | null };
 export type ArtistStats = {
@@ -31,10 +35,10 @@ export type ArtistStats = {
   monthlyListeners: number;
   topTracks: { trackId: string; plays: number }[];
   topFans: { fan: string; plays: number; actions: number; score: number }[];
-  sources: { source: string; completes: number; skips: number }[];
+  sources: SourceCounts;
   window?: StatsWindow;
 };
-export type TrackStats = { trackId: string; creator: string | null; totals: StatsTotals; sources: ArtistStats["sources"]; window?: StatsWindow };
+export type TrackStats = { trackId: string; creator: string | null; totals: StatsTotals; sources: SourceCounts; window?: StatsWindow };
 
 export function useArtistStats(artist: string, range: Range) {
   const { relayerUrl } = useAppConfig();

@@ -16,7 +16,7 @@ import { Address, Card, Empty, ErrorBox, Loading, Query, Segmented, Stat, TxStat
 import { useAppConfig } from "../config.ts";
 import { useArtistEarnings, useRelayerSettings } from "../data/fan.ts";
 import { useGraphql, useIndexer, useStats, type Coin } from "../data/indexer.ts";
-import { RANGE_SECONDS, RANGES, useArtistStats, type Growth, type Range } from "../data/stats.ts";
+import { RANGE_SECONDS, RANGES, useArtistStats, type Growth, type Range, type SourceCounts } from "../data/stats.ts";
 import { metadataUri, useCatalog, type CatalogTrack } from "../data/tracks.ts";
 import { formatAmount, formatCoins, formatPercent, formatPrice, formatTime, formatUsdc, timeAgo } from "../lib/format.ts";
 import { useTransaction } from "../lib/tx.ts";
@@ -119,6 +119,18 @@ function useRevenueEvents(address: string, coin: string | undefined) {
   );
 }
 
+type SourceRow = SourceCounts[number];
+
+/** The API sorts sources by name; the table puts the sources that ended the most plays first (ties keep the name order). */
+const bySourceVolume = (sources: SourceCounts): SourceCounts => [...sources].sort((a, b) => b.completes + b.skips - (a.completes + a.skips));
+
+const SOURCE_COLUMNS: Column<SourceRow>[] = [
+  { header: "Source", cell: (row) => row.source },
+  { header: "Completed plays", num: true, cell: (row) => row.completes.toLocaleString() },
+  { header: "Skips", num: true, cell: (row) => row.skips.toLocaleString() },
+  { header: "Completion rate", num: true, cell: (row) => (row.completes + row.skips === 0 ? "—" : formatPercent(row.completes / (row.completes + row.skips), 0).replace("+", "")) },
+];
+
 function Dashboard({ address, creator, range, setRange }: { address: string; creator: Creator | undefined; range: Range; setRange: (range: Range) => void }) {
   const app = useAppConfig();
   const stats = useArtistStats(address, range);
@@ -155,7 +167,13 @@ function Dashboard({ address, creator, range, setRange }: { address: string; cre
             <Stat label="Comments" value={stats.data.totals.comments} />
             <Stat label="Completion rate" value={stats.data.totals.completionRate === null ? "–" : formatPercent(stats.data.totals.completionRate, 0).replace("+", "")} />
           </div>
-          {window === undefined ? null : <StatsChart window={window} counters={["plays", "listeners", "likes"]} label={`plays, listeners and likes per ${window.interval} over ${range}`} />}
+          {window === undefined ? null : (
+            <>
+              <StatsChart window={window} counters={["plays", "listeners", "likes"]} label={`plays, listeners and likes per ${window.interval} over ${range}`} />
+              <h3>Where plays come from ({range})</h3>
+              <DataTable columns={SOURCE_COLUMNS} rows={bySourceVolume(window.sources)} rowKey={(row) => row.source} rowProps={(row) => ({ "data-source": row.source })} testId="artist-sources" empty={`No play completed or skipped over ${range}.`} />
+            </>
+          )}
           <p className="muted small">Statistics from the relayer's analytics API (they trail new events by a few seconds); revenue from the indexer's settlement and deposit events.</p>
         </>
       )}
