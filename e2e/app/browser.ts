@@ -490,13 +490,16 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch, list
   });
 
   it("an artist's dashboard shows the numbers of the analytics API and the indexer, with milestone progress", async function () {
-    type ArtistStats = { totals: { plays: number; likes: number; followers: number; listeners: number }; window: { totals: { plays: number; likes: number } } };
-    // The rollup trails ingestion by a cycle: wait until the API counts the listener's play, like and follow.
+    type Sources = { source: string; completes: number; skips: number }[];
+    type ArtistStats = { totals: { plays: number; likes: number; followers: number; listeners: number }; window: { totals: { plays: number; likes: number }; sources: Sources } };
+    // The listen test's tracker reported how the creator's track ended: a skip, from the list ("search").
+    const searchSkips = (sources: Sources) => sources.find((row) => row.source === "search")?.skips ?? 0;
+    // The rollup trails ingestion by a cycle: wait until the API counts the listener's play, like, follow and skip.
     let stats: ArtistStats | undefined;
     for (let tries = 0; ; tries++) {
       stats = await relayerJson<ArtistStats>(`/v1/stats/artists/${CREATOR.toLowerCase()}?range=30d`);
-      if (stats.totals.plays >= 101 && stats.totals.likes === 1 && stats.totals.followers === 1) break;
-      if (tries > 60) throw new Error(`analytics never caught up: ${JSON.stringify(stats.totals)}`);
+      if (stats.totals.plays >= 101 && stats.totals.likes === 1 && stats.totals.followers === 1 && searchSkips(stats.window.sources) >= 1) break;
+      if (tries > 60) throw new Error(`analytics never caught up: ${JSON.stringify(stats.totals)}, window sources ${JSON.stringify(stats.window.sources)}`);
       await new Promise((resolvePromise) => setTimeout(resolvePromise, 500));
     }
     const indexed = (await (await fetch(`${urls.indexer}/creators/${CREATOR}`)).json()) as { plays: string };
@@ -507,6 +510,25 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch, list
     expect(await page.getByTestId("stat-likes").innerText()).to.equal(String(stats.window.totals.likes));
     expect(await page.getByTestId("total-likes").innerText()).to.equal("1");
     expect(await page.getByTestId("total-followers").innerText()).to.equal("1");
+    /**
+     * The sources table of the period the page shows is the API's `window.sources` for that range, the sources that
+     * ended the most plays first, with completes ÷ (completes + skips) as a whole percentage.
+     */
+    const expectSources = async (range: string) => {
+      const { window } = await relayerJson<ArtistStats>(`/v1/stats/artists/${CREATOR.toLowerCase()}?range=${range}`);
+      expect(window.sources, `${range} window sources`).to.not.be.empty;
+      const expected = window.sources
+        .map((row, order) => ({ ...row, order }))
+        .sort((a, b) => b.completes + b.skips - (a.completes + a.skips) || a.order - b.order)
+        .map((row) => [row.source, row.source, String(row.completes), String(row.skips), row.completes + row.skips === 0 ? "—" : `${((100 * row.completes) / (row.completes + row.skips)).toFixed(0)} %`]);
+      const shown = `[...document.querySelectorAll("[data-testid=artist-sources] tbody tr")].map((tr) => [tr.dataset.source, ...[...tr.cells].map((td) => td.innerText)])`;
+      // The page refetches every 5 s: give it one refetch to show what the API answers now.
+      await page.waitForFunction(`JSON.stringify(${shown}) === ${JSON.stringify(JSON.stringify(expected))}`, undefined, { timeout: 15_000 }).catch(() => undefined);
+      expect(await page.evaluate(shown), `sources over ${range}`).to.deep.equal(expected);
+      expect(await page.getByRole("heading", { name: /^Where plays come from/ }).innerText()).to.equal(`Where plays come from (${range})`);
+      return window.sources;
+    };
+    expect(searchSkips(await expectSources("30d"))).to.be.at.least(1);
     // Milestones: the follower bar runs to the relayer's FOLLOWER_MILESTONE (1000 by default), read from GET /v1/config.
     const settings = await relayerJson<{ milestones: { followers: string; revenue: string } }>("/v1/config");
     /** A bar runs from its value to the next multiple of the relayer's threshold above it. */
@@ -526,6 +548,7 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch, list
     // Another period reads another window of the API.
     await page.getByRole("radio", { name: "7d" }).click();
     await page.locator("[data-testid=artist-stats][data-range='7d']").waitFor();
+    expect(searchSkips(await expectSources("7d"))).to.be.at.least(1);
     await screenshot("artist");
     await mkdir(join(ROOT, "docs", "img"), { recursive: true });
     await copyFile(join(ARTIFACTS, "artist-desktop.png"), join(ROOT, "docs", "img", "app-artist.png"));
