@@ -479,7 +479,8 @@ export const MIGRATIONS: readonly Migration[] = [
         source text NOT NULL,
         completes bigint NOT NULL DEFAULT 0,
         skips bigint NOT NULL DEFAULT 0,
-        PRIMARY KEY (kind, key, grain, bucket, source)
+        -- The counts ride in the key's index: a year of a scope's days is an index-only scan of adjacent entries.
+        PRIMARY KEY (kind, key, grain, bucket, source) INCLUDE (completes, skips)
       )`,
       // The events already rolled up (up to the engagement cursor), bucketed as the rollup buckets them.
       ...(["hour", "day"] as const).map(
