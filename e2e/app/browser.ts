@@ -520,7 +520,7 @@ describe("web app in Chromium: trade, refused trade, claim, verify a batch, list
       const expected = window.sources
         .map((row, order) => ({ ...row, order }))
         .sort((a, b) => b.completes + b.skips - (a.completes + a.skips) || a.order - b.order)
-        .map((row) => [row.source, row.source, String(row.completes), String(row.skips), row.completes + row.skips === 0 ? "—" : `${((100 * row.completes) / (row.completes + row.skips)).toFixed(0)} %`]);
+        .map((row) => [row.source, row.source, String(row.completes), String(row.skips), row.completes + row.skips === 0 ? "–" : `${((100 * row.completes) / (row.completes + row.skips)).toFixed(0)} %`]);
       const shown = `[...document.querySelectorAll("[data-testid=artist-sources] tbody tr")].map((tr) => [tr.dataset.source, ...[...tr.cells].map((td) => td.innerText)])`;
       // The page refetches every 5 s: give it one refetch to show what the API answers now.
       await page.waitForFunction(`JSON.stringify(${shown}) === ${JSON.stringify(JSON.stringify(expected))}`, undefined, { timeout: 15_000 }).catch(() => undefined);

@@ -128,7 +128,7 @@ const SOURCE_COLUMNS: Column<SourceRow>[] = [
   { header: "Source", cell: (row) => row.source },
   { header: "Completed plays", num: true, cell: (row) => row.completes.toLocaleString() },
   { header: "Skips", num: true, cell: (row) => row.skips.toLocaleString() },
-  { header: "Completion rate", num: true, cell: (row) => (row.completes + row.skips === 0 ? "—" : formatPercent(row.completes / (row.completes + row.skips), 0).replace("+", "")) },
+  { header: "Completion rate", num: true, cell: (row) => (row.completes + row.skips === 0 ? "–" : formatPercent(row.completes / (row.completes + row.skips), 0).replace("+", "")) },
 ];
 
 function Dashboard({ address, creator, range, setRange }: { address: string; creator: Creator | undefined; range: Range; setRange: (range: Range) => void }) {
