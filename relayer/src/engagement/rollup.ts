@@ -294,18 +294,16 @@ async function applyChunk(tx: Queryable, chunk: Chunk, creators: ReadonlyMap<big
         if (effect.metric !== undefined) bump(kind, key, owner, event.at, effect.metric as BucketMetric, effect.by);
         if (event.action === "share") total(kind, key, owner)[shareChannel(event.text)] += 1;
         if (event.action === "play_complete" || event.action === "play_skip") {
+          const ended = (row: { completes: number; skips: number }) => (event.action === "play_complete" ? (row.completes += 1) : (row.skips += 1));
           const id = `${kind}|${key}|${event.text}`;
           const row = sources.get(id) ?? { kind, key, source: event.text, completes: 0, skips: 0 };
-          if (event.action === "play_complete") row.completes += 1;
-          else row.skips += 1;
+          ended(row);
           sources.set(id, row);
           for (const grain of SET_GRAINS) {
             const bucket = bucketStart(grain, event.at);
-            const bucketId = `${id}|${grain}|${bucket}`;
-            const bucketRow = sourceBuckets.get(bucketId) ?? { kind, key, source: event.text, grain, bucket, completes: 0, skips: 0 };
-            if (event.action === "play_complete") bucketRow.completes += 1;
-            else bucketRow.skips += 1;
-            sourceBuckets.set(bucketId, bucketRow);
+            const bucketRow = sourceBuckets.get(`${id}|${grain}|${bucket}`) ?? { kind, key, source: event.text, grain, bucket, completes: 0, skips: 0 };
+            ended(bucketRow);
+            sourceBuckets.set(`${id}|${grain}|${bucket}`, bucketRow);
           }
         }
       }
