@@ -1,6 +1,7 @@
 import { createWalletClient, http, type Abi, type Address, type ContractFunctionArgs, type ContractFunctionName, type PublicClient } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
+import { withGasMargin } from "../../relayer/src/chain/gas.js";
 
 /** Sends one contract call from `account` and resolves with its receipt; throws when it reverted. */
 export type Sender = <const abi extends Abi, name extends ContractFunctionName<abi, "nonpayable" | "payable">>(
@@ -19,8 +20,10 @@ export function createSender({ client, rpcUrl, pollingInterval = 100 }: CreateSe
       wallet = createWalletClient({ account, chain: hardhat, transport: http(rpcUrl) });
       wallets.set(account.address, wallet);
     }
-    // viem's generic writeContract parameters cannot be spelled through a generic wrapper without a cast.
-    const hash = await wallet.writeContract({ ...call, account, chain: hardhat } as never);
+    // The simulator's fans trade while creators deposit: a bare estimate can fall short by the time the call is mined
+    // (relayer/src/chain/gas.ts). viem's generic contract parameters cannot be spelled through a wrapper without a cast.
+    const gas = withGasMargin(await client.estimateContractGas({ ...call, account } as never));
+    const hash = await wallet.writeContract({ ...call, account, chain: hardhat, gas } as never);
     const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval });
     if (receipt.status !== "success") throw new Error(`${String(call.functionName)} reverted (${hash})`);
     return receipt;

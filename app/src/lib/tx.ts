@@ -1,5 +1,6 @@
 /**
- * One transaction flow for every write: simulate (so a revert is caught and decoded before the wallet asks), sign in
+ * One transaction flow for every write: simulate (so a revert is caught and decoded before the wallet asks), estimate
+ * its gas with a margin (relayer/src/chain/gas.ts), sign in
  * the wallet, wait for the receipt; the state says pending → confirmed → failed, and a failure is a sentence
  * (lib/errors.ts). After a confirmation every query refetches, so balances and lists follow.
  */
@@ -7,6 +8,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import type { Abi, Address, Hash, TransactionReceipt } from "viem";
 import { usePublicClient, useWalletClient } from "wagmi";
+import { withGasMargin } from "../../../relayer/src/chain/gas.ts";
 import { PROTOCOL_ERRORS } from "../abis.ts";
 import { describeError, type ErrorContext } from "./errors.ts";
 
@@ -47,8 +49,11 @@ export function useTransaction() {
       try {
         setState({ status: "preparing", label });
         const { request } = await publicClient.simulateContract({ account: wallet.account, address, abi: withErrors, functionName, args });
+        // A bare estimate can fall short by the time the call is mined (a deposit landing before a coin's first trade
+        // makes the trade dearer), and the trade then reverts out of gas: send with a margin; unused gas is refunded.
+        const gas = withGasMargin(await publicClient.estimateContractGas(request));
         setState({ status: "signing", label });
-        hash = await wallet.writeContract(request);
+        hash = await wallet.writeContract({ ...request, gas });
         setState({ status: "pending", label, hash });
         const receipt = await publicClient.waitForTransactionReceipt({ hash });
         if (receipt.status !== "success") {

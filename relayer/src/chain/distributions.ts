@@ -1,6 +1,7 @@
 import { decodeEventLog, getAbiItem, type Account, type Address, type Chain, type PublicClient, type Transport, type WalletClient } from "viem";
 import { lowerHex } from "../crypto/hex.js";
 import { vaultAbi } from "./abis.js";
+import { withGasMargin } from "./gas.js";
 import type { SendLock } from "./send-lock.js";
 import { revertOf, withRpcRetry, type ChainWriter, type ChainWriterRetry, type MinedReceipt, type SentTransaction } from "./writer.js";
 
@@ -95,7 +96,9 @@ export function createHolderDistributionChain({ publicClient, walletClient, vaul
         const chosen = nonce ?? (await withRetry("nonce", () => publicClient.getTransactionCount({ address: account.address, blockTag: "pending" })));
         const hash = await withRetry("distributeHolderRevenue", async () => {
           try {
-            return await walletClient.writeContract({ ...request, chain: walletClient.chain, nonce: chosen });
+            // Fans trade the coin while this waits to be mined, which can make the call dearer than its estimate (gas.ts).
+            const gas = withGasMargin(await publicClient.estimateContractGas({ ...request, account }));
+            return await walletClient.writeContract({ ...request, chain: walletClient.chain, nonce: chosen, gas });
           } catch (error) {
             throw revertOf("distributeHolderRevenue", error, onError) ?? error;
           }

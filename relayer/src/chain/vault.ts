@@ -1,6 +1,7 @@
 import { getAbiItem, hexToBigInt, toEventSelector, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { lowerHex } from "../crypto/hex.js";
 import { creatorRegistryAbi, vaultAbi } from "./abis.js";
+import { withGasMargin } from "./gas.js";
 import { readChain } from "./reader.js";
 import type { SendLock } from "./send-lock.js";
 import { revertOf, withRpcRetry, type ChainWriter, type ChainWriterRetry, type MinedReceipt, type SentTransaction } from "./writer.js";
@@ -88,7 +89,7 @@ export type CreateVaultWriterParameters = {
 
 /**
  * `BeatStreamVault.settle` on the settler's account (the vault's RELAYER_ROLE): one nonce, write, retried. Unlike the batcher's commits there is
- * no separate simulation first: the gas estimate that `writeContract` makes already runs the call and reverts with the
+ * no separate simulation first: the gas estimate already runs the call and reverts with the
  * vault's error (decoded by name and voucher index), and a settlement of a hundred vouchers is the heaviest call the
  * relayer makes — a simulation would run it once more on the node, and once more encode it here, for nothing.
  */
@@ -110,7 +111,10 @@ export function createVaultWriter({ publicClient, walletClient, vault, chainWrit
         const chosen = nonce ?? (await withRetry("nonce", () => publicClient.getTransactionCount({ address: account.address, blockTag: "pending" })));
         const hash = await withRetry("settle", async () => {
           try {
-            return await walletClient.writeContract({ address: vault, abi: vaultAbi, functionName: "settle", args, account, chain: walletClient.chain, nonce: chosen });
+            const call = { address: vault, abi: vaultAbi, functionName: "settle", args, account } as const;
+            // A listener who withdraws or deposits while this waits to be mined changes what it costs (gas.ts).
+            const gas = withGasMargin(await publicClient.estimateContractGas(call));
+            return await walletClient.writeContract({ ...call, chain: walletClient.chain, nonce: chosen, gas });
           } catch (error) {
             throw revertOf("settle", error, onError) ?? error;
           }
