@@ -9,6 +9,7 @@ import { packDeltas } from "./helpers/nft/deltas.js";
 import { PLAY_LEAF_ENCODING, musicNFTDomain, playLeafValues, signPlay, type SignedPlay } from "./helpers/nft/plays.js";
 import { packSignatures, signVoucher, vaultDomain } from "./helpers/vault/vouchers.js";
 import { deployProtocol } from "./helpers/protocol.js";
+import { GAS_MARGIN_PERCENT, withGasMargin } from "../relayer/src/chain/gas.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -434,6 +435,33 @@ describe("Protocol (every contract deployed and wired by deploy/modules/Protocol
     const m = await dex.market(coinAddress);
     expect(m.outstanding).to.equal(0n);
     expect(m.coinReserve).to.equal(supply);
+  });
+
+  it("a coin's first buy, its gas estimated before a revenue deposit lands: the bare estimate runs out of gas, withGasMargin's limit (the app's, the simulator's) mines", async () => {
+    expect(GAS_MARGIN_PERCENT).to.equal(25n);
+    expect(withGasMargin(164_515n)).to.equal(205_643n);
+    for (const limit of ["bare", "margin"] as const) {
+      const { dex, distributor, fanA, platform, coinAddress } = await loadFixture(protocolWithCoin);
+      // The fan's wallet estimates while nothing of the coin's revenue is unlocked...
+      const estimate = await dex.connect(fanA).buy.estimateGas(coinAddress, USDC(50), 0n, fanA.address, FAR);
+      // ...then a deposit is mined first and seconds of it unlock: the buy now pays the market's revenue out too.
+      await distributor.connect(platform).deposit(coinAddress, USDC(30));
+      await time.increase(5);
+      const dearer = await dex.connect(fanA).buy.estimateGas(coinAddress, USDC(50), 0n, fanA.address, FAR);
+      expect(dearer).to.be.greaterThan(estimate);
+      expect(withGasMargin(estimate)).to.be.greaterThan(dearer);
+      const buy = (gasLimit: bigint) => dex.connect(fanA).buy(coinAddress, USDC(50), 0n, fanA.address, FAR, { gasLimit });
+      if (limit === "bare") {
+        // The coin's USDC transfer runs out of gas inside the call, so the revert carries no reason; nothing moved.
+        await expect(buy(estimate)).to.be.revertedWithoutReason(ethers);
+        expect((await dex.market(coinAddress)).outstanding).to.equal(0n);
+      } else {
+        const receipt = await (await buy(withGasMargin(estimate))).wait();
+        expect(receipt?.status).to.equal(1);
+        expect(receipt!.gasUsed).to.be.greaterThan(estimate);
+        expect((await dex.market(coinAddress)).outstanding).to.be.greaterThan(0n);
+      }
+    }
   });
 
   it("settles signed stream vouchers in a batch, paying only what was signed", async () => {

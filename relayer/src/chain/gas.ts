@@ -3,7 +3,7 @@
  * that the call needs against the state it was estimated on, to the unit. Between the estimate and the block that
  * mines the call, someone else's transaction can make the same call dearer: a revenue deposit that lands before a
  * coin's first trade makes that trade pay the market's revenue out (about 10,000 gas more on 165,000, measured in
- * test/gas-margin.ts), and a trade sent with the bare estimate then runs out of gas and reverts without a reason.
+ * test/Protocol.ts), and a trade sent with the bare estimate then runs out of gas and reverts without a reason.
  * Unused gas is refunded, so the margin costs nothing when it is not needed.
  */
 export const GAS_MARGIN_PERCENT = 25n;
