@@ -217,7 +217,7 @@ describe("end to end: signed follows and settled streams fire follower and reven
     await send(listener, (wallet) => wallet.writeContract({ address: addresses.vault, abi: BeatStreamVaultAbi, functionName: "deposit", args: [deposit] }));
 
     // 0.25 USDC a second for about six seconds: past 1 USDC, within the deposit.
-    const stream = createStreamClient({ url: urls.ws, account: listener, chainId: hardhat.id, vault: addresses.vault, trackId, ratePerSecond: REVENUE / 4n });
+    const stream = createStreamClient({ url: urls.ws, account: listener, chainId: hardhat.id, vault: addresses.vault, trackId, artist: creator.address, ratePerSecond: REVENUE / 4n });
     await stream.start();
     await sleep(6_500);
     await stream.stop();

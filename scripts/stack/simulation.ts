@@ -316,7 +316,9 @@ export async function runSimulation({ endpoints, listeners, seconds, onProgress 
       while (running()) {
         const length = Math.min(15_000 + Math.random() * 15_000, deadline - Date.now());
         if (length < 6_000) break;
-        const stream = createStreamClient({ url: wsUrl, account: listener, chainId: hardhat.id, vault: addresses.vault, trackId: pick(summary.tracks.map(BigInt)), ratePerSecond: STREAM_RATE });
+        const trackId = pick(summary.tracks.map(BigInt));
+        // The track's creator as the simulator minted it: the client refuses a session that would pay anyone else.
+        const stream = createStreamClient({ url: wsUrl, account: listener, chainId: hardhat.id, vault: addresses.vault, trackId, artist: artistOf.get(trackId)!, ratePerSecond: STREAM_RATE });
         stream.on("ack", () => (summary.streams.vouchersAcked += 1));
         stream.on("error", (frame) => (summary.streams.errors[frame.code] = (summary.streams.errors[frame.code] ?? 0) + 1));
         try {

@@ -107,6 +107,8 @@ export function StreamPanel({ track, account }: { track: CatalogTrack; account: 
       chainId: app.chainId,
       vault,
       trackId: BigInt(track.id),
+      // The indexer's creator of the track: the client refuses a session the relayer opens to pay anyone else.
+      artist: track.creator as Hex20,
       ratePerSecond: rate,
     });
     session.current = client;

@@ -3,6 +3,12 @@
  * `StreamVoucher` every few seconds with a viem account, reconnects and resumes the session after a drop, and
  * tells how much was spent and what is left. Works with the browser's WebSocket, Node 22's global one, or `ws`.
  *
+ * The relayer is not trusted with the listener's money: the client signs only for the artist it was asked to pay
+ * (or, given only a track, the one the first session named, for every reconnect after), and only what it counts
+ * itself — the seconds heard at its own rate on top of what it already signed. An `opened` frame that names another
+ * listener, artist or session, or an acknowledged amount above what this client signed, ends the session with
+ * `untrusted_relayer` before anything is signed.
+ *
  *   const client = createStreamClient({ url: "ws://127.0.0.1:8787/v1/stream", account, chainId, vault, trackId: 1n, ratePerSecond: 100n });
  *   await client.start();
  *   ... client.spent(), client.remaining() ...
@@ -51,12 +57,21 @@ export type CreateStreamClientParameters = {
   chainId: number;
   /** BeatStreamVault's address (the EIP-712 verifying contract). */
   vault: Address;
-  /** Whom the session pays: an artist, or a track (its creator is paid). */
+  /**
+   * Whom the session pays: an artist, or a track (its creator is paid). Give both to have the relayer resolve the
+   * track and the client check that it names this artist (the web app passes the indexer's creator of the track);
+   * a track alone trusts the relayer's reading of its creator.
+   */
   artist?: Address;
   trackId?: bigint;
   ratePerSecond: bigint;
   /** Resume this session instead of opening a new one. */
   sessionId?: Hex;
+  /**
+   * With `sessionId`: the highest cumulative amount this listener signed for it, from the caller's own records. The
+   * relayer's acknowledged amount is believed only up to it (default 0: a session resumed without it must be at 0).
+   */
+  resumeFrom?: bigint;
   /** How long each voucher stays valid, in seconds (must exceed the relayer's minimum; default one day). */
   voucherTtlSeconds?: number;
   /** Never sign more than this in total. */
@@ -80,7 +95,7 @@ export type StreamClient = {
   sessionId(): Hex | undefined;
   /** The cumulative amount the relayer has acknowledged (stored). */
   spent(): bigint;
-  /** The highest cumulative amount signed so far. */
+  /** The highest cumulative amount signed so far (lowered again when the relayer refused a voucher). */
   signed(): bigint;
   /** The listener's spendable funds as the relayer last reported them (null until known). */
   remaining(): bigint | null;
@@ -104,6 +119,10 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
   let socket: WebSocketLike | undefined;
   let sessionId = parameters.sessionId;
   let artist = parameters.artist;
+  /** Whom this client agreed to pay (lower case): the caller's artist, else the first session's; fixed once known. */
+  let payee = parameters.artist?.toLowerCase();
+  /** The highest cumulative amount this client ever signed, never lowered: what any relayer figure is checked against. */
+  let maxSigned = parameters.resumeFrom ?? 0n;
   let opened: OpenedFrame | undefined;
   let spent = 0n;
   let signed = 0n;
@@ -139,6 +158,7 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
       primaryType: "StreamVoucher",
       message: { listener: account.address, artist: opened.artist, sessionId: opened.sessionId, cumulativeAmount: amount, deadline },
     });
+    if (amount > maxSigned) maxSigned = amount;
     if (socket !== current || current.readyState !== OPEN) {
       // The connection dropped while signing: the resumed session pays for this time with its next voucher.
       signed = spent;
@@ -186,10 +206,43 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
     resolveEnded(frame);
   };
 
+  /** Why an `opened` frame cannot be signed for, or undefined when it can. */
+  const openedProblem = (o: OpenedFrame): string | undefined => {
+    let cumulative: bigint;
+    try {
+      cumulative = BigInt(o.cumulativeAmount);
+    } catch {
+      return `the acknowledged amount ${String(o.cumulativeAmount)} is not a number`;
+    }
+    if (typeof o.listener !== "string" || o.listener.toLowerCase() !== account.address.toLowerCase()) return `the session is for listener ${String(o.listener)}, not ${account.address}`;
+    if (typeof o.artist !== "string") return "the session names no artist";
+    if (payee !== undefined && o.artist.toLowerCase() !== payee) return `the session would pay ${o.artist}, not ${payee}`;
+    if (sessionId !== undefined && String(o.sessionId).toLowerCase() !== sessionId.toLowerCase()) return `the session id changed from ${sessionId} to ${String(o.sessionId)}`;
+    if (cumulative < 0n || cumulative > maxSigned) return `the relayer counts ${cumulative} as acknowledged, but this client signed at most ${maxSigned}`;
+    return undefined;
+  };
+
+  /** Ends the session without signing: the relayer said something this client cannot pay for. */
+  const distrust = (message: string) => {
+    const error: ErrorFrame = { type: "error", code: "untrusted_relayer", message };
+    emit("error", error);
+    openWaiter?.reject(new Error(`untrusted_relayer: ${message}`));
+    openWaiter = undefined;
+    const current = socket;
+    finish({ type: "closed", reason: "untrusted_relayer", message, cumulativeAmount: spent.toString() });
+    current?.close();
+  };
+
   const onFrame = (frame: { type?: unknown } & Record<string, unknown>) => {
     switch (frame.type) {
       case "opened": {
         const o = frame as unknown as OpenedFrame;
+        const problem = openedProblem(o);
+        if (problem !== undefined) {
+          distrust(problem);
+          return;
+        }
+        payee ??= o.artist.toLowerCase();
         opened = o;
         sessionId = o.sessionId;
         artist = o.artist;
@@ -214,7 +267,8 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
       case "ack": {
         const a = frame as unknown as AckFrame;
         const amount = BigInt(a.cumulativeAmount);
-        if (amount > spent) spent = amount;
+        // Believed only up to what this client signed.
+        if (amount > spent && amount <= maxSigned) spent = amount;
         if (a.remaining !== null) remaining = BigInt(a.remaining);
         acks.get(a.cumulativeAmount)?.resolve(amount);
         acks.delete(a.cumulativeAmount);
@@ -251,7 +305,9 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
     const ws = new WebSocketImpl(url);
     socket = ws;
     ws.onopen = () => {
-      const target = sessionId === undefined && parameters.trackId !== undefined && artist === undefined ? { trackId: parameters.trackId.toString() } : { artist };
+      // A new session on a track names only the track (the relayer resolves its creator; openedProblem checks it
+      // against the artist given); a resume names the artist the session pays.
+      const target = sessionId === undefined && parameters.trackId !== undefined ? { trackId: parameters.trackId.toString() } : { artist };
       ws.send(JSON.stringify({ type: "open", listener: account.address, ...target, ratePerSecond: ratePerSecond.toString(), ...(sessionId === undefined ? {} : { sessionId }) }));
     };
     ws.onmessage = (event) => {
