@@ -118,9 +118,8 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
 
   let socket: WebSocketLike | undefined;
   let sessionId = parameters.sessionId;
+  /** Whom this client agreed to pay: the caller's artist, else the first session's; every later session must name it. */
   let artist = parameters.artist;
-  /** Whom this client agreed to pay (lower case): the caller's artist, else the first session's; fixed once known. */
-  let payee = parameters.artist?.toLowerCase();
   /** The highest cumulative amount this client ever signed, never lowered: what any relayer figure is checked against. */
   let maxSigned = parameters.resumeFrom ?? 0n;
   let opened: OpenedFrame | undefined;
@@ -216,7 +215,7 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
     }
     if (typeof o.listener !== "string" || o.listener.toLowerCase() !== account.address.toLowerCase()) return `the session is for listener ${String(o.listener)}, not ${account.address}`;
     if (typeof o.artist !== "string") return "the session names no artist";
-    if (payee !== undefined && o.artist.toLowerCase() !== payee) return `the session would pay ${o.artist}, not ${payee}`;
+    if (artist !== undefined && o.artist.toLowerCase() !== artist.toLowerCase()) return `the session would pay ${o.artist}, not ${artist}`;
     if (sessionId !== undefined && String(o.sessionId).toLowerCase() !== sessionId.toLowerCase()) return `the session id changed from ${sessionId} to ${String(o.sessionId)}`;
     if (cumulative < 0n || cumulative > maxSigned) return `the relayer counts ${cumulative} as acknowledged, but this client signed at most ${maxSigned}`;
     return undefined;
@@ -242,7 +241,6 @@ export function createStreamClient(parameters: CreateStreamClientParameters): St
           distrust(problem);
           return;
         }
-        payee ??= o.artist.toLowerCase();
         opened = o;
         sessionId = o.sessionId;
         artist = o.artist;
